@@ -1,0 +1,74 @@
+package org.blip4j.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The whole model's sizes: ViT, MED text transformer and the ITC projection width ({@code embed_dim}, HF
+ * {@code image_text_hidden_size}). Mirrors BLIP's constructor arguments and HF {@code BlipConfig}.
+ */
+public record BlipConfig(VisionConfig vision, TextConfig text, int embedDim) {
+
+  public BlipConfig {
+    ConfigException.require(vision != null && text != null, "vision and text configs are required");
+    ConfigException.require(embedDim > 0, "embed_dim must be positive");
+  }
+
+  /** BLIP-base (ViT-B/16, BERT-base) at an image size. */
+  public static BlipConfig base(int imageSize) {
+    return new BlipConfig(VisionConfig.base(imageSize), TextConfig.base(768), 256);
+  }
+
+  /** BLIP-large (ViT-L/16, BERT-base reading 1024-wide image states). */
+  public static BlipConfig large(int imageSize) {
+    return new BlipConfig(VisionConfig.large(imageSize), TextConfig.base(1024), 256);
+  }
+
+  /** Reads an HF {@code config.json} (BlipConfig with text_config and vision_config). */
+  public static BlipConfig readHf(Path configJson) throws IOException {
+    JsonNode root = readJson(configJson);
+    try {
+      if (!root.has("vision_config") || !root.has("text_config")) {
+        throw new ConfigException("not a BLIP config: needs text_config and vision_config");
+      }
+      VisionConfig v = VisionConfig.fromHf(root.get("vision_config"));
+      TextConfig t = TextConfig.fromHf(root.get("text_config"));
+      int embed = ConfigException.intField(root, "image_text_hidden_size", 256);
+      return new BlipConfig(v, t, embed);
+    } catch (ConfigException e) {
+      throw new ConfigException(configJson + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * Reads BLIP's original {@code med_config.json}; the ViT comes from the caller (a preset and an image size), and
+   * the text encoder width is set to the ViT width as BLIP's {@code create_vit} callers do.
+   */
+  public static BlipConfig readOriginal(Path medConfigJson, VisionConfig vision, int embedDim) throws IOException {
+    JsonNode root = readJson(medConfigJson);
+    try {
+      TextConfig t = TextConfig.fromMed(root).withEncoderWidth(vision.hiddenSize());
+      return new BlipConfig(vision, t, embedDim);
+    } catch (ConfigException e) {
+      throw new ConfigException(medConfigJson + ": " + e.getMessage());
+    }
+  }
+
+  static JsonNode readJson(Path file) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      throw new java.io.FileNotFoundException(file + ": config file not found");
+    }
+    try {
+      JsonNode n = new ObjectMapper().readTree(file.toFile());
+      if (n == null || !n.isObject()) {
+        throw new ConfigException(file + ": not a JSON object");
+      }
+      return n;
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new ConfigException(file + ": invalid JSON: " + e.getOriginalMessage());
+    }
+  }
+}

@@ -1,0 +1,51 @@
+package org.blip4j.model;
+
+import org.blip4j.config.BlipConfig;
+import org.blip4j.model.text.BertModel;
+import org.blip4j.model.text.TextMode;
+import org.blip4j.model.vision.VisionTransformer;
+import org.blip4j.nn.Block;
+import org.blip4j.nn.Linear;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * NLVR2 (two images + a statement → true/false), mirrors {@code models/blip_nlvr.py BLIP_NLVR}: the text encoder's
+ * cross-attention is doubled ({@code nlvr_encoder.py}) and {@code cls_head} is Linear, ReLU, Linear.
+ */
+public final class BlipNlvr extends Block {
+  private final VisionTransformer visualEncoder;
+  private final BertModel textEncoder;
+  private final ClsHead clsHead;
+
+  public BlipNlvr(BlipConfig c) {
+    this.visualEncoder = child("visual_encoder", new VisionTransformer(c.vision()));
+    this.textEncoder = child("text_encoder", new BertModel(c.text().withEncoderWidth(c.vision().hiddenSize()), true));
+    this.clsHead = child("cls_head", new ClsHead(c.text().hiddenSize()));
+  }
+
+  /** Logits (B, 2) (class 1 = true) for statements ([ENC] first) about image pairs (B, N, W) each. */
+  public Tensor logits(Tensor image0, Tensor image1, Tensor ids, Tensor mask) {
+    Tensor h = textEncoder.forward(ids, mask, TextMode.MULTIMODAL, new Tensor[] {image0, image1}, null, null);
+    return clsHead.forward(h.select(1, 0));
+  }
+
+  public VisionTransformer visualEncoder() {
+    return visualEncoder;
+  }
+
+  /** Sequential(Linear, ReLU, Linear) stored as {@code cls_head.0} and {@code cls_head.2}. */
+  static final class ClsHead extends Block {
+    private final Linear first;
+    private final Linear second;
+
+    ClsHead(int hidden) {
+      this.first = child("0", new Linear(hidden, hidden));
+      this.second = child("2", new Linear(hidden, 2));
+    }
+
+    Tensor forward(Tensor x) {
+      return second.forward(torch.relu(first.forward(x)));
+    }
+  }
+}

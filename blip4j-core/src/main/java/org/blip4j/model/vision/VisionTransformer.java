@@ -1,0 +1,157 @@
+package org.blip4j.model.vision;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.blip4j.config.VisionConfig;
+import org.blip4j.engine.T;
+import org.blip4j.nn.Block;
+import org.blip4j.nn.LayerNorm;
+import org.blip4j.nn.Linear;
+import org.blip4j.nn.Attention;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * The image encoder, mirrors {@code models/vit.py VisionTransformer} (timm style, pre-norm, fused qkv, final norm).
+ *
+ * <p>Shapes: B images, N = 1 + patches tokens, D width.
+ */
+public final class VisionTransformer extends Block {
+  private final VisionConfig config;
+  final Tensor clsToken;
+  final Tensor posEmbed;
+  private final PatchEmbed patchEmbed;
+  private final List<VisionBlock> blocks;
+  private final LayerNorm norm;
+
+  public VisionTransformer(VisionConfig c) {
+    this.config = c;
+    this.clsToken = param("cls_token", 1, 1, c.hiddenSize());
+    this.posEmbed = param("pos_embed", 1, c.numTokens(), c.hiddenSize());
+    this.patchEmbed = child("patch_embed", new PatchEmbed(c));
+    List<VisionBlock> list = new ArrayList<>();
+    for (int i = 0; i < c.numLayers(); i++) {
+      list.add(new VisionBlock(c));
+    }
+    this.blocks = children("blocks", list);
+    this.norm = child("norm", new LayerNorm(c.hiddenSize(), c.layerNormEps()));
+  }
+
+  public VisionConfig config() {
+    return config;
+  }
+
+  /** Encodes normalised pixels (B, 3, S, S) into image embeddings (B, N, D). */
+  public Tensor forward(Tensor pixels) {
+    return forward(pixels, null);
+  }
+
+  /**
+   * Encodes and, when {@code trace} is non-null, appends the patch embedding and every block's output (before the
+   * final norm) for parity checks.
+   */
+  public Tensor forward(Tensor pixels, List<Tensor> trace) {
+    Tensor x = patchEmbed.forward(pixels); // (B, N-1, D)
+    if (trace != null) {
+      trace.add(x);
+    }
+    long b = x.size(0);
+    Tensor cls = clsToken.expand(b, -1, -1); // (B, 1, D)
+    x = T.cat(1, cls, x).add(posEmbed); // (B, N, D)
+    for (VisionBlock blk : blocks) {
+      x = blk.forward(x);
+      if (trace != null) {
+        trace.add(x);
+      }
+    }
+    return norm.forward(x);
+  }
+
+  /** Conv2d(3, D, kernel = stride = patch) then flatten, mirrors timm {@code PatchEmbed}. */
+  static final class PatchEmbed extends Block {
+    private final Conv proj;
+    private final long patch;
+
+    PatchEmbed(VisionConfig c) {
+      this.patch = c.patchSize();
+      this.proj = child("proj", new Conv(c.hiddenSize(), 3, c.patchSize()));
+    }
+
+    Tensor forward(Tensor pixels) {
+      Tensor y = torch.conv2d(pixels, proj.weight, T.opt(proj.bias), new long[] {patch, patch}, new long[] {0, 0},
+          new long[] {1, 1}, 1); // (B, D, g, g)
+      return y.flatten(2, -1).transpose(1, 2); // (B, g*g, D)
+    }
+  }
+
+  /** Weights of a square convolution (out, in, k, k) with bias. */
+  static final class Conv extends Block {
+    final Tensor weight;
+    final Tensor bias;
+
+    Conv(long out, long in, long k) {
+      this.weight = param("weight", out, in, k, k);
+      this.bias = param("bias", out);
+    }
+  }
+
+  /** Pre-norm transformer block, mirrors {@code vit.py Block}. */
+  static final class VisionBlock extends Block {
+    private final LayerNorm norm1;
+    private final VisionAttention attn;
+    private final LayerNorm norm2;
+    private final Mlp mlp;
+
+    VisionBlock(VisionConfig c) {
+      this.norm1 = child("norm1", new LayerNorm(c.hiddenSize(), c.layerNormEps()));
+      this.attn = child("attn", new VisionAttention(c));
+      this.norm2 = child("norm2", new LayerNorm(c.hiddenSize(), c.layerNormEps()));
+      this.mlp = child("mlp", new Mlp(c));
+    }
+
+    Tensor forward(Tensor x) {
+      x = x.add(attn.forward(norm1.forward(x)));
+      return x.add(mlp.forward(norm2.forward(x)));
+    }
+  }
+
+  /** Multi-head self-attention with a fused qkv projection, mirrors {@code vit.py Attention}. */
+  static final class VisionAttention extends Block {
+    private final Linear qkv;
+    private final Linear proj;
+    private final int heads;
+
+    VisionAttention(VisionConfig c) {
+      this.heads = c.numHeads();
+      this.qkv = child("qkv", new Linear(c.hiddenSize(), 3L * c.hiddenSize()));
+      this.proj = child("proj", new Linear(c.hiddenSize(), c.hiddenSize()));
+    }
+
+    Tensor forward(Tensor x) {
+      long b = x.size(0);
+      long n = x.size(1);
+      long d = x.size(2);
+      Tensor qkvs = qkv.forward(x).reshape(b, n, 3, heads, d / heads).permute(2, 0, 3, 1, 4); // (3, B, H, N, hd)
+      Tensor q = qkvs.select(0, 0);
+      Tensor k = qkvs.select(0, 1);
+      Tensor v = qkvs.select(0, 2);
+      Tensor o = Attention.sdpa(q, k, v, null); // (B, H, N, hd)
+      return proj.forward(o.transpose(1, 2).reshape(b, n, d)); // (B, N, D)
+    }
+  }
+
+  /** fc1, exact GELU, fc2; mirrors timm {@code Mlp}. */
+  static final class Mlp extends Block {
+    private final Linear fc1;
+    private final Linear fc2;
+
+    Mlp(VisionConfig c) {
+      this.fc1 = child("fc1", new Linear(c.hiddenSize(), c.intermediateSize()));
+      this.fc2 = child("fc2", new Linear(c.intermediateSize(), c.hiddenSize()));
+    }
+
+    Tensor forward(Tensor x) {
+      return fc2.forward(T.gelu(fc1.forward(x)));
+    }
+  }
+}

@@ -36,8 +36,7 @@ public final class BertAttention extends Block {
       k = self.keys(states);
       v = self.values(states);
       if (cache != null) {
-        cache.crossK[layer] = k;
-        cache.crossV[layer] = v;
+        cache.setCross(layer, k, v);
       }
     }
     return output.forward(self.attend(x, k, v, mask), x);

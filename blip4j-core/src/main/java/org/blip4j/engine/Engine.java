@@ -12,6 +12,15 @@ public final class Engine {
 
   private Engine() {}
 
+  /** Sets libtorch's intra-op thread count (default: one per core). */
+  public static void setThreads(int n) {
+    if (n < 1) {
+      throw new IllegalArgumentException("threads must be at least 1, got " + n);
+    }
+    load();
+    torch.set_num_threads(n);
+  }
+
   /** Extracts and loads the natives (idempotent, thread-safe). */
   public static void load() {
     if (loaded) {

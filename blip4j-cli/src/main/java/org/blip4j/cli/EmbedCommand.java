@@ -1,0 +1,67 @@
+package org.blip4j.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.blip4j.Blip;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code blip4j embed}: projected, normalised ITC embeddings of images or texts as JSON Lines. */
+@Command(name = "embed", mixinStandardHelpOptions = true,
+    description = "Write ITC embeddings (normalised projections) of images and/or texts as JSON Lines.",
+    footer = {"", "Examples:",
+        "  blip4j embed -m models/blip-itm-base-coco photos/ > images.jsonl",
+        "  blip4j embed -m model/ -t \"a dog\" -t \"a cat\""})
+final class EmbedCommand implements Callable<Integer> {
+  @Mixin ModelOptions model;
+
+  @Parameters(arity = "0..*", paramLabel = "IMAGE", description = "Image files, folders, globs, or - for stdin.")
+  List<String> inputs = List.of();
+
+  @Option(names = {"-t", "--text"}, description = "Text to embed (repeatable).")
+  List<String> texts = List.of();
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    var out = spec.commandLine().getOut();
+    var err = spec.commandLine().getErr();
+    if (inputs.isEmpty() && texts.isEmpty()) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "give images and/or --text");
+    }
+    ObjectMapper json = new ObjectMapper();
+    List<Path> files = Inputs.expand(inputs);
+    try (Blip blip = model.load()) {
+      Progress progress = new Progress(err, files.size(), true);
+      for (Path f : files) {
+        try {
+          float[] v = blip.imageEmbeddings(List.of(blip.readImage(f)))[0];
+          Map<String, Object> row = new LinkedHashMap<>();
+          row.put("image", f.toString());
+          row.put("embedding", v);
+          out.println(json.writeValueAsString(row));
+          progress.step(true);
+        } catch (java.io.IOException e) {
+          Report.failure(out, err, json, true, "image", f, e, model.verbose);
+          progress.step(false);
+        }
+      }
+      float[][] tv = texts.isEmpty() ? new float[0][] : blip.textEmbeddings(texts);
+      for (int i = 0; i < tv.length; i++) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("text", texts.get(i));
+        row.put("embedding", tv[i]);
+        out.println(json.writeValueAsString(row));
+      }
+      return progress.failed() > 0 ? 1 : 0;
+    }
+  }
+}

@@ -1,0 +1,393 @@
+package org.blip4j;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.blip4j.config.BlipConfig;
+import org.blip4j.config.VisionConfig;
+import org.blip4j.engine.T;
+import org.blip4j.generate.CrossAttentionDecoder;
+import org.blip4j.generate.GenerationConfig;
+import org.blip4j.generate.Generator;
+import org.blip4j.image.ImageLoader;
+import org.blip4j.image.ImageProcessor;
+import org.blip4j.image.RgbImage;
+import org.blip4j.io.RawTensor;
+import org.blip4j.model.BlipDecoder;
+import org.blip4j.model.BlipItm;
+import org.blip4j.model.BlipNlvr;
+import org.blip4j.model.BlipVqa;
+import org.blip4j.text.BertTokenizer;
+import org.blip4j.text.TextNormalizer;
+import org.blip4j.weights.Checkpoints;
+import org.blip4j.weights.LoadPolicy;
+import org.blip4j.weights.WeightLoader;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * A loaded BLIP model with its tokenizer and image transform: the library's front door.
+ *
+ * <pre>{@code
+ * try (Blip blip = Blip.load(Path.of("models/blip-image-captioning-base"))) {
+ *   String caption = blip.caption(Path.of("dog.jpg"));
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe: weights are read-only and every call runs in its own native-memory scope with its own decoding
+ * state, so one instance can serve concurrent callers.
+ */
+public final class Blip implements AutoCloseable {
+  /** BLIP's caption prompt ({@code BLIP_Decoder(prompt='a picture of ')}). */
+  public static final String PROMPT = "a picture of ";
+  /** Text lengths of the reference: ITM/retrieval 35 tokens, captions 40. */
+  public static final int ITM_MAX_TOKENS = 35;
+
+  private final Task task;
+  private final BlipConfig config;
+  private final BertTokenizer tokenizer;
+  private final ImageProcessor images;
+  private final BlipDecoder decoder;
+  private final BlipItm itm;
+  private final BlipVqa vqa;
+  private final BlipNlvr nlvr;
+  private final Path source;
+
+  /** Load-time choices; null fields mean "infer from the files". */
+  public record Options(Task task, Integer imageSize, boolean applyExifOrientation) {
+    public static Options defaults() {
+      return new Options(null, null, false);
+    }
+
+    public Options withTask(Task t) {
+      return new Options(t, imageSize, applyExifOrientation);
+    }
+
+    public Options withImageSize(Integer s) {
+      return new Options(task, s, applyExifOrientation);
+    }
+  }
+
+  private Blip(Path source, Task task, BlipConfig config, BertTokenizer tok, ImageProcessor images,
+      BlipDecoder decoder, BlipItm itm, BlipVqa vqa, BlipNlvr nlvr) {
+    this.source = source;
+    this.task = task;
+    this.config = config;
+    this.tokenizer = tok;
+    this.images = images;
+    this.decoder = decoder;
+    this.itm = itm;
+    this.vqa = vqa;
+    this.nlvr = nlvr;
+  }
+
+  /** Loads a model folder or weight file with settings inferred from its files. */
+  public static Blip load(Path path) throws IOException {
+    return load(path, Options.defaults());
+  }
+
+  /** Loads a model folder or weight file (see {@link ModelFiles} for the layouts accepted). */
+  public static Blip load(Path path, Options options) throws IOException {
+    ModelFiles files = ModelFiles.resolve(path);
+    Map<String, RawTensor> sd = WeightLoader.canonical(Checkpoints.read(files.weights()));
+    Task stored;
+    try {
+      stored = Task.infer(sd.keySet());
+    } catch (IllegalArgumentException e) {
+      throw new IOException(files.weights() + ": " + e.getMessage());
+    }
+    Task task = options.task() != null ? options.task() : stored;
+    BlipConfig config = config(files, sd, options);
+    BertTokenizer tok = BertTokenizer.fromDirectory(files.tokenizerDir());
+    ImageLoader loader = ImageLoader.defaults().withExifOrientation(options.applyExifOrientation());
+    int size = config.vision().imageSize();
+    ImageProcessor proc = null;
+    if (files.preprocessorConfig() != null && options.imageSize() == null) {
+      proc = ImageProcessor.fromPreprocessorConfig(
+          new com.fasterxml.jackson.databind.ObjectMapper().readTree(files.preprocessorConfig().toFile()), loader);
+    }
+    if (proc == null || proc.width() != size || proc.height() != size) {
+      proc = new ImageProcessor(size, size, true, org.blip4j.image.PilResize.Filter.BICUBIC, true, 1.0 / 255, true,
+          ImageProcessor.BLIP_MEAN, ImageProcessor.BLIP_STD, loader);
+    }
+    String name = files.weights().toString();
+    BlipDecoder dec = null;
+    BlipItm itm = null;
+    BlipVqa vqa = null;
+    BlipNlvr nlvr = null;
+    switch (task) {
+      case CAPTION -> dec = load(new BlipDecoder(config), sd, stored, task, name);
+      case ITM -> itm = load(new BlipItm(config), sd, stored, task, name);
+      case VQA -> vqa = load(new BlipVqa(config), sd, stored, task, name);
+      case NLVR -> nlvr = load(new BlipNlvr(config), sd, stored, task, name);
+      case PRETRAIN -> {
+        dec = load(new BlipDecoder(config), sd, stored, task, name);
+        itm = load(new BlipItm(config), sd, stored, task, name);
+      }
+    }
+    return new Blip(files.weights(), task, config, tok, proc, dec, itm, vqa, nlvr);
+  }
+
+  /**
+   * Strict load, except that training state (momentum encoders, queues, temperature) is never needed for inference,
+   * and that a network built for another task than the checkpoint's keeps only its own parts (e.g. a captioner from a
+   * pre-training checkpoint ignores the ITM side).
+   */
+  private static <B extends org.blip4j.nn.Block> B load(B model, Map<String, RawTensor> sd, Task stored, Task target,
+      String name) throws IOException {
+    LoadPolicy policy = LoadPolicy.strict().ignoringTrainingState().ignoring("temp");
+    if (stored != target) {
+      var own = model.namedTensors().keySet().stream().map(k -> k.substring(0, k.indexOf('.'))).distinct().toList();
+      policy = policy.ignoring("(?!(" + String.join("|", own) + ")\\.).*");
+    }
+    WeightLoader.load(model, sd, policy, name);
+    return model;
+  }
+
+  /** HF config.json, else med_config.json plus a ViT read off the checkpoint's shapes. */
+  static BlipConfig config(ModelFiles files, Map<String, RawTensor> sd, Options options) throws IOException {
+    BlipConfig c;
+    if (files.hfConfig() != null) {
+      c = BlipConfig.readHf(files.hfConfig());
+    } else {
+      VisionConfig v = visionFromWeights(sd, files.weights());
+      RawTensor proj = sd.get("vision_proj.weight");
+      c = BlipConfig.readOriginal(files.medConfig(), v, proj == null ? 256 : (int) proj.shape()[0]);
+    }
+    if (options.imageSize() != null) {
+      c = new BlipConfig(c.vision().withImageSize(options.imageSize()), c.text(), c.embedDim());
+    }
+    return c;
+  }
+
+  /** Reads ViT sizes from {@code visual_encoder.*} shapes (heads = width / 64, as ViT-B and ViT-L). */
+  static VisionConfig visionFromWeights(Map<String, RawTensor> sd, Path file) throws IOException {
+    RawTensor pos = sd.get("visual_encoder.pos_embed");
+    RawTensor patch = sd.get("visual_encoder.patch_embed.proj.weight");
+    RawTensor fc1 = sd.get("visual_encoder.blocks.0.mlp.fc1.weight");
+    if (pos == null || patch == null || fc1 == null) {
+      throw new IOException(file + ": no visual_encoder weights to read the ViT size from");
+    }
+    int width = (int) pos.shape()[2];
+    int p = (int) patch.shape()[2];
+    int grid = (int) Math.round(Math.sqrt(pos.shape()[1] - 1));
+    int depth = (int) sd.keySet().stream().filter(k -> k.matches("visual_encoder\\.blocks\\.\\d+\\.norm1\\.weight"))
+        .count();
+    if (width % 64 != 0) {
+      throw new IOException(file + ": ViT width " + width + " is not a multiple of 64; put a config.json with "
+          + "vision_config (num_attention_heads) next to it");
+    }
+    return new VisionConfig(grid * p, p, width, depth, width / 64, (int) fc1.shape()[0], 1e-6);
+  }
+
+  // ---------------------------------------------------------------- captioning
+
+  /** Caption settings: decoding, and a text prefix (BLIP's prompt, or a user's conditional start). */
+  public record CaptionOptions(GenerationConfig generation, String prompt, boolean stripPrompt) {
+    /** The reference's {@code BLIP_Decoder.generate} defaults: 3 beams, max 30, min 10, prompt stripped. */
+    public static CaptionOptions defaults() {
+      return new CaptionOptions(GenerationConfig.beam(3, 30, 10), PROMPT, true);
+    }
+
+    public CaptionOptions withGeneration(GenerationConfig g) {
+      return new CaptionOptions(g, prompt, stripPrompt);
+    }
+
+    /** Conditional captioning (HF {@code BlipForConditionalGeneration} with text): the prefix is kept. */
+    public CaptionOptions withPrefix(String text) {
+      return new CaptionOptions(generation, text, false);
+    }
+  }
+
+  public String caption(Path image) throws IOException {
+    return caption(List.of(images.loader().load(image)), CaptionOptions.defaults()).get(0);
+  }
+
+  public String caption(RgbImage image) {
+    return caption(List.of(image), CaptionOptions.defaults()).get(0);
+  }
+
+  /** Captions a batch of images with the same options. */
+  public List<String> caption(List<RgbImage> batch, CaptionOptions opts) {
+    BlipDecoder d = require(decoder, "captioning");
+    long[] prefix = tokenizer.encode(opts.prompt());
+    prefix = java.util.Arrays.copyOf(prefix, prefix.length - 1); // drop [SEP]
+    prefix[0] = tokenizer.bosId(); // [CLS] -> [DEC]
+    long[][] prompts = new long[batch.size()][];
+    java.util.Arrays.fill(prompts, prefix);
+    long[][] out;
+    try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+      Tensor img = d.encodeImage(pixels(batch)); // (B, N, W)
+      try (CrossAttentionDecoder step = new CrossAttentionDecoder(d.textDecoder(), img)) {
+        out = Generator.generate(step, prompts, opts.generation(), tokenizer.sepId(), tokenizer.padId(), null);
+      }
+    }
+    List<String> texts = new ArrayList<>();
+    for (long[] ids : out) {
+      String t = tokenizer.decode(ids, true);
+      texts.add(opts.stripPrompt() ? t.substring(Math.min(opts.prompt().length(), t.length())) : t);
+    }
+    return texts;
+  }
+
+  // ---------------------------------------------------------------- matching and features
+
+  /** Which token starts the text for ITM: BLIP_ITM and HF keep [CLS]; retrieval evaluation and LAVIS use [ENC]. */
+  public enum MatchToken {
+    CLS,
+    ENC
+  }
+
+  /** ITM probabilities p(match) of one image with each text ({@code softmax(itm_head)[:, 1]}). */
+  public double[] itm(RgbImage image, List<String> texts, MatchToken first) {
+    return itmOutputs(image, texts, first, true);
+  }
+
+  /** Raw ITM match logits (itm_head[:, 1]), as the retrieval re-ranking adds to cosine similarity. */
+  public double[] itmLogits(RgbImage image, List<String> texts, MatchToken first) {
+    return itmOutputs(image, texts, first, false);
+  }
+
+  private double[] itmOutputs(RgbImage image, List<String> texts, MatchToken first, boolean prob) {
+    BlipItm m = require(itm, "image-text matching");
+    BertTokenizer.Encoding enc = tokenizer.encode(texts, ITM_MAX_TOKENS, BertTokenizer.Padding.LONGEST);
+    if (first == MatchToken.ENC) {
+      for (long[] row : enc.ids()) {
+        row[0] = tokenizer.encId();
+      }
+    }
+    try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+      Tensor img = m.encodeImage(pixels(List.of(image))); // (1, N, W), shared by every text
+      Tensor logits = m.itmLogits(img, T.longs(enc.ids()), T.longs(enc.attentionMask())); // (n, 2)
+      Tensor out = prob ? T.softmax(logits, -1).select(1, 1) : logits.select(1, 1);
+      return toDoubles(T.toFloats(out));
+    }
+  }
+
+  /** ITC cosine similarity of one image with each text (no temperature), as {@code BLIP_ITM(match_head='itc')}. */
+  public double[] itc(RgbImage image, List<String> texts) {
+    float[][] i = imageEmbeddings(List.of(image));
+    float[][] t = textEmbeddings(texts);
+    double[] out = new double[texts.size()];
+    for (int k = 0; k < out.length; k++) {
+      double dot = 0;
+      for (int j = 0; j < i[0].length; j++) {
+        dot += i[0][j] * t[k][j];
+      }
+      out[k] = dot;
+    }
+    return out;
+  }
+
+  /** Projected, L2-normalised image features (B, embed_dim) for ITC search. */
+  public float[][] imageEmbeddings(List<RgbImage> batch) {
+    BlipItm m = require(itm, "image features");
+    try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+      return rows(m.imageFeature(m.encodeImage(pixels(batch))));
+    }
+  }
+
+  /** Projected, L2-normalised text features (B, embed_dim) for ITC search. */
+  public float[][] textEmbeddings(List<String> texts) {
+    BlipItm m = require(itm, "text features");
+    BertTokenizer.Encoding enc = tokenizer.encode(texts, ITM_MAX_TOKENS, BertTokenizer.Padding.LONGEST);
+    try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+      return rows(m.textFeature(T.longs(enc.ids()), T.longs(enc.attentionMask())));
+    }
+  }
+
+  // ---------------------------------------------------------------- VQA and NLVR2
+
+  /** Answers a question by generation ({@code BLIP_VQA(inference='generate')}: 3 beams, max 10, min 1). */
+  public String answer(RgbImage image, String question) {
+    BlipVqa m = require(vqa, "question answering");
+    BertTokenizer.Encoding enc = tokenizer.encode(List.of(TextNormalizer.preQuestion(question)), ITM_MAX_TOKENS,
+        BertTokenizer.Padding.LONGEST);
+    enc.ids()[0][0] = tokenizer.encId();
+    long[][] out;
+    try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+      Tensor img = m.encodeImage(pixels(List.of(image)));
+      Tensor q = m.questionStates(img, T.longs(enc.ids()), T.longs(enc.attentionMask())); // (1, Lq, D)
+      try (CrossAttentionDecoder step = new CrossAttentionDecoder(m.textDecoder(), q)) {
+        out = Generator.generate(step, new long[][] {{tokenizer.bosId()}}, GenerationConfig.beam(3, 10, 1),
+            tokenizer.sepId(), tokenizer.padId(), null);
+      }
+    }
+    return tokenizer.decode(out[0], true);
+  }
+
+  /** NLVR2: probability that the statement is true of the image pair. */
+  public double nlvr(RgbImage left, RgbImage right, String statement) {
+    BlipNlvr m = require(nlvr, "NLVR2");
+    BertTokenizer.Encoding enc = tokenizer.encode(List.of(TextNormalizer.preCaption(statement, 40)), ITM_MAX_TOKENS,
+        BertTokenizer.Padding.LONGEST);
+    enc.ids()[0][0] = tokenizer.encId();
+    try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+      Tensor both = m.visualEncoder().forward(pixels(List.of(left, right))); // (2, N, W)
+      Tensor logits = m.logits(both.narrow(0, 0, 1), both.narrow(0, 1, 1), T.longs(enc.ids()),
+          T.longs(enc.attentionMask()));
+      return T.toFloats(T.softmax(logits, -1).select(1, 1))[0];
+    }
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  /** Decodes an image file with this model's loader (size limits, EXIF option). */
+  public RgbImage readImage(Path file) throws IOException {
+    return images.loader().load(file);
+  }
+
+  public ImageProcessor imageProcessor() {
+    return images;
+  }
+
+  private Tensor pixels(List<RgbImage> batch) {
+    float[] px = images.processImages(batch);
+    return T.floats(px, batch.size(), 3, images.height(), images.width()); // (B, 3, S, S)
+  }
+
+  private <M> M require(M network, String what) {
+    if (network == null) {
+      throw new UnsupportedOperationException(source + " is a " + task + " model and cannot do " + what
+          + " (use a checkpoint trained for it)");
+    }
+    return network;
+  }
+
+  private static float[][] rows(Tensor t) {
+    int r = (int) t.size(0);
+    int c = (int) t.size(1);
+    float[] flat = T.toFloats(t);
+    float[][] out = new float[r][c];
+    for (int i = 0; i < r; i++) {
+      System.arraycopy(flat, i * c, out[i], 0, c);
+    }
+    return out;
+  }
+
+  private static double[] toDoubles(float[] f) {
+    double[] d = new double[f.length];
+    for (int i = 0; i < f.length; i++) {
+      d[i] = f[i];
+    }
+    return d;
+  }
+
+  public Task task() {
+    return task;
+  }
+
+  public BlipConfig config() {
+    return config;
+  }
+
+  public BertTokenizer tokenizer() {
+    return tokenizer;
+  }
+
+  @Override
+  public void close() {}
+}

@@ -34,7 +34,10 @@ public final class SafeTensors implements AutoCloseable {
   /** Largest header accepted (the reference implementation's limit is 100 MB). */
   public static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Duplicate tensor names and text after the header object are errors (Jackson accepts both by default). */
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+          .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   /** Where one tensor lives in the file. */
   public record Entry(String name, DType dtype, long[] shape, long begin, long end) {}
@@ -76,6 +79,10 @@ public final class SafeTensors implements AutoCloseable {
       ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
       readFully(ch, lenBuf, 0);
       long headerLen = lenBuf.getLong(0);
+      if (headerLen > MAX_HEADER_BYTES && headerLen <= size - 8) {
+        throw new CheckpointFormatException(file, "safetensors header length " + headerLen + " exceeds the limit of "
+            + MAX_HEADER_BYTES + " bytes (corrupt or hostile file)");
+      }
       if (headerLen <= 0 || headerLen > MAX_HEADER_BYTES || headerLen > size - 8) {
         throw new CheckpointFormatException(file, "not a safetensors file or truncated: header length " + headerLen
             + " but the file has " + size + " bytes");
@@ -86,7 +93,9 @@ public final class SafeTensors implements AutoCloseable {
       try {
         root = JSON.readTree(new String(hb.array(), StandardCharsets.UTF_8));
       } catch (IOException e) {
-        throw new CheckpointFormatException(file, "corrupt safetensors header (invalid JSON): " + e.getMessage().lines().findFirst().orElse(""));
+        throw new CheckpointFormatException(file, "corrupt safetensors header (invalid JSON): "
+            + String.valueOf(e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage()
+                : e.getMessage()).lines().findFirst().orElse(""));
       }
       if (root == null || !root.isObject()) {
         throw new CheckpointFormatException(file, "corrupt safetensors header: not a JSON object");
@@ -106,9 +115,12 @@ public final class SafeTensors implements AutoCloseable {
       checkNoOverlap(file, entries);
       return new SafeTensors(file, ch, dataStart, Collections.unmodifiableMap(entries),
           Collections.unmodifiableMap(meta));
-    } catch (IOException | RuntimeException e) {
+    } catch (CheckpointFormatException e) {
       ch.close();
       throw e;
+    } catch (IOException | RuntimeException e) {
+      ch.close();
+      throw new CheckpointFormatException(file, "unreadable safetensors file (" + e + ")", e);
     }
   }
 
@@ -129,19 +141,19 @@ public final class SafeTensors implements AutoCloseable {
     long[] shape = new long[s.size()];
     long numel = 1;
     for (int i = 0; i < shape.length; i++) {
-      if (!s.get(i).canConvertToLong() || s.get(i).asLong() < 0) {
+      shape[i] = nonNegativeInteger(s.get(i));
+      if (shape[i] < 0) {
         throw new CheckpointFormatException(file, where + "invalid dimension " + s.get(i));
       }
-      shape[i] = s.get(i).asLong();
       try {
         numel = Math.multiplyExact(numel, shape[i]);
       } catch (ArithmeticException e) {
         throw new CheckpointFormatException(file, where + "absurd shape " + s + " (element count overflows)");
       }
     }
-    long begin = o.get(0).asLong(-1);
-    long end = o.get(1).asLong(-1);
-    if (!o.get(0).canConvertToLong() || !o.get(1).canConvertToLong() || begin < 0 || end < begin) {
+    long begin = nonNegativeInteger(o.get(0));
+    long end = nonNegativeInteger(o.get(1));
+    if (begin < 0 || end < begin) {
       throw new CheckpointFormatException(file, where + "invalid data_offsets " + o);
     }
     if (end > dataLen) {
@@ -159,6 +171,21 @@ public final class SafeTensors implements AutoCloseable {
           + " bytes but data_offsets " + o + " span " + (end - begin));
     }
     return new Entry(name, dtype, shape, begin, end);
+  }
+
+  /**
+   * The value of a JSON number that is a non-negative integer (1e12 counts: it is integral), else -1; 2.5, "2",
+   * negative numbers and integers beyond the long range are all -1.
+   */
+  private static long nonNegativeInteger(JsonNode v) {
+    if (v.isIntegralNumber()) {
+      return v.canConvertToLong() ? Math.max(v.asLong(), -1) : -1;
+    }
+    if (v.isFloatingPointNumber()) {
+      double d = v.asDouble();
+      return d >= 0 && d < 0x1p63 && d == Math.rint(d) ? (long) d : -1;
+    }
+    return -1;
   }
 
   private static void checkNoOverlap(Path file, Map<String, Entry> entries) throws CheckpointFormatException {

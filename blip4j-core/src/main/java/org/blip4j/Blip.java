@@ -202,6 +202,20 @@ public final class Blip implements AutoCloseable {
     }
   }
 
+  /**
+   * Several captions per image: the n best beams, or n samples when the generation samples. The result has one
+   * list of n captions per image.
+   */
+  public List<List<String>> captions(List<RgbImage> batch, CaptionOptions opts, int n) {
+    CaptionOptions o = opts.withGeneration(opts.generation().withNumReturnSequences(n));
+    List<String> flat = caption(batch, o);
+    List<List<String>> out = new ArrayList<>();
+    for (int i = 0; i < batch.size(); i++) {
+      out.add(flat.subList(i * n, (i + 1) * n));
+    }
+    return out;
+  }
+
   public String caption(Path image) throws IOException {
     return caption(List.of(images.loader().load(image)), CaptionOptions.defaults()).get(0);
   }
@@ -210,7 +224,7 @@ public final class Blip implements AutoCloseable {
     return caption(List.of(image), CaptionOptions.defaults()).get(0);
   }
 
-  /** Captions a batch of images with the same options. */
+  /** Captions a batch of images with the same options (numReturnSequences captions per image, consecutive). */
   public List<String> caption(List<RgbImage> batch, CaptionOptions opts) {
     BlipDecoder d = require(decoder, "captioning");
     long[] prefix = tokenizer.encode(opts.prompt());
@@ -317,6 +331,30 @@ public final class Blip implements AutoCloseable {
       }
     }
     return tokenizer.decode(out[0], true);
+  }
+
+  /**
+   * Answers by ranking a candidate list ({@code BLIP_VQA(inference='rank')}, k_test 128 in the reference): returns
+   * the chosen answer. Answers are tokenized once per call; for large lists keep using the same list object.
+   */
+  public String answerFromList(RgbImage image, String question, List<String> answers, int k) {
+    BlipVqa m = require(vqa, "question answering");
+    if (answers.isEmpty()) {
+      throw new IllegalArgumentException("the answer list is empty");
+    }
+    BertTokenizer.Encoding q = tokenizer.encode(List.of(TextNormalizer.preQuestion(question)), ITM_MAX_TOKENS,
+        BertTokenizer.Padding.LONGEST);
+    q.ids()[0][0] = tokenizer.encId();
+    BertTokenizer.Encoding a = tokenizer.encode(answers, Integer.MAX_VALUE, BertTokenizer.Padding.LONGEST);
+    for (long[] row : a.ids()) {
+      row[0] = tokenizer.bosId();
+    }
+    try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+      Tensor img = m.encodeImage(pixels(List.of(image)));
+      Tensor qmask = T.longs(q.attentionMask());
+      Tensor states = m.questionStates(img, T.longs(q.ids()), qmask);
+      return answers.get(m.rankAnswers(states, qmask, T.longs(a.ids()), T.longs(a.attentionMask()), k).best());
+    }
   }
 
   /** NLVR2: probability that the statement is true of the image pair. */

@@ -62,6 +62,29 @@ class GenerationParityTest {
     fx.close();
   }
 
+  static long[] captionPrefixOf(Fixture f, int bosId) {
+    Fixture keep = fx;
+    fx = f;
+    int keepBos = bos;
+    bos = bosId;
+    try {
+      return captionPrefix();
+    } finally {
+      fx = keep;
+      bos = keepBos;
+    }
+  }
+
+  static GenerationConfig settingsOf(Fixture f, String golden) {
+    Fixture keep = fx;
+    fx = f;
+    try {
+      return settings(golden);
+    } finally {
+      fx = keep;
+    }
+  }
+
   /** The caption prefix: the prompt's ids with [CLS] replaced by [DEC] and the trailing [SEP] dropped. */
   static long[] captionPrefix() {
     JsonNode ids = fx.manifest().path("tokenizer").path("prompt").path("ids");

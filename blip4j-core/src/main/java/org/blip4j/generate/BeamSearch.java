@@ -86,6 +86,7 @@ public final class BeamSearch {
     int k = cfg.numBeams();
     int rows = batch * k;
     int cur = prompts[0].length;
+    int maxLength = cfg.effectiveMaxLength(cur);
     long[][] seq = new long[rows][];
     for (int r = 0; r < rows; r++) {
       seq[r] = prompts[r / k].clone();
@@ -184,7 +185,7 @@ public final class BeamSearch {
       for (boolean d : done) {
         allDone &= d;
       }
-      if (allDone || cur >= cfg.maxLength()) {
+      if (allDone || cur >= maxLength) {
         break;
       }
       try (PointerScope scope = new PointerScope()) {
@@ -192,10 +193,13 @@ public final class BeamSearch {
       }
       input = T.longs(nextTokens, rows, 1);
     }
-    return finish(seq, beamScores, hyps, done, batch, k);
+    return finish(seq, beamScores, hyps, done, batch, k, maxLength);
   }
 
-  private long[][] finish(long[][] seq, float[] beamScores, Hypotheses[] hyps, boolean[] done, int batch, int k) {
+  /** Adds live beams of unfinished batches, then returns the n best hypotheses per batch entry, padded as HF. */
+  private long[][] finish(long[][] seq, float[] beamScores, Hypotheses[] hyps, boolean[] done, int batch, int k,
+      int maxLength) {
+    int n = cfg.numReturnSequences();
     List<long[]> best = new ArrayList<>();
     for (int b = 0; b < batch; b++) {
       if (!done[b]) {
@@ -203,23 +207,21 @@ public final class BeamSearch {
           hyps[b].add(seq[b * k + j], beamScores[b * k + j]);
         }
       }
-      Hypothesis top = hyps[b].beams.get(0);
-      for (Hypothesis h : hyps[b].beams) {
-        if (h.score() > top.score()) {
-          top = h;
-        }
+      List<Hypothesis> sorted = new ArrayList<>(hyps[b].beams);
+      sorted.sort((x, y) -> Double.compare(x.score(), y.score())); // ascending, stable; best taken from the end
+      for (int j = 0; j < n; j++) {
+        best.add(sorted.get(sorted.size() - 1 - j).tokens());
       }
-      best.add(top.tokens());
     }
     int longest = best.stream().mapToInt(a -> a.length).max().orElse(0);
-    int width = Math.min(longest + 1, cfg.maxLength());
-    long[][] out = new long[batch][width];
-    for (int b = 0; b < batch; b++) {
-      long[] h = best.get(b);
-      java.util.Arrays.fill(out[b], pad);
-      System.arraycopy(h, 0, out[b], 0, Math.min(h.length, width));
-      if (h.length < cfg.maxLength()) {
-        out[b][h.length] = eos;
+    int width = Math.min(longest + 1, maxLength);
+    long[][] out = new long[best.size()][width];
+    for (int r = 0; r < best.size(); r++) {
+      long[] h = best.get(r);
+      java.util.Arrays.fill(out[r], pad);
+      System.arraycopy(h, 0, out[r], 0, Math.min(h.length, width));
+      if (h.length < maxLength) {
+        out[r][h.length] = eos;
       }
     }
     return out;

@@ -21,12 +21,21 @@ public final class Generator {
 
   /**
    * Generates from prompts (R rows of equal length) and returns full sequences (prompt included), padded after eos
-   * as HF does. With beams, each prompt row is one batch entry expanded to numBeams rows.
+   * as HF does. With beams, each prompt row is one batch entry expanded to numBeams rows. With
+   * {@code numReturnSequences = n}, the result has n consecutive rows per prompt.
    */
   public static long[][] generate(DecoderStep model, long[][] prompts, GenerationConfig cfg, int eos, int pad,
       StepListener listener) {
     if (cfg.numBeams() > 1) {
       return new BeamSearch(cfg, eos, pad).run(model, prompts, null);
+    }
+    int n = cfg.numReturnSequences();
+    if (n > 1) { // n samples per prompt: rows prompt0 × n, prompt1 × n, … share their source's states
+      long[][] rows = new long[prompts.length * n][];
+      for (int i = 0; i < rows.length; i++) {
+        rows[i] = prompts[i / n];
+      }
+      prompts = rows;
     }
     return greedyOrSample(model, prompts, cfg, eos, pad, listener);
   }
@@ -35,7 +44,7 @@ public final class Generator {
       StepListener listener) {
     int rows = prompts.length;
     int prefix = prompts[0].length;
-    int max = Math.max(cfg.maxLength(), prefix);
+    int max = Math.max(cfg.effectiveMaxLength(prefix), prefix);
     long[][] seq = new long[rows][max];
     for (int r = 0; r < rows; r++) {
       System.arraycopy(prompts[r], 0, seq[r], 0, prefix);

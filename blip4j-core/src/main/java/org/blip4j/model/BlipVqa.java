@@ -42,6 +42,44 @@ public final class BlipVqa extends Block {
     return visualEncoder.forward(pixels);
   }
 
+  /**
+   * Picks the best answer from a list, mirrors {@code BLIP_VQA.rank_answer}: the first answer token's probability
+   * after [DEC] selects the top k candidates, which are then scored by the negated, label-smoothed (0.1) summed loss
+   * of the whole answer; the first-token probability is not added. Question states (1, Lq, D) and mask (1, Lq);
+   * answers (A, La) with [DEC] first, padded. Returns the index of the best answer and the k candidate scores.
+   */
+  public Ranking rankAnswers(Tensor questionStates, Tensor questionMask, Tensor answerIds, Tensor answerMask, int k) {
+    long a = answerIds.size(0);
+    long la = answerIds.size(1);
+    int kk = (int) Math.min(k, a);
+    Tensor start = answerIds.narrow(0, 0, 1).narrow(1, 0, 1); // (1, 1) [DEC]
+    Tensor first = textDecoder.forward(start, null, questionStates, questionMask, null).select(1, 0); // (1, V)
+    Tensor probs = org.blip4j.engine.T.softmax(first, -1).index_select(1, answerIds.select(1, 1)); // (1, A)
+    var top = probs.topk(kk, 1, true, true);
+    Tensor topIds = top.get1().select(0, 0); // (k)
+    Tensor ids = answerIds.index_select(0, topIds); // (k, La)
+    Tensor mask = answerMask.index_select(0, topIds);
+    Tensor targets = ids.masked_fill(mask.eq(org.blip4j.engine.T.s(0L)), org.blip4j.engine.T.s(-100L));
+    Tensor logits = textDecoder.forward(ids, mask, questionStates, questionMask, null); // (k, La, V), states shared
+    long v = logits.size(2);
+    Tensor perToken = org.blip4j.engine.T.crossEntropyPerToken(
+        logits.narrow(1, 0, la - 1).reshape(-1, v), targets.narrow(1, 1, la - 1).reshape(-1), 0.1); // (k·(La-1))
+    Tensor score = perToken.view(kk, la - 1).sum(new long[] {1}, false, new org.bytedeco.pytorch.ScalarTypeOptional())
+        .neg(); // (k)
+    float[] sc = org.blip4j.engine.T.toFloats(score);
+    long[] cand = org.blip4j.engine.T.toLongs(topIds);
+    int best = 0;
+    for (int i = 1; i < sc.length; i++) {
+      if (sc[i] > sc[best]) {
+        best = i;
+      }
+    }
+    return new Ranking((int) cand[best], cand, sc);
+  }
+
+  /** The chosen answer index and the candidates (answer indices) with their log-likelihood scores. */
+  public record Ranking(int best, long[] candidates, float[] scores) {}
+
   /** Question states (B, Lq, D): ids with [ENC] first, cross-attending to the image. */
   public Tensor questionStates(Tensor imageEmbeds, Tensor ids, Tensor mask) {
     return textEncoder.forward(ids, mask, TextMode.MULTIMODAL, imageEmbeds);

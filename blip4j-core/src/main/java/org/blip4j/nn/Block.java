@@ -89,6 +89,13 @@ public abstract class Block {
     }
   }
 
+  /** Turns gradient tracking on or off for every trainable parameter of this subtree (buffers stay off). */
+  public final void requiresGrad(boolean on) {
+    for (Tensor t : namedParameters().values()) {
+      t.set_requires_grad(on);
+    }
+  }
+
   /** Child lookup by name (for tests and loaders). */
   public final Block childBlock(String name) {
     return children.get(name);

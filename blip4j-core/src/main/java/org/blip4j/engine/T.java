@@ -161,6 +161,11 @@ public final class T {
     return torch.linear(x, w, opt(b));
   }
 
+  /** L2-normalises each column, as {@code F.normalize(x, dim=0)} (BLIP's initial feature queues). */
+  public static Tensor normalizeColumns(Tensor x) {
+    return normalize(x.t()).t().contiguous();
+  }
+
   /** L2-normalises along the last dimension, as {@code F.normalize(x, dim=-1)} (eps 1e-12). */
   public static Tensor normalize(Tensor x) {
     Tensor n = x.norm(new org.bytedeco.pytorch.ScalarOptional(s(2.0)), new long[] {-1}, true); // (.., 1)

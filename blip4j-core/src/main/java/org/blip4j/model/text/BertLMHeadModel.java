@@ -22,6 +22,13 @@ public final class BertLMHeadModel extends Block {
     this.predictions = cls.predictions(new Predictions(c, bert.wordEmbeddings()));
   }
 
+  /** A decoder sharing all but self-attention with {@code encoder} (pre-training weight sharing). */
+  public BertLMHeadModel(TextConfig c, BertModel encoder) {
+    this.bert = child("bert", new BertModel(c, encoder));
+    Cls cls = child("cls", new Cls());
+    this.predictions = cls.predictions(new Predictions(c, bert.wordEmbeddings()));
+  }
+
   public BertModel bert() {
     return bert;
   }

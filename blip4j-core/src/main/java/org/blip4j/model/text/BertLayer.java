@@ -18,6 +18,20 @@ public final class BertLayer extends Block {
   private final BertSelfOutput output;
   private final int index;
 
+  /**
+   * A decoder layer sharing everything but its self-attention with an encoder layer, as BLIP_Pretrain's
+   * {@code tie_encoder_decoder_weights(..., skip_key='/attention')}: cross-attention and feed-forward are the same
+   * blocks (so the same tensors and summed gradients).
+   */
+  BertLayer(TextConfig c, BertLayer shared) {
+    this.index = shared.index;
+    this.attention = child("attention", new BertAttention(c.hiddenSize(), c.numHeads(), c.hiddenSize(), c.layerNormEps()));
+    this.crossattention = shared.crossattention == null ? null : child("crossattention", shared.crossattention);
+    this.twin = null;
+    this.intermediate = child("intermediate", shared.intermediate);
+    this.output = child("output", shared.output);
+  }
+
   BertLayer(TextConfig c, int index, boolean nlvrTwin) {
     this.index = index;
     this.attention = child("attention", new BertAttention(c.hiddenSize(), c.numHeads(), c.hiddenSize(), c.layerNormEps()));

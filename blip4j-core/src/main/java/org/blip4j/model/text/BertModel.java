@@ -40,6 +40,21 @@ public final class BertModel extends Block {
     this.layers = enc.layers(list);
   }
 
+  /**
+   * A text transformer that shares its embeddings, cross-attention and feed-forward blocks with {@code shared} and
+   * has its own self-attention: BLIP's pre-training decoder (paper §3.2, "all except SA").
+   */
+  public BertModel(TextConfig c, BertModel shared) {
+    this.config = c;
+    this.embeddings = child("embeddings", shared.embeddings);
+    List<BertLayer> list = new ArrayList<>();
+    for (BertLayer l : shared.layers) {
+      list.add(new BertLayer(c, l));
+    }
+    Encoder enc = child("encoder", new Encoder());
+    this.layers = enc.layers(list);
+  }
+
   public TextConfig config() {
     return config;
   }

@@ -61,11 +61,7 @@ public final class BlipVqa extends Block {
     Tensor mask = answerMask.index_select(0, topIds);
     Tensor targets = ids.masked_fill(mask.eq(org.blip4j.engine.T.s(0L)), org.blip4j.engine.T.s(-100L));
     Tensor logits = textDecoder.forward(ids, mask, questionStates, questionMask, null); // (k, La, V), states shared
-    long v = logits.size(2);
-    Tensor perToken = org.blip4j.engine.T.crossEntropyPerToken(
-        logits.narrow(1, 0, la - 1).reshape(-1, v), targets.narrow(1, 1, la - 1).reshape(-1), 0.1); // (k·(La-1))
-    Tensor score = perToken.view(kk, la - 1).sum(new long[] {1}, false, new org.bytedeco.pytorch.ScalarTypeOptional())
-        .neg(); // (k)
+    Tensor score = sequenceLoss(logits, targets).neg(); // (k)
     float[] sc = org.blip4j.engine.T.toFloats(score);
     long[] cand = org.blip4j.engine.T.toLongs(topIds);
     int best = 0;
@@ -75,6 +71,42 @@ public final class BlipVqa extends Block {
       }
     }
     return new Ranking((int) cand[best], cand, sc);
+  }
+
+  /** The VQA training loss and the per-answer summed losses. */
+  public record TrainLoss(Tensor loss, Tensor answerLoss) {}
+
+  /**
+   * BLIP_VQA's training loss ({@code forward(train=True)}): question ids with [ENC] first; each question's states and
+   * real mask are repeated n[b] times for its answers ([DEC] first, padded); per-answer sums of the label-smoothed
+   * (0.1) loss are weighted and divided by the number of questions.
+   */
+  public TrainLoss trainLoss(Tensor pixels, Tensor questionIds, Tensor questionMask, Tensor answerIds,
+      Tensor answerMask, long[] n, Tensor weights) {
+    Tensor states = questionStates(encodeImage(pixels), questionIds, questionMask); // (Bq, Lq, D)
+    long[] rows = new long[(int) java.util.Arrays.stream(n).sum()];
+    for (int q = 0, r = 0; q < n.length; q++) {
+      for (int j = 0; j < n[q]; j++) {
+        rows[r++] = q;
+      }
+    }
+    Tensor sel = org.blip4j.engine.T.longs(rows, rows.length);
+    Tensor targets = answerIds.masked_fill(answerMask.eq(org.blip4j.engine.T.s(0L)), org.blip4j.engine.T.s(-100L));
+    Tensor logits = textDecoder.forward(answerIds, answerMask, states.index_select(0, sel),
+        questionMask.index_select(0, sel), null); // (A, La, V)
+    Tensor answerLoss = sequenceLoss(logits, targets); // (A)
+    Tensor loss = weights.mul(answerLoss).sum().div(org.blip4j.engine.T.s((double) n.length));
+    return new TrainLoss(loss, answerLoss);
+  }
+
+  /** Per-sequence sum of the shifted, label-smoothed (0.1) cross-entropy (reference {@code reduction='none'}). */
+  static Tensor sequenceLoss(Tensor logits, Tensor targets) {
+    long a = logits.size(0);
+    long l = logits.size(1);
+    long v = logits.size(2);
+    Tensor perToken = org.blip4j.engine.T.crossEntropyPerToken(logits.narrow(1, 0, l - 1).reshape(-1, v),
+        targets.narrow(1, 1, l - 1).reshape(-1), 0.1); // (A·(L-1))
+    return perToken.view(a, l - 1).sum(new long[] {1}, false, new org.bytedeco.pytorch.ScalarTypeOptional());
   }
 
   /** The chosen answer index and the candidates (answer indices) with their log-likelihood scores. */

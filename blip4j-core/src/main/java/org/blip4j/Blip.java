@@ -134,12 +134,12 @@ public final class Blip implements AutoCloseable {
   /**
    * Strict load, except that training state (momentum encoders, queues, temperature) is never needed for inference,
    * and that a network built for another task than the checkpoint's keeps only its own parts (e.g. a captioner from a
-   * pre-training checkpoint ignores the ITM side).
+   * pre-training checkpoint ignores the ITM side). A pre-training checkpoint feeds two networks, each taking its part.
    */
   private static <B extends org.blip4j.nn.Block> B load(B model, Map<String, RawTensor> sd, Task stored, Task target,
       String name) throws IOException {
     LoadPolicy policy = LoadPolicy.strict().ignoringTrainingState().ignoring("temp");
-    if (stored != target) {
+    if (stored != target || target == Task.PRETRAIN) {
       var own = model.namedTensors().keySet().stream().map(k -> k.substring(0, k.indexOf('.'))).distinct().toList();
       policy = policy.ignoring("(?!(" + String.join("|", own) + ")\\.).*");
     }
@@ -317,20 +317,40 @@ public final class Blip implements AutoCloseable {
 
   /** Answers a question by generation ({@code BLIP_VQA(inference='generate')}: 3 beams, max 10, min 1). */
   public String answer(RgbImage image, String question) {
+    return answer(List.of(image), List.of(question)).get(0);
+  }
+
+  /**
+   * Answers question i about image i, all in one batch exactly as {@code BLIP_VQA.forward(inference='generate')}.
+   * As in the reference, the answer decoder attends to every question position, padding included, so a short
+   * question's answer can differ from the one {@link #answer(RgbImage, String)} gives alone.
+   */
+  public List<String> answer(List<RgbImage> batch, List<String> questions) {
     BlipVqa m = require(vqa, "question answering");
-    BertTokenizer.Encoding enc = tokenizer.encode(List.of(TextNormalizer.preQuestion(question)), ITM_MAX_TOKENS,
-        BertTokenizer.Padding.LONGEST);
-    enc.ids()[0][0] = tokenizer.encId();
+    if (batch.size() != questions.size()) {
+      throw new IllegalArgumentException(batch.size() + " images but " + questions.size() + " questions");
+    }
+    List<String> normalized = questions.stream().map(TextNormalizer::preQuestion).toList();
+    BertTokenizer.Encoding enc = tokenizer.encode(normalized, ITM_MAX_TOKENS, BertTokenizer.Padding.LONGEST);
+    for (long[] row : enc.ids()) {
+      row[0] = tokenizer.encId();
+    }
     long[][] out;
     try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-      Tensor img = m.encodeImage(pixels(List.of(image)));
-      Tensor q = m.questionStates(img, T.longs(enc.ids()), T.longs(enc.attentionMask())); // (1, Lq, D)
+      Tensor img = m.encodeImage(pixels(batch));
+      Tensor q = m.questionStates(img, T.longs(enc.ids()), T.longs(enc.attentionMask())); // (B, Lq, D)
+      long[][] bos = new long[batch.size()][];
+      java.util.Arrays.fill(bos, new long[] {tokenizer.bosId()});
       try (CrossAttentionDecoder step = new CrossAttentionDecoder(m.textDecoder(), q)) {
-        out = Generator.generate(step, new long[][] {{tokenizer.bosId()}}, GenerationConfig.beam(3, 10, 1),
-            tokenizer.sepId(), tokenizer.padId(), null);
+        out = Generator.generate(step, bos, GenerationConfig.beam(3, 10, 1), tokenizer.sepId(), tokenizer.padId(),
+            null);
       }
     }
-    return tokenizer.decode(out[0], true);
+    List<String> answers = new ArrayList<>();
+    for (long[] ids : out) {
+      answers.add(tokenizer.decode(ids, true));
+    }
+    return answers;
   }
 
   /**
@@ -389,10 +409,20 @@ public final class Blip implements AutoCloseable {
 
   private <M> M require(M network, String what) {
     if (network == null) {
-      throw new UnsupportedOperationException(source + " is a " + task + " model and cannot do " + what
-          + " (use a checkpoint trained for it)");
+      throw new UnsupportedOperationException(source + " holds " + describe(task) + " model, which cannot do " + what
+          + "; use a checkpoint trained for " + what);
     }
     return network;
+  }
+
+  private static String describe(Task t) {
+    return switch (t) {
+      case CAPTION -> "a captioning (BLIP_Decoder)";
+      case ITM -> "an image-text matching (ITM)";
+      case VQA -> "a question-answering (VQA)";
+      case NLVR -> "an NLVR2";
+      case PRETRAIN -> "a pre-training";
+    };
   }
 
   private static float[][] rows(Tensor t) {

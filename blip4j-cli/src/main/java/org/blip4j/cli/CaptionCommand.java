@@ -13,7 +13,9 @@ import org.blip4j.image.RgbImage;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code blip4j caption}: one caption per image, beam search by default as the reference. */
@@ -60,16 +62,23 @@ final class CaptionCommand implements Callable<Integer> {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
+  @ParentCommand Main parent;
+
   @Override
   public Integer call() throws Exception {
     if (batchSize < 1) {
-      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--batch-size must be at least 1");
+      throw new ParameterException(spec.commandLine(), "--batch-size must be at least 1");
     }
-    GenerationConfig gen = sample
-        ? GenerationConfig.nucleus(topP, maxLength, minLength, seed)
-        : GenerationConfig.beam(beams, maxLength, minLength);
-    if (repetitionPenalty != null) {
-      gen = gen.withRepetitionPenalty(repetitionPenalty);
+    GenerationConfig gen;
+    try {
+      gen = sample
+          ? GenerationConfig.nucleus(topP, maxLength, minLength, seed)
+          : GenerationConfig.beam(beams, maxLength, minLength);
+      if (repetitionPenalty != null) {
+        gen = gen.withRepetitionPenalty(repetitionPenalty);
+      }
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
     Blip.CaptionOptions opts = Blip.CaptionOptions.defaults().withGeneration(gen);
     if (prefix != null) {
@@ -80,32 +89,36 @@ final class CaptionCommand implements Callable<Integer> {
     ObjectMapper json = new ObjectMapper();
     List<Path> files = Inputs.expand(inputs);
     try (Blip blip = model.load()) {
-      Progress progress = new Progress(err, files.size(), true);
+      Progress progress = new Progress(err, files.size(), parent.progress);
       for (int start = 0; start < files.size(); start += batchSize) {
         List<Path> chunk = files.subList(start, Math.min(files.size(), start + batchSize));
-        List<Path> okFiles = new ArrayList<>();
+        // decode the chunk, caption what decoded, then report every item in input order
+        Exception[] failures = new Exception[chunk.size()];
         List<RgbImage> okImages = new ArrayList<>();
-        for (Path f : chunk) {
+        for (int i = 0; i < chunk.size(); i++) {
           try {
-            okImages.add(blip.readImage(f));
-            okFiles.add(f);
+            okImages.add(blip.readImage(chunk.get(i)));
           } catch (Exception e) {
-            Report.failure(out, err, json, model.json, "image", f, e, model.verbose);
-            progress.step(false);
+            failures[i] = e;
           }
         }
-        if (okImages.isEmpty()) {
-          continue;
-        }
-        List<String> captions = blip.caption(okImages, opts);
-        for (int i = 0; i < captions.size(); i++) {
+        List<String> captions = okImages.isEmpty() ? List.of() : blip.caption(okImages, opts);
+        int next = 0;
+        for (int i = 0; i < chunk.size(); i++) {
+          Path f = chunk.get(i);
+          if (failures[i] != null) {
+            Report.failure(out, err, json, model.json, "image", f, failures[i], model.verbose, progress);
+            progress.step(false);
+            continue;
+          }
+          String caption = captions.get(next++);
           if (model.json) {
             Map<String, Object> row = new LinkedHashMap<>();
-            row.put("image", okFiles.get(i).toString());
-            row.put("caption", captions.get(i));
+            row.put("image", f.toString());
+            row.put("caption", caption);
             out.println(json.writeValueAsString(row));
           } else {
-            out.println(files.size() > 1 ? okFiles.get(i) + "\t" + captions.get(i) : captions.get(i));
+            out.println(files.size() > 1 ? f + "\t" + caption : caption);
           }
           progress.step(true);
         }

@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code blip4j embed}: projected, normalised ITC embeddings of images or texts as JSON Lines. */
@@ -30,6 +31,8 @@ final class EmbedCommand implements Callable<Integer> {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
+  @ParentCommand Main parent;
+
   @Override
   public Integer call() throws Exception {
     var out = spec.commandLine().getOut();
@@ -40,7 +43,7 @@ final class EmbedCommand implements Callable<Integer> {
     ObjectMapper json = new ObjectMapper();
     List<Path> files = Inputs.expand(inputs);
     try (Blip blip = model.load()) {
-      Progress progress = new Progress(err, files.size(), true);
+      Progress progress = new Progress(err, files.size(), parent.progress);
       for (Path f : files) {
         try {
           float[] v = blip.imageEmbeddings(List.of(blip.readImage(f)))[0];
@@ -50,7 +53,7 @@ final class EmbedCommand implements Callable<Integer> {
           out.println(json.writeValueAsString(row));
           progress.step(true);
         } catch (java.io.IOException e) {
-          Report.failure(out, err, json, true, "image", f, e, model.verbose);
+          Report.failure(out, err, json, true, "image", f, e, model.verbose, progress);
           progress.step(false);
         }
       }

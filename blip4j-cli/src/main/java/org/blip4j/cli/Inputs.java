@@ -30,8 +30,13 @@ final class Inputs {
             out.add(Path.of(line.strip()));
           }
         }
-      } else if (a.contains("*") || a.contains("?") || a.contains("[")) {
-        out.addAll(glob(a));
+      } else if (indexOfWildcard(a) < a.length() && !Files.exists(Path.of(a))) {
+        List<Path> matches = glob(a);
+        if (matches.isEmpty()) {
+          out.add(Path.of(a)); // as a shell does: an unmatched pattern stays, and is reported as not found
+        } else {
+          out.addAll(matches);
+        }
       } else {
         Path p = Path.of(a);
         if (Files.isDirectory(p)) {
@@ -42,6 +47,10 @@ final class Inputs {
           out.add(p); // missing files are reported per item, not here
         }
       }
+    }
+    if (out.isEmpty() && !args.isEmpty()) {
+      throw new IOException("no images found in " + String.join(" ", args) + " (looked for "
+          + String.join(", ", IMAGE_EXTENSIONS.stream().sorted().toList()) + " files)");
     }
     return out;
   }

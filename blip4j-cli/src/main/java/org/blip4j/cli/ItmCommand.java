@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code blip4j itm}: image–text matching probability (ITM head) and ITC cosine similarity. */
@@ -35,6 +36,8 @@ final class ItmCommand implements Callable<Integer> {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
+  @ParentCommand Main parent;
+
   @Override
   public Integer call() throws Exception {
     var out = spec.commandLine().getOut();
@@ -42,13 +45,13 @@ final class ItmCommand implements Callable<Integer> {
     ObjectMapper json = new ObjectMapper();
     List<Path> files = Inputs.expand(inputs);
     try (Blip blip = model.load()) {
-      Progress progress = new Progress(err, files.size(), true);
+      Progress progress = new Progress(err, files.size(), parent.progress);
       for (Path f : files) {
         RgbImage img;
         try {
           img = blip.readImage(f);
         } catch (Exception e) {
-          Report.failure(out, err, json, model.json, "image", f, e, model.verbose);
+          Report.failure(out, err, json, model.json, "image", f, e, model.verbose, progress);
           progress.step(false);
           continue;
         }

@@ -1,8 +1,10 @@
 package org.blip4j.cli;
 
 import java.io.PrintWriter;
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Spec;
 
 /** The {@code blip4j} command line: BLIP captioning, matching, question answering from the shell. */
 @Command(
@@ -21,23 +23,55 @@ import picocli.CommandLine.Command;
         "  blip4j vqa --model models/blip-vqa-base photo.jpg --question \"what is the dog doing?\"",
         "",
         "Exit codes: 0 ok, 1 some items failed, 2 usage error."})
-public final class Main implements Runnable {
+public final class Main implements Callable<Integer> {
+  /** Whether commands may draw a progress bar on stderr (only when a terminal is attached). */
+  final boolean progress;
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  Main(boolean progress) {
+    this.progress = progress;
+  }
+
+  /** No subcommand given: a usage error. */
   @Override
-  public void run() {
-    CommandLine.usage(this, System.out);
+  public Integer call() {
+    PrintWriter err = spec.commandLine().getErr();
+    err.println("blip4j: missing command");
+    spec.commandLine().usage(err);
+    err.flush();
+    return spec.exitCodeOnInvalidInput();
   }
 
   public static void main(String[] args) {
-    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    // a bar only where it helps and cannot mix with results: stderr on a terminal, stdout redirected
+    boolean progress = isTerminal(2) && !isTerminal(1);
+    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true), progress));
   }
 
-  /** Runs the CLI with the given streams and returns the exit code (for tests and embedding). */
+  /** Whether a standard stream (1 = stdout, 2 = stderr) is a terminal; false where that cannot be told (no /proc). */
+  static boolean isTerminal(int fd) {
+    try {
+      String target = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/" + fd)).toString();
+      return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+    } catch (java.io.IOException | UnsupportedOperationException | SecurityException e) {
+      return false;
+    }
+  }
+
+  /** Runs the CLI with the given streams and returns the exit code (for tests and embedding); no progress bar. */
   public static int run(String[] args, PrintWriter out, PrintWriter err) {
-    CommandLine cli = new CommandLine(new Main());
+    return run(args, out, err, false);
+  }
+
+  /** As {@link #run(String[], PrintWriter, PrintWriter)}, drawing a progress bar on {@code err} if asked to. */
+  public static int run(String[] args, PrintWriter out, PrintWriter err, boolean progress) {
+    CommandLine cli = new CommandLine(new Main(progress));
     cli.setOut(out);
     cli.setErr(err);
     cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-      boolean verbose = parsed.hasMatchedOption("--verbose");
+      // --verbose belongs to the subcommand, so ask the parse result of the command that failed
+      boolean verbose = cmd.getParseResult() != null && cmd.getParseResult().hasMatchedOption("--verbose");
       err.println("blip4j: " + Messages.describe(ex));
       if (verbose) {
         ex.printStackTrace(err);
@@ -45,6 +79,9 @@ public final class Main implements Runnable {
       err.flush();
       return 1;
     });
-    return cli.execute(args);
+    int code = cli.execute(args);
+    out.flush();
+    err.flush();
+    return code;
   }
 }

@@ -12,7 +12,9 @@ import picocli.CommandLine.Spec;
 /** {@code blip4j nlvr}: is a statement true of a pair of images (NLVR2)? */
 @Command(name = "nlvr", mixinStandardHelpOptions = true,
     description = "Judge a statement about two images (needs an NLVR2 checkpoint).",
-    footer = {"", "Example:", "  blip4j nlvr -m models/blip-nlvr left.jpg right.jpg -s \"both images show two dogs\""})
+    footer = {"", "Examples:",
+        "  blip4j nlvr -m models/blip-nlvr left.jpg right.jpg -s \"both images show two dogs\"",
+        "  blip4j nlvr -m models/blip-nlvr --json a.jpg b.jpg -s \"there is a red car\""})
 final class NlvrCommand implements Callable<Integer> {
   @Mixin ModelOptions model;
 

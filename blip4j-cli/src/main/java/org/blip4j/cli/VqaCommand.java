@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code blip4j vqa}: answer questions about images (BLIP_VQA generate: 3 beams, max 10 tokens). */
@@ -30,6 +31,8 @@ final class VqaCommand implements Callable<Integer> {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
+  @ParentCommand Main parent;
+
   @Override
   public Integer call() throws Exception {
     var out = spec.commandLine().getOut();
@@ -37,7 +40,7 @@ final class VqaCommand implements Callable<Integer> {
     ObjectMapper json = new ObjectMapper();
     List<Path> files = Inputs.expand(inputs);
     try (Blip blip = model.load()) {
-      Progress progress = new Progress(err, files.size(), true);
+      Progress progress = new Progress(err, files.size(), parent.progress);
       for (Path f : files) {
         try {
           var img = blip.readImage(f);
@@ -55,7 +58,7 @@ final class VqaCommand implements Callable<Integer> {
           }
           progress.step(true);
         } catch (java.io.IOException e) {
-          Report.failure(out, err, json, model.json, "image", f, e, model.verbose);
+          Report.failure(out, err, json, model.json, "image", f, e, model.verbose, progress);
           progress.step(false);
         }
         out.flush();

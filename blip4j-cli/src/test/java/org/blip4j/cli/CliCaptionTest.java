@@ -1,0 +1,101 @@
+package org.blip4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** {@code blip4j caption} reproduces the reference's decoded captions (beam and greedy) in text and JSON output. */
+class CliCaptionTest {
+  static final CliFixture FX = CliFixture.get();
+
+  /** {@code caption -m <decoder> --beams B --max-length L --min-length M} with the settings of a golden. */
+  static List<String> captionArgs(String golden, String weights) {
+    List<String> args = new ArrayList<>(List.of("caption", "-m", FX.file(weights).toString(),
+        "--beams", String.valueOf(FX.setting(golden, "num_beams")),
+        "--max-length", String.valueOf(FX.setting(golden, "max_length")),
+        "--min-length", String.valueOf(FX.setting(golden, "min_length"))));
+    return args;
+  }
+
+  @Test
+  void beamCaptionsOfEveryImageMatchTheReference() {
+    List<Path> images = FX.images();
+    List<String> expected = FX.texts("beam3");
+    List<String> args = captionArgs("beam3.ids", "blip_decoder.hf.safetensors");
+    images.forEach(p -> args.add(p.toString()));
+    CliFixture.Run r = CliFixture.run(args).expect(0);
+    List<String> lines = r.outLines();
+    assertEquals(images.size(), lines.size(), r.out());
+    for (int i = 0; i < images.size(); i++) {
+      String line = lines.get(i);
+      String caption = images.size() > 1 ? line.substring(line.indexOf('\t') + 1) : line;
+      if (images.size() > 1) {
+        assertEquals(images.get(i).toString(), line.substring(0, line.indexOf('\t')));
+      }
+      assertEquals(expected.get(i), caption, "beam caption of " + images.get(i));
+    }
+    assertFalse(r.hasStackTrace(), r.err());
+  }
+
+  @Test
+  void singleImagePrintsTheBareCaptionFromOriginalWeights() {
+    Path img = FX.images().get(0);
+    List<String> args = captionArgs("beam3.ids", "blip_decoder.pth");
+    args.add(img.toString());
+    CliFixture.Run r = CliFixture.run(args).expect(0);
+    assertEquals(List.of(FX.texts("beam3").get(0)), r.outLines());
+    assertEquals("", r.err(), "nothing on stderr for a clean run");
+  }
+
+  @Test
+  void jsonWritesOneObjectPerImageWithImageAndCaption() {
+    List<Path> images = FX.images();
+    List<String> expected = FX.texts("beam3");
+    List<String> args = captionArgs("beam3.ids", "blip_decoder.hf.safetensors");
+    args.add("--json");
+    images.forEach(p -> args.add(p.toString()));
+    CliFixture.Run r = CliFixture.run(args).expect(0);
+    List<String> lines = r.outLines();
+    assertEquals(images.size(), lines.size(), r.out());
+    for (int i = 0; i < images.size(); i++) {
+      JsonNode row = CliFixture.json(lines.get(i));
+      assertEquals(List.of("image", "caption"), iterableToList(row.fieldNames()), lines.get(i));
+      assertEquals(images.get(i).toString(), row.get("image").asText());
+      assertEquals(expected.get(i), row.get("caption").asText());
+    }
+  }
+
+  @Test
+  void greedyCaptionsMatchTheReference() {
+    List<Path> images = FX.images();
+    List<String> expected = FX.texts("greedy20");
+    List<String> args = captionArgs("greedy20.ids", "blip_decoder.hf.safetensors");
+    args.add("--json");
+    images.forEach(p -> args.add(p.toString()));
+    CliFixture.Run r = CliFixture.run(args).expect(0);
+    List<String> lines = r.outLines();
+    assertEquals(images.size(), lines.size(), r.out());
+    for (int i = 0; i < images.size(); i++) {
+      assertEquals(expected.get(i), CliFixture.json(lines.get(i)).get("caption").asText(),
+          "greedy caption of " + images.get(i));
+    }
+  }
+
+  @Test
+  void minLengthAboveMaxLengthIsAUsageError() {
+    CliFixture.Run r = CliFixture.run("caption", "-m", FX.file("blip_decoder.hf.safetensors").toString(),
+        "--max-length", "5", "--min-length", "6", FX.images().get(0).toString()).expect(2);
+    assertFalse(r.hasStackTrace(), r.err());
+  }
+
+  static List<String> iterableToList(java.util.Iterator<String> it) {
+    List<String> out = new ArrayList<>();
+    it.forEachRemaining(out::add);
+    return out;
+  }
+}

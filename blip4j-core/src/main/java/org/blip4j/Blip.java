@@ -11,6 +11,7 @@ import org.blip4j.engine.T;
 import org.blip4j.generate.CrossAttentionDecoder;
 import org.blip4j.generate.GenerationConfig;
 import org.blip4j.generate.Generator;
+import org.blip4j.hub.ModelSource;
 import org.blip4j.image.ImageLoader;
 import org.blip4j.image.ImageProcessor;
 import org.blip4j.image.RgbImage;
@@ -35,6 +36,8 @@ import org.bytedeco.pytorch.Tensor;
  * try (Blip blip = Blip.load(Path.of("models/blip-image-captioning-base"))) {
  *   String caption = blip.caption(Path.of("dog.jpg"));
  * }
+ * // or a Hugging Face id, downloaded once into the standard Hugging Face cache:
+ * try (Blip blip = Blip.load("Salesforce/blip-image-captioning-base")) { ... }
  * }</pre>
  *
  * <p>Thread-safe: weights are read-only and every call runs in its own native-memory scope with its own decoding
@@ -82,6 +85,19 @@ public final class Blip implements AutoCloseable {
     this.itm = itm;
     this.vqa = vqa;
     this.nlvr = nlvr;
+  }
+
+  /**
+   * Loads a local folder or weight file, or a Hugging Face id {@code owner/name[@revision]} from the Hugging Face cache,
+   * downloading it there first when needed (see {@link ModelSource}; settings from the {@code HF_*} environment).
+   */
+  public static Blip load(String spec) throws IOException {
+    return load(spec, Options.defaults());
+  }
+
+  /** {@link #load(String)} with load-time choices. */
+  public static Blip load(String spec, Options options) throws IOException {
+    return load(ModelSource.resolve(spec), options);
   }
 
   /** Loads a model folder or weight file with settings inferred from its files. */

@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
     footer = {
         "",
         "Examples:",
-        "  blip4j caption --model models/blip-image-captioning-base photo.jpg",
+        "  blip4j caption --model Salesforce/blip-image-captioning-base photo.jpg",
         "  blip4j itm --model models/blip-itm-base-coco photo.jpg --text \"a dog on a beach\"",
         "  blip4j vqa --model models/blip-vqa-base photo.jpg --question \"what is the dog doing?\"",
         "",

@@ -1,17 +1,25 @@
 package org.blip4j.cli;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import org.blip4j.Blip;
 import org.blip4j.Task;
+import org.blip4j.hub.HubSettings;
+import org.blip4j.hub.ModelSource;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** Options every model command shares. */
 final class ModelOptions {
-  @Option(names = {"-m", "--model"}, required = true, paramLabel = "PATH",
-      description = "Model folder (Hugging Face layout) or weight file (.safetensors, .pth) with its config and "
-          + "tokenizer beside it.")
-  Path model;
+  @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL",
+      description = "Model: local folder, weight file, or a Hugging Face id such as "
+          + "Salesforce/blip-image-captioning-base (optionally @revision; downloaded once into the Hugging Face "
+          + "cache, see HF_HOME, HF_HUB_OFFLINE).")
+  String model;
+
+  @Spec(Spec.Target.MIXEE) CommandSpec mixee;
 
   @Option(names = "--task", paramLabel = "TASK",
       description = "Network to build from the checkpoint: ${COMPLETION-CANDIDATES} (default: inferred).")
@@ -36,6 +44,11 @@ final class ModelOptions {
     if (threads != null) {
       org.blip4j.engine.Engine.setThreads(threads);
     }
-    return Blip.load(model, new Blip.Options(task, imageSize, exif));
+    PrintWriter err = mixee != null ? mixee.commandLine().getErr() : new PrintWriter(System.err, true);
+    Path path;
+    try (DownloadProgress progress = new DownloadProgress(err)) {
+      path = ModelSource.resolve(model, HubSettings.fromEnvironment(), progress);
+    }
+    return Blip.load(path, new Blip.Options(task, imageSize, exif));
   }
 }

@@ -1,0 +1,251 @@
+package org.blip4j.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.blip4j.engine.T;
+import org.blip4j.nn.Block;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The training loop, written out (nanoGPT style) for every BLIP objective: learning rate per schedule, forward,
+ * finite-loss guard, backward with gradient accumulation, finite-gradient guard, AdamW step, metrics as JSON Lines,
+ * progress, and atomic checkpoints with exact resume.
+ *
+ * <p>Every random choice of step s derives from (seed, s) — the objective gets the step number — and the data order
+ * from (seed, epoch), so a run resumed from a checkpoint computes the same losses as one that never stopped.
+ */
+public final class Trainer<B> {
+  private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The data: batches per epoch, and an iterator over an epoch's batches starting at a given batch. */
+  public interface EpochData<B> {
+    long batchesPerEpoch();
+
+    Iterator<B> epoch(int epoch, long startBatch);
+  }
+
+  /** The task: named losses of one batch; the map must contain "loss", the value that is back-propagated. */
+  @FunctionalInterface
+  public interface Objective<B> {
+    Map<String, Tensor> losses(B batch, StepInfo step);
+  }
+
+  /** Where a step is: global step, epoch, batch in the epoch, batches per epoch, and the run's seed. */
+  public record StepInfo(long step, int epoch, long batch, long batchesPerEpoch, long seed) {
+    /** A seed for this step's random draws (negatives, dropout), independent of thread timing. */
+    public long stepSeed() {
+      return seed * 0x9E3779B97F4A7C15L + step;
+    }
+  }
+
+  /** Learning rate at a position (epoch, batch in epoch). */
+  @FunctionalInterface
+  public interface LrSchedule {
+    double lr(int epoch, long batch, long batchesPerEpoch);
+  }
+
+  /**
+   * @param gradAccumulation batches whose gradients are summed (each loss divided by this) before one update
+   * @param checkpointEvery optimiser steps between checkpoints (0 = only at epoch ends)
+   * @param keepCheckpoints how many step folders to keep
+   * @param stopAfterSteps stop early after this many batches in total (0 = run all epochs)
+   */
+  public record Options(Path outDir, int epochs, long seed, int gradAccumulation, int checkpointEvery,
+      int keepCheckpoints, long stopAfterSteps, boolean resume, boolean progress) {
+    public Options {
+      if (epochs < 1 || gradAccumulation < 1 || keepCheckpoints < 1) {
+        throw new IllegalArgumentException("epochs, gradAccumulation and keepCheckpoints must be at least 1");
+      }
+    }
+  }
+
+  /** Thrown when a loss or gradient is NaN/inf; the last good checkpoint is untouched. */
+  public static final class NonFiniteException extends IllegalStateException {
+    public NonFiniteException(String message) {
+      super(message);
+    }
+  }
+
+  private final Block model;
+  private final AdamW optimizer;
+  private final Objective<B> objective;
+  private final EpochData<B> data;
+  private final LrSchedule schedule;
+  private final Options options;
+  private final Map<String, Tensor> params;
+  private final PrintStream progressOut;
+
+  public Trainer(Block model, Map<String, Tensor> trainable, AdamW optimizer, Objective<B> objective,
+      EpochData<B> data, LrSchedule schedule, Options options) {
+    this.model = model;
+    this.params = trainable;
+    this.optimizer = optimizer;
+    this.objective = objective;
+    this.data = data;
+    this.schedule = schedule;
+    this.options = options;
+    this.progressOut = System.err;
+  }
+
+  /** Runs (or resumes) training; returns the last checkpoint folder. */
+  public Path fit() throws IOException {
+    Path out = options.outDir();
+    Files.createDirectories(out);
+    cleanPartial(out);
+    long step = 0;
+    int startEpoch = 0;
+    long startBatch = 0;
+    Path resumeFrom = options.resume() ? TrainCheckpoint.latest(out) : null;
+    if (resumeFrom != null) {
+      TrainCheckpoint.State s = TrainCheckpoint.load(resumeFrom, model, optimizer);
+      if (s.seed() != options.seed()) {
+        throw new IllegalArgumentException("checkpoint " + resumeFrom + " was trained with seed " + s.seed()
+            + ", not " + options.seed() + "; resume with the same seed");
+      }
+      step = s.step();
+      startEpoch = s.epoch();
+      startBatch = s.batchInEpoch();
+      LOG.info("resuming from {} at step {} (epoch {}, batch {})", resumeFrom, step, startEpoch, startBatch);
+    }
+    long perEpoch = data.batchesPerEpoch();
+    long total = perEpoch * options.epochs();
+    Path metrics = out.resolve("metrics.jsonl");
+    truncateMetrics(metrics, step);
+    Path last = resumeFrom;
+    long started = System.nanoTime();
+    long startStep = step;
+    try (Writer log = Files.newBufferedWriter(metrics, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+        StandardOpenOption.APPEND)) {
+      for (int epoch = startEpoch; epoch < options.epochs(); epoch++) {
+        Iterator<B> it = data.epoch(epoch, epoch == startEpoch ? startBatch : 0);
+        for (long batch = epoch == startEpoch ? startBatch : 0; batch < perEpoch && it.hasNext(); batch++) {
+          StepInfo info = new StepInfo(step, epoch, batch, perEpoch, options.seed());
+          double lr = schedule.lr(epoch, batch, perEpoch);
+          optimizer.setLearningRate(lr);
+          torch.manual_seed(info.stepSeed());
+          Map<String, Double> values = new LinkedHashMap<>();
+          try (PointerScope scope = new PointerScope()) {
+            Map<String, Tensor> losses = objective.losses(it.next(), info);
+            Tensor loss = losses.get("loss");
+            for (var e : losses.entrySet()) {
+              values.put(e.getKey(), (double) T.toFloats(e.getValue().detach())[0]);
+            }
+            if (!Double.isFinite(values.get("loss"))) {
+              throw new NonFiniteException("non-finite loss " + values + " at step " + step + " (epoch " + epoch
+                  + ", batch " + batch + "); the last good checkpoint is " + last);
+            }
+            loss.div(T.s((double) options.gradAccumulation())).backward();
+          }
+          boolean update = (batch + 1) % options.gradAccumulation() == 0 || batch + 1 == perEpoch;
+          if (update) {
+            checkGradients(step, last);
+            optimizer.step();
+            optimizer.zeroGrad();
+          }
+          step++;
+          writeMetrics(log, step, epoch, batch, lr, values);
+          if (options.progress()) {
+            progress(step, total, startStep, started, values.get("loss"), lr);
+          }
+          boolean epochEnd = batch + 1 == perEpoch;
+          boolean stop = options.stopAfterSteps() > 0 && step >= options.stopAfterSteps();
+          if (update && (epochEnd || stop
+              || (options.checkpointEvery() > 0 && optimizer.stepCount() % options.checkpointEvery() == 0))) {
+            log.flush();
+            int nextEpoch = epochEnd ? epoch + 1 : epoch;
+            long nextBatch = epochEnd ? 0 : batch + 1;
+            last = TrainCheckpoint.save(out, model, optimizer,
+                new TrainCheckpoint.State(step, nextEpoch, nextBatch, options.seed()), Map.of("lr", lr),
+                options.keepCheckpoints());
+          }
+          if (stop) {
+            return last;
+          }
+        }
+      }
+    }
+    if (options.progress()) {
+      progressOut.println();
+    }
+    return last;
+  }
+
+  private void checkGradients(long step, Path last) {
+    try (PointerScope scope = new PointerScope()) {
+      for (var e : params.entrySet()) {
+        Tensor g = e.getValue().grad();
+        if (g.defined() && !torch.isfinite(g).all().item_bool()) {
+          throw new NonFiniteException("non-finite gradient in " + e.getKey() + " at step " + step
+              + "; the last good checkpoint is " + last);
+        }
+      }
+    }
+  }
+
+  private static void writeMetrics(Writer log, long step, int epoch, long batch, double lr, Map<String, Double> v)
+      throws IOException {
+    Map<String, Object> row = new LinkedHashMap<>();
+    row.put("step", step);
+    row.put("epoch", epoch);
+    row.put("batch", batch);
+    row.put("lr", lr);
+    row.putAll(v);
+    log.write(JSON.writeValueAsString(row));
+    log.write('\n');
+  }
+
+  /** Drops metric lines past the resume point so the log never holds a step twice. */
+  private static void truncateMetrics(Path metrics, long step) throws IOException {
+    if (!Files.exists(metrics)) {
+      return;
+    }
+    StringBuilder keep = new StringBuilder();
+    for (String line : Files.readAllLines(metrics)) {
+      if (line.isBlank()) {
+        continue;
+      }
+      try {
+        if (JSON.readTree(line).path("step").asLong() <= step) {
+          keep.append(line).append('\n');
+        }
+      } catch (IOException torn) {
+        break; // a line cut by a crash: drop it and everything after
+      }
+    }
+    Path tmp = metrics.resolveSibling(".metrics.tmp");
+    Files.writeString(tmp, keep);
+    Files.move(tmp, metrics, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  private static void cleanPartial(Path out) throws IOException {
+    try (var s = Files.list(out)) {
+      for (Path p : s.filter(p -> p.getFileName().toString().startsWith(".step-")).toList()) {
+        TrainCheckpoint.deleteTree(p);
+      }
+    }
+  }
+
+  private void progress(long step, long total, long startStep, long started, double loss, double lr) {
+    double secs = (System.nanoTime() - started) / 1e9;
+    double rate = (step - startStep) / Math.max(secs, 1e-9);
+    long eta = Math.round((total - step) / Math.max(rate, 1e-9));
+    progressOut.printf("\rstep %d/%d  loss %.4f  lr %.2e  %.2f it/s  ETA %d:%02d:%02d   ", step, total, loss, lr,
+        rate, eta / 3600, (eta / 60) % 60, eta % 60);
+    progressOut.flush();
+  }
+}

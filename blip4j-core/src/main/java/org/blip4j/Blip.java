@@ -48,6 +48,8 @@ public final class Blip implements AutoCloseable {
   public static final String PROMPT = "a picture of ";
   /** Text lengths of the reference: ITM/retrieval 35 tokens, captions 40. */
   public static final int ITM_MAX_TOKENS = 35;
+  /** Texts per ITM forward pass against one image. */
+  static final int TEXTS_PER_PASS = 64;
 
   private final Task task;
   private final BlipConfig config;
@@ -283,18 +285,54 @@ public final class Blip implements AutoCloseable {
 
   private double[] itmOutputs(RgbImage image, List<String> texts, MatchToken first, boolean prob) {
     BlipItm m = require(itm, "image-text matching");
+    BertTokenizer.Encoding enc = encodeForMatch(texts, first);
+    double[] result = new double[texts.size()];
+    try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+      Tensor img = m.encodeImage(pixels(List.of(image))); // (1, N, W), shared by every text
+      Tensor ids = T.longs(enc.ids());
+      Tensor mask = T.longs(enc.attentionMask());
+      for (int start = 0; start < texts.size(); start += TEXTS_PER_PASS) { // bounds activation memory
+        int n = Math.min(TEXTS_PER_PASS, texts.size() - start);
+        try (PointerScope step = new PointerScope()) {
+          Tensor logits = m.itmLogits(img, ids.narrow(0, start, n), mask.narrow(0, start, n)); // (n, 2)
+          Tensor out = prob ? T.softmax(logits, -1).select(1, 1) : logits.select(1, 1);
+          float[] f = T.toFloats(out);
+          for (int i = 0; i < n; i++) {
+            result[start + i] = f[i];
+          }
+        }
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Raw ITM match logits (itm_head[:, 1]) of one text against each image, one ViT pass for the batch: the text→image
+   * re-ranking of retrieval evaluation (with {@link MatchToken#ENC}).
+   */
+  public double[] itmLogits(List<RgbImage> images, String text, MatchToken first) {
+    BlipItm m = require(itm, "image-text matching");
+    BertTokenizer.Encoding enc = encodeForMatch(List.of(text), first);
+    long[][] ids = new long[images.size()][];
+    long[][] mask = new long[images.size()][];
+    java.util.Arrays.fill(ids, enc.ids()[0]);
+    java.util.Arrays.fill(mask, enc.attentionMask()[0]);
+    try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+      Tensor img = m.encodeImage(pixels(images)); // (B, N, W)
+      Tensor logits = m.itmLogits(img, T.longs(ids), T.longs(mask)); // (B, 2), row i with image i
+      return toDoubles(T.toFloats(logits.select(1, 1)));
+    }
+  }
+
+  /** Tokenises for ITM (35 tokens, padding longest), with [ENC] replacing [CLS] when asked. */
+  private BertTokenizer.Encoding encodeForMatch(List<String> texts, MatchToken first) {
     BertTokenizer.Encoding enc = tokenizer.encode(texts, ITM_MAX_TOKENS, BertTokenizer.Padding.LONGEST);
     if (first == MatchToken.ENC) {
       for (long[] row : enc.ids()) {
         row[0] = tokenizer.encId();
       }
     }
-    try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-      Tensor img = m.encodeImage(pixels(List.of(image))); // (1, N, W), shared by every text
-      Tensor logits = m.itmLogits(img, T.longs(enc.ids()), T.longs(enc.attentionMask())); // (n, 2)
-      Tensor out = prob ? T.softmax(logits, -1).select(1, 1) : logits.select(1, 1);
-      return toDoubles(T.toFloats(out));
-    }
+    return enc;
   }
 
   /** ITC cosine similarity of one image with each text (no temperature), as {@code BLIP_ITM(match_head='itc')}. */
@@ -326,6 +364,65 @@ public final class Blip implements AutoCloseable {
     BertTokenizer.Encoding enc = tokenizer.encode(texts, ITM_MAX_TOKENS, BertTokenizer.Padding.LONGEST);
     try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
       return rows(m.textFeature(T.longs(enc.ids()), T.longs(enc.attentionMask())));
+    }
+  }
+
+  /** Projected, L2-normalised ITC feature of one image (embed_dim). */
+  public float[] imageEmbedding(RgbImage image) {
+    return imageEmbeddings(List.of(image))[0];
+  }
+
+  /** Projected, L2-normalised ITC feature of one text (embed_dim). */
+  public float[] textEmbedding(String text) {
+    return textEmbeddings(List.of(text))[0];
+  }
+
+  // ---------------------------------------------------------------- raw features (BLIP_Base feature extractor)
+
+  /**
+   * Raw image features, {@code BLIP_Base(mode='image')}: the ViT's last hidden states (B, N, W) after its final
+   * LayerNorm, [CLS] first, not projected.
+   */
+  public float[][][] imageStates(List<RgbImage> batch) {
+    BlipItm m = require(itm, "image features");
+    try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+      Tensor h = m.encodeImage(pixels(batch)); // (B, N, W)
+      int b = (int) h.size(0);
+      int n = (int) h.size(1);
+      int w = (int) h.size(2);
+      float[] flat = T.toFloats(h);
+      float[][][] out = new float[b][n][w];
+      for (int i = 0; i < b; i++) {
+        for (int j = 0; j < n; j++) {
+          System.arraycopy(flat, (i * n + j) * w, out[i][j], 0, w);
+        }
+      }
+      return out;
+    }
+  }
+
+  /**
+   * Raw text features, {@code BLIP_Base(mode='text')}: the unimodal text encoder's [CLS] hidden state (B, D), no
+   * cross-attention, not projected (texts truncated to 35 tokens as for matching).
+   */
+  public float[][] textStates(List<String> texts) {
+    BlipItm m = require(itm, "text features");
+    BertTokenizer.Encoding enc = tokenizer.encode(texts, ITM_MAX_TOKENS, BertTokenizer.Padding.LONGEST);
+    try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+      return rows(m.textStates(T.longs(enc.ids()), T.longs(enc.attentionMask())).select(1, 0));
+    }
+  }
+
+  /**
+   * Raw multimodal features, {@code BLIP_Base(mode='multimodal')}: each text with [ENC] first cross-attends to the
+   * image; its first hidden state (n, D).
+   */
+  public float[][] multimodalStates(RgbImage image, List<String> texts) {
+    BlipItm m = require(itm, "multimodal features");
+    BertTokenizer.Encoding enc = encodeForMatch(texts, MatchToken.ENC);
+    try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+      Tensor img = m.encodeImage(pixels(List.of(image))); // (1, N, W)
+      return rows(m.multimodalStates(img, T.longs(enc.ids()), T.longs(enc.attentionMask())).select(1, 0));
     }
   }
 
@@ -441,7 +538,7 @@ public final class Blip implements AutoCloseable {
     };
   }
 
-  private static float[][] rows(Tensor t) {
+  private static float[][] rows(Tensor t) { // (R, C), possibly a non-contiguous view
     int r = (int) t.size(0);
     int c = (int) t.size(1);
     float[] flat = T.toFloats(t);

@@ -69,7 +69,11 @@ public final class BlipItm extends Block {
    * decides the first token: BLIP_ITM keeps [CLS]; retrieval evaluation and LAVIS put [ENC].
    */
   public Tensor itmLogits(Tensor imageEmbeds, Tensor ids, Tensor mask) {
-    Tensor h = textEncoder.forward(ids, mask, TextMode.MULTIMODAL, imageEmbeds); // (B, L, D)
-    return itmHead.forward(h.select(1, 0));
+    return itmHead.forward(multimodalStates(imageEmbeds, ids, mask).select(1, 0));
+  }
+
+  /** Image-grounded text states (B, L, D): the text cross-attends to its image (B' = B/g images, rows grouped). */
+  public Tensor multimodalStates(Tensor imageEmbeds, Tensor ids, Tensor mask) {
+    return textEncoder.forward(ids, mask, TextMode.MULTIMODAL, imageEmbeds); // (B, L, D)
   }
 }

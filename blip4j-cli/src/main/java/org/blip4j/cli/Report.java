@@ -11,9 +11,16 @@ final class Report {
   private Report() {}
 
   static void failure(PrintWriter out, PrintWriter err, ObjectMapper json, boolean jsonMode, String key, Path item,
+      Exception e, boolean verbose) {
+    failure(out, err, json, jsonMode, key, item, e, verbose, null);
+  }
+
+  static void failure(PrintWriter out, PrintWriter err, ObjectMapper json, boolean jsonMode, String key, Path item,
       Exception e, boolean verbose, Progress progress) {
     String msg = Messages.describe(e);
-    progress.clear();
+    if (progress != null) {
+      progress.clear();
+    }
     err.println("blip4j: " + (msg.startsWith(item.toString()) ? msg : item + ": " + msg));
     if (verbose) {
       e.printStackTrace(err);

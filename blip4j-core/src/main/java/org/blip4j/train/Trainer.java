@@ -171,6 +171,7 @@ public final class Trainer<B> {
             last = TrainCheckpoint.save(out, model, optimizer,
                 new TrainCheckpoint.State(step, nextEpoch, nextBatch, options.seed()), Map.of("lr", lr),
                 options.keepCheckpoints());
+            plot(metrics, out.resolve("training.png"));
           }
           if (stop) {
             return last;
@@ -182,6 +183,15 @@ public final class Trainer<B> {
       progressOut.println();
     }
     return last;
+  }
+
+  /** The PNG plot is a convenience: a machine without fonts must not stop training. */
+  private static void plot(Path metrics, Path png) {
+    try {
+      TrainingPlot.write(metrics, png);
+    } catch (Exception | Error e) {
+      LOG.warn("could not draw {}: {}", png, e.toString());
+    }
   }
 
   private void checkGradients(long step, Path last) {

@@ -377,6 +377,50 @@ public final class Blip implements AutoCloseable {
     return textEmbeddings(List.of(text))[0];
   }
 
+  // ---------------------------------------------------------------- zero-shot video (eval_retrieval_video.py)
+
+  /** Uniformly sampled frame indices as the reference: {@code arange(0, n, n / count).astype(int)}. */
+  public static int[] sampleFrameIndices(int frames, int count) {
+    if (frames < 1 || count < 1) {
+      throw new IllegalArgumentException("need at least one frame and one sample");
+    }
+    double stride = (double) frames / count;
+    int k = (int) Math.ceil(frames / stride - 1e-9);
+    int[] idx = new int[k];
+    for (int i = 0; i < k; i++) {
+      idx[i] = (int) (i * stride);
+    }
+    return idx;
+  }
+
+  /** A video's ITC feature: the frames' projected [CLS] features averaged, then L2-normalised. */
+  public float[] videoEmbedding(List<RgbImage> frames) {
+    BlipItm m = require(itm, "video features");
+    try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+      Tensor cls = m.encodeImage(pixels(frames)).select(1, 0); // (F, W)
+      Tensor mean = m.visionProjection(cls).mean(new long[] {0}, true, new org.bytedeco.pytorch.ScalarTypeOptional());
+      return rows(T.normalize(mean))[0]; // (1, E)
+    }
+  }
+
+  /**
+   * Raw ITM match logits of texts ([ENC] first) cross-attending to all frames' tokens concatenated (F·N, W), as the
+   * reference re-ranks text→video candidates (add the cosine with {@link #videoEmbedding} for its score).
+   */
+  public double[] videoItmLogits(List<RgbImage> frames, List<String> texts) {
+    BlipItm m = require(itm, "video matching");
+    BertTokenizer.Encoding enc = tokenizer.encode(texts, ITM_MAX_TOKENS, BertTokenizer.Padding.LONGEST);
+    for (long[] row : enc.ids()) {
+      row[0] = tokenizer.encId();
+    }
+    try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+      Tensor h = m.encodeImage(pixels(frames)); // (F, N, W)
+      Tensor video = h.reshape(1, -1, h.size(2)); // (1, F·N, W)
+      Tensor logits = m.itmLogits(video, T.longs(enc.ids()), T.longs(enc.attentionMask())); // (n, 2)
+      return toDoubles(T.toFloats(logits.select(1, 1)));
+    }
+  }
+
   // ---------------------------------------------------------------- raw features (BLIP_Base feature extractor)
 
   /**

@@ -54,6 +54,11 @@ public final class BlipItm extends Block {
     return textEncoder.forward(ids, mask, TextMode.UNIMODAL, null);
   }
 
+  /** vision_proj of [CLS] states (B, W) → (B, E), not normalised. */
+  public Tensor visionProjection(Tensor cls) {
+    return visionProj.forward(cls);
+  }
+
   /** normalize(vision_proj(image_embeds[:, 0])) (B, E). */
   public Tensor imageFeature(Tensor imageEmbeds) {
     return T.normalize(visionProj.forward(imageEmbeds.select(1, 0)));

@@ -1,0 +1,42 @@
+package org.blip4j.data;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * A malformed annotation file or entry; the message names the file and, for a bad entry, its 0-based index (and its
+ * line for JSON Lines), the counterpart of the {@code KeyError}/{@code TypeError} BLIP's {@code data/*.py} would raise.
+ */
+public class AnnotationException extends IOException {
+  private static final long serialVersionUID = 1L;
+
+  private final transient Path file;
+  private final int entry;
+
+  /**
+   * @param file the annotation file
+   * @param entry 0-based entry index, or -1 when the problem is not tied to one entry
+   * @param line 1-based line number for JSON Lines entries, or -1
+   */
+  public AnnotationException(Path file, int entry, int line, String problem) {
+    super(file + (entry >= 0 ? ": entry " + entry + (line > 0 ? " (line " + line + ")" : "") : "") + ": " + problem);
+    this.file = file;
+    this.entry = entry;
+  }
+
+  public AnnotationException(Path file, String problem, Throwable cause) {
+    super(file + ": " + problem, cause);
+    this.file = file;
+    this.entry = -1;
+  }
+
+  /** The annotation file. */
+  public Path file() {
+    return file;
+  }
+
+  /** The 0-based index of the bad entry, or -1. */
+  public int entry() {
+    return entry;
+  }
+}

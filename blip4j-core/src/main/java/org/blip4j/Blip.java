@@ -154,7 +154,7 @@ public final class Blip implements AutoCloseable {
    * and that a network built for another task than the checkpoint's keeps only its own parts (e.g. a captioner from a
    * pre-training checkpoint ignores the ITM side). A pre-training checkpoint feeds two networks, each taking its part.
    */
-  private static <B extends org.blip4j.nn.Block> B load(B model, Map<String, RawTensor> sd, Task stored, Task target,
+  public static <B extends org.blip4j.nn.Block> B load(B model, Map<String, RawTensor> sd, Task stored, Task target,
       String name) throws IOException {
     LoadPolicy policy = LoadPolicy.strict().ignoringTrainingState().ignoring("temp");
     if (stored != target || target == Task.PRETRAIN) {
@@ -166,7 +166,7 @@ public final class Blip implements AutoCloseable {
   }
 
   /** HF config.json, else med_config.json plus a ViT read off the checkpoint's shapes. */
-  static BlipConfig config(ModelFiles files, Map<String, RawTensor> sd, Options options) throws IOException {
+  public static BlipConfig config(ModelFiles files, Map<String, RawTensor> sd, Options options) throws IOException {
     BlipConfig c;
     if (files.hfConfig() != null) {
       c = BlipConfig.readHf(files.hfConfig());

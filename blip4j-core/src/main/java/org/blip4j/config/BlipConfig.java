@@ -57,6 +57,46 @@ public record BlipConfig(VisionConfig vision, TextConfig text, int embedDim) {
     }
   }
 
+  /**
+   * Writes an HF-style {@code config.json} that {@link #readHf} reads back (BlipConfig with text_config and
+   * vision_config); {@code architecture} names the HF class, e.g. BlipForConditionalGeneration.
+   */
+  public void writeHf(Path file, String architecture, int bosId, int sepId) throws IOException {
+    ObjectMapper m = new ObjectMapper();
+    var root = m.createObjectNode();
+    root.putArray("architectures").add(architecture);
+    root.put("model_type", "blip");
+    root.put("image_text_hidden_size", embedDim);
+    root.put("projection_dim", embedDim);
+    var t = root.putObject("text_config");
+    t.put("model_type", "blip_text_model");
+    t.put("vocab_size", text.vocabSize());
+    t.put("hidden_size", text.hiddenSize());
+    t.put("encoder_hidden_size", vision.hiddenSize());
+    t.put("intermediate_size", text.intermediateSize());
+    t.put("num_hidden_layers", text.numLayers());
+    t.put("num_attention_heads", text.numHeads());
+    t.put("max_position_embeddings", text.maxPositions());
+    t.put("hidden_act", "gelu");
+    t.put("layer_norm_eps", text.layerNormEps());
+    t.put("pad_token_id", text.padTokenId());
+    t.put("bos_token_id", bosId);
+    t.put("sep_token_id", sepId);
+    t.put("eos_token_id", sepId);
+    var v = root.putObject("vision_config");
+    v.put("model_type", "blip_vision_model");
+    v.put("image_size", vision.imageSize());
+    v.put("patch_size", vision.patchSize());
+    v.put("hidden_size", vision.hiddenSize());
+    v.put("intermediate_size", vision.intermediateSize());
+    v.put("num_hidden_layers", vision.numLayers());
+    v.put("num_attention_heads", vision.numHeads());
+    v.put("hidden_act", "gelu");
+    v.put("layer_norm_eps", vision.layerNormEps());
+    java.nio.file.Files.createDirectories(file.toAbsolutePath().getParent());
+    m.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), root);
+  }
+
   static JsonNode readJson(Path file) throws IOException {
     if (!Files.isRegularFile(file)) {
       throw new java.io.FileNotFoundException(file + ": config file not found");

@@ -2,6 +2,7 @@ package org.blip4j.train;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.blip4j.data.Batch;
 import org.blip4j.engine.T;
 import org.blip4j.model.BlipDecoder;
 import org.blip4j.model.BlipPretrain;
@@ -9,38 +10,38 @@ import org.blip4j.model.BlipRetrieval;
 import org.blip4j.model.BlipVqa;
 import org.bytedeco.pytorch.Tensor;
 
-/** The training objective of each BLIP task over plain Java batches (reference: the train_*.py forward calls). */
+/** The training objective of each BLIP task over data-pipeline batches (reference: the train_*.py forward calls). */
 public final class Objectives {
   private Objectives() {}
 
-  /** Images (NCHW floats) and tokenized texts; ids start with [CLS], which each objective replaces as needed. */
-  public record TextImageBatch(float[] pixels, int size, long[][] ids, long[][] mask, long[] imageIds) {
-    Tensor pixelTensor() {
-      return T.floats(pixels, ids.length, 3, size, size);
-    }
+  static Tensor pixels(Batch b) {
+    return T.floats(b.pixels(), b.pixelShape()); // (N, 3, H, W)
   }
 
-  /** A VQA batch: questions with their images, answers grouped per question (n), answer weights. */
-  public record VqaBatch(float[] pixels, int size, long[][] questionIds, long[][] questionMask, long[][] answerIds,
-      long[][] answerMask, long[] n, float[] weights) {}
+  static Tensor ids(Batch.Text t, long first) {
+    Tensor ids = T.longs(t.inputIds()); // (B, L)
+    if (first >= 0) {
+      ids.select(1, 0).fill_(T.s(first));
+    }
+    return ids;
+  }
 
   /** Captioning (BLIP_Decoder.forward): [DEC] first, pads and the prompt's positions ignored, smoothing 0.1. */
-  public static Trainer.Objective<TextImageBatch> caption(BlipDecoder m, long bosId, int promptLength) {
+  public static Trainer.Objective<Batch> caption(BlipDecoder m, long bosId, int promptLength) {
     return (b, step) -> {
-      Tensor ids = T.longs(b.ids());
-      ids.select(1, 0).fill_(T.s(bosId));
-      Tensor mask = T.longs(b.mask());
-      Tensor loss = m.loss(m.encodeImage(b.pixelTensor()), ids, mask, BlipDecoder.targets(ids, mask, promptLength));
+      Tensor ids = ids(b.text(), bosId);
+      Tensor mask = T.longs(b.text().attentionMask());
+      Tensor loss = m.loss(m.encodeImage(pixels(b)), ids, mask, BlipDecoder.targets(ids, mask, promptLength));
       return Map.of("loss", loss);
     };
   }
 
   /** Pre-training (BLIP_Pretrain.forward): loss = ita + itm + lm, alpha ramped over two epochs. */
-  public static Trainer.Objective<TextImageBatch> pretrain(BlipPretrain m, double alpha, long encId, long bosId) {
+  public static Trainer.Objective<Batch> pretrain(BlipPretrain m, double alpha, long encId, long bosId) {
     return (b, s) -> {
       double a = Schedules.pretrainAlpha(alpha, s.epoch(), s.batch(), s.batchesPerEpoch());
-      BlipPretrain.Losses l = m.forward(b.pixelTensor(), T.longs(b.ids()), T.longs(b.mask()), a, encId, bosId,
-          NegativeSampler.seeded(s.stepSeed()));
+      BlipPretrain.Losses l = m.forward(pixels(b), ids(b.text(), -1), T.longs(b.text().attentionMask()), a, encId,
+          bosId, NegativeSampler.seeded(s.stepSeed()));
       Map<String, Tensor> out = new LinkedHashMap<>();
       out.put("loss", l.total());
       out.put("loss_ita", l.ita());
@@ -51,10 +52,10 @@ public final class Objectives {
   }
 
   /** Retrieval fine-tuning (BLIP_Retrieval.forward): loss = ita + itm, alpha ramped over epoch 0. */
-  public static Trainer.Objective<TextImageBatch> retrieval(BlipRetrieval m, double alpha, long encId) {
+  public static Trainer.Objective<Batch> retrieval(BlipRetrieval m, double alpha, long encId) {
     return (b, s) -> {
       double a = Schedules.retrievalAlpha(alpha, s.epoch(), s.batch(), s.batchesPerEpoch());
-      BlipRetrieval.Losses l = m.forward(b.pixelTensor(), T.longs(b.ids()), T.longs(b.mask()),
+      BlipRetrieval.Losses l = m.forward(pixels(b), ids(b.text(), -1), T.longs(b.text().attentionMask()),
           T.longs(b.imageIds(), b.imageIds().length), a, encId, NegativeSampler.seeded(s.stepSeed()));
       Map<String, Tensor> out = new LinkedHashMap<>();
       out.put("loss", l.total());
@@ -65,15 +66,15 @@ public final class Objectives {
   }
 
   /** VQA (BLIP_VQA.forward(train=True)): weighted, label-smoothed answer loss. */
-  public static Trainer.Objective<VqaBatch> vqa(BlipVqa m, long encId, long bosId) {
+  public static Trainer.Objective<Batch> vqa(BlipVqa m, long encId, long bosId) {
     return (b, s) -> {
-      Tensor q = T.longs(b.questionIds());
-      q.select(1, 0).fill_(T.s(encId));
-      Tensor a = T.longs(b.answerIds());
-      a.select(1, 0).fill_(T.s(bosId));
-      Tensor pixels = T.floats(b.pixels(), b.questionIds().length, 3, b.size(), b.size());
-      BlipVqa.TrainLoss l = m.trainLoss(pixels, q, T.longs(b.questionMask()), a, T.longs(b.answerMask()), b.n(),
-          T.floats(b.weights(), b.weights().length));
+      long[] n = new long[b.answerCounts().length];
+      for (int i = 0; i < n.length; i++) {
+        n[i] = b.answerCounts()[i];
+      }
+      BlipVqa.TrainLoss l = m.trainLoss(pixels(b), ids(b.text(), encId), T.longs(b.text().attentionMask()),
+          ids(b.answers(), bosId), T.longs(b.answers().attentionMask()), n,
+          T.floats(b.answerWeights(), b.answerWeights().length));
       return Map.of("loss", l.loss());
     };
   }

@@ -6,6 +6,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Random;
 import org.blip4j.config.BlipConfig;
+import org.blip4j.data.Batch;
 import org.blip4j.engine.T;
 import org.blip4j.model.BlipDecoder;
 import org.blip4j.testutil.Fixture;
@@ -18,7 +19,7 @@ final class FixtureTraining {
   private FixtureTraining() {}
 
   /** Fixture images with their captions, one pair per batch, shuffled per epoch from (seed, epoch). */
-  static Trainer.EpochData<Objectives.TextImageBatch> data(Fixture fx) {
+  static Trainer.EpochData<Batch> data(Fixture fx) {
     float[] pixels = fx.golden("input.pixel_values").toFloats();
     long[] shape = fx.golden("input.pixel_values").shape();
     long[] ids = fx.golden("decoder.input_ids").toLongs();
@@ -27,12 +28,13 @@ final class FixtureTraining {
     int size = (int) shape[2];
     int per = 3 * size * size;
     int len = ids.length / n;
-    List<Objectives.TextImageBatch> items = new ArrayList<>();
+    List<Batch> items = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       float[] px = java.util.Arrays.copyOfRange(pixels, i * per, (i + 1) * per);
       long[][] id = {java.util.Arrays.copyOfRange(ids, i * len, (i + 1) * len)};
       long[][] m = {java.util.Arrays.copyOfRange(mask, i * len, (i + 1) * len)};
-      items.add(new Objectives.TextImageBatch(px, size, id, m, new long[] {i}));
+      items.add(new Batch(new int[] {i}, px, 1, size, size, new Batch.Text(List.of(""), id, m), new long[] {i}, null,
+          null, null, null, null));
     }
     return new Trainer.EpochData<>() {
       @Override
@@ -41,21 +43,21 @@ final class FixtureTraining {
       }
 
       @Override
-      public Iterator<Objectives.TextImageBatch> epoch(int epoch, long start) {
-        List<Objectives.TextImageBatch> order = new ArrayList<>(items);
+      public Iterator<Batch> epoch(int epoch, long start) {
+        List<Batch> order = new ArrayList<>(items);
         java.util.Collections.shuffle(order, new Random(31L * epoch + 7));
         return order.subList((int) start, order.size()).iterator();
       }
     };
   }
 
-  static Trainer<Objectives.TextImageBatch> trainer(Fixture fx, Path out, int epochs, boolean resume, long stopAfter)
+  static Trainer<Batch> trainer(Fixture fx, Path out, int epochs, boolean resume, long stopAfter)
       throws Exception {
     return trainer(fx, out, epochs, resume, stopAfter, 0);
   }
 
   /** With {@code delayMillis} each step sleeps, so a test can kill the process in the middle of a run. */
-  static Trainer<Objectives.TextImageBatch> trainer(Fixture fx, Path out, int epochs, boolean resume, long stopAfter,
+  static Trainer<Batch> trainer(Fixture fx, Path out, int epochs, boolean resume, long stopAfter,
       long delayMillis) throws Exception {
     BlipConfig c = BlipConfig.readHf(fx.require("config.json"));
     BlipDecoder m = new BlipDecoder(c);
@@ -64,8 +66,8 @@ final class FixtureTraining {
     AdamW opt = AdamW.blip(m.namedParameters(), 1e-3, 0.05);
     int prompt = fx.manifest().path("tokenizer").path("prompt").path("prompt_length").asInt();
     long bos = fx.manifest().path("tokenizer").path("special_ids").path("bos_DEC").asLong();
-    Trainer.Objective<Objectives.TextImageBatch> caption = Objectives.caption(m, bos, prompt);
-    Trainer.Objective<Objectives.TextImageBatch> objective = delayMillis == 0 ? caption : (b, s) -> {
+    Trainer.Objective<Batch> caption = Objectives.caption(m, bos, prompt);
+    Trainer.Objective<Batch> objective = delayMillis == 0 ? caption : (b, s) -> {
       try {
         Thread.sleep(delayMillis);
       } catch (InterruptedException e) {
@@ -81,7 +83,7 @@ final class FixtureTraining {
   /** args: outDir epochs resume(true|false) [delayMillisPerStep] — run in a child JVM by the resume test. */
   public static void main(String[] args) throws Exception {
     try (Fixture fx = Fixture.open()) {
-      Trainer<Objectives.TextImageBatch> t = trainer(fx, Path.of(args[0]), Integer.parseInt(args[1]),
+      Trainer<Batch> t = trainer(fx, Path.of(args[0]), Integer.parseInt(args[1]),
           Boolean.parseBoolean(args[2]), 0, args.length > 3 ? Long.parseLong(args[3]) : 0);
       t.fit();
     }

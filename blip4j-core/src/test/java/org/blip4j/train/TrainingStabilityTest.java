@@ -10,6 +10,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.blip4j.config.BlipConfig;
+import org.blip4j.data.Batch;
 import org.blip4j.engine.T;
 import org.blip4j.model.BlipDecoder;
 import org.blip4j.testutil.Fixture;
@@ -35,23 +36,23 @@ class TrainingStabilityTest {
     m.requiresGrad(true);
     int prompt = fx.manifest().path("tokenizer").path("prompt").path("prompt_length").asInt();
     long bos = fx.manifest().path("tokenizer").path("special_ids").path("bos_DEC").asLong();
-    Trainer.Objective<Objectives.TextImageBatch> caption = Objectives.caption(m, bos, prompt);
-    Trainer.Objective<Objectives.TextImageBatch> objective = (b, s) -> {
+    Trainer.Objective<Batch> caption = Objectives.caption(m, bos, prompt);
+    Trainer.Objective<Batch> objective = (b, s) -> {
       Map<String, Tensor> l = caption.losses(b, s);
       if (forceGc) {
         System.gc(); // between forward and backward: frees anything Java-owned that autograd still needs
       }
       return l;
     };
-    Trainer.EpochData<Objectives.TextImageBatch> three = FixtureTraining.data(fx);
-    Trainer.EpochData<Objectives.TextImageBatch> many = new Trainer.EpochData<>() {
+    Trainer.EpochData<Batch> three = FixtureTraining.data(fx);
+    Trainer.EpochData<Batch> many = new Trainer.EpochData<>() {
       @Override
       public long batchesPerEpoch() {
         return STEPS;
       }
 
       @Override
-      public Iterator<Objectives.TextImageBatch> epoch(int epoch, long start) {
+      public Iterator<Batch> epoch(int epoch, long start) {
         return java.util.stream.LongStream.range(start, STEPS)
             .mapToObj(i -> three.epoch((int) (i / 3), 0)).map(it -> it.next()).iterator();
       }
@@ -78,14 +79,14 @@ class TrainingStabilityTest {
   @Test
   void nonFiniteLossStopsTrainingAndKeepsTheLastCheckpoint() throws Exception {
     try (Fixture fx = Fixture.open()) {
-      Trainer<Objectives.TextImageBatch> ok = FixtureTraining.trainer(fx, tmp.resolve("nan"), 2, false, 0);
+      Trainer<Batch> ok = FixtureTraining.trainer(fx, tmp.resolve("nan"), 2, false, 0);
       Path good = ok.fit();
       BlipConfig c = BlipConfig.readHf(fx.require("config.json"));
       BlipDecoder m = new BlipDecoder(c);
       m.requiresGrad(true);
-      Trainer.Objective<Objectives.TextImageBatch> bad = (b, s) -> Map.of("loss",
-          m.encodeImage(b.pixelTensor()).sum().mul(T.s(Double.NaN)));
-      Trainer<Objectives.TextImageBatch> t = new Trainer<>(m, m.namedParameters(), AdamW.blip(m.namedParameters(),
+      Trainer.Objective<Batch> bad = (b, s) -> Map.of("loss",
+          m.encodeImage(T.floats(b.pixels(), b.pixelShape())).sum().mul(T.s(Double.NaN)));
+      Trainer<Batch> t = new Trainer<>(m, m.namedParameters(), AdamW.blip(m.namedParameters(),
           1e-3, 0.05), bad, FixtureTraining.data(fx), (e, b, n) -> 1e-3,
           new Trainer.Options(tmp.resolve("nan"), 4, 1234, 1, 2, 2, 0, true, false));
       var e = assertThrows(Trainer.NonFiniteException.class, t::fit);

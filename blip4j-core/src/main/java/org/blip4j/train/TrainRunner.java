@@ -1,0 +1,244 @@
+package org.blip4j.train;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.blip4j.Blip;
+import org.blip4j.ModelFiles;
+import org.blip4j.Task;
+import org.blip4j.config.BlipConfig;
+import org.blip4j.config.VisionConfig;
+import org.blip4j.data.Batch;
+import org.blip4j.data.CaptionDataset;
+import org.blip4j.data.Collate;
+import org.blip4j.data.DataLoader;
+import org.blip4j.data.TextEncoding;
+import org.blip4j.data.TrainTransform;
+import org.blip4j.data.VqaDataset;
+import org.blip4j.engine.T;
+import org.blip4j.hub.ModelSource;
+import org.blip4j.io.RawTensor;
+import org.blip4j.io.SafeTensors;
+import org.blip4j.model.BlipDecoder;
+import org.blip4j.model.BlipPretrain;
+import org.blip4j.model.BlipRetrieval;
+import org.blip4j.model.BlipVqa;
+import org.blip4j.nn.Block;
+import org.blip4j.text.BertTokenizer;
+import org.blip4j.weights.Checkpoints;
+import org.blip4j.weights.LoadPolicy;
+import org.blip4j.weights.WeightLoader;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a recipe end to end, as BLIP's {@code pretrain.py} / {@code train_caption.py} / {@code train_retrieval.py} /
+ * {@code train_vqa.py}: builds the task's network from a pre-trained checkpoint (or from scratch), the data loader,
+ * AdamW and the reference schedule, trains with checkpoints, and exports a model folder that inference loads.
+ */
+public final class TrainRunner {
+  private static final Logger LOG = LoggerFactory.getLogger(TrainRunner.class);
+
+  private TrainRunner() {}
+
+  /** Everything a run needs besides the recipe values. */
+  record Setup(BlipConfig config, BertTokenizer tokenizer, Map<String, RawTensor> weights, Task stored,
+      Path tokenizerDir) {}
+
+  /** Trains and returns the exported model folder ({@code output_dir/model}). */
+  public static Path run(Task task, Recipe r, boolean resume, boolean progress) throws IOException {
+    Setup s = setup(r);
+    BlipConfig c = s.config();
+    long seed = r.integer("seed", 42);
+    int size = c.vision().imageSize();
+    Path out = r.path("output_dir");
+    int workers = r.integer("workers", Runtime.getRuntime().availableProcessors());
+    BertTokenizer tok = s.tokenizer();
+    Block model;
+    Trainer.Objective<Batch> objective;
+    DataLoader<Batch> loader;
+    Trainer.LrSchedule schedule;
+    double initLr = r.number("init_lr", 1e-5);
+    double minLr = r.number("min_lr", 0.0);
+    int epochs = r.integer("max_epoch", 1);
+    int batch = r.integer("batch_size", r.integer("batch_size_train", 8));
+    String architecture;
+    switch (task) {
+      case CAPTION -> {
+        BlipDecoder m = prepare(new BlipDecoder(c), s, task, seed);
+        String prompt = r.string("prompt", Blip.PROMPT);
+        int promptLength = tok.encode(prompt).length - 1;
+        CaptionDataset ds = CaptionDataset.karpathyTrain(r.path("train_file"), r.path("image_root"),
+            TrainTransform.fineTune(size), prompt);
+        loader = loader(ds, Collate.captions(tok, TextEncoding.CAPTION), batch, seed, workers);
+        objective = Objectives.caption(m, tok.bosId(), promptLength);
+        schedule = (e, b, n) -> Schedules.cosine(e, epochs, initLr, minLr);
+        model = m;
+        architecture = "BlipForConditionalGeneration";
+      }
+      case PRETRAIN -> {
+        BlipPretrain m = prepare(new BlipPretrain(c, r.integer("queue_size", 57600), 0.995), s, task, seed);
+        List<Path> files = new ArrayList<>();
+        for (var f : r.node("train_file").isArray() ? r.node("train_file") : List.of(r.node("train_file"))) {
+          Path p = Path.of(f.asText());
+          files.add(p.isAbsolute() ? p : r.file().toAbsolutePath().getParent().resolve(p).normalize());
+        }
+        CaptionDataset ds = CaptionDataset.pretrain(files, r.path("image_root"), TrainTransform.pretrain(size));
+        loader = loader(ds, Collate.captions(tok, TextEncoding.PRETRAIN), batch, seed, workers);
+        objective = Objectives.pretrain(m, r.number("alpha", 0.4), tok.encId(), tok.bosId());
+        double warmLr = r.number("warmup_lr", 1e-6);
+        long warmSteps = r.integer("warmup_steps", 3000);
+        double decay = r.number("lr_decay_rate", 0.9);
+        schedule = (e, b, n) -> e == 0 ? Schedules.warmup(b, warmSteps, warmLr, initLr)
+            : Schedules.step(e, initLr, minLr, decay);
+        model = m;
+        architecture = "BlipPretrain";
+      }
+      case ITM -> {
+        BlipRetrieval m = prepare(new BlipRetrieval(c, r.integer("queue_size", 57600), 0.995), s, task, seed);
+        CaptionDataset ds = CaptionDataset.karpathyTrain(r.path("train_file"), r.path("image_root"),
+            TrainTransform.fineTune(size), "");
+        loader = loader(ds, Collate.captions(tok, TextEncoding.RETRIEVAL), batch, seed, workers);
+        objective = Objectives.retrieval(m, r.number("alpha", 0.4), tok.encId());
+        schedule = (e, b, n) -> Schedules.cosine(e, epochs, initLr, minLr);
+        model = m;
+        architecture = "BlipForImageTextRetrieval";
+      }
+      case VQA -> {
+        BlipVqa m = prepare(new BlipVqa(c), s, task, seed);
+        VqaDataset ds = VqaDataset.train(List.of(r.path("train_file")), r.path("image_root"),
+            r.has("vg_root") ? r.path("vg_root") : r.path("image_root"), TrainTransform.fineTune(size));
+        loader = loader(ds, Collate.vqa(tok), batch, seed, workers);
+        objective = Objectives.vqa(m, tok.encId(), tok.bosId());
+        schedule = (e, b, n) -> Schedules.cosine(e, epochs, initLr, minLr);
+        model = m;
+        architecture = "BlipForQuestionAnswering";
+      }
+      default -> throw new IllegalArgumentException("training " + task + " is not supported yet");
+    }
+    Map<String, org.bytedeco.pytorch.Tensor> trainable = model instanceof BlipPretrain p ? p.trainableParameters()
+        : model instanceof BlipRetrieval q ? q.trainableParameters() : model.namedParameters();
+    trainable.values().forEach(t -> t.set_requires_grad(true));
+    AdamW opt = AdamW.blip(trainable, initLr, r.number("weight_decay", 0.05));
+    try (DataLoader<Batch> l = loader) {
+      Trainer.EpochData<Batch> data = new Trainer.EpochData<>() {
+        @Override
+        public long batchesPerEpoch() {
+          return l.batchesPerEpoch();
+        }
+
+        @Override
+        public java.util.Iterator<Batch> epoch(int epoch, long start) {
+          var it = l.epoch(epoch);
+          for (long i = 0; i < start && it.hasNext(); i++) {
+            it.next(); // resume: skip the batches already trained on (same order for the same seed)
+          }
+          return it;
+        }
+      };
+      new Trainer<>(model, trainable, opt, objective, data, schedule, new Trainer.Options(out.resolve("checkpoints"),
+          epochs, seed, r.integer("grad_accumulation", 1), r.integer("checkpoint_every", 0),
+          r.integer("keep_checkpoints", 2), r.integer("max_steps", 0), resume, progress)).fit();
+      if (l.skipped() > 0) {
+        LOG.warn("{} unreadable images were skipped (see the log above)", l.skipped());
+      }
+    }
+    return export(model, s, out.resolve("model"), architecture);
+  }
+
+  static <S> DataLoader<Batch> loader(org.blip4j.data.Dataset<S> ds, java.util.function.Function<List<S>, Batch> collate,
+      int batch, long seed, int workers) {
+    return DataLoader.builder(ds, collate).batchSize(batch).shuffle(true).dropLast(true).seed(seed).workers(workers)
+        .build();
+  }
+
+  /** The config, tokenizer and (optional) pre-trained weights named by the recipe. */
+  static Setup setup(Recipe r) throws IOException {
+    if (r.has("pretrained")) {
+      String spec = r.string("pretrained");
+      Path local = r.file().toAbsolutePath().getParent().resolve(spec);
+      ModelFiles files = ModelFiles.resolve(Files.exists(local) ? local : ModelSource.resolve(spec));
+      Map<String, RawTensor> sd = WeightLoader.canonical(Checkpoints.read(files.weights()));
+      Integer size = r.has("image_size") ? r.integer("image_size", 0) : null;
+      BlipConfig c = Blip.config(files, sd, new Blip.Options(null, size, false));
+      return new Setup(c, BertTokenizer.fromDirectory(files.tokenizerDir()), sd, Task.infer(sd.keySet()),
+          files.tokenizerDir());
+    }
+    // from scratch: text sizes from a med_config.json, ViT sizes from the recipe's 'vision' mapping
+    var v = r.node("vision");
+    VisionConfig vision = new VisionConfig(r.integer("image_size", 224), v.path("patch_size").asInt(16),
+        v.path("hidden_size").asInt(768), v.path("num_layers").asInt(12), v.path("num_heads").asInt(12),
+        v.path("intermediate_size").asInt(3072), 1e-6);
+    BlipConfig c = BlipConfig.readOriginal(r.path("med_config"), vision, r.integer("embed_dim", 256));
+    Path vocab = r.path("vocab");
+    return new Setup(c, BertTokenizer.fromVocab(vocab), null, null, vocab.getParent());
+  }
+
+  /**
+   * Loads pre-trained weights into the task network (momentum models and queues are copied or restarted when the
+   * checkpoint has none or another queue size) or initialises it from scratch.
+   */
+  static <B extends Block> B prepare(B model, Setup s, Task task, long seed) throws IOException {
+    if (s.weights() == null) {
+      Init.blip(model, seed, 0.02);
+      copyMomentum(model);
+      return model;
+    }
+    Map<String, RawTensor> sd = new LinkedHashMap<>(s.weights());
+    Map<String, org.bytedeco.pytorch.Tensor> own = model.namedTensors();
+    for (String q : List.of("image_queue", "text_queue", "idx_queue", "ptr_queue", "queue_ptr")) {
+      RawTensor t = sd.get(q);
+      if (t != null && (!own.containsKey(q) || !java.util.Arrays.equals(t.shape(), T.shape(own.get(q))))) {
+        sd.remove(q); // a queue of another size restarts, as BLIP's load_checkpoint drops mis-shaped tensors
+      }
+    }
+    boolean momentum = sd.keySet().stream().anyMatch(k -> k.startsWith("visual_encoder_m."));
+    var own2 = own.keySet().stream().map(k -> k.contains(".") ? k.substring(0, k.indexOf('.')) : k).distinct().toList();
+    LoadPolicy policy = LoadPolicy.strict().ignoringTrainingState()
+        .ignoring("(?!(" + String.join("|", own2) + ")(\\..*)?$).*")
+        .allowingMissing(".*_m\\..*", "image_queue", "text_queue", "idx_queue", "ptr_queue", "queue_ptr", "temp");
+    WeightLoader.load(model, sd, policy, "pre-trained weights");
+    if (!momentum) {
+      copyMomentum(model);
+    }
+    return model;
+  }
+
+  private static void copyMomentum(Block model) {
+    if (model instanceof BlipPretrain p) {
+      p.copyParams();
+    } else if (model instanceof BlipRetrieval q) {
+      q.copyParams();
+    }
+  }
+
+  /** Writes model.safetensors, config.json, the tokenizer and preprocessor_config.json: a folder Blip.load reads. */
+  static Path export(Block model, Setup s, Path dir, String architecture) throws IOException {
+    Files.createDirectories(dir);
+    Map<String, RawTensor> weights = new LinkedHashMap<>();
+    try (NoGradGuard g = new NoGradGuard()) {
+      model.namedTensors().forEach((k, v) -> weights.put(k, T.toRaw(v)));
+    }
+    SafeTensors.write(dir.resolve("model.safetensors"), weights, Map.of("format", "pt", "architecture", architecture));
+    BertTokenizer tok = s.tokenizer();
+    s.config().writeHf(dir.resolve("config.json"), architecture, tok.bosId(), tok.sepId());
+    for (String f : List.of("tokenizer.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json")) {
+      Path src = s.tokenizerDir().resolve(f);
+      if (Files.isRegularFile(src)) {
+        Files.copy(src, dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+      }
+    }
+    int size = s.config().vision().imageSize();
+    Files.writeString(dir.resolve("preprocessor_config.json"), "{\n  \"image_processor_type\": \"BlipImageProcessor\",\n"
+        + "  \"size\": {\"height\": " + size + ", \"width\": " + size + "},\n  \"resample\": 3,\n"
+        + "  \"image_mean\": [0.48145466, 0.4578275, 0.40821073],\n"
+        + "  \"image_std\": [0.26862954, 0.26130258, 0.27577711]\n}\n");
+    return dir;
+  }
+}

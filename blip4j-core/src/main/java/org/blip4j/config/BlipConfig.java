@@ -80,6 +80,8 @@ public record BlipConfig(VisionConfig vision, TextConfig text, int embedDim) {
     t.put("hidden_act", "gelu");
     t.put("layer_norm_eps", text.layerNormEps());
     t.put("pad_token_id", text.padTokenId());
+    t.put("hidden_dropout_prob", text.hiddenDropout());
+    t.put("attention_probs_dropout_prob", text.attentionDropout());
     t.put("bos_token_id", bosId);
     t.put("sep_token_id", sepId);
     t.put("eos_token_id", sepId);

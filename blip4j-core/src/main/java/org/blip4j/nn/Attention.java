@@ -11,6 +11,11 @@ public final class Attention {
 
   /** q (B, H, L, hd), k and v (B, H, S, hd), mask broadcastable to (B, H, L, S) or null. */
   public static Tensor sdpa(Tensor q, Tensor k, Tensor v, Tensor mask) {
-    return torch.scaled_dot_product_attention(q, k, v, T.opt(mask), 0.0, false, new DoubleOptional(), false);
+    return sdpa(q, k, v, mask, 0.0);
+  }
+
+  /** With dropout on the attention probabilities (training). */
+  public static Tensor sdpa(Tensor q, Tensor k, Tensor v, Tensor mask, double dropout) {
+    return torch.scaled_dot_product_attention(q, k, v, T.opt(mask), dropout, false, new DoubleOptional(), false);
   }
 }

@@ -19,6 +19,7 @@ public abstract class Block {
   private final Map<String, Tensor> params = new LinkedHashMap<>();
   private final Map<String, Block> children = new LinkedHashMap<>();
   private final Set<String> buffers = new java.util.HashSet<>();
+  private boolean training;
 
   static {
     T.s(0); // loads the engine before the first tensor is created
@@ -94,6 +95,24 @@ public abstract class Block {
     for (Tensor t : namedParameters().values()) {
       t.set_requires_grad(on);
     }
+  }
+
+  /** Switches dropout on (training) or off (inference, the default) in this subtree, as {@code nn.Module.train}. */
+  public final void train(boolean on) {
+    training = on;
+    for (Block c : children.values()) {
+      c.train(on);
+    }
+  }
+
+  /** Whether dropout is active. */
+  protected final boolean training() {
+    return training;
+  }
+
+  /** Dropout with probability p while training, identity otherwise. */
+  protected final Tensor dropout(Tensor x, double p) {
+    return training && p > 0 ? torch.dropout(x, p, true) : x;
   }
 
   /** Child lookup by name (for tests and loaders). */

@@ -121,6 +121,7 @@ public final class Trainer<B> {
       startBatch = s.batchInEpoch();
       LOG.info("resuming from {} at step {} (epoch {}, batch {})", resumeFrom, step, startEpoch, startBatch);
     }
+    model.train(true); // dropout on, as model.train() in the reference loops
     long perEpoch = data.batchesPerEpoch();
     long total = perEpoch * options.epochs();
     Path metrics = out.resolve("metrics.jsonl");
@@ -182,6 +183,7 @@ public final class Trainer<B> {
     if (options.progress()) {
       progressOut.println();
     }
+    model.train(false);
     return last;
   }
 

@@ -9,8 +9,12 @@ public final class BertAttention extends Block {
   final BertSelfOutput output;
 
   public BertAttention(int hidden, int heads, int kvWidth, double eps) {
-    this.self = child("self", new BertSelfAttention(hidden, heads, kvWidth));
-    this.output = child("output", new BertSelfOutput(hidden, hidden, eps));
+    this(hidden, heads, kvWidth, eps, 0.0, 0.0);
+  }
+
+  public BertAttention(int hidden, int heads, int kvWidth, double eps, double hiddenDropout, double attentionDropout) {
+    this.self = child("self", new BertSelfAttention(hidden, heads, kvWidth, attentionDropout));
+    this.output = child("output", new BertSelfOutput(hidden, hidden, eps, hiddenDropout));
   }
 
   /** Self-attention over {@code x} (B, L, D); with a cache, the new keys/values are appended to the layer's history. */

@@ -13,9 +13,11 @@ public final class BertEmbeddings extends Block {
   private final Embedding positionEmbeddings;
   private final LayerNorm layerNorm;
   private final int maxPositions;
+  private final double dropout;
 
   BertEmbeddings(TextConfig c) {
     this.maxPositions = c.maxPositions();
+    this.dropout = c.hiddenDropout();
     this.wordEmbeddings = child("word_embeddings", new Embedding(c.vocabSize(), c.hiddenSize()));
     this.positionEmbeddings = child("position_embeddings", new Embedding(c.maxPositions(), c.hiddenSize()));
     this.layerNorm = child("LayerNorm", new LayerNorm(c.hiddenSize(), c.layerNormEps()));
@@ -30,6 +32,6 @@ public final class BertEmbeddings extends Block {
     }
     Tensor pos = torch.arange(org.blip4j.engine.T.s(pastLength), org.blip4j.engine.T.s(pastLength + l),
         new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Long)); // (L)
-    return layerNorm.forward(wordEmbeddings.forward(ids).add(positionEmbeddings.forward(pos)));
+    return dropout(layerNorm.forward(wordEmbeddings.forward(ids).add(positionEmbeddings.forward(pos))), dropout);
   }
 }

@@ -25,7 +25,8 @@ public final class BertLayer extends Block {
    */
   BertLayer(TextConfig c, BertLayer shared) {
     this.index = shared.index;
-    this.attention = child("attention", new BertAttention(c.hiddenSize(), c.numHeads(), c.hiddenSize(), c.layerNormEps()));
+    this.attention = child("attention", new BertAttention(c.hiddenSize(), c.numHeads(), c.hiddenSize(), c.layerNormEps(),
+        c.hiddenDropout(), c.attentionDropout()));
     this.crossattention = shared.crossattention == null ? null : child("crossattention", shared.crossattention);
     this.twin = null;
     this.intermediate = child("intermediate", shared.intermediate);
@@ -34,20 +35,23 @@ public final class BertLayer extends Block {
 
   BertLayer(TextConfig c, int index, boolean nlvrTwin) {
     this.index = index;
-    this.attention = child("attention", new BertAttention(c.hiddenSize(), c.numHeads(), c.hiddenSize(), c.layerNormEps()));
+    this.attention = child("attention", new BertAttention(c.hiddenSize(), c.numHeads(), c.hiddenSize(), c.layerNormEps(),
+        c.hiddenDropout(), c.attentionDropout()));
     if (c.addCrossAttention() && nlvrTwin) {
       this.twin = child("crossattention", new NlvrTwinAttention(c, index));
       this.crossattention = null;
     } else if (c.addCrossAttention()) {
       this.crossattention = child("crossattention",
-          new BertAttention(c.hiddenSize(), c.numHeads(), c.encoderWidth(), c.layerNormEps()));
+          new BertAttention(c.hiddenSize(), c.numHeads(), c.encoderWidth(), c.layerNormEps(), c.hiddenDropout(),
+              c.attentionDropout()));
       this.twin = null;
     } else {
       this.crossattention = null;
       this.twin = null;
     }
     this.intermediate = child("intermediate", new Intermediate(c));
-    this.output = child("output", new BertSelfOutput(c.intermediateSize(), c.hiddenSize(), c.layerNormEps()));
+    this.output = child("output", new BertSelfOutput(c.intermediateSize(), c.hiddenSize(), c.layerNormEps(),
+        c.hiddenDropout()));
   }
 
   /**

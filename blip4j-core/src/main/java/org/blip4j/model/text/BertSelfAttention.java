@@ -16,9 +16,15 @@ public final class BertSelfAttention extends Block {
   private final Linear key;
   private final Linear value;
   private final int heads;
+  private final double dropout;
 
   public BertSelfAttention(int hidden, int heads, int kvWidth) {
+    this(hidden, heads, kvWidth, 0.0);
+  }
+
+  public BertSelfAttention(int hidden, int heads, int kvWidth, double attentionDropout) {
     this.heads = heads;
+    this.dropout = attentionDropout;
     this.query = child("query", new Linear(hidden, hidden));
     this.key = child("key", new Linear(kvWidth, hidden));
     this.value = child("value", new Linear(kvWidth, hidden));
@@ -51,11 +57,11 @@ public final class BertSelfAttention extends Block {
     long src = k.size(0);
     Tensor ctx;
     if (src == b) {
-      ctx = Attention.sdpa(q, k, v, mask); // (B, H, L, hd)
+      ctx = Attention.sdpa(q, k, v, mask, training() ? dropout : 0.0); // (B, H, L, hd)
     } else {
       long g = b / src; // rows per source; fold them into the query length
       Tensor qf = q.view(src, g, heads, l, hd).transpose(1, 2).reshape(src, heads, g * l, hd); // (B', H, g·L, hd)
-      ctx = Attention.sdpa(qf, k, v, mask).view(src, heads, g, l, hd).transpose(1, 2).reshape(b, heads, l, hd);
+      ctx = Attention.sdpa(qf, k, v, mask, training() ? dropout : 0.0).view(src, heads, g, l, hd).transpose(1, 2).reshape(b, heads, l, hd);
     }
     return ctx.transpose(1, 2).reshape(b, l, (long) heads * hd); // (B, L, D)
   }

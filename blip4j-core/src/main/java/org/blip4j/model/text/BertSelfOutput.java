@@ -9,13 +9,19 @@ import org.bytedeco.pytorch.Tensor;
 public final class BertSelfOutput extends Block {
   private final Linear dense;
   private final LayerNorm layerNorm;
+  private final double dropout;
 
   public BertSelfOutput(int in, int hidden, double eps) {
+    this(in, hidden, eps, 0.0);
+  }
+
+  public BertSelfOutput(int in, int hidden, double eps, double hiddenDropout) {
+    this.dropout = hiddenDropout;
     this.dense = child("dense", new Linear(in, hidden));
     this.layerNorm = child("LayerNorm", new LayerNorm(hidden, eps));
   }
 
   public Tensor forward(Tensor h, Tensor residual) {
-    return layerNorm.forward(dense.forward(h).add(residual));
+    return layerNorm.forward(dropout(dense.forward(h), dropout).add(residual));
   }
 }

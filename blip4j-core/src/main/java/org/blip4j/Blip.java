@@ -140,7 +140,16 @@ public final class Blip implements AutoCloseable {
       case CAPTION -> dec = load(new BlipDecoder(config), sd, stored, task, name);
       case ITM -> itm = load(new BlipItm(config), sd, stored, task, name);
       case VQA -> vqa = load(new BlipVqa(config), sd, stored, task, name);
-      case NLVR -> nlvr = load(new BlipNlvr(config), sd, stored, task, name);
+      case NLVR -> {
+        nlvr = new BlipNlvr(config);
+        if (stored == Task.NLVR) {
+          load(nlvr, sd, stored, task, name);
+        } else { // a new NLVR2 model from a pre-trained encoder (blip_nlvr.load_checkpoint); its head is untrained
+          WeightLoader.load(nlvr, BlipNlvr.twinned(sd), LoadPolicy.strict().ignoringTrainingState()
+              .ignoring("(?!(visual_encoder|text_encoder)\\.).*").allowingMissing("cls_head\\..*", ".*merge_layer.*"),
+              name);
+        }
+      }
       case PRETRAIN -> {
         dec = load(new BlipDecoder(config), sd, stored, task, name);
         itm = load(new BlipItm(config), sd, stored, task, name);

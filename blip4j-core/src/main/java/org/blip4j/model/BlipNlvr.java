@@ -24,10 +24,38 @@ public final class BlipNlvr extends Block {
     this.clsHead = child("cls_head", new ClsHead(c.text().hiddenSize()));
   }
 
+  /**
+   * Adapts a pre-trained (single cross-attention) state dict to this model, as {@code blip_nlvr.load_checkpoint}:
+   * each layer's {@code crossattention.self.*} is copied into {@code self0} and {@code self1}, and
+   * {@code crossattention.output.dense} into {@code dense0} and {@code dense1}; {@code merge_layer} and
+   * {@code cls_head} stay new. NLVR2 checkpoints (already twinned) pass through unchanged.
+   */
+  public static java.util.Map<String, org.blip4j.io.RawTensor> twinned(
+      java.util.Map<String, org.blip4j.io.RawTensor> sd) {
+    java.util.Map<String, org.blip4j.io.RawTensor> out = new java.util.LinkedHashMap<>();
+    for (var e : sd.entrySet()) {
+      String k = e.getKey();
+      if (k.startsWith("text_encoder.") && k.contains(".crossattention.self.")) {
+        out.put(k.replace(".crossattention.self.", ".crossattention.self0."), e.getValue());
+        out.put(k.replace(".crossattention.self.", ".crossattention.self1."), e.getValue());
+      } else if (k.startsWith("text_encoder.") && k.contains(".crossattention.output.dense.")) {
+        out.put(k.replace(".crossattention.output.dense.", ".crossattention.output.dense0."), e.getValue());
+        out.put(k.replace(".crossattention.output.dense.", ".crossattention.output.dense1."), e.getValue());
+      } else {
+        out.put(k, e.getValue());
+      }
+    }
+    return out;
+  }
+
   /** Logits (B, 2) (class 1 = true) for statements ([ENC] first) about image pairs (B, N, W) each. */
   public Tensor logits(Tensor image0, Tensor image1, Tensor ids, Tensor mask) {
-    Tensor h = textEncoder.forward(ids, mask, TextMode.MULTIMODAL, new Tensor[] {image0, image1}, null, null);
-    return clsHead.forward(h.select(1, 0));
+    return clsHead.forward(encoderStates(image0, image1, ids, mask).select(1, 0));
+  }
+
+  /** The twin-cross-attention encoder's states (B, L, D) for statements about image pairs. */
+  public Tensor encoderStates(Tensor image0, Tensor image1, Tensor ids, Tensor mask) {
+    return textEncoder.forward(ids, mask, TextMode.MULTIMODAL, new Tensor[] {image0, image1}, null, null);
   }
 
   public VisionTransformer visualEncoder() {

@@ -6,10 +6,18 @@ import com.fasterxml.jackson.databind.JsonNode;
  * ViT encoder sizes, mirrors {@code models/vit.py VisionTransformer} arguments and HF {@code BlipVisionConfig}.
  *
  * @param layerNormEps 1e-6 in the original BLIP code; HF's class default is 1e-5, so it always comes from the config
+ * @param dropPathRate stochastic depth while training, rising linearly to this rate over the blocks (BLIP: 0.1 for
+ *     VQA and NLVR2, else 0)
  */
 public record VisionConfig(
     int imageSize, int patchSize, int hiddenSize, int numLayers, int numHeads, int intermediateSize,
-    double layerNormEps) {
+    double layerNormEps, double dropPathRate) {
+
+  /** Without stochastic depth. */
+  public VisionConfig(int imageSize, int patchSize, int hiddenSize, int numLayers, int numHeads, int intermediateSize,
+      double layerNormEps) {
+    this(imageSize, patchSize, hiddenSize, numLayers, numHeads, intermediateSize, layerNormEps, 0.0);
+  }
 
   public VisionConfig {
     ConfigException.require(imageSize > 0 && patchSize > 0, "vision image_size and patch_size must be positive");
@@ -19,6 +27,13 @@ public record VisionConfig(
         "vision hidden_size " + hiddenSize + " is not divisible by num_attention_heads " + numHeads);
     ConfigException.require(numLayers > 0 && intermediateSize > 0, "vision layers and intermediate size must be positive");
     ConfigException.require(layerNormEps > 0, "vision layer_norm_eps must be positive");
+    ConfigException.require(dropPathRate >= 0 && dropPathRate < 1, "vision drop_path_rate must be in [0, 1)");
+  }
+
+  /** The same ViT with stochastic depth (training only). */
+  public VisionConfig withDropPath(double rate) {
+    return new VisionConfig(imageSize, patchSize, hiddenSize, numLayers, numHeads, intermediateSize, layerNormEps,
+        rate);
   }
 
   /** Patches per side. */
@@ -47,7 +62,8 @@ public record VisionConfig(
 
   /** Same sizes at another input resolution. */
   public VisionConfig withImageSize(int size) {
-    return new VisionConfig(size, patchSize, hiddenSize, numLayers, numHeads, intermediateSize, layerNormEps);
+    return new VisionConfig(size, patchSize, hiddenSize, numLayers, numHeads, intermediateSize, layerNormEps,
+        dropPathRate);
   }
 
   /** Parses HF {@code vision_config}. */

@@ -19,7 +19,7 @@ public final class BlipNlvr extends Block {
   private final ClsHead clsHead;
 
   public BlipNlvr(BlipConfig c) {
-    this.visualEncoder = child("visual_encoder", new VisionTransformer(c.vision()));
+    this.visualEncoder = child("visual_encoder", new VisionTransformer(c.vision().withDropPath(0.1))); // as BLIP_NLVR
     this.textEncoder = child("text_encoder", new BertModel(c.text().withEncoderWidth(c.vision().hiddenSize()), true));
     this.clsHead = child("cls_head", new ClsHead(c.text().hiddenSize()));
   }

@@ -14,6 +14,9 @@ import org.bytedeco.pytorch.Tensor;
  * {@code text_decoder} that cross-attends to the question states (so its cross-attention width is the text width).
  */
 public final class BlipVqa extends Block {
+  /** BLIP_VQA builds its ViT with drop_path_rate 0.1 (training only). */
+  public static final double DROP_PATH = 0.1;
+
   private final BlipConfig config;
   private final VisionTransformer visualEncoder;
   private final BertModel textEncoder;
@@ -21,7 +24,8 @@ public final class BlipVqa extends Block {
 
   public BlipVqa(BlipConfig c) {
     this.config = c;
-    this.visualEncoder = child("visual_encoder", new VisionTransformer(c.vision()));
+    this.visualEncoder = child("visual_encoder", new VisionTransformer(c.vision().withDropPath(
+        c.vision().dropPathRate() > 0 ? c.vision().dropPathRate() : DROP_PATH)));
     this.textEncoder = child("text_encoder", new BertModel(c.text().withEncoderWidth(c.vision().hiddenSize())));
     this.textDecoder = child("text_decoder", new BertLMHeadModel(c.text().withEncoderWidth(c.text().hiddenSize())));
   }

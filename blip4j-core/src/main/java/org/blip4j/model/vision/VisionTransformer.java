@@ -30,8 +30,9 @@ public final class VisionTransformer extends Block {
     this.posEmbed = param("pos_embed", 1, c.numTokens(), c.hiddenSize());
     this.patchEmbed = child("patch_embed", new PatchEmbed(c));
     List<VisionBlock> list = new ArrayList<>();
-    for (int i = 0; i < c.numLayers(); i++) {
-      list.add(new VisionBlock(c));
+    for (int i = 0; i < c.numLayers(); i++) { // drop-path rates linspace(0, rate, depth), as vit.py
+      double rate = c.numLayers() == 1 ? 0.0 : c.dropPathRate() * i / (c.numLayers() - 1);
+      list.add(new VisionBlock(c, rate));
     }
     this.blocks = children("blocks", list);
     this.norm = child("norm", new LayerNorm(c.hiddenSize(), c.layerNormEps()));
@@ -101,8 +102,10 @@ public final class VisionTransformer extends Block {
     private final VisionAttention attn;
     private final LayerNorm norm2;
     private final Mlp mlp;
+    private final double dropPath;
 
-    VisionBlock(VisionConfig c) {
+    VisionBlock(VisionConfig c, double dropPath) {
+      this.dropPath = dropPath;
       this.norm1 = child("norm1", new LayerNorm(c.hiddenSize(), c.layerNormEps()));
       this.attn = child("attn", new VisionAttention(c));
       this.norm2 = child("norm2", new LayerNorm(c.hiddenSize(), c.layerNormEps()));
@@ -110,8 +113,18 @@ public final class VisionTransformer extends Block {
     }
 
     Tensor forward(Tensor x) {
-      x = x.add(attn.forward(norm1.forward(x)));
-      return x.add(mlp.forward(norm2.forward(x)));
+      x = x.add(dropPath(attn.forward(norm1.forward(x))));
+      return x.add(dropPath(mlp.forward(norm2.forward(x))));
+    }
+
+    /** timm DropPath: while training, zero a whole sample's branch with probability p and scale the rest. */
+    private Tensor dropPath(Tensor branch) {
+      if (!training() || dropPath == 0) {
+        return branch;
+      }
+      double keep = 1 - dropPath;
+      Tensor mask = torch.rand(branch.size(0), 1, 1).lt(T.s(keep)).to(torch.ScalarType.Float); // (B, 1, 1)
+      return branch.mul(mask).div(T.s(keep));
     }
   }
 

@@ -30,7 +30,7 @@ import org.blip4j.eval.PtbRules.Rule;
  * runs such as {@code !!} or {@code ?!} are single tokens that are not filtered either; a fraction after a number
  * ({@code 5 1/2}) is one token with a no-break space inside.
  *
- * <p>Checked against the real lexer (built from the v3.4.1 sources, outside this project) on 80,000 synthetic lines
+ * <p>Checked against the real lexer (built from the v3.4.1 sources, outside this project) on 140,000 synthetic lines
  * of caption words, abbreviations, clitics, numbers, URLs, quotes, symbols and random ASCII punctuation: identical
  * output. Known differences: letters and digits are those of the running JDK's Unicode version, while the 2014 lexer
  * used an older one, so characters whose Unicode category changed since (e.g. recently added Lao or Cyrillic

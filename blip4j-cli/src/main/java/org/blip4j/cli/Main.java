@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
     description = "BLIP (Bootstrapping Language-Image Pre-training) on the JVM.",
     subcommands = {
         CaptionCommand.class, ItmCommand.class, VqaCommand.class, NlvrCommand.class, EmbedCommand.class,
-        IndexCommand.class, SearchCommand.class, TrainCommand.class, CommandLine.HelpCommand.class},
+        IndexCommand.class, SearchCommand.class, TrainCommand.class, EvalCommand.class, CommandLine.HelpCommand.class},
     footer = {
         "",
         "Examples:",

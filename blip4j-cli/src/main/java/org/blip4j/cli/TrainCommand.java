@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
         "  blip4j train retrieval --config recipes/retrieval_coco.yaml --set batch_size=8 --resume",
         "  blip4j train pretrain --config recipes/pretrain.yaml --set max_steps=100"})
 final class TrainCommand implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "TASK", description = "caption, pretrain, retrieval or vqa.")
+  @Parameters(index = "0", paramLabel = "TASK", description = "caption, pretrain, retrieval, vqa or nlvr.")
   String task;
 
   @Option(names = {"-c", "--config"}, required = true, description = "The recipe (YAML).")
@@ -45,8 +45,9 @@ final class TrainCommand implements Callable<Integer> {
       case "pretrain" -> Task.PRETRAIN;
       case "retrieval", "itm" -> Task.ITM;
       case "vqa" -> Task.VQA;
+      case "nlvr" -> Task.NLVR;
       default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-          "unknown task '" + task + "' (caption, pretrain, retrieval, vqa)");
+          "unknown task '" + task + "' (caption, pretrain, retrieval, vqa, nlvr)");
     };
     Path model = TrainRunner.run(t, Recipe.read(config, overrides), resume, true);
     spec.commandLine().getOut().println("trained model: " + model);

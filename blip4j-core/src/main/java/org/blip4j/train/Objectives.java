@@ -65,6 +65,24 @@ public final class Objectives {
     };
   }
 
+  /**
+   * NLVR2 (BLIP_NLVR.forward(train=True)): both images through the ViT as one batch, split, twin cross-attention,
+   * cls_head, plain cross-entropy against the labels.
+   */
+  public static Trainer.Objective<Batch> nlvr(org.blip4j.model.BlipNlvr m, long encId) {
+    return (b, s) -> {
+      Tensor embeds = m.visualEncoder().forward(pixels(b)); // (2B, N, W): all first images, then all second ones
+      long n = b.size();
+      long[] labels = new long[b.labels().length];
+      for (int i = 0; i < labels.length; i++) {
+        labels[i] = b.labels()[i];
+      }
+      Tensor logits = m.logits(embeds.narrow(0, 0, n), embeds.narrow(0, n, n), ids(b.text(), encId),
+          T.longs(b.text().attentionMask())); // (B, 2)
+      return Map.of("loss", T.crossEntropy(logits, T.longs(labels, labels.length), 0.0));
+    };
+  }
+
   /** VQA (BLIP_VQA.forward(train=True)): weighted, label-smoothed answer loss. */
   public static Trainer.Objective<Batch> vqa(BlipVqa m, long encId, long bosId) {
     return (b, s) -> {

@@ -120,7 +120,27 @@ public final class TrainRunner {
         model = m;
         architecture = "BlipForQuestionAnswering";
       }
-      default -> throw new IllegalArgumentException("training " + task + " is not supported yet");
+      case NLVR -> {
+        org.blip4j.model.BlipNlvr m = new org.blip4j.model.BlipNlvr(c);
+        if (s.weights() == null) {
+          Init.blip(m, seed, 0.02);
+        } else if (s.stored() == Task.NLVR) {
+          WeightLoader.load(m, s.weights(), LoadPolicy.strict().ignoringTrainingState(), "pre-trained weights");
+        } else { // blip_nlvr.load_checkpoint: twin the pre-trained cross-attention, new merge layers and head
+          Init.blip(m, seed, 0.02);
+          WeightLoader.load(m, org.blip4j.model.BlipNlvr.twinned(s.weights()), LoadPolicy.strict()
+              .ignoringTrainingState().ignoring("(?!(visual_encoder|text_encoder)\\.).*")
+              .allowingMissing("cls_head\\..*", ".*merge_layer.*"), "pre-trained weights");
+        }
+        org.blip4j.data.NlvrDataset ds = org.blip4j.data.NlvrDataset.read(r.path("train_file"), r.path("image_root"),
+            TrainTransform.fineTune(size));
+        loader = loader(ds, Collate.nlvr(tok), batch, seed, workers);
+        objective = Objectives.nlvr(m, tok.encId());
+        schedule = (e, b, n) -> Schedules.cosine(e, epochs, initLr, minLr);
+        model = m;
+        architecture = "BlipNlvr";
+      }
+      default -> throw new IllegalArgumentException("training " + task + " is not supported");
     }
     Map<String, org.bytedeco.pytorch.Tensor> trainable = model instanceof BlipPretrain p ? p.trainableParameters()
         : model instanceof BlipRetrieval q ? q.trainableParameters() : model.namedParameters();

@@ -36,6 +36,13 @@ class TrainRunnerTest {
     }
     json.writeValue(tmp.resolve("train.json").toFile(), cap);
     json.writeValue(tmp.resolve("vqa.json").toFile(), vqa);
+    ArrayNode nlvr = json.createArrayNode();
+    for (int i = 0; i < images.size(); i++) {
+      var e = nlvr.addObject().put("sentence", captions.get(i % captions.size()).asText())
+          .put("label", i % 2 == 0 ? "True" : "False");
+      e.putArray("images").add(images.get(i).get(0).asText()).add(images.get((i + 1) % images.size()).get(0).asText());
+    }
+    json.writeValue(tmp.resolve("nlvr.json").toFile(), nlvr);
   }
 
   private Recipe recipe(Fixture fx, String pretrained, String extra) throws Exception {
@@ -83,6 +90,14 @@ class TrainRunnerTest {
       Path vqa = TrainRunner.run(Task.VQA, recipe(fx, "blip_vqa.pth", ""), false, false);
       try (Blip blip = Blip.load(vqa)) {
         assertEquals(Task.VQA, blip.task());
+      }
+      Path nlvr = TrainRunner.run(Task.NLVR, recipe(fx, "blip_itm.pth", "train_file: " + tmp.resolve("nlvr.json")
+          + "\n"), false, false);
+      try (Blip blip = Blip.load(nlvr)) {
+        assertEquals(Task.NLVR, blip.task());
+        String first = fx.manifest().path("preset_config").path("images").get(0).get(0).asText();
+        double p = blip.nlvr(blip.readImage(fx.require(first)), blip.readImage(fx.require(first)), "a statement");
+        assertTrue(p >= 0 && p <= 1);
       }
     }
   }

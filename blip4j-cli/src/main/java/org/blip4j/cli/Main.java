@@ -14,7 +14,8 @@ import picocli.CommandLine.Spec;
     description = "BLIP (Bootstrapping Language-Image Pre-training) on the JVM.",
     subcommands = {
         CaptionCommand.class, ItmCommand.class, VqaCommand.class, NlvrCommand.class, EmbedCommand.class,
-        IndexCommand.class, SearchCommand.class, TrainCommand.class, CommandLine.HelpCommand.class},
+        IndexCommand.class, SearchCommand.class, TrainCommand.class, CapfiltCommand.class,
+        CommandLine.HelpCommand.class},
     footer = {
         "",
         "Examples:",
@@ -23,6 +24,7 @@ import picocli.CommandLine.Spec;
         "  blip4j vqa --model models/blip-vqa-base photo.jpg --question \"what is the dog doing?\"",
         "  blip4j index --model models/blip-itm-base-coco --index photos.idx photos/",
         "  blip4j search --model models/blip-itm-base-coco --index photos.idx --text \"a dog on a beach\"",
+        "  blip4j capfilt --captioner models/caption --filter models/itm --web web.jsonl --images imgs --out boot",
         "",
         "Exit codes: 0 ok, 1 some items failed, 2 usage error."})
 public final class Main implements Callable<Integer> {

@@ -234,8 +234,17 @@ public final class Blip implements AutoCloseable {
    * list of n captions per image.
    */
   public List<List<String>> captions(List<RgbImage> batch, CaptionOptions opts, int n) {
+    return captions(batch, opts, n, null);
+  }
+
+  /**
+   * {@link #captions(List, CaptionOptions, int)} with a sampling seed per image ({@code seeds[i]} for image i, null
+   * for the config's seed shared by the batch): image i's samples are then those of {@code caption(List.of(image i),
+   * opts)} with {@code seed = seeds[i]}, whatever else is in the batch. Beam search ignores the seeds.
+   */
+  public List<List<String>> captions(List<RgbImage> batch, CaptionOptions opts, int n, long[] seeds) {
     CaptionOptions o = opts.withGeneration(opts.generation().withNumReturnSequences(n));
-    List<String> flat = caption(batch, o);
+    List<String> flat = caption(batch, o, seeds);
     List<List<String>> out = new ArrayList<>();
     for (int i = 0; i < batch.size(); i++) {
       out.add(flat.subList(i * n, (i + 1) * n));
@@ -253,6 +262,14 @@ public final class Blip implements AutoCloseable {
 
   /** Captions a batch of images with the same options (numReturnSequences captions per image, consecutive). */
   public List<String> caption(List<RgbImage> batch, CaptionOptions opts) {
+    return caption(batch, opts, null);
+  }
+
+  /**
+   * {@link #caption(List, CaptionOptions)} with a sampling seed per image ({@code seeds[i]} for image i; null: the
+   * config's seed for the whole batch), so that an image's samples do not depend on its batch.
+   */
+  public List<String> caption(List<RgbImage> batch, CaptionOptions opts, long[] seeds) {
     BlipDecoder d = require(decoder, "captioning");
     long[] prefix = tokenizer.encode(opts.prompt());
     prefix = java.util.Arrays.copyOf(prefix, prefix.length - 1); // drop [SEP]
@@ -263,7 +280,7 @@ public final class Blip implements AutoCloseable {
     try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
       Tensor img = d.encodeImage(pixels(batch)); // (B, N, W)
       try (CrossAttentionDecoder step = new CrossAttentionDecoder(d.textDecoder(), img)) {
-        out = Generator.generate(step, prompts, opts.generation(), tokenizer.sepId(), tokenizer.padId(), null);
+        out = Generator.generate(step, prompts, opts.generation(), tokenizer.sepId(), tokenizer.padId(), null, seeds);
       }
     }
     List<String> texts = new ArrayList<>();
@@ -612,6 +629,11 @@ public final class Blip implements AutoCloseable {
 
   public Task task() {
     return task;
+  }
+
+  /** The weight file this model was loaded from. */
+  public Path source() {
+    return source;
   }
 
   public BlipConfig config() {

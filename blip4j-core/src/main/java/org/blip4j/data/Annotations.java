@@ -36,6 +36,25 @@ public final class Annotations {
   /** An NLVR2 entry {@code {images: [p0, p1], sentence, label: "True"|"False"}}. */
   public record Nlvr(String image0, String image1, String sentence, boolean label) {}
 
+  /** Receives the entries of a streamed file one at a time, with their 0-based index in the file. */
+  @FunctionalInterface
+  public interface EntryHandler<E> {
+    void accept(int index, E entry) throws IOException;
+  }
+
+  /**
+   * Streams a pre-training list ({@code {image, caption}} entries, JSON array or JSON Lines) entry by entry, in file
+   * order, without holding the file in memory.
+   */
+  public static void streamPretrain(Path file, EntryHandler<Pretrain> handler) throws IOException {
+    AnnotationFile.read(file, e -> handler.accept(e.index(), new Pretrain(e.string("image"), e.stringOrList("caption"))));
+  }
+
+  /** Streams the objects of a JSON array or JSON Lines file as they are written, in file order. */
+  public static void streamObjects(Path file, EntryHandler<JsonNode> handler) throws IOException {
+    AnnotationFile.read(file, e -> handler.accept(e.index(), e.node()));
+  }
+
   /** Reads a pre-training list ({@code pretrain_dataset}). */
   public static List<Pretrain> readPretrain(Path file) throws IOException {
     List<Pretrain> out = new ArrayList<>();

@@ -26,6 +26,21 @@ public final class Generator {
    */
   public static long[][] generate(DecoderStep model, long[][] prompts, GenerationConfig cfg, int eos, int pad,
       StepListener listener) {
+    return generate(model, prompts, cfg, eos, pad, listener, null);
+  }
+
+  /**
+   * As {@link #generate(DecoderStep, long[][], GenerationConfig, int, int, StepListener)}, but when sampling each
+   * prompt draws from its own random source seeded with {@code promptSeeds[i]} (null: one source seeded with
+   * {@link GenerationConfig#seed()} for the whole batch). A prompt's samples then do not depend on the other prompts
+   * of its batch: they are those of a batch of that prompt alone with {@code cfg.withSeed(promptSeeds[i])}.
+   * Deterministic decoding ignores the seeds.
+   */
+  public static long[][] generate(DecoderStep model, long[][] prompts, GenerationConfig cfg, int eos, int pad,
+      StepListener listener, long[] promptSeeds) {
+    if (promptSeeds != null && promptSeeds.length != prompts.length) {
+      throw new IllegalArgumentException(prompts.length + " prompts but " + promptSeeds.length + " seeds");
+    }
     if (cfg.numBeams() > 1) {
       return new BeamSearch(cfg, eos, pad).run(model, prompts, null);
     }
@@ -37,11 +52,25 @@ public final class Generator {
       }
       prompts = rows;
     }
-    return greedyOrSample(model, prompts, cfg, eos, pad, listener);
+    SplittableRandom[] rngs = null;
+    if (promptSeeds != null) {
+      rngs = new SplittableRandom[prompts.length];
+      for (int i = 0; i < rngs.length; i += n) { // the n rows of a prompt share its source, drawn in row order
+        SplittableRandom own = new SplittableRandom(promptSeeds[i / n]);
+        java.util.Arrays.fill(rngs, i, i + n, own);
+      }
+    }
+    return greedyOrSample(model, prompts, cfg, eos, pad, listener, rngs);
   }
 
   static long[][] greedyOrSample(DecoderStep model, long[][] prompts, GenerationConfig cfg, int eos, int pad,
       StepListener listener) {
+    return greedyOrSample(model, prompts, cfg, eos, pad, listener, null);
+  }
+
+  /** {@code rowRngs}: the random source of each row when sampling, or null for one source seeded by the config. */
+  static long[][] greedyOrSample(DecoderStep model, long[][] prompts, GenerationConfig cfg, int eos, int pad,
+      StepListener listener, SplittableRandom[] rowRngs) {
     int rows = prompts.length;
     int prefix = prompts[0].length;
     int max = Math.max(cfg.effectiveMaxLength(prefix), prefix);
@@ -73,7 +102,7 @@ public final class Generator {
           Processors.temperature(s, (float) cfg.temperature());
           Processors.topK(s, cfg.topK());
           Processors.topP(s, cfg.topP());
-          tok = sample(s, rng);
+          tok = sample(s, rowRngs == null ? rng : rowRngs[r]);
         } else {
           tok = Processors.argmax(s);
         }

@@ -14,7 +14,8 @@ class VideoTest {
   @Test
   void frameSamplingIsTheReferenceArange() {
     assertArrayEquals(new int[] {0, 2, 5, 7, 10, 12, 15, 17}, Blip.sampleFrameIndices(20, 8)); // arange(0,20,2.5)
-    assertArrayEquals(new int[] {0, 1, 2}, Blip.sampleFrameIndices(3, 8)); // fewer frames than samples
+    // fewer frames than samples: arange(0, 3, 0.375) = 0, .375, .75, 1.125, … 2.625 → repeats frames
+    assertArrayEquals(new int[] {0, 0, 0, 1, 1, 1, 2, 2}, Blip.sampleFrameIndices(3, 8));
     assertArrayEquals(new int[] {0, 1, 2, 3, 4, 5, 6, 7}, Blip.sampleFrameIndices(8, 8));
   }
 

@@ -75,6 +75,8 @@ class TrainingStabilityTest {
 
   @Test
   void forcedGcBetweenForwardAndBackwardChangesNothing() throws Exception {
+    int threads = torch.get_num_threads();
+    org.blip4j.engine.Engine.setThreads(1); // tiny ops: thread hand-offs would cost more than the work
     try (Fixture fx = Fixture.open()) {
       List<Double> plain = run(fx, false);
       List<Double> gc = run(fx, true);
@@ -84,6 +86,8 @@ class TrainingStabilityTest {
       assertTrue(plain.get(STEPS - 1) < plain.get(0), "the model learns: " + plain.get(0) + " -> " + plain.get(STEPS - 1));
       System.out.printf("STABILITY %d steps: loss %.4f -> %.4f, identical with forced GC%n", STEPS, plain.get(0),
           plain.get(STEPS - 1));
+    } finally {
+      org.blip4j.engine.Engine.setThreads(threads);
     }
   }
 

@@ -13,9 +13,9 @@ import org.bytedeco.pytorch.global.torch;
  * <p>Why: this OpenBLAS is a pthreads build. libtorch's CPU attention kernel splits the work over heads and query
  * blocks with OpenMP and calls sgemm on every block; a multi-threaded OpenBLAS then oversubscribes the cores and spins
  * in its thread synchronisation (its sources warn "Detect OpenMP Loop and this application may hang"). On 2 cores that
- * made {@code scaled_dot_product_attention} for ViT-B/16 at 384 px 6–8× slower than with one OpenBLAS thread
- * (docs/performance.md). MKL builds of PyTorch avoid this because MKL runs serially inside OpenMP regions; this class
- * does the same by hand. Results differ only by float rounding (OpenBLAS's blocking depends on its thread count).
+ * made {@code scaled_dot_product_attention} for ViT-B/16 at 384 px 3–5× slower than with one OpenBLAS thread, and
+ * 12–37× slower while other processes kept the cores busy (docs/performance.md). MKL builds of PyTorch avoid this
+ * because MKL runs serially inside OpenMP regions; this class does the same by hand. Results differ only by float rounding (OpenBLAS's blocking depends on its thread count).
  * {@code -Dblip4j.blas.serial=false} turns the serial sections off (read on every call, for side-by-side benchmarks).
  */
 public final class BlasThreads {

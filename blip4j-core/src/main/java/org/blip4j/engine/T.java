@@ -101,6 +101,17 @@ public final class T {
     }
   }
 
+  /**
+   * A little-endian view of the memory of a contiguous tensor, for filling it from a file; valid only while the
+   * tensor is alive and not resized.
+   */
+  public static ByteBuffer memory(Tensor t) {
+    if (!t.is_contiguous()) {
+      throw new IllegalArgumentException("tensor is not contiguous");
+    }
+    return bytes(t, t.numel() * t.element_size());
+  }
+
   private static ByteBuffer bytes(Tensor t, long n) {
     return new BytePointer(t.data_ptr()).capacity(n).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
   }

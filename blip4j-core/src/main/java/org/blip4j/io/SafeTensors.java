@@ -14,6 +14,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -21,6 +23,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Reader and writer for the safetensors format (8-byte little-endian header length, JSON header, raw data), written by
@@ -245,13 +248,127 @@ public final class SafeTensors implements AutoCloseable {
     return new RawTensor(e.dtype(), e.shape(), buf.order(ByteOrder.LITTLE_ENDIAN));
   }
 
-  /** Reads every tensor (mapped) in header order. */
+  /**
+   * Reads every tensor (mapped) in header order. The map is a {@link StateDict}, which can also copy a tensor's bytes
+   * from the file straight into native memory.
+   */
   public Map<String, RawTensor> readAll() throws IOException {
     Map<String, RawTensor> out = new LinkedHashMap<>();
     for (String k : entries.keySet()) {
       out.put(k, get(k));
     }
-    return out;
+    Object fileKey = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+    return new StateDict(file, fileKey, channel.size(), dataStart, entries, Collections.unmodifiableMap(out));
+  }
+
+  /**
+   * All tensors of one safetensors file by name, in header order (read-only), as memory-mapped views; for loading, a
+   * {@link Reader} copies a tensor's bytes from the file straight into a destination buffer instead. That keeps the
+   * file's pages out of the process's resident set: copying through the mappings leaves every touched page mapped
+   * (and counted in RSS, next to the model's own copy) until the garbage collector drops the buffers.
+   */
+  public static final class StateDict extends AbstractMap<String, RawTensor> {
+    private final Path file;
+    private final Object fileKey;
+    private final long size;
+    private final long dataStart;
+    private final Map<String, SafeTensors.Entry> entries;
+    private final Map<String, RawTensor> tensors;
+
+    private StateDict(Path file, Object fileKey, long size, long dataStart, Map<String, SafeTensors.Entry> entries,
+        Map<String, RawTensor> tensors) {
+      this.file = file;
+      this.fileKey = fileKey;
+      this.size = size;
+      this.dataStart = dataStart;
+      this.entries = entries;
+      this.tensors = tensors;
+    }
+
+    public Path file() {
+      return file;
+    }
+
+    @Override
+    public Set<Map.Entry<String, RawTensor>> entrySet() {
+      return tensors.entrySet();
+    }
+
+    @Override
+    public RawTensor get(Object key) {
+      return tensors.get(key);
+    }
+
+    @Override
+    public boolean containsKey(Object key) {
+      return tensors.containsKey(key);
+    }
+
+    @Override
+    public int size() {
+      return tensors.size();
+    }
+
+    /**
+     * Opens the file for direct reads, or returns null when the file on disk is no longer the one these tensors were
+     * mapped from (replaced or resized since): then the mapped views are the only correct source.
+     */
+    public Reader openReader() throws IOException {
+      FileChannel ch;
+      try {
+        ch = FileChannel.open(file, StandardOpenOption.READ);
+      } catch (NoSuchFileException e) {
+        return null;
+      }
+      try {
+        Object key = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+        if (fileKey == null || !fileKey.equals(key) || ch.size() != size) {
+          ch.close();
+          return null;
+        }
+      } catch (IOException | RuntimeException e) {
+        ch.close();
+        throw e;
+      }
+      return new Reader(ch);
+    }
+
+    /** Positional reads of whole tensors from the open file (not thread-safe per instance; close when done). */
+    public final class Reader implements AutoCloseable {
+      private final FileChannel channel;
+
+      private Reader(FileChannel channel) {
+        this.channel = channel;
+      }
+
+      /** Fills {@code dst} (exactly the tensor's byte size remaining) with the raw little-endian bytes of a tensor. */
+      public void readInto(String name, ByteBuffer dst) throws IOException {
+        SafeTensors.Entry e = entries.get(name);
+        if (e == null) {
+          throw new CheckpointFormatException(file, "no tensor named '" + name + "'");
+        }
+        long len = e.end() - e.begin();
+        if (dst.remaining() != len) {
+          throw new IllegalArgumentException("tensor '" + name + "' has " + len + " bytes, destination has "
+              + dst.remaining());
+        }
+        try {
+          readFully(channel, dst.slice(), dataStart + e.begin());
+        } catch (IOException ex) {
+          throw new CheckpointFormatException(file, "could not read tensor '" + name + "': " + ex.getMessage(), ex);
+        }
+      }
+
+      /** Closes the file; a failure to close a read-only file loses nothing and is ignored. */
+      @Override
+      public void close() {
+        try {
+          channel.close();
+        } catch (IOException e) {
+          // nothing was written
+        }
+      }
+    }
   }
 
   @Override

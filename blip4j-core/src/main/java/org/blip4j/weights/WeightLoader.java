@@ -1,6 +1,7 @@
 package org.blip4j.weights;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
@@ -9,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import org.blip4j.engine.T;
 import org.blip4j.io.RawTensor;
+import org.blip4j.io.SafeTensors;
 import org.blip4j.nn.Block;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -46,7 +48,14 @@ public final class WeightLoader {
     List<String> mismatched = new ArrayList<>();
     List<String> interpolated = new ArrayList<>();
     int loaded = 0;
-    try (PointerScope scope = new PointerScope(); NoGradGuard ng = new NoGradGuard()) {
+    // A safetensors state dict can fill model tensors straight from the file (no mapped pages left resident).
+    SafeTensors.StateDict file = stateDict instanceof SafeTensors.StateDict f ? f : null;
+    IdentityHashMap<RawTensor, String> fileKeys = new IdentityHashMap<>();
+    if (file != null) {
+      file.forEach((k, v) -> fileKeys.put(v, k));
+    }
+    try (PointerScope scope = new PointerScope(); NoGradGuard ng = new NoGradGuard();
+        SafeTensors.StateDict.Reader reader = file == null ? null : openReader(file)) {
       for (var e : named.entrySet()) {
         String name = e.getKey();
         Tensor dst = e.getValue();
@@ -75,7 +84,7 @@ public final class WeightLoader {
           mismatched.add(name + ": checkpoint holds " + src.dtype() + ", model expects floating point");
           continue;
         }
-        T.copyInto(dst, src);
+        copy(dst, src, reader, fileKeys.get(src));
         loaded++;
       }
     }
@@ -91,6 +100,31 @@ public final class WeightLoader {
       throw new WeightLoadException(report);
     }
     return report;
+  }
+
+  /**
+   * Copies checkpoint values into a model tensor: read from the file straight into the tensor's memory when the
+   * tensor came from a safetensors reader and needs no conversion, else through the (mapped) checkpoint tensor.
+   */
+  private static void copy(Tensor dst, RawTensor src, SafeTensors.StateDict.Reader reader, String fileKey) {
+    if (reader != null && fileKey != null && src.numel() > 0 && dst.is_contiguous()
+        && T.dtype(dst.scalar_type()) == src.dtype()) {
+      try {
+        reader.readInto(fileKey, T.memory(dst));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    } else {
+      T.copyInto(dst, src);
+    }
+  }
+
+  private static SafeTensors.StateDict.Reader openReader(SafeTensors.StateDict file) {
+    try {
+      return file.openReader();
+    } catch (IOException e) {
+      return null; // the mapped views still work
+    }
   }
 
   /** Thrown when a checkpoint does not fit; the message lists every offending name. */

@@ -127,7 +127,7 @@ final class CapfiltCommand implements Callable<Integer> {
     }
     PrintWriter stdout = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    try (Blip cap = load(captioner, err); Blip filt = load(filter, err)) {
+    try (Blip cap = load(captioner, "caption", err); Blip filt = load(filter, "retrieval", err)) {
       CapFilt pipeline = new CapFilt(cap, filt, options);
       Listener listener = new Listener(err, parent != null && parent.progress);
       CapFilt.Result r;
@@ -160,7 +160,11 @@ final class CapfiltCommand implements Callable<Integer> {
     }
   }
 
-  private static Blip load(String model, PrintWriter err) throws IOException {
+  /** Loads a model; plain {@code shapes} means the embedded model's captioner or filter part. */
+  private static Blip load(String model, String shapesPart, PrintWriter err) throws IOException {
+    if (model.equalsIgnoreCase(org.blip4j.hub.BundledModels.SHAPES) && !java.nio.file.Files.exists(Path.of(model))) {
+      model = org.blip4j.hub.BundledModels.SHAPES + "/" + shapesPart;
+    }
     Path path;
     try (DownloadProgress progress = new DownloadProgress(err)) {
       path = ModelSource.resolve(model, HubSettings.fromEnvironment(), progress);

@@ -58,7 +58,8 @@ final class EvalCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Map<String, Object> result = new LinkedHashMap<>();
-    try (Blip blip = model.load()) {
+    String t = task.toLowerCase(java.util.Locale.ROOT);
+    try (Blip blip = model.load(t.equals("caption") || t.equals("vqa") || t.equals("nlvr") ? t : "retrieval")) {
       switch (task.toLowerCase(java.util.Locale.ROOT)) {
         case "caption" -> result.putAll(Evaluation.captions(blip, data, images,
             GenerationConfig.beam(beams, maxLength, minLength), batchSize, null).metrics());

@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
     subcommands = {
         CaptionCommand.class, ItmCommand.class, VqaCommand.class, NlvrCommand.class, EmbedCommand.class,
         IndexCommand.class, SearchCommand.class, TrainCommand.class, EvalCommand.class, DataCommand.class,
-        CapfiltCommand.class,
+        CapfiltCommand.class, DemoCommand.class,
         CommandLine.HelpCommand.class},
     footer = {
         "",

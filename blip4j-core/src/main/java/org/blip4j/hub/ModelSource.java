@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Turns a {@code --model} spec into a local path for {@link org.blip4j.ModelFiles#resolve}: an existing file or folder
- * as is, else a Hugging Face id {@code owner/name[@revision]} resolved to its snapshot folder in the standard Hugging
+ * as is, else an embedded model ({@code shapes}, {@code shapes/retrieval}, … see {@link BundledModels}), else a
+ * Hugging Face id {@code owner/name[@revision]} resolved to its snapshot folder in the standard Hugging
  * Face cache, downloading the files BLIP needs when they are not there yet.
  *
  * <p>The cache is shared with Python's {@code huggingface_hub} in both directions (same folder, same
@@ -70,6 +71,9 @@ public final class ModelSource {
     Optional<Path> local = localPath(spec);
     if (local.isPresent()) {
       return local.get();
+    }
+    if (BundledModels.isBundled(spec)) {
+      return BundledModels.resolve(spec);
     }
     HubId id = HubId.parse(spec).orElseThrow(() -> new FileNotFoundException(spec + ": model path not found, and not "
         + "a Hugging Face id such as Salesforce/blip-image-captioning-base"));

@@ -75,7 +75,7 @@ public final class TrainRunner {
         String prompt = r.string("prompt", Blip.PROMPT);
         int promptLength = tok.encode(prompt).length - 1;
         CaptionDataset ds = CaptionDataset.karpathyTrain(r.path("train_file"), r.path("image_root"),
-            TrainTransform.fineTune(size), prompt);
+            transform(r, size, 0.5), prompt);
         loader = loader(ds, Collate.captions(tok, TextEncoding.CAPTION), batch, seed, workers);
         objective = Objectives.caption(m, tok.bosId(), promptLength);
         schedule = (e, b, n) -> Schedules.cosine(e, epochs, initLr, minLr);
@@ -89,8 +89,8 @@ public final class TrainRunner {
           Path p = Path.of(f.asText());
           files.add(p.isAbsolute() ? p : r.file().toAbsolutePath().getParent().resolve(p).normalize());
         }
-        CaptionDataset ds = CaptionDataset.pretrain(files, r.path("image_root"), TrainTransform.pretrain(size));
-        loader = loader(ds, Collate.captions(tok, TextEncoding.PRETRAIN), batch, seed, workers);
+        CaptionDataset ds = CaptionDataset.pretrain(files, r.path("image_root"), transform(r, size, 0.2));
+        loader = loader(ds, Collate.captions(tok, padding(r, TextEncoding.PRETRAIN)), batch, seed, workers);
         objective = Objectives.pretrain(m, r.number("alpha", 0.4), tok.encId(), tok.bosId());
         double warmLr = r.number("warmup_lr", 1e-6);
         long warmSteps = r.integer("warmup_steps", 3000);
@@ -103,8 +103,8 @@ public final class TrainRunner {
       case ITM -> {
         BlipRetrieval m = prepare(new BlipRetrieval(c, r.integer("queue_size", 57600), 0.995), s, task, seed);
         CaptionDataset ds = CaptionDataset.karpathyTrain(r.path("train_file"), r.path("image_root"),
-            TrainTransform.fineTune(size), "");
-        loader = loader(ds, Collate.captions(tok, TextEncoding.RETRIEVAL), batch, seed, workers);
+            transform(r, size, 0.5), "");
+        loader = loader(ds, Collate.captions(tok, padding(r, TextEncoding.RETRIEVAL)), batch, seed, workers);
         objective = Objectives.retrieval(m, r.number("alpha", 0.4), tok.encId());
         schedule = (e, b, n) -> Schedules.cosine(e, epochs, initLr, minLr);
         model = m;
@@ -113,7 +113,7 @@ public final class TrainRunner {
       case VQA -> {
         BlipVqa m = prepare(new BlipVqa(c), s, task, seed);
         VqaDataset ds = VqaDataset.train(List.of(r.path("train_file")), r.path("image_root"),
-            r.has("vg_root") ? r.path("vg_root") : r.path("image_root"), TrainTransform.fineTune(size));
+            r.has("vg_root") ? r.path("vg_root") : r.path("image_root"), transform(r, size, 0.5));
         loader = loader(ds, Collate.vqa(tok), batch, seed, workers);
         objective = Objectives.vqa(m, tok.encId(), tok.bosId());
         schedule = (e, b, n) -> Schedules.cosine(e, epochs, initLr, minLr);
@@ -133,7 +133,7 @@ public final class TrainRunner {
               .allowingMissing("cls_head\\..*", ".*merge_layer.*"), "pre-trained weights");
         }
         org.blip4j.data.NlvrDataset ds = org.blip4j.data.NlvrDataset.read(r.path("train_file"), r.path("image_root"),
-            TrainTransform.fineTune(size));
+            transform(r, size, 0.5));
         loader = loader(ds, Collate.nlvr(tok), batch, seed, workers);
         objective = Objectives.nlvr(m, tok.encId());
         schedule = (e, b, n) -> Schedules.cosine(e, epochs, initLr, minLr);
@@ -169,7 +169,31 @@ public final class TrainRunner {
         LOG.warn("{} unreadable images were skipped (see the log above)", l.skipped());
       }
     }
-    return export(model, s, out.resolve("model"), architecture);
+    return export(model, s, out.resolve("model"), architecture, r.flag("export_half", false));
+  }
+
+  /**
+   * The recipe's training transform: BLIP's (random resized crop from {@code min_scale}, horizontal flip, RandAugment)
+   * unless the recipe sets {@code min_scale}, {@code hflip} (flip probability) or {@code rand_augment: false} — worlds
+   * where left/right or position words matter (the shapes world) turn flips and crops off.
+   */
+  static TrainTransform transform(Recipe r, int size, double defaultMinScale) {
+    return new TrainTransform(org.blip4j.data.RandomResizedCrop.of(size, r.number("min_scale", defaultMinScale)),
+        r.number("hflip", 0.5), r.flag("rand_augment", true) ? org.blip4j.data.RandomAugment.blip() : null,
+        org.blip4j.image.ImageProcessor.BLIP_MEAN, org.blip4j.image.ImageProcessor.BLIP_STD);
+  }
+
+  /**
+   * The task's text encoding, padded to the longest text of the batch instead of {@code max_length} when the recipe
+   * says {@code text_padding: longest}: the same losses (padding is masked) for less compute on short captions.
+   */
+  static TextEncoding padding(Recipe r, TextEncoding task) {
+    String p = r.string("text_padding", "max_length");
+    return switch (p) {
+      case "max_length" -> task;
+      case "longest" -> new TextEncoding(task.maxLength(), org.blip4j.text.BertTokenizer.Padding.LONGEST);
+      default -> throw new IllegalArgumentException(r.file() + ": text_padding must be max_length or longest, got " + p);
+    };
   }
 
   static <S> DataLoader<Batch> loader(org.blip4j.data.Dataset<S> ds, java.util.function.Function<List<S>, Batch> collate,
@@ -238,12 +262,26 @@ public final class TrainRunner {
     }
   }
 
-  /** Writes model.safetensors, config.json, the tokenizer and preprocessor_config.json: a folder Blip.load reads. */
-  static Path export(Block model, Setup s, Path dir, String architecture) throws IOException {
+  /** Training-only state that inference never reads: momentum encoders and the ITC queues. */
+  static final java.util.regex.Pattern TRAINING_STATE =
+      java.util.regex.Pattern.compile("(.*_m\\..*|image_queue|text_queue|idx_queue|ptr_queue|queue_ptr)");
+
+  /**
+   * Writes model.safetensors, config.json, the tokenizer and preprocessor_config.json: a folder Blip.load reads.
+   * With {@code half} (recipe key {@code export_half}) the floating-point weights are stored as float16 and the
+   * training-only state (momentum encoders, queues) is left out, for a small shipped model.
+   */
+  static Path export(Block model, Setup s, Path dir, String architecture, boolean half) throws IOException {
     Files.createDirectories(dir);
     Map<String, RawTensor> weights = new LinkedHashMap<>();
     try (NoGradGuard g = new NoGradGuard()) {
-      model.namedTensors().forEach((k, v) -> weights.put(k, T.toRaw(v)));
+      model.namedTensors().forEach((k, v) -> {
+        if (!half) {
+          weights.put(k, T.toRaw(v));
+        } else if (!TRAINING_STATE.matcher(k).matches()) {
+          weights.put(k, T.toRaw(v.is_floating_point() ? v.to(org.bytedeco.pytorch.global.torch.ScalarType.Half) : v));
+        }
+      });
     }
     SafeTensors.write(dir.resolve("model.safetensors"), weights, Map.of("format", "pt", "architecture", architecture));
     BertTokenizer tok = s.tokenizer();

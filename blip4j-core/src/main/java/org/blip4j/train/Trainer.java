@@ -134,6 +134,9 @@ public final class Trainer<B> {
       for (int epoch = startEpoch; epoch < options.epochs(); epoch++) {
         Iterator<B> it = data.epoch(epoch, epoch == startEpoch ? startBatch : 0);
         for (long batch = epoch == startEpoch ? startBatch : 0; batch < perEpoch && it.hasNext(); batch++) {
+          if (options.stopAfterSteps() > 0 && step >= options.stopAfterSteps()) {
+            return last; // resumed from a checkpoint at (or past) the step limit: nothing left to do
+          }
           StepInfo info = new StepInfo(step, epoch, batch, perEpoch, options.seed());
           double lr = schedule.lr(epoch, batch, perEpoch);
           optimizer.setLearningRate(lr);

@@ -266,16 +266,11 @@ public final class TrainRunner {
   static final java.util.regex.Pattern TRAINING_STATE =
       java.util.regex.Pattern.compile("(.*_m\\..*|image_queue|text_queue|idx_queue|ptr_queue|queue_ptr)");
 
-  /**
-   * Writes model.safetensors, config.json, the tokenizer and preprocessor_config.json: a folder Blip.load reads.
-   * With {@code half} (recipe key {@code export_half}) the floating-point weights are stored as float16 and the
-   * training-only state (momentum encoders, queues) is left out, for a small shipped model.
-   */
-  static Path export(Block model, Setup s, Path dir, String architecture, boolean half) throws IOException {
-    Files.createDirectories(dir);
+  /** The tensors an export writes: all of them, or (half) the inference ones in float16. */
+  static Map<String, RawTensor> exportWeights(Map<String, org.bytedeco.pytorch.Tensor> named, boolean half) {
     Map<String, RawTensor> weights = new LinkedHashMap<>();
     try (NoGradGuard g = new NoGradGuard()) {
-      model.namedTensors().forEach((k, v) -> {
+      named.forEach((k, v) -> {
         if (!half) {
           weights.put(k, T.toRaw(v));
         } else if (!TRAINING_STATE.matcher(k).matches()) {
@@ -283,6 +278,17 @@ public final class TrainRunner {
         }
       });
     }
+    return weights;
+  }
+
+  /**
+   * Writes model.safetensors, config.json, the tokenizer and preprocessor_config.json: a folder Blip.load reads.
+   * With {@code half} (recipe key {@code export_half}) the floating-point weights are stored as float16 and the
+   * training-only state (momentum encoders, queues) is left out, for a small shipped model.
+   */
+  static Path export(Block model, Setup s, Path dir, String architecture, boolean half) throws IOException {
+    Files.createDirectories(dir);
+    Map<String, RawTensor> weights = exportWeights(model.namedTensors(), half);
     SafeTensors.write(dir.resolve("model.safetensors"), weights, Map.of("format", "pt", "architecture", architecture));
     BertTokenizer tok = s.tokenizer();
     s.config().writeHf(dir.resolve("config.json"), architecture, tok.bosId(), tok.sepId());

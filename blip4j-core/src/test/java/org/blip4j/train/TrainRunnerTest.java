@@ -101,4 +101,67 @@ class TrainRunnerTest {
       }
     }
   }
+
+  @Test
+  void exportHalfWritesFloat16InferenceWeightsThatLoad() throws Exception {
+    try (Fixture fx = Fixture.open()) {
+      annotations(fx);
+      String keys = "min_scale: 1.0\nhflip: 0\nrand_augment: false\ntext_padding: longest\nmax_epoch: 1\n"
+          + "export_half: true\n";
+      Path halfModel = TrainRunner.run(Task.ITM, recipe(fx, "blip_retrieval.pth", keys), false, false);
+      var halfSd = org.blip4j.io.SafeTensors.open(halfModel.resolve("model.safetensors")).readAll();
+      assertFalse(halfSd.keySet().stream().anyMatch(k -> k.contains("_m.") || k.contains("queue")), halfSd.keySet()
+          .toString());
+      assertEquals(org.blip4j.io.DType.F16, halfSd.get("visual_encoder.cls_token").dtype());
+      String first = fx.manifest().path("preset_config").path("images").get(0).get(0).asText();
+      try (Blip b = Blip.load(halfModel)) {
+        double p = b.itm(b.readImage(fx.require(first)), List.of("a red circle"), Blip.MatchToken.CLS)[0];
+        assertTrue(p >= 0 && p <= 1);
+      }
+      // the conversion itself: every inference tensor, rounded to float16; training state left out
+      var model = new org.blip4j.model.BlipRetrieval(org.blip4j.config.BlipConfig.readHf(fx.require("config.json")),
+          8, 0.995);
+      Init.blip(model, 3, 0.02);
+      var named = model.namedTensors();
+      var full = TrainRunner.exportWeights(named, false);
+      var half = TrainRunner.exportWeights(named, true);
+      assertEquals(named.keySet(), full.keySet());
+      assertTrue(full.keySet().stream().anyMatch(k -> k.contains("_m.")) && full.containsKey("image_queue"));
+      for (String k : full.keySet()) {
+        boolean training = k.contains("_m.") || k.contains("queue");
+        assertEquals(!training, half.containsKey(k), k);
+        if (!training && full.get(k).dtype() == org.blip4j.io.DType.F32) {
+          float[] f = full.get(k).toFloats();
+          float[] h = half.get(k).toFloats();
+          for (int i = 0; i < f.length; i++) {
+            assertEquals(org.blip4j.io.Half.toFloat(org.blip4j.io.Half.fromFloat(f[i])), h[i], 0f, k);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void recipeKeysSelectTheTransformAndPadding() throws Exception {
+    Path f = tmp.resolve("r.yaml");
+    Files.writeString(f, "min_scale: 1.0\nhflip: 0\nrand_augment: false\ntext_padding: longest\n");
+    Recipe r = Recipe.read(f, Map.of());
+    assertEquals(org.blip4j.text.BertTokenizer.Padding.LONGEST,
+        TrainRunner.padding(r, org.blip4j.data.TextEncoding.PRETRAIN).padding());
+    assertEquals(30, TrainRunner.padding(r, org.blip4j.data.TextEncoding.PRETRAIN).maxLength());
+    // scale 1, no flip, no RandAugment: the transform is deterministic and equals the plain resize
+    var t = TrainRunner.transform(r, 32, 0.2);
+    var img = new org.blip4j.image.RgbImage(40, 40, new byte[40 * 40 * 3]);
+    for (int i = 0; i < img.rgb().length; i++) {
+      img.rgb()[i] = (byte) (i * 7);
+    }
+    float[] a = t.apply(img, new java.util.SplittableRandom(1)).chw();
+    float[] b = t.apply(img, new java.util.SplittableRandom(2)).chw();
+    org.junit.jupiter.api.Assertions.assertArrayEquals(a, b);
+    Files.writeString(f, "text_padding: shortest\n");
+    Recipe bad = Recipe.read(f, Map.of());
+    var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> TrainRunner.padding(bad, org.blip4j.data.TextEncoding.PRETRAIN));
+    assertTrue(e.getMessage().contains("text_padding"), e.getMessage());
+  }
 }

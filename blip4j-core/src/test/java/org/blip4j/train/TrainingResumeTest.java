@@ -62,6 +62,20 @@ class TrainingResumeTest {
     assertEquals(ref, losses(c.resolve("metrics.jsonl")), "kill + resume = uninterrupted");
   }
 
+  @Test
+  void resumingAtTheStepLimitTrainsNothingMoreAndALaterLimitContinuesExactly() throws Exception {
+    Path a = tmp.resolve("limit-a");
+    Path b = tmp.resolve("limit-b");
+    try (Fixture fx = Fixture.open()) {
+      FixtureTraining.trainer(fx, a, EPOCHS, false, 5).fit();
+      FixtureTraining.trainer(fx, b, EPOCHS, false, 3).fit();
+      FixtureTraining.trainer(fx, b, EPOCHS, true, 3).fit(); // same limit again: already there
+      assertEquals(3, losses(b.resolve("metrics.jsonl")).size(), "no step past max_steps on resume");
+      FixtureTraining.trainer(fx, b, EPOCHS, true, 5).fit(); // a higher limit continues where it stopped
+    }
+    assertEquals(losses(a.resolve("metrics.jsonl")), losses(b.resolve("metrics.jsonl")));
+  }
+
   /** Kill once a checkpoint exists and at least one more step has been logged after it. */
   private static boolean killPoint(Path dir) throws Exception {
     Path latest = dir.resolve("latest");

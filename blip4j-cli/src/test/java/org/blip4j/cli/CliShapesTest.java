@@ -1,0 +1,69 @@
+package org.blip4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The embedded {@code shapes} model from the command line: {@code --model shapes}, the default captioner, demo. */
+class CliShapesTest {
+  static final CliFixture FX = CliFixture.get();
+
+  @Test
+  void everyCommandAcceptsTheEmbeddedModel() {
+    String img = FX.images().get(0).toString();
+    CliFixture.Run cap = CliFixture.run("caption", "--model", "shapes", img).expect(0);
+    assertEquals(1, cap.outLines().size(), cap.out());
+    assertFalse(cap.outLines().get(0).isBlank());
+    CliFixture.Run vqa = CliFixture.run("vqa", "--model", "shapes", img, "-q", "what color is the circle?").expect(0);
+    assertFalse(vqa.out().isBlank());
+    CliFixture.Run itm = CliFixture.run("itm", "--model", "shapes", img, "-t", "a red circle", "--json").expect(0);
+    assertTrue(itm.out().contains("itm"), itm.out());
+    CliFixture.Run part = CliFixture.run("caption", "-m", "shapes/caption", img).expect(0);
+    assertEquals(cap.out(), part.out(), "plain 'shapes' is shapes/caption for caption");
+  }
+
+  @Test
+  void aPartTheEmbeddedModelLacksIsAUsageError() {
+    String img = FX.images().get(0).toString();
+    CliFixture.Run r = CliFixture.run("nlvr", "--model", "shapes", img, img, "-s", "both show a circle");
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains("no nlvr part"), r.err());
+    CliFixture.Run bad = CliFixture.run("caption", "-m", "shapes/nope", img);
+    assertNotEquals(0, bad.code());
+    assertTrue(bad.err().contains("shapes/retrieval"), bad.err());
+    assertFalse(bad.hasStackTrace(), bad.err());
+  }
+
+  @Test
+  void captionWithoutModelExplainsTheOfflineDefault() {
+    // surefire runs this module with HF_HUB_OFFLINE=1 and an empty HF_HOME
+    CliFixture.Run r = CliFixture.run("caption", FX.images().get(0).toString());
+    assertNotEquals(0, r.code());
+    assertTrue(r.err().contains(ModelOptions.DEFAULT_CAPTIONER), r.err());
+    assertTrue(r.err().contains("--model shapes"), r.err());
+    assertFalse(r.hasStackTrace(), r.err());
+    CliFixture.Run itm = CliFixture.run("itm", FX.images().get(0).toString(), "-t", "x");
+    assertEquals(2, itm.code(), "other commands still require --model");
+    assertTrue(itm.err().contains("--model"), itm.err());
+  }
+
+  @Test
+  void demoPrintsEveryTaskAndWritesASelfContainedReport(@TempDir Path tmp) throws Exception {
+    Path html = tmp.resolve("report.html");
+    CliFixture.Run r = CliFixture.run("demo", "--images", "3", "--out", html.toString()).expect(0);
+    for (String section : List.of("Captions", "question answering", "search", "matching", "answers right")) {
+      assertTrue(r.out().contains(section), r.out());
+    }
+    String page = Files.readString(html);
+    assertTrue(page.split("data:image/png;base64,", -1).length - 1 >= 3, "images inline");
+    assertTrue(page.contains("<h2>Text → image search</h2>"));
+    assertEquals("", r.err().strip(), r.err());
+  }
+}

@@ -1,0 +1,62 @@
+package org.blip4j.shapes;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.blip4j.Blip;
+import org.blip4j.data.Annotations;
+import org.blip4j.eval.Evaluation;
+import org.blip4j.generate.GenerationConfig;
+import org.blip4j.hub.BundledModels;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The committed {@code shapes} model still works: on a small freshly generated test set (a seed it was not trained
+ * on) it stays above quality floors set well under its measured test-split figures (README, "The shapes model"), far
+ * above chance. A floor, not the goal: it catches a broken model, loader or inference path in CI time.
+ */
+class ShapesModelFloorTest {
+  /** Floors; the model's full-test-split figures are in models/shapes/eval_*.json. */
+  static final double VQA_FLOOR = Double.parseDouble(System.getProperty("blip4j.floor.vqa", "%VQA%"));
+  static final double CIDER_FLOOR = Double.parseDouble(System.getProperty("blip4j.floor.cider", "%CIDER%"));
+  static final double R1_FLOOR = Double.parseDouble(System.getProperty("blip4j.floor.r1", "%R1%"));
+
+  @TempDir static Path world;
+
+  @BeforeAll
+  static void generate() throws Exception {
+    // 70 unseen test images with 3 questions each: 210 VQA questions, 350 reference captions
+    ShapesConfig cfg = ShapesConfig.defaults(99).withNlvr(0, 0).withSizes(0, 0, 70, 0).withThreads(2);
+    ShapesGenerator.generate(cfg, world, (done, total) -> {});
+  }
+
+  @Test
+  void vqaAccuracyIsAboveTheFloor() throws Exception {
+    try (Blip vqa = Blip.load(BundledModels.resolve("shapes/vqa"))) {
+      List<String> answers = Annotations.readAnswerList(world.resolve("answer_list.json"));
+      double acc = Evaluation.vqa(vqa, world.resolve("vqa_test.json"), world, answers, answers.size(), null);
+      assertTrue(acc >= VQA_FLOOR, "VQA accuracy " + acc + " < floor " + VQA_FLOOR);
+    }
+  }
+
+  @Test
+  void captionCiderIsAboveTheFloor() throws Exception {
+    try (Blip cap = Blip.load(BundledModels.resolve("shapes/caption"))) {
+      Map<String, Double> m = Evaluation.captions(cap, world.resolve("caption_test.json"), world,
+          GenerationConfig.beam(3, 20, 5), 16, null).metrics();
+      assertTrue(m.get("CIDEr") * 100 >= CIDER_FLOOR, "CIDEr " + m + " < floor " + CIDER_FLOOR);
+    }
+  }
+
+  @Test
+  void textToImageRecallAtOneIsAboveTheFloor() throws Exception {
+    try (Blip ret = Blip.load(BundledModels.resolve("shapes/retrieval"))) {
+      Map<String, Double> m = Evaluation.retrieval(ret, world.resolve("caption_test.json"), world, 16, null);
+      assertTrue(m.get("img_r1") >= R1_FLOOR, "text->image R@1 " + m + " < floor " + R1_FLOOR);
+    }
+  }
+}

@@ -581,6 +581,14 @@ public final class Blip implements AutoCloseable {
     return images.loader().load(file);
   }
 
+  /**
+   * Decodes an encoded image held in memory (e.g. read from a Hadoop file system) with this model's loader, exactly as
+   * {@link #readImage(Path)} decodes the same bytes from a file; {@code name} only labels error messages.
+   */
+  public RgbImage readImage(byte[] encoded, String name) throws IOException {
+    return images.loader().load(encoded, name);
+  }
+
   public ImageProcessor imageProcessor() {
     return images;
   }

@@ -19,18 +19,29 @@ public class AnnotationException extends IOException {
    * @param line 1-based line number for JSON Lines entries, or -1
    */
   public AnnotationException(Path file, int entry, int line, String problem) {
-    super(file + (entry >= 0 ? ": entry " + entry + (line > 0 ? " (line " + line + ")" : "") : "") + ": " + problem);
+    this(file, String.valueOf(file), entry, line, problem, null);
+  }
+
+  public AnnotationException(Path file, String problem, Throwable cause) {
+    this(file, String.valueOf(file), -1, -1, problem, cause);
+  }
+
+  /**
+   * A problem in an annotation stream that is not a local file (e.g. one read through a Hadoop file system);
+   * {@link #file()} is then null and {@code source} names it in the message.
+   */
+  public AnnotationException(String source, int entry, int line, String problem, Throwable cause) {
+    this(null, source, entry, line, problem, cause);
+  }
+
+  private AnnotationException(Path file, String source, int entry, int line, String problem, Throwable cause) {
+    super(source + (entry >= 0 ? ": entry " + entry + (line > 0 ? " (line " + line + ")" : "") : "") + ": " + problem,
+        cause);
     this.file = file;
     this.entry = entry;
   }
 
-  public AnnotationException(Path file, String problem, Throwable cause) {
-    super(file + ": " + problem, cause);
-    this.file = file;
-    this.entry = -1;
-  }
-
-  /** The annotation file. */
+  /** The annotation file, or null for a stream that is not a local file. */
   public Path file() {
     return file;
   }

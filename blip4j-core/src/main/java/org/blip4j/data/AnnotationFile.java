@@ -34,10 +34,23 @@ final class AnnotationFile {
     void accept(Entry entry) throws IOException;
   }
 
+  /** What is being read: a local file, or a stream named for messages only ({@code file} null). */
+  record Source(Path file, String name) {
+    AnnotationException error(int index, int line, String problem) {
+      return file != null ? new AnnotationException(file, index, line, problem)
+          : new AnnotationException(name, index, line, problem, null);
+    }
+
+    AnnotationException error(String problem, Throwable cause) {
+      return file != null ? new AnnotationException(file, problem, cause)
+          : new AnnotationException(name, -1, -1, problem, cause);
+    }
+  }
+
   /** One object of the file, with typed accessors whose errors name the file, the index and the key. */
-  record Entry(Path file, int index, int line, JsonNode node) {
+  record Entry(Source source, int index, int line, JsonNode node) {
     AnnotationException error(String problem) {
-      return new AnnotationException(file, index, line, problem);
+      return source.error(index, line, problem);
     }
 
     /** A required string value. */
@@ -111,20 +124,32 @@ final class AnnotationFile {
       throw new AnnotationException(file, -1, -1, Files.exists(file) ? "not a regular file" : "file not found");
     }
     try (InputStream raw = Files.newInputStream(file)) {
-      PushbackInputStream in = new PushbackInputStream(raw, 4);
-      int first = firstNonBlank(in);
-      String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-      boolean lines = name.endsWith(".jsonl") || name.endsWith(".ndjson") || first != '[';
-      if (first == -1) {
-        return; // an empty file holds no entries
-      }
-      if (lines) {
-        readLines(file, in, handler);
-      } else {
-        readArray(file, in, handler);
-      }
+      read(raw, new Source(file, file.toString()), handler);
     } catch (NoSuchFileException e) {
       throw new AnnotationException(file, -1, -1, "file not found");
+    }
+  }
+
+  /**
+   * Calls {@code handler} for every entry of an open stream (the caller closes it), in order; {@code name} labels
+   * errors and, by its extension, may select JSON Lines as for files.
+   */
+  static void read(InputStream raw, String name, EntryHandler handler) throws IOException {
+    read(raw, new Source(null, name), handler);
+  }
+
+  private static void read(InputStream raw, Source source, EntryHandler handler) throws IOException {
+    PushbackInputStream in = new PushbackInputStream(raw, 4);
+    int first = firstNonBlank(in);
+    String name = source.name().toLowerCase(Locale.ROOT);
+    boolean lines = name.endsWith(".jsonl") || name.endsWith(".ndjson") || first != '[';
+    if (first == -1) {
+      return; // an empty file holds no entries
+    }
+    if (lines) {
+      readLines(source, in, handler);
+    } else {
+      readArray(source, in, handler);
     }
   }
 
@@ -144,30 +169,30 @@ final class AnnotationFile {
     return c;
   }
 
-  private static void readArray(Path file, InputStream in, EntryHandler handler) throws IOException {
+  private static void readArray(Source file, InputStream in, EntryHandler handler) throws IOException {
     try (JsonParser p = JSON.getFactory().createParser(in)) {
       if (p.nextToken() != JsonToken.START_ARRAY) {
-        throw new AnnotationException(file, -1, -1, "expected a JSON array of objects");
+        throw file.error(-1, -1, "expected a JSON array of objects");
       }
       int index = 0;
       for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken(), index++) {
         if (t == null) {
-          throw new AnnotationException(file, -1, -1, "unexpected end of file after " + index + " entries");
+          throw file.error(-1, -1, "unexpected end of file after " + index + " entries");
         }
         JsonNode node = p.readValueAsTree();
         if (node == null || !node.isObject()) {
-          throw new AnnotationException(file, index, -1, "expected an object, got "
+          throw file.error(index, -1, "expected an object, got "
               + (node == null ? "nothing" : kind(node)));
         }
         handler.accept(new Entry(file, index, -1, node));
       }
     } catch (JsonProcessingException e) {
-      throw new AnnotationException(file, "invalid JSON: " + e.getOriginalMessage() + " at line "
+      throw file.error("invalid JSON: " + e.getOriginalMessage() + " at line "
           + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr(), e);
     }
   }
 
-  private static void readLines(Path file, InputStream in, EntryHandler handler) throws IOException {
+  private static void readLines(Source file, InputStream in, EntryHandler handler) throws IOException {
     BufferedReader r = new BufferedReader(new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
     int index = 0;
     int lineNo = 0;
@@ -180,10 +205,10 @@ final class AnnotationFile {
       try {
         node = JSON.readTree(line);
       } catch (JsonProcessingException e) {
-        throw new AnnotationException(file, index, lineNo, "invalid JSON: " + e.getOriginalMessage());
+        throw file.error(index, lineNo, "invalid JSON: " + e.getOriginalMessage());
       }
       if (node == null || !node.isObject()) {
-        throw new AnnotationException(file, index, lineNo, "expected one JSON object per line, got "
+        throw file.error(index, lineNo, "expected one JSON object per line, got "
             + (node == null ? "nothing" : kind(node)));
       }
       handler.accept(new Entry(file, index++, lineNo, node));

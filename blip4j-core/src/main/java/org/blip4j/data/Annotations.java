@@ -50,6 +50,17 @@ public final class Annotations {
     AnnotationFile.read(file, e -> handler.accept(e.index(), new Pretrain(e.string("image"), e.stringOrList("caption"))));
   }
 
+  /**
+   * {@link #streamPretrain(Path, EntryHandler)} from an open stream (the caller closes it), e.g. a file on a Hadoop
+   * file system: {@code name} labels error messages and, ending in {@code .jsonl} or {@code .ndjson}, selects JSON
+   * Lines as for a file; otherwise the first non-blank character decides ({@code [}: a JSON array).
+   */
+  public static void streamPretrain(java.io.InputStream in, String name, EntryHandler<Pretrain> handler)
+      throws IOException {
+    AnnotationFile.read(in, name, e -> handler.accept(e.index(), new Pretrain(e.string("image"),
+        e.stringOrList("caption"))));
+  }
+
   /** Streams the objects of a JSON array or JSON Lines file as they are written, in file order. */
   public static void streamObjects(Path file, EntryHandler<JsonNode> handler) throws IOException {
     AnnotationFile.read(file, e -> handler.accept(e.index(), e.node()));

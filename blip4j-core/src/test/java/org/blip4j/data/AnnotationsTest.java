@@ -178,6 +178,30 @@ class AnnotationsTest {
   }
 
   @Test
+  void pretrainFromAStreamReadsAsTheFileAndNamesTheSourceInErrors() throws Exception {
+    String lines = "{\"image\": \"a.jpg\", \"caption\": \"x\"}\n\n"
+        + "{\"image\": \"b.jpg\", \"caption\": [\"y\", \"z\"]}\n";
+    Path f = DataTestSupport.write(dir.resolve("web.jsonl"), lines);
+    List<Annotations.Pretrain> fromFile = new java.util.ArrayList<>();
+    Annotations.streamPretrain(f, (i, e) -> fromFile.add(e));
+    List<Annotations.Pretrain> fromStream = new java.util.ArrayList<>();
+    List<Integer> indices = new java.util.ArrayList<>();
+    byte[] bytes = lines.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    Annotations.streamPretrain(new java.io.ByteArrayInputStream(bytes), "hdfs://nn/web.jsonl", (i, e) -> {
+      fromStream.add(e);
+      indices.add(i);
+    });
+    assertEquals(fromFile, fromStream);
+    assertEquals(List.of(0, 1), indices);
+    byte[] array = "[{\"image\": \"a.jpg\", \"caption\": \"x\"}, {\"caption\": \"y\"}]".getBytes(
+        java.nio.charset.StandardCharsets.UTF_8);
+    AnnotationException e = assertThrows(AnnotationException.class, () -> Annotations.streamPretrain(
+        new java.io.ByteArrayInputStream(array), "s3a://bucket/web.json", (i, x) -> { }));
+    assertEquals("s3a://bucket/web.json: entry 1: missing key 'image'", e.getMessage());
+    assertEquals(null, e.file());
+  }
+
+  @Test
   void answerList() throws Exception {
     Path f = DataTestSupport.write(dir.resolve("answer_list.json"), "[\"yes\", \"no\", \"2\"]");
     assertEquals(List.of("yes", "no", "2"), Annotations.readAnswerList(f));

@@ -100,6 +100,12 @@ final class CapfiltCommand implements Callable<Integer> {
   @Option(names = "--threads", paramLabel = "N", description = "Compute threads (default: all cores).")
   Integer threads;
 
+  @Option(names = "--noise-labels", paramLabel = "FILE",
+      description = "Ground-truth noise labels of the web texts ({image, caption, label: clean|<noise kind>}, e.g. the "
+          + "shapes world's web_noise_labels.json): after the run, print the filter's precision and recall at "
+          + "removing noisy texts and write noise_audit.json. Never used for the decisions.")
+  Path noiseLabels;
+
   @Option(names = {"-v", "--verbose"}, description = "Print stack traces on errors.")
   boolean verbose;
 
@@ -153,6 +159,14 @@ final class CapfiltCommand implements Callable<Integer> {
       if (r.processed() > 0) {
         err.printf(Locale.ROOT, "capfilt: %d pairs in %.1f s, %.2f pairs/s%n", r.processed(), r.seconds(),
             r.pairsPerSecond());
+      }
+      if (noiseLabels != null) {
+        org.blip4j.capfilt.NoiseAudit.Result a = org.blip4j.capfilt.NoiseAudit.audit(out, noiseLabels);
+        stdout.printf(Locale.ROOT, "noise audit: removed web texts that were noisy (precision) %.3f, noisy web texts "
+            + "removed (recall) %.3f%n", a.precision(), a.recall());
+        a.removedByLabel().forEach((k, v) -> stdout.printf(Locale.ROOT, "  %-12s removed %d of %d%n", k, v[0], v[1]));
+        new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter()
+            .writeValue(out.resolve("noise_audit.json").toFile(), a.toMap());
       }
       stdout.flush();
       err.flush();

@@ -20,10 +20,13 @@ import org.junit.jupiter.api.io.TempDir;
  * above chance. A floor, not the goal: it catches a broken model, loader or inference path in CI time.
  */
 class ShapesModelFloorTest {
-  /** Floors; the model's full-test-split figures are in models/shapes/eval_*.json. */
-  static final double VQA_FLOOR = Double.parseDouble(System.getProperty("blip4j.floor.vqa", "%VQA%"));
-  static final double CIDER_FLOOR = Double.parseDouble(System.getProperty("blip4j.floor.cider", "%CIDER%"));
-  static final double R1_FLOOR = Double.parseDouble(System.getProperty("blip4j.floor.r1", "%R1%"));
+  /**
+   * Floors, about 60 % of what the committed model scores on exactly this generated set (VQA 52.3 %, CIDEr 85.8,
+   * text→image R@1 26.0 % of 70 images; chance: R@1 1.4 %); its full-test-split figures are in models/shapes/eval_*.json.
+   */
+  static final double VQA_FLOOR = Double.parseDouble(System.getProperty("blip4j.floor.vqa", "40"));
+  static final double CIDER_FLOOR = Double.parseDouble(System.getProperty("blip4j.floor.cider", "50"));
+  static final double R1_FLOOR = Double.parseDouble(System.getProperty("blip4j.floor.r1", "10"));
 
   @TempDir static Path world;
 
@@ -39,6 +42,7 @@ class ShapesModelFloorTest {
     try (Blip vqa = Blip.load(BundledModels.resolve("shapes/vqa"))) {
       List<String> answers = Annotations.readAnswerList(world.resolve("answer_list.json"));
       double acc = Evaluation.vqa(vqa, world.resolve("vqa_test.json"), world, answers, answers.size(), null);
+      System.out.println("shapes model, 210 unseen questions: VQA accuracy " + acc);
       assertTrue(acc >= VQA_FLOOR, "VQA accuracy " + acc + " < floor " + VQA_FLOOR);
     }
   }
@@ -48,6 +52,7 @@ class ShapesModelFloorTest {
     try (Blip cap = Blip.load(BundledModels.resolve("shapes/caption"))) {
       Map<String, Double> m = Evaluation.captions(cap, world.resolve("caption_test.json"), world,
           GenerationConfig.beam(3, 20, 5), 16, null).metrics();
+      System.out.println("shapes model, 70 unseen images: " + m);
       assertTrue(m.get("CIDEr") * 100 >= CIDER_FLOOR, "CIDEr " + m + " < floor " + CIDER_FLOOR);
     }
   }
@@ -56,6 +61,7 @@ class ShapesModelFloorTest {
   void textToImageRecallAtOneIsAboveTheFloor() throws Exception {
     try (Blip ret = Blip.load(BundledModels.resolve("shapes/retrieval"))) {
       Map<String, Double> m = Evaluation.retrieval(ret, world.resolve("caption_test.json"), world, 16, null);
+      System.out.println("shapes model, 70 unseen images: " + m);
       assertTrue(m.get("img_r1") >= R1_FLOOR, "text->image R@1 " + m + " < floor " + R1_FLOOR);
     }
   }

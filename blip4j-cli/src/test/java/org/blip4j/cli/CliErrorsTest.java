@@ -98,7 +98,8 @@ class CliErrorsTest {
 
   @Test
   void missingModelOptionIsAUsageError() {
-    CliFixture.Run r = CliFixture.run("caption", FX.images().get(0).toString()).expect(2);
+    // caption alone has a default model (CliShapesTest); the other commands require --model
+    CliFixture.Run r = CliFixture.run("itm", FX.images().get(0).toString(), "-t", "a cat").expect(2);
     assertTrue(r.err().contains("--model"), r.err());
   }
 

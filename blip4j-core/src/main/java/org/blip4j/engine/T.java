@@ -169,6 +169,9 @@ public final class T {
   }
 
   public static Tensor linear(Tensor x, Tensor w, Tensor b) {
+    if (SkinnyLinear.applies(x, w)) {
+      return SkinnyLinear.forward(x, w, b); // 1–4 rows at inference: matrix–vector products beat sgemm's packing
+    }
     return torch.linear(x, w, opt(b));
   }
 

@@ -214,7 +214,8 @@ public final class TaskBenchmark {
       mask[i][0] = 1;
     }
     List<Double> t = new ArrayList<>();
-    for (int r = 0; r < 4; r++) {
+    int reps = Integer.getInteger("bench.trainReps", 3); // measured steps after one warm-up step
+    for (int r = 0; r <= reps; r++) {
       try (PointerScope s = new PointerScope()) {
         long t0 = System.nanoTime();
         Tensor idsT = T.longs(ids);
@@ -251,7 +252,7 @@ public final class TaskBenchmark {
       pmask[i][0] = 1;
     }
     List<Double> pt = new ArrayList<>();
-    for (int r = 0; r < 3; r++) {
+    for (int r = 0; r <= Math.max(1, reps - 1); r++) {
       try (PointerScope s = new PointerScope()) {
         long t0 = System.nanoTime();
         BlipPretrain.Losses l = pre.forward(torch.randn(4, 3, 224, 224), T.longs(pids), T.longs(pmask), 0.4, 30523,

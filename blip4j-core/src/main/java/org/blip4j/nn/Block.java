@@ -105,6 +105,29 @@ public abstract class Block {
     }
   }
 
+  /**
+   * Completes a backward pass for blocks that deferred part of it (gradient checkpointing): call right after
+   * {@code loss.backward()}, inside the same PointerScope as the forward. A no-op unless a block in this subtree
+   * recorded work in its last forward.
+   */
+  public void finishBackward() {
+    for (Block c : children.values()) {
+      c.finishBackward();
+    }
+  }
+
+  /** Every block of {@code type} in this subtree, this one included, in registration order. */
+  public final <B extends Block> List<B> blocksOf(Class<B> type) {
+    List<B> out = new java.util.ArrayList<>();
+    if (type.isInstance(this)) {
+      out.add(type.cast(this));
+    }
+    for (Block c : children.values()) {
+      out.addAll(c.blocksOf(type));
+    }
+    return out;
+  }
+
   /** Whether dropout is active. */
   protected final boolean training() {
     return training;

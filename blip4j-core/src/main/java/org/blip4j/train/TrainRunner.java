@@ -142,6 +142,10 @@ public final class TrainRunner {
       }
       default -> throw new IllegalArgumentException("training " + task + " is not supported");
     }
+    if (r.flag("vit_grad_ckpt", false)) { // as the reference configs: the last vit_ckpt_layer ViT blocks
+      int layers = r.integer("vit_ckpt_layer", 0);
+      model.blocksOf(org.blip4j.model.vision.VisionTransformer.class).forEach(v -> v.gradientCheckpointing(layers));
+    }
     Map<String, org.bytedeco.pytorch.Tensor> trainable = model instanceof BlipPretrain p ? p.trainableParameters()
         : model instanceof BlipRetrieval q ? q.trainableParameters() : model.namedParameters();
     trainable.values().forEach(t -> t.set_requires_grad(true));

@@ -201,6 +201,8 @@ public final class TaskBenchmark {
     BlipDecoder dec = random(new BlipDecoder(c), 5);
     dec.train(true);
     dec.requiresGrad(true);
+    int ckpt = Integer.getInteger("bench.vitCkpt", 0); // ViT blocks gradient-checkpointed (vit_ckpt_layer)
+    dec.visualEncoder().gradientCheckpointing(ckpt);
     AdamW opt = AdamW.blip(dec.namedParameters(), 1e-5, 0.05);
     Random rnd = new Random(6);
     long[][] ids = new long[2][30];
@@ -223,6 +225,7 @@ public final class TaskBenchmark {
         Tensor loss = dec.loss(dec.encodeImage(torch.randn(2, 3, 224, 224)), idsT, maskT,
             BlipDecoder.targets(idsT, maskT, 4));
         loss.backward();
+        dec.finishBackward();
         opt.step();
         opt.zeroGrad();
         if (r > 0) {
@@ -230,7 +233,8 @@ public final class TaskBenchmark {
         }
       }
     }
-    row("train step: caption model ViT-B/16@224 + BERT-base, batch 2, fwd+bwd+AdamW (median ms)",
+    row("train step: caption model ViT-B/16@224 + BERT-base, batch 2, fwd+bwd+AdamW, " + ckpt
+        + " ViT blocks checkpointed (median ms)",
         String.format("%.0f", median(t)));
     row("  peak RSS so far (MB)", Long.toString(peakRssMb()));
     dec = null;
@@ -239,6 +243,7 @@ public final class TaskBenchmark {
     BlipPretrain pre = random(new BlipPretrain(c, 57600, 0.995), 7);
     pre.copyParams();
     pre.train(true);
+    pre.blocksOf(org.blip4j.model.vision.VisionTransformer.class).forEach(v -> v.gradientCheckpointing(ckpt));
     pre.trainableParameters().values().forEach(p -> p.set_requires_grad(true));
     AdamW popt = AdamW.blip(pre.trainableParameters(), 3e-4, 0.05);
     long[][] pids = new long[4][30];
@@ -258,6 +263,7 @@ public final class TaskBenchmark {
         BlipPretrain.Losses l = pre.forward(torch.randn(4, 3, 224, 224), T.longs(pids), T.longs(pmask), 0.4, 30523,
             30522, NegativeSampler.seeded(r));
         l.total().backward();
+        pre.finishBackward();
         popt.step();
         popt.zeroGrad();
         if (r > 0) {
@@ -265,7 +271,8 @@ public final class TaskBenchmark {
         }
       }
     }
-    row("train step: pre-training (ITC+ITM+LM, momentum, queue 57600), ViT-B@224, batch 4 (median ms)",
+    row("train step: pre-training (ITC+ITM+LM, momentum, queue 57600), ViT-B@224, batch 4, " + ckpt
+        + " ViT blocks checkpointed (median ms)",
         String.format("%.0f", median(pt)));
     row("  peak RSS (MB)", Long.toString(peakRssMb()));
   }

@@ -74,6 +74,40 @@ class TrainRunnerTest {
   }
 
   @Test
+  void vitGradCkptRecipeKeysKeepTheLosses() throws Exception {
+    try (Fixture fx = Fixture.open()) {
+      annotations(fx);
+      Path metrics = tmp.resolve("out-blip_decoder.pth").resolve("checkpoints").resolve("metrics.jsonl");
+      TrainRunner.run(Task.CAPTION, recipe(fx, "blip_decoder.pth", ""), false, false);
+      List<Double> plain = losses(metrics);
+      deleteTree(tmp.resolve("out-blip_decoder.pth"));
+      TrainRunner.run(Task.CAPTION, recipe(fx, "blip_decoder.pth", "vit_grad_ckpt: true\nvit_ckpt_layer: 1\n"), false,
+          false);
+      List<Double> ckpt = losses(metrics);
+      assertEquals(plain.size(), ckpt.size());
+      for (int i = 0; i < plain.size(); i++) {
+        assertEquals(plain.get(i), ckpt.get(i), 1e-5, "loss of step " + (i + 1) + " with the last ViT block checkpointed");
+      }
+    }
+  }
+
+  private static List<Double> losses(Path metrics) throws Exception {
+    List<Double> out = new java.util.ArrayList<>();
+    for (String line : Files.readAllLines(metrics)) {
+      out.add(new com.fasterxml.jackson.databind.ObjectMapper().readTree(line).path("loss").asDouble());
+    }
+    return out;
+  }
+
+  private static void deleteTree(Path dir) throws Exception {
+    try (var files = Files.walk(dir)) {
+      for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+
+  @Test
   void pretrainRetrievalAndVqaRecipesRun() throws Exception {
     try (Fixture fx = Fixture.open()) {
       annotations(fx);

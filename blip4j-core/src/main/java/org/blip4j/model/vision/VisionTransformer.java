@@ -8,6 +8,7 @@ import org.blip4j.nn.Block;
 import org.blip4j.nn.LayerNorm;
 import org.blip4j.nn.Linear;
 import org.blip4j.nn.Attention;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -23,6 +24,13 @@ public final class VisionTransformer extends Block {
   private final PatchEmbed patchEmbed;
   private final List<VisionBlock> blocks;
   private final LayerNorm norm;
+  /** Blocks from this index on are gradient-checkpointed while training with autograd (none by default). */
+  private int checkpointFrom = Integer.MAX_VALUE;
+  /** The checkpointed blocks of the last forward, last first: what {@link #finishBackward()} recomputes. */
+  private final java.util.ArrayDeque<Segment> pending = new java.util.ArrayDeque<>();
+
+  /** A checkpointed block's input, its output (a fresh leaf the rest of the graph hangs from) and its drop-path masks. */
+  private record Segment(VisionBlock block, Tensor input, Tensor output, List<Tensor> masks) {}
 
   public VisionTransformer(VisionConfig c) {
     this.config = c;
@@ -42,6 +50,43 @@ public final class VisionTransformer extends Block {
     return config;
   }
 
+  /**
+   * Gradient checkpointing of the last {@code layers} blocks, as {@code vit.py}'s {@code use_grad_checkpointing and
+   * i >= depth - ckpt_layer} (recipe keys {@code vit_grad_ckpt}, {@code vit_ckpt_layer}); 0 turns it off. While
+   * training with autograd those blocks run forward without keeping activations; {@link #finishBackward()} recomputes
+   * them one at a time, last first, replaying the same drop-path draws, and back-propagates through them. Same
+   * gradients, less memory, one extra forward of those blocks.
+   */
+  public void gradientCheckpointing(int layers) {
+    if (layers < 0) {
+      throw new IllegalArgumentException("vit_ckpt_layer must be >= 0, got " + layers);
+    }
+    checkpointFrom = layers == 0 ? Integer.MAX_VALUE : Math.max(0, blocks.size() - layers);
+  }
+
+  /** Moves {@code t} from the scope {@code from} to the enclosing scope {@code to}. */
+  private static void keep(Tensor t, PointerScope from, PointerScope to) {
+    to.attach(t);
+    from.detach(t);
+  }
+
+  @Override
+  public void finishBackward() {
+    while (!pending.isEmpty()) {
+      Segment s = pending.pop();
+      Tensor grad = s.output().grad();
+      if (!grad.defined()) {
+        continue; // the loss did not use this forward's output
+      }
+      try (PointerScope scope = new PointerScope()) { // this block's activations live only for its backward
+        Tensor out = s.block().forward(s.input(), s.masks(), true); // (B, N, D), with its graph this time
+        out.backward(grad, new org.bytedeco.pytorch.BoolOptional(), false,
+            new org.bytedeco.pytorch.TensorArrayRefOptional()); // fills s.input().grad: the previous segment's output
+      }
+    }
+    super.finishBackward();
+  }
+
   /** Encodes normalised pixels (B, 3, S, S) into image embeddings (B, N, D). */
   public Tensor forward(Tensor pixels) {
     return forward(pixels, null);
@@ -59,8 +104,28 @@ public final class VisionTransformer extends Block {
     long b = x.size(0);
     Tensor cls = clsToken.expand(b, -1, -1); // (B, 1, D)
     x = T.cat(1, cls, x).add(posEmbed); // (B, N, D)
-    for (VisionBlock blk : blocks) {
-      x = blk.forward(x);
+    pending.clear(); // a forward without backward leaves nothing to do
+    boolean checkpoint = training() && org.bytedeco.pytorch.GradMode.is_enabled();
+    for (int i = 0; i < blocks.size(); i++) {
+      VisionBlock blk = blocks.get(i);
+      if (checkpoint && i >= checkpointFrom) {
+        List<Tensor> masks = new ArrayList<>();
+        Tensor leaf;
+        // Its own PointerScope, or the step's scope would keep every intermediate alive until the step ends
+        PointerScope outer = PointerScope.getInnerScope();
+        try (PointerScope inner = outer == null ? null : new PointerScope();
+            org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
+          leaf = blk.forward(x, masks, false).detach().set_requires_grad(true); // (B, N, D), no activations kept
+          if (inner != null) {
+            keep(leaf, inner, outer);
+            masks.forEach(m -> keep(m, inner, outer));
+          }
+        }
+        pending.push(new Segment(blk, x, leaf, masks));
+        x = leaf;
+      } else {
+        x = blk.forward(x);
+      }
       if (trace != null) {
         trace.add(x);
       }
@@ -113,17 +178,34 @@ public final class VisionTransformer extends Block {
     }
 
     Tensor forward(Tensor x) {
-      x = x.add(dropPath(attn.forward(norm1.forward(x))));
-      return x.add(dropPath(mlp.forward(norm2.forward(x))));
+      return forward(x, null, false);
+    }
+
+    /**
+     * With {@code masks}: records the drop-path masks drawn ({@code replay} false) or uses the recorded ones in order
+     * ({@code replay} true), so that a checkpointed block recomputes exactly its first forward.
+     */
+    Tensor forward(Tensor x, List<Tensor> masks, boolean replay) {
+      int[] next = {0};
+      x = x.add(dropPath(attn.forward(norm1.forward(x)), masks, replay, next));
+      return x.add(dropPath(mlp.forward(norm2.forward(x)), masks, replay, next));
     }
 
     /** timm DropPath: while training, zero a whole sample's branch with probability p and scale the rest. */
-    private Tensor dropPath(Tensor branch) {
+    private Tensor dropPath(Tensor branch, List<Tensor> masks, boolean replay, int[] next) {
       if (!training() || dropPath == 0) {
         return branch;
       }
       double keep = 1 - dropPath;
-      Tensor mask = torch.rand(branch.size(0), 1, 1).lt(T.s(keep)).to(torch.ScalarType.Float); // (B, 1, 1)
+      Tensor mask;
+      if (replay) {
+        mask = masks.get(next[0]++);
+      } else {
+        mask = torch.rand(branch.size(0), 1, 1).lt(T.s(keep)).to(torch.ScalarType.Float); // (B, 1, 1)
+        if (masks != null) {
+          masks.add(mask);
+        }
+      }
       return branch.mul(mask).div(T.s(keep));
     }
   }

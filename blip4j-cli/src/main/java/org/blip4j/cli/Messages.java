@@ -16,7 +16,8 @@ final class Messages {
       return n.getFile() + ": file not found";
     }
     if (t instanceof FileNotFoundException || t instanceof java.io.IOException
-        || t instanceof IllegalArgumentException || t instanceof UnsupportedOperationException) {
+        || t instanceof IllegalArgumentException || t instanceof UnsupportedOperationException
+        || t instanceof org.blip4j.dist.DistributedException) {
       return t.getMessage();
     }
     String msg = t.getMessage();

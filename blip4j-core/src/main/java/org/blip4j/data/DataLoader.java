@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * <p>Determinism: epoch e visits the indices in {@link #order(int)} (a Fisher-Yates shuffle seeded from seed and e,
  * or 0..n-1 unshuffled), each sample gets its own {@link SplittableRandom} seeded from (seed, e, index) (see
  * {@link Seeds}), and batches are assembled strictly in visiting order; so batches are identical for any number of
- * workers. Samples whose image
+ * workers. In a data-parallel job each rank visits its shard of that order ({@link DistributedSampler}, set with
+ * {@link Builder#shard} or {@link #sharded}). Samples whose image
  * is missing or undecodable ({@link IOException}) are skipped: logged once per file at WARN, counted in
  * {@link #skipped()}, and the batch is filled from the following samples. Any other exception from the dataset
  * aborts the epoch with a {@link LoaderException}. Memory is bounded: workers only load positions within
@@ -44,6 +45,7 @@ public final class DataLoader<T> implements AutoCloseable {
   private final long seed;
   private final int workers;
   private final int prefetchBatches;
+  private final DistributedSampler sampler;
   private final AtomicLong skipped = new AtomicLong();
   private final AtomicInteger maxBuffered = new AtomicInteger();
   private final Set<String> warned = ConcurrentHashMap.newKeySet();
@@ -69,6 +71,8 @@ public final class DataLoader<T> implements AutoCloseable {
     private long seed;
     private int workers = Runtime.getRuntime().availableProcessors();
     private int prefetchBatches = 2;
+    private int rank;
+    private int replicas = 1;
 
     private Builder(Dataset<S> dataset, Function<List<S>, T> collate) {
       this.dataset = dataset;
@@ -110,6 +114,16 @@ public final class DataLoader<T> implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Visit only rank {@code rank}'s shard of each epoch's order among {@code replicas} ranks
+     * ({@link DistributedSampler}: padded by repetition to a multiple of {@code replicas}, every replicas-th index).
+     */
+    public Builder<S, T> shard(int rank, int replicas) {
+      this.rank = rank;
+      this.replicas = replicas;
+      return this;
+    }
+
     public DataLoader<T> build() {
       return new DataLoader<>(this);
     }
@@ -129,7 +143,29 @@ public final class DataLoader<T> implements AutoCloseable {
     this.seed = b.seed;
     this.workers = b.workers;
     this.prefetchBatches = b.prefetchBatches;
+    this.sampler = new DistributedSampler(b.replicas, b.rank, b.shuffle, b.seed);
     capacity(); // fails now, not at the first epoch, if prefetchBatches * batchSize overflows
+  }
+
+  private DataLoader(DataLoader<T> o, DistributedSampler sampler) {
+    this.dataset = o.dataset;
+    this.collate = o.collate;
+    this.batchSize = o.batchSize;
+    this.shuffle = o.shuffle;
+    this.dropLast = o.dropLast;
+    this.seed = o.seed;
+    this.workers = o.workers;
+    this.prefetchBatches = o.prefetchBatches;
+    this.sampler = sampler;
+  }
+
+  /**
+   * The same loader restricted to rank {@code rank}'s shard among {@code replicas} ranks (see {@link Builder#shard});
+   * with one replica, this loader itself.
+   */
+  public DataLoader<T> sharded(int rank, int replicas) {
+    return replicas == 1 && sampler.numReplicas() == 1 ? this
+        : new DataLoader<>(this, new DistributedSampler(replicas, rank, shuffle, seed));
   }
 
   /** Starts building a loader over {@code dataset} whose batches {@code collate} builds (see {@link Collate}). */
@@ -149,14 +185,17 @@ public final class DataLoader<T> implements AutoCloseable {
     return current;
   }
 
-  /** The order in which epoch {@code epoch} visits dataset indices ({@link Seeds#order}). */
+  /**
+   * The order in which epoch {@code epoch} visits dataset indices ({@link Seeds#order}; this rank's shard of it in a
+   * data-parallel job).
+   */
   public int[] order(int epoch) {
-    return Seeds.order(dataset.size(), shuffle, seed, epoch);
+    return sampler.indices(dataset.size(), epoch);
   }
 
   /** Batches per epoch when nothing is skipped. */
   public int batchesPerEpoch() {
-    int n = dataset.size();
+    int n = sampler.numSamples(dataset.size());
     return dropLast ? n / batchSize : (n + batchSize - 1) / batchSize;
   }
 

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import org.blip4j.config.BlipConfig;
 import org.blip4j.config.TextConfig;
+import org.blip4j.dist.Distributed;
 import org.blip4j.engine.T;
 import org.blip4j.model.text.BertModel;
 import org.blip4j.model.text.TextMode;
@@ -38,6 +39,7 @@ abstract class ContrastiveModel extends Block {
   protected final Tensor imageQueue;
   protected final Tensor textQueue;
   protected final Tensor queuePtr;
+  protected Distributed dist = Distributed.single();
 
   /** Online features, momentum features and the ITC loss of one batch. */
   record ItcStep(Tensor imageEmbeds, Tensor imageFeat, Tensor textFeat, Tensor imageFeatM, Tensor textFeatM,
@@ -69,6 +71,14 @@ abstract class ContrastiveModel extends Block {
 
   public Tensor temp() {
     return temp;
+  }
+
+  /**
+   * Trains as one rank of a data-parallel job: the momentum features pushed into the queues are gathered from
+   * every rank first ({@code concat_all_gather}), as the reference's {@code _dequeue_and_enqueue}.
+   */
+  public void distributed(Distributed d) {
+    this.dist = d;
   }
 
   private List<Block[]> momentumPairs() {
@@ -134,13 +144,19 @@ abstract class ContrastiveModel extends Block {
     return new ItcStep(imageEmbeds, imageFeat, textFeat, imageFeatM, textFeatM, simI2t, simT2i, loss);
   }
 
-  /** Writes the momentum features into the queues at the pointer and advances it ({@code _dequeue_and_enqueue}). */
-  long enqueue(Tensor imageFeatM, Tensor textFeatM) {
+  /**
+   * Writes every rank's momentum features ({@code concat_all_gather}, rank order) into the queues at the pointer and
+   * advances it ({@code _dequeue_and_enqueue}); returns the pointer before the write.
+   */
+  long enqueue(Tensor localImageFeatM, Tensor localTextFeatM) {
+    Tensor imageFeatM = dist.allGather(localImageFeatM); // (W·B, E)
+    Tensor textFeatM = dist.allGather(localTextFeatM);
     long b = imageFeatM.size(0);
     long q = imageQueue.size(1);
     long ptr = T.toLongs(queuePtr)[0];
     if (q % b != 0) {
       throw new IllegalArgumentException("queue size " + q + " is not a multiple of the batch size " + b
+          + (dist.enabled() ? " (" + dist.worldSize() + " ranks × " + localImageFeatM.size(0) + ")" : "")
           + " (BLIP asserts this; choose a batch size that divides the queue)");
     }
     try (NoGradGuard g = new NoGradGuard()) {

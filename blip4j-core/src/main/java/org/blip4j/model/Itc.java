@@ -19,13 +19,14 @@ final class Itc {
     return torch.log_softmax(sim, 1).mul(targets).sum(new long[] {1}, false, new ScalarTypeOptional()).mean().neg();
   }
 
-  /** A square weight matrix as Java rows, optionally with the diagonal zeroed. */
+  /** A (B, C) weight matrix as Java rows, optionally with the diagonal zeroed. */
   static float[][] rows(Tensor w, boolean zeroDiagonal) {
     int b = (int) w.size(0);
+    int c = (int) w.size(1);
     float[] f = T.toFloats(w);
-    float[][] out = new float[b][b];
+    float[][] out = new float[b][c];
     for (int i = 0; i < b; i++) {
-      System.arraycopy(f, i * b, out[i], 0, b);
+      System.arraycopy(f, i * c, out[i], 0, c);
       if (zeroDiagonal) {
         out[i][i] = 0;
       }
@@ -42,6 +43,16 @@ final class Itc {
    */
   static Itm itm(BertModel encoder, Linear head, Tensor pos, Tensor encIds, Tensor mask, Tensor imageEmbeds,
       float[][] wT2i, float[][] wI2t, NegativeSampler sampler) {
+    return itm(encoder, head, pos, encIds, mask, imageEmbeds, imageEmbeds, encIds, mask, wT2i, wI2t, sampler);
+  }
+
+  /**
+   * As above, with the negatives drawn from candidate tensors other than the batch's own: every rank's image
+   * embeddings, ids and masks ({@code negative_all_rank}); row j of the weights scores candidate j.
+   */
+  static Itm itm(BertModel encoder, Linear head, Tensor pos, Tensor encIds, Tensor mask, Tensor imageEmbeds,
+      Tensor imageCandidates, Tensor idsCandidates, Tensor maskCandidates, float[][] wT2i, float[][] wI2t,
+      NegativeSampler sampler) {
     int b = wT2i.length;
     long[] negImage = new long[b];
     long[] negText = new long[b];
@@ -51,9 +62,9 @@ final class Itc {
     for (int i = 0; i < b; i++) {
       negText[i] = sampler.draw(wI2t[i]);
     }
-    Tensor negImg = imageEmbeds.index_select(0, T.longs(negImage, b)); // (B, N, W), gradient flows
-    Tensor negIds = encIds.index_select(0, T.longs(negText, b));
-    Tensor negMask = mask.index_select(0, T.longs(negText, b));
+    Tensor negImg = imageCandidates.index_select(0, T.longs(negImage, b)); // (B, N, W), gradient flows
+    Tensor negIds = idsCandidates.index_select(0, T.longs(negText, b));
+    Tensor negMask = maskCandidates.index_select(0, T.longs(negText, b));
     Tensor idsAll = T.cat(0, encIds, negIds); // (2B, L)
     Tensor maskAll = T.cat(0, mask, negMask);
     Tensor imgAll = T.cat(0, negImg, imageEmbeds); // (2B, N, W)

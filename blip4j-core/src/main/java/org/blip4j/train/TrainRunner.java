@@ -20,6 +20,7 @@ import org.blip4j.data.DataLoader;
 import org.blip4j.data.TextEncoding;
 import org.blip4j.data.TrainTransform;
 import org.blip4j.data.VqaDataset;
+import org.blip4j.dist.Distributed;
 import org.blip4j.engine.T;
 import org.blip4j.hub.ModelSource;
 import org.blip4j.io.RawTensor;
@@ -53,12 +54,22 @@ public final class TrainRunner {
 
   /** Trains and returns the exported model folder ({@code output_dir/model}). */
   public static Path run(Task task, Recipe r, boolean resume, boolean progress) throws IOException {
+    return run(task, r, resume, progress, Distributed.single());
+  }
+
+  /**
+   * Trains as one rank of a data-parallel job ({@code batch_size} is per rank, as in BLIP's configs): this rank's
+   * shard of the data, gradients averaged over the ranks, BLIP's cross-rank gathers; rank 0 writes checkpoints,
+   * metrics and the exported model. See docs/training.md.
+   */
+  public static Path run(Task task, Recipe r, boolean resume, boolean progress, Distributed dist) throws IOException {
     Setup s = setup(r);
     BlipConfig c = s.config();
     long seed = r.integer("seed", 42);
     int size = c.vision().imageSize();
     Path out = r.path("output_dir");
-    int workers = r.integer("workers", Runtime.getRuntime().availableProcessors());
+    int workers = r.integer("workers", Math.max(1, Runtime.getRuntime().availableProcessors()
+        / dist.localWorldSize()));
     BertTokenizer tok = s.tokenizer();
     Block model;
     Trainer.Objective<Batch> objective;
@@ -142,6 +153,12 @@ public final class TrainRunner {
       }
       default -> throw new IllegalArgumentException("training " + task + " is not supported");
     }
+    if (model instanceof BlipPretrain p) { // the models' own cross-rank ops (queue gathers, negative_all_rank)
+      p.distributed(dist);
+    } else if (model instanceof BlipRetrieval q) {
+      q.distributed(dist);
+      q.negativeAllRank(r.flag("negative_all_rank", false));
+    }
     if (r.flag("vit_grad_ckpt", false)) { // as the reference configs: the last vit_ckpt_layer ViT blocks
       int layers = r.integer("vit_ckpt_layer", 0);
       model.blocksOf(org.blip4j.model.vision.VisionTransformer.class).forEach(v -> v.gradientCheckpointing(layers));
@@ -150,7 +167,7 @@ public final class TrainRunner {
         : model instanceof BlipRetrieval q ? q.trainableParameters() : model.namedParameters();
     trainable.values().forEach(t -> t.set_requires_grad(true));
     AdamW opt = AdamW.blip(trainable, initLr, r.number("weight_decay", 0.05));
-    try (DataLoader<Batch> l = loader) {
+    try (DataLoader<Batch> l = loader.sharded(dist.rank(), dist.worldSize())) {
       Trainer.EpochData<Batch> data = new Trainer.EpochData<>() {
         @Override
         public long batchesPerEpoch() {
@@ -168,12 +185,14 @@ public final class TrainRunner {
       };
       new Trainer<>(model, trainable, opt, objective, data, schedule, new Trainer.Options(out.resolve("checkpoints"),
           epochs, seed, r.integer("grad_accumulation", 1), r.integer("checkpoint_every", 0),
-          r.integer("keep_checkpoints", 2), r.integer("max_steps", 0), resume, progress)).fit();
+          r.integer("keep_checkpoints", 2), r.integer("max_steps", 0), resume, progress))
+          .distributed(dist, Math.round(r.number("bucket_cap_mb", 25) * (1 << 20))).fit();
       if (l.skipped() > 0) {
         LOG.warn("{} unreadable images were skipped (see the log above)", l.skipped());
       }
     }
-    return export(model, s, out.resolve("model"), architecture, r.flag("export_half", false));
+    return dist.isMain() ? export(model, s, out.resolve("model"), architecture, r.flag("export_half", false))
+        : out.resolve("model");
   }
 
   /**

@@ -11,6 +11,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.blip4j.dist.Distributed;
+import org.blip4j.dist.GradientSync;
 import org.blip4j.engine.T;
 import org.blip4j.nn.Block;
 import org.bytedeco.javacpp.PointerScope;
@@ -26,6 +28,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every random choice of step s derives from (seed, s) — the objective gets the step number — and the data order
  * from (seed, epoch), so a run resumed from a checkpoint computes the same losses as one that never stopped.
+ *
+ * <p>As one rank of a data-parallel job ({@link #distributed}), as PyTorch's DistributedDataParallel with BLIP's
+ * loops: every rank starts from rank 0's weights and optimiser state (its checkpoint when resuming), averages
+ * gradients over the ranks before each update ({@link GradientSync}), logs the mean of the ranks' losses, and stops
+ * an epoch as soon as one rank runs out of batches; only rank 0 writes metrics, plots and checkpoints. At the end
+ * the ranks check that they hold bit-identical weights.
  */
 public final class Trainer<B> {
   private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
@@ -44,11 +52,28 @@ public final class Trainer<B> {
     Map<String, Tensor> losses(B batch, StepInfo step);
   }
 
-  /** Where a step is: global step, epoch, batch in the epoch, batches per epoch, and the run's seed. */
-  public record StepInfo(long step, int epoch, long batch, long batchesPerEpoch, long seed) {
-    /** A seed for this step's random draws (negatives, dropout), independent of thread timing. */
+  /**
+   * Where a step is: global step, epoch, batch in the epoch, batches per epoch, the run's seed, and the rank that
+   * runs it (0 in a single process).
+   */
+  public record StepInfo(long step, int epoch, long batch, long batchesPerEpoch, long seed, int rank) {
+    public StepInfo(long step, int epoch, long batch, long batchesPerEpoch, long seed) {
+      this(step, epoch, batch, batchesPerEpoch, seed, 0);
+    }
+
+    /**
+     * A seed for this step's random draws (negatives, dropout), independent of thread timing; different on every
+     * rank (as BLIP seeds rank r with seed + r), rank 0's being the single-process one.
+     */
     public long stepSeed() {
-      return seed * 0x9E3779B97F4A7C15L + step;
+      long s = seed * 0x9E3779B97F4A7C15L + step;
+      if (rank == 0) {
+        return s;
+      }
+      long z = s + rank * 0xD1B54A32D192ED03L; // SplitMix64 finaliser
+      z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+      z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+      return z ^ (z >>> 31);
     }
   }
 
@@ -88,6 +113,8 @@ public final class Trainer<B> {
   private final Options options;
   private final Map<String, Tensor> params;
   private final PrintStream progressOut;
+  private Distributed dist = Distributed.single();
+  private GradientSync sync;
 
   public Trainer(Block model, Map<String, Tensor> trainable, AdamW optimizer, Objective<B> objective,
       EpochData<B> data, LrSchedule schedule, Options options) {
@@ -101,15 +128,44 @@ public final class Trainer<B> {
     this.progressOut = System.err;
   }
 
+  /**
+   * Trains as one rank of a data-parallel job: gradients are averaged over the ranks in buckets of
+   * {@code bucketBytes} (see the class comment). The model's own cross-rank operations (queue gathers) are set on
+   * the model.
+   */
+  public Trainer<B> distributed(Distributed d, long bucketBytes) {
+    this.dist = d;
+    this.sync = new GradientSync(d, params.values(), bucketBytes);
+    return this;
+  }
+
   /** Runs (or resumes) training; returns the last checkpoint folder. */
   public Path fit() throws IOException {
+    long started = System.nanoTime();
+    double commBefore = dist.commSeconds();
+    Path last = train();
+    if (dist.enabled()) {
+      dist.verifyIdentical(model.namedTensors());
+      double secs = (System.nanoTime() - started) / 1e9;
+      double comm = dist.commSeconds() - commBefore;
+      LOG.info("rank {}: {} s in collectives of {} s training ({} %), gradients in {} bucket(s)", dist.rank(),
+          String.format("%.2f", comm), String.format("%.2f", secs), String.format("%.1f", 100 * comm / secs),
+          sync.buckets());
+    }
+    return last;
+  }
+
+  private Path train() throws IOException {
     Path out = options.outDir();
-    Files.createDirectories(out);
-    cleanPartial(out);
+    boolean main = dist.isMain();
+    if (main) {
+      Files.createDirectories(out);
+      cleanPartial(out);
+    }
     long step = 0;
     int startEpoch = 0;
     long startBatch = 0;
-    Path resumeFrom = options.resume() ? TrainCheckpoint.latest(out) : null;
+    Path resumeFrom = options.resume() && main ? TrainCheckpoint.latest(out) : null;
     if (resumeFrom != null) {
       TrainCheckpoint.State s = TrainCheckpoint.load(resumeFrom, model, optimizer);
       if (s.seed() != options.seed()) {
@@ -121,23 +177,35 @@ public final class Trainer<B> {
       startBatch = s.batchInEpoch();
       LOG.info("resuming from {} at step {} (epoch {}, batch {})", resumeFrom, step, startEpoch, startBatch);
     }
+    if (dist.enabled()) { // rank 0's start (initial weights, as DDP's broadcast, or its checkpoint) on every rank
+      long[] at = dist.broadcast(new long[] {step, startEpoch, startBatch, optimizer.stepCount()}, 0);
+      dist.broadcast(model.namedTensors().values(), 0);
+      dist.broadcast(optimizer.state().values(), 0);
+      optimizer.load(optimizer.state(), at[3]);
+      step = at[0];
+      startEpoch = (int) at[1];
+      startBatch = at[2];
+    }
     model.train(true); // dropout on, as model.train() in the reference loops
     long perEpoch = data.batchesPerEpoch();
     long total = perEpoch * options.epochs();
     Path metrics = out.resolve("metrics.jsonl");
-    truncateMetrics(metrics, step);
+    if (main) {
+      truncateMetrics(metrics, step);
+    }
     Path last = resumeFrom;
     long started = System.nanoTime();
     long startStep = step;
-    try (Writer log = Files.newBufferedWriter(metrics, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-        StandardOpenOption.APPEND)) {
+    try (Writer log = main ? Files.newBufferedWriter(metrics, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+        StandardOpenOption.APPEND) : Writer.nullWriter()) {
       for (int epoch = startEpoch; epoch < options.epochs(); epoch++) {
         Iterator<B> it = data.epoch(epoch, epoch == startEpoch ? startBatch : 0);
-        for (long batch = epoch == startEpoch ? startBatch : 0; batch < perEpoch && it.hasNext(); batch++) {
+        for (long batch = epoch == startEpoch ? startBatch : 0; batch < perEpoch && dist.allTrue(it.hasNext());
+            batch++) {
           if (options.stopAfterSteps() > 0 && step >= options.stopAfterSteps()) {
             return last; // resumed from a checkpoint at (or past) the step limit: nothing left to do
           }
-          StepInfo info = new StepInfo(step, epoch, batch, perEpoch, options.seed());
+          StepInfo info = new StepInfo(step, epoch, batch, perEpoch, options.seed(), dist.rank());
           double lr = schedule.lr(epoch, batch, perEpoch);
           optimizer.setLearningRate(lr);
           torch.manual_seed(info.stepSeed());
@@ -148,6 +216,7 @@ public final class Trainer<B> {
             for (var e : losses.entrySet()) {
               values.put(e.getKey(), (double) T.toFloats(e.getValue().detach())[0]);
             }
+            meanOverRanks(values);
             if (!Double.isFinite(values.get("loss"))) {
               throw new NonFiniteException("non-finite loss " + values + " at step " + step + " (epoch " + epoch
                   + ", batch " + batch + "); the last good checkpoint is " + last);
@@ -157,13 +226,16 @@ public final class Trainer<B> {
           }
           boolean update = (batch + 1) % options.gradAccumulation() == 0 || batch + 1 == perEpoch;
           if (update) {
+            if (sync != null) {
+              sync.average();
+            }
             checkGradients(step, last);
             optimizer.step();
             optimizer.zeroGrad();
           }
           step++;
           writeMetrics(log, step, epoch, batch, lr, values);
-          if (options.progress()) {
+          if (options.progress() && main) {
             progress(step, total, startStep, started, values.get("loss"), lr);
           }
           boolean epochEnd = batch + 1 == perEpoch;
@@ -173,10 +245,14 @@ public final class Trainer<B> {
             log.flush();
             int nextEpoch = epochEnd ? epoch + 1 : epoch;
             long nextBatch = epochEnd ? 0 : batch + 1;
-            last = TrainCheckpoint.save(out, model, optimizer,
-                new TrainCheckpoint.State(step, nextEpoch, nextBatch, options.seed()), Map.of("lr", lr),
-                options.keepCheckpoints());
-            plot(metrics, out.resolve("training.png"));
+            if (main) {
+              last = TrainCheckpoint.save(out, model, optimizer,
+                  new TrainCheckpoint.State(step, nextEpoch, nextBatch, options.seed()), Map.of("lr", lr),
+                  options.keepCheckpoints());
+              plot(metrics, out.resolve("training.png"));
+            } else {
+              last = out.resolve("step-" + step); // rank 0's, for messages
+            }
           }
           if (stop) {
             return last;
@@ -184,11 +260,24 @@ public final class Trainer<B> {
         }
       }
     }
-    if (options.progress()) {
+    if (options.progress() && main) {
       progressOut.println();
     }
     model.train(false);
     return last;
+  }
+
+  /** The ranks' mean of each logged value (the same keys in the same order on every rank). */
+  private void meanOverRanks(Map<String, Double> values) {
+    if (!dist.enabled()) {
+      return;
+    }
+    double[] v = values.values().stream().mapToDouble(Double::doubleValue).toArray();
+    double[] mean = dist.allReduceMean(v);
+    int i = 0;
+    for (var e : values.entrySet()) {
+      e.setValue(mean[i++]);
+    }
   }
 
   /** The PNG plot is a convenience: a machine without fonts must not stop training. */

@@ -116,6 +116,7 @@ public final class Distributed implements AutoCloseable {
    */
   public static Distributed init(DistEnv env) {
     Engine.load();
+    torch.initLogging(); // honours TORCH_CPP_LOG_LEVEL (the launcher sets FATAL: c10d's errors become ours)
     Launcher.watchLauncher();
     String where = env.masterAddr() + ":" + env.masterPort();
     TCPStore store;

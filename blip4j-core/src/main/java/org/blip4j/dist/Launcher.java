@@ -18,7 +18,8 @@ import java.util.Optional;
  * Starts the worker processes of one machine, as {@code torchrun --nproc-per-node N --nnodes M --node-rank R
  * --master-addr A --master-port P}: worker i gets {@code RANK = R·N + i}, {@code LOCAL_RANK = i},
  * {@code WORLD_SIZE = M·N}, {@code LOCAL_WORLD_SIZE = N}, {@code MASTER_ADDR}, {@code MASTER_PORT},
- * {@code OMP_NUM_THREADS = cores / N} (unless set) and {@code OMP_WAIT_POLICY=passive} (unless set). Their output
+ * {@code OMP_NUM_THREADS = cores / N}, {@code OMP_WAIT_POLICY=passive} and {@code TORCH_CPP_LOG_LEVEL=FATAL} (each
+ * unless set; c10d's own log lines repeat, with native stack traces, what blip4j's messages say). Their output
  * is forwarded line by line with a {@code [rank r]} prefix. When a worker fails (non-zero exit or a signal), the
  * others are stopped (SIGTERM, then SIGKILL after a grace period) and the launch fails with a message naming the
  * rank; workers also exit if the launcher itself dies ({@link #watchLauncher()}).
@@ -103,13 +104,12 @@ public final class Launcher {
         env.put(LAUNCHER_PID, Long.toString(ProcessHandle.current().pid()));
         env.putIfAbsent("OMP_NUM_THREADS", Integer.toString(threads));
         env.putIfAbsent("OMP_WAIT_POLICY", "passive");
+        env.putIfAbsent("TORCH_CPP_LOG_LEVEL", "FATAL"); // c10d's retries and stack traces: its errors reach us
         Process p = pb.start();
         procs.add(p);
         pumps.add(pump(p.getInputStream(), out, "[rank " + rank + "] ", "rank" + rank + "-out"));
         pumps.add(pump(p.getErrorStream(), err, "[rank " + rank + "] ", "rank" + rank + "-err"));
-        synchronized (err) {
-          err.println("[launcher] rank " + rank + " of " + world + ": pid " + p.pid());
-        }
+        say(err, "[launcher] rank " + rank + " of " + world + ": pid " + p.pid());
       }
       Result result = watch(spec, procs, err);
       for (Thread t : pumps) {
@@ -139,9 +139,7 @@ public final class Launcher {
         if (code != 0) {
           int rank = spec.nodeRank() * spec.nproc() + i;
           String what = "rank " + rank + " (pid " + p.pid() + ") " + describe(code);
-          synchronized (err) {
-            err.println("[launcher] " + what + "; stopping the other ranks");
-          }
+          say(err, "[launcher] " + what + "; stopping the other ranks");
           stopAll(procs, spec.grace());
           return new Result(1, rank, what);
         }
@@ -221,10 +219,34 @@ public final class Launcher {
     String text = bytes.toString(StandardCharsets.UTF_8);
     bytes.reset();
     synchronized (to) {
+      boolean afterProgress = OPEN_PROGRESS_LINE.containsKey(to);
+      if (afterProgress && end == '\n') {
+        to.print('\n'); // end a progress bar's line before a log line
+      }
       to.print(prefix + text + end);
       to.flush();
+      if (end == '\r') {
+        OPEN_PROGRESS_LINE.put(to, Boolean.TRUE);
+      } else {
+        OPEN_PROGRESS_LINE.remove(to);
+      }
     }
   }
+
+  /** Prints a launcher message on its own line. */
+  private static void say(PrintStream err, String message) {
+    synchronized (err) {
+      if (OPEN_PROGRESS_LINE.remove(err) != null) {
+        err.print('\n');
+      }
+      err.println(message);
+      err.flush();
+    }
+  }
+
+  /** Streams whose last forwarded segment ended with a carriage return (a progress bar); guarded by the stream. */
+  private static final Map<PrintStream, Boolean> OPEN_PROGRESS_LINE =
+      java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
 
   /**
    * In a worker started by {@link #run}: exits this process when the launcher is gone (killed without a chance to

@@ -100,6 +100,11 @@ public final class TrainCheckpoint {
     }
   }
 
+  /** How many data-parallel ranks wrote a checkpoint (its {@code extra.world_size}; 1 for single-process ones). */
+  public static int worldSize(Path checkpoint) throws IOException {
+    return JSON.readTree(checkpoint.resolve("state.json").toFile()).path("extra").path("world_size").asInt(1);
+  }
+
   private static void prune(Path dir, int keep, Path newest) throws IOException {
     List<Path> steps = new ArrayList<>();
     try (Stream<Path> s = Files.list(dir)) {

@@ -66,6 +66,9 @@ public final class TrainRunner {
     Setup s = setup(r);
     BlipConfig c = s.config();
     long seed = r.integer("seed", 42);
+    // draws made while building the model (the ITC queues' initial values): libtorch seeds its default generator
+    // differently in every process, so without this two runs of the same recipe would start from different queues
+    org.bytedeco.pytorch.global.torch.manual_seed(seed);
     int size = c.vision().imageSize();
     Path out = r.path("output_dir");
     int workers = r.integer("workers", Math.max(1, Runtime.getRuntime().availableProcessors()

@@ -168,6 +168,12 @@ public final class Trainer<B> {
     Path resumeFrom = options.resume() && main ? TrainCheckpoint.latest(out) : null;
     if (resumeFrom != null) {
       TrainCheckpoint.State s = TrainCheckpoint.load(resumeFrom, model, optimizer);
+      int ranks = TrainCheckpoint.worldSize(resumeFrom);
+      if (ranks != dist.worldSize()) {
+        throw new IllegalArgumentException("checkpoint " + resumeFrom + " was written by a job of " + ranks
+            + " rank(s); resume it with " + ranks + " (the data position and the global batch depend on it), not "
+            + dist.worldSize());
+      }
       if (s.seed() != options.seed()) {
         throw new IllegalArgumentException("checkpoint " + resumeFrom + " was trained with seed " + s.seed()
             + ", not " + options.seed() + "; resume with the same seed");
@@ -247,7 +253,8 @@ public final class Trainer<B> {
             long nextBatch = epochEnd ? 0 : batch + 1;
             if (main) {
               last = TrainCheckpoint.save(out, model, optimizer,
-                  new TrainCheckpoint.State(step, nextEpoch, nextBatch, options.seed()), Map.of("lr", lr),
+                  new TrainCheckpoint.State(step, nextEpoch, nextBatch, options.seed()),
+                  dist.enabled() ? Map.of("lr", lr, "world_size", dist.worldSize()) : Map.of("lr", lr),
                   options.keepCheckpoints());
               plot(metrics, out.resolve("training.png"));
             } else {

@@ -124,8 +124,12 @@ final class TrainCommand implements Callable<Integer> {
   /** The launcher: this machine's workers, each running this command without the launcher options. */
   private int launch() throws Exception {
     int port = masterPort != null ? masterPort : nnodes > 1 ? DistEnv.DEFAULT_PORT : 0;
-    Launcher.Spec s = new Launcher.Spec(nproc == null ? 1 : nproc, nnodes, nodeRank, masterAddr, port,
-        Duration.ofSeconds(10));
+    Launcher.Spec s;
+    try {
+      s = new Launcher.Spec(nproc == null ? 1 : nproc, nnodes, nodeRank, masterAddr, port, Duration.ofSeconds(10));
+    } catch (IllegalArgumentException e) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
     List<String> args = workerArgs(spec.root().commandLine().getParseResult().originalArgs());
     PrintStream out = new PrintStream(new WriterOutputStream(spec.commandLine().getOut()), true,
         StandardCharsets.UTF_8);

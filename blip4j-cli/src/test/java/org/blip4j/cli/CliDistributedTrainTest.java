@@ -62,6 +62,18 @@ class CliDistributedTrainTest {
   }
 
   @Test
+  void workersGetTheCommandLineWithoutTheLauncherOptions() {
+    assertEquals(List.of("train", "caption", "-c", "r.yaml", "--resume", "--set", "seed=3"),
+        TrainCommand.workerArgs(List.of("train", "caption", "--nproc", "4", "-c", "r.yaml", "--nnodes=2",
+            "--node-rank", "1", "--resume", "--master-addr", "node0", "--master-port=29501", "--set", "seed=3")));
+    CliFixture.Run bad = CliFixture.run("train", "caption", "-c", FX.file("config.json").toString(), "--nproc", "2",
+        "--nnodes", "2", "--node-rank", "2");
+    assertEquals(2, bad.code(), bad.err()); // a usage error
+    assertTrue(bad.err().contains("0 <= --node-rank < --nnodes"), bad.err());
+    assertFalse(bad.hasStackTrace(), bad.err());
+  }
+
+  @Test
   void aKilledRankStopsTheJobAndResumeReachesTheUninterruptedLosses() throws Exception {
     Path recipe = recipe();
     Path metrics = tmp.resolve("two").resolve("checkpoints").resolve("metrics.jsonl");

@@ -29,6 +29,8 @@ import org.blip4j.model.BlipPretrain;
 import org.blip4j.model.BlipRetrieval;
 import org.blip4j.model.BlipVqa;
 import org.blip4j.nn.Block;
+import org.blip4j.shapes.ShapesStream;
+import org.blip4j.shapes.StreamDatasets;
 import org.blip4j.text.BertTokenizer;
 import org.blip4j.weights.Checkpoints;
 import org.blip4j.weights.LoadPolicy;
@@ -69,27 +71,39 @@ public final class TrainRunner {
     int epochs = r.integer("max_epoch", 1);
     int batch = r.integer("batch_size", r.integer("batch_size_train", 8));
     String architecture;
+    ShapesStream stream = stream(r, size);
+    if (r.has("validate") && stream == null) {
+      throw new IllegalArgumentException(r.file() + ": 'validate' needs a 'train_stream' (held-out scenes of its world)");
+    }
+    // the feature queues start as random draws: seed them, so a run is a function of its recipe in any process
+    org.bytedeco.pytorch.global.torch.manual_seed(seed);
+    int streamEpoch = stream == null ? 0 : r.node("train_stream").path("epoch_size").asInt(10_000);
     switch (task) {
       case CAPTION -> {
         BlipDecoder m = prepare(new BlipDecoder(c), s, task, seed);
         String prompt = r.string("prompt", Blip.PROMPT);
         int promptLength = tok.encode(prompt).length - 1;
-        CaptionDataset ds = CaptionDataset.karpathyTrain(r.path("train_file"), r.path("image_root"),
-            transform(r, size, 0.5), prompt);
-        loader = loader(ds, Collate.captions(tok, TextEncoding.CAPTION), batch, seed, workers);
+        var ds = stream != null ? StreamDatasets.captions(stream, streamEpoch, transform(r, size, 0.5), prompt)
+            : CaptionDataset.karpathyTrain(r.path("train_file"), r.path("image_root"), transform(r, size, 0.5), prompt);
+        loader = loader(ds, Collate.captions(tok, padding(r, TextEncoding.CAPTION)), batch, seed, workers);
         objective = Objectives.caption(m, tok.bosId(), promptLength);
         schedule = (e, b, n) -> Schedules.cosine(e, epochs, initLr, minLr);
         model = m;
         architecture = "BlipForConditionalGeneration";
       }
       case PRETRAIN -> {
-        BlipPretrain m = prepare(new BlipPretrain(c, r.integer("queue_size", 57600), 0.995), s, task, seed);
-        List<Path> files = new ArrayList<>();
-        for (var f : r.node("train_file").isArray() ? r.node("train_file") : List.of(r.node("train_file"))) {
-          Path p = Path.of(f.asText());
-          files.add(p.isAbsolute() ? p : r.file().toAbsolutePath().getParent().resolve(p).normalize());
+        BlipPretrain m = prepare(new BlipPretrain(c, r.integer("queue_size", 57600), r.number("momentum", 0.995)), s, task, seed);
+        org.blip4j.data.Dataset<CaptionDataset.Sample> ds;
+        if (stream != null) {
+          ds = StreamDatasets.captions(stream, streamEpoch, transform(r, size, 0.2), "");
+        } else {
+          List<Path> files = new ArrayList<>();
+          for (var f : r.node("train_file").isArray() ? r.node("train_file") : List.of(r.node("train_file"))) {
+            Path p = Path.of(f.asText());
+            files.add(p.isAbsolute() ? p : r.file().toAbsolutePath().getParent().resolve(p).normalize());
+          }
+          ds = CaptionDataset.pretrain(files, r.path("image_root"), transform(r, size, 0.2));
         }
-        CaptionDataset ds = CaptionDataset.pretrain(files, r.path("image_root"), transform(r, size, 0.2));
         loader = loader(ds, Collate.captions(tok, padding(r, TextEncoding.PRETRAIN)), batch, seed, workers);
         objective = Objectives.pretrain(m, r.number("alpha", 0.4), tok.encId(), tok.bosId());
         double warmLr = r.number("warmup_lr", 1e-6);
@@ -101,9 +115,9 @@ public final class TrainRunner {
         architecture = "BlipPretrain";
       }
       case ITM -> {
-        BlipRetrieval m = prepare(new BlipRetrieval(c, r.integer("queue_size", 57600), 0.995), s, task, seed);
-        CaptionDataset ds = CaptionDataset.karpathyTrain(r.path("train_file"), r.path("image_root"),
-            transform(r, size, 0.5), "");
+        BlipRetrieval m = prepare(new BlipRetrieval(c, r.integer("queue_size", 57600), r.number("momentum", 0.995)), s, task, seed);
+        var ds = stream != null ? StreamDatasets.captions(stream, streamEpoch, transform(r, size, 0.5), "")
+            : CaptionDataset.karpathyTrain(r.path("train_file"), r.path("image_root"), transform(r, size, 0.5), "");
         loader = loader(ds, Collate.captions(tok, padding(r, TextEncoding.RETRIEVAL)), batch, seed, workers);
         objective = Objectives.retrieval(m, r.number("alpha", 0.4), tok.encId());
         schedule = (e, b, n) -> Schedules.cosine(e, epochs, initLr, minLr);
@@ -112,8 +126,9 @@ public final class TrainRunner {
       }
       case VQA -> {
         BlipVqa m = prepare(new BlipVqa(c), s, task, seed);
-        VqaDataset ds = VqaDataset.train(List.of(r.path("train_file")), r.path("image_root"),
-            r.has("vg_root") ? r.path("vg_root") : r.path("image_root"), transform(r, size, 0.5));
+        var ds = stream != null ? StreamDatasets.vqa(stream, streamEpoch, transform(r, size, 0.5))
+            : VqaDataset.train(List.of(r.path("train_file")), r.path("image_root"),
+                r.has("vg_root") ? r.path("vg_root") : r.path("image_root"), transform(r, size, 0.5));
         loader = loader(ds, Collate.vqa(tok), batch, seed, workers);
         objective = Objectives.vqa(m, tok.encId(), tok.bosId());
         schedule = (e, b, n) -> Schedules.cosine(e, epochs, initLr, minLr);
@@ -166,14 +181,45 @@ public final class TrainRunner {
           return it;
         }
       };
-      new Trainer<>(model, trainable, opt, objective, data, schedule, new Trainer.Options(out.resolve("checkpoints"),
-          epochs, seed, r.integer("grad_accumulation", 1), r.integer("checkpoint_every", 0),
-          r.integer("keep_checkpoints", 2), r.integer("max_steps", 0), resume, progress)).fit();
+      Trainer<Batch> trainer = new Trainer<>(model, trainable, opt, objective, data, schedule,
+          new Trainer.Options(out.resolve("checkpoints"), epochs, seed, r.integer("grad_accumulation", 1),
+              r.integer("checkpoint_every", 0), r.integer("keep_checkpoints", 2), r.integer("max_steps", 0), resume,
+              progress));
+      if (r.has("validate")) {
+        var v = r.node("validate");
+        ShapesValidator validator = new ShapesValidator(stream, v.path("scenes").asInt(64), v.path("seed").asLong(9),
+            v.path("training_scenes").asBoolean(false));
+        Block trained = model;
+        String arch = architecture;
+        boolean half = r.flag("export_half", false);
+        trainer.validateEvery(v.path("every").asLong(200),
+            step -> validator.validate(export(trained, s, out.resolve("validation-model"), arch, half), task));
+      }
+      trainer.fit();
       if (l.skipped() > 0) {
         LOG.warn("{} unreadable images were skipped (see the log above)", l.skipped());
       }
     }
     return export(model, s, out.resolve("model"), architecture, r.flag("export_half", false));
+  }
+
+  /**
+   * The recipe's {@code train_stream} (fresh shapes-world scenes instead of {@code train_file}), or null: a mapping
+   * {@code {world: shapes, seed, epoch_size, min_side, max_side, aliased, max_objects, pool}} ({@code pool: N} repeats
+   * N fixed scenes: the overfit check).
+   */
+  static ShapesStream stream(Recipe r, int imageSize) {
+    if (!r.has("train_stream")) {
+      return null;
+    }
+    var n = r.node("train_stream");
+    String world = n.path("world").asText("shapes");
+    if (!world.equals("shapes")) {
+      throw new IllegalArgumentException(r.file() + ": train_stream.world must be 'shapes', got '" + world + "'");
+    }
+    return new ShapesStream(n.path("seed").asLong(0), n.path("min_side").asInt(imageSize),
+        n.path("max_side").asInt(n.path("min_side").asInt(imageSize)), n.path("aliased").asDouble(0),
+        n.path("max_objects").asInt(4), n.path("pool").asInt(0));
   }
 
   /**

@@ -52,6 +52,12 @@ public final class Trainer<B> {
     }
   }
 
+  /** Measures the model during training (e.g. on held-out data); the values are logged as one metrics row. */
+  @FunctionalInterface
+  public interface Validator {
+    Map<String, Double> validate(long step) throws IOException;
+  }
+
   /** Learning rate at a position (epoch, batch in epoch). */
   @FunctionalInterface
   public interface LrSchedule {
@@ -88,6 +94,8 @@ public final class Trainer<B> {
   private final Options options;
   private final Map<String, Tensor> params;
   private final PrintStream progressOut;
+  private Validator validator;
+  private long validateEvery;
 
   public Trainer(Block model, Map<String, Tensor> trainable, AdamW optimizer, Objective<B> objective,
       EpochData<B> data, LrSchedule schedule, Options options) {
@@ -99,6 +107,19 @@ public final class Trainer<B> {
     this.schedule = schedule;
     this.options = options;
     this.progressOut = System.err;
+  }
+
+  /**
+   * Runs {@code v} every {@code every} optimiser steps (right after that step's checkpoint, if any) and at the end;
+   * its values go into metrics.jsonl as a row of their own ({@code step} plus the validator's keys).
+   */
+  public Trainer<B> validateEvery(long every, Validator v) {
+    if (every < 1) {
+      throw new IllegalArgumentException("validation interval must be at least 1 step, got " + every);
+    }
+    this.validateEvery = every;
+    this.validator = v;
+    return this;
   }
 
   /** Runs (or resumes) training; returns the last checkpoint folder. */
@@ -178,6 +199,10 @@ public final class Trainer<B> {
                 options.keepCheckpoints());
             plot(metrics, out.resolve("training.png"));
           }
+          if (validator != null && update && (stop || epochEnd && epoch + 1 == options.epochs()
+              || optimizer.stepCount() % validateEvery == 0)) {
+            validate(log, step, metrics, out);
+          }
           if (stop) {
             return last;
           }
@@ -189,6 +214,25 @@ public final class Trainer<B> {
     }
     model.train(false);
     return last;
+  }
+
+  private void validate(Writer log, long step, Path metrics, Path out) throws IOException {
+    model.train(false);
+    long t0 = System.nanoTime();
+    Map<String, Double> v;
+    try (PointerScope scope = new PointerScope()) {
+      v = validator.validate(step);
+    } finally {
+      model.train(true);
+    }
+    Map<String, Object> row = new LinkedHashMap<>();
+    row.put("step", step);
+    row.putAll(v);
+    log.write(JSON.writeValueAsString(row));
+    log.write('\n');
+    log.flush();
+    LOG.info("validation at step {} ({} s): {}", step, Math.round((System.nanoTime() - t0) / 1e9), v);
+    plot(metrics, out.resolve("training.png"));
   }
 
   /** The PNG plot is a convenience: a machine without fonts must not stop training. */

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * the reason it cannot be compared. A new golden without a row, a row matching nothing, or an owner that is not a
  * {@link ComparesGoldens} test class fails here.
  */
-class GoldenCoverageTest {
+class GoldenCoverageParityTest {
   @Test
   void everyGoldenIsComparedOrReplayedWithAReason() throws Exception {
     GoldenTable table = GoldenTable.load();
@@ -72,13 +72,13 @@ class GoldenCoverageTest {
 
   /** Test classes annotated {@link ComparesGoldens}, by simple name, from this module's compiled test classes. */
   static Map<String, Class<?>> ownerClasses() throws Exception {
-    Path root = Path.of(GoldenCoverageTest.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    Path root = Path.of(GoldenCoverageParityTest.class.getProtectionDomain().getCodeSource().getLocation().toURI());
     Map<String, Class<?>> out = new TreeMap<>();
     try (Stream<Path> s = Files.walk(root)) {
       for (Path f : s.filter(p -> p.toString().endsWith(".class") && !p.toString().contains("$")).toList()) {
         String rel = root.relativize(f).toString().replace('\\', '/');
         Class<?> c = Class.forName(rel.substring(0, rel.length() - 6).replace('/', '.'), false,
-            GoldenCoverageTest.class.getClassLoader());
+            GoldenCoverageParityTest.class.getClassLoader());
         if (c.isAnnotationPresent(ComparesGoldens.class)) {
           Class<?> prev = out.put(c.getSimpleName(), c);
           if (prev != null) {

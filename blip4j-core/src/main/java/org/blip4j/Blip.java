@@ -405,16 +405,22 @@ public final class Blip implements AutoCloseable {
 
   // ---------------------------------------------------------------- zero-shot video (eval_retrieval_video.py)
 
-  /** Uniformly sampled frame indices as the reference: {@code arange(0, n, n / count).astype(int)}. */
+  /**
+   * Uniformly sampled frame indices exactly as the reference's {@code VideoDataset} ({@code data/video_dataset.py}):
+   * {@code np.arange(0, frames, frames / count, dtype=int)}. With an integer dtype numpy steps by the integer
+   * difference of the first two values, so the indices are {@code i * floor(frames / count)} (20 frames, 8 samples:
+   * 0, 2, 4, …, 14 — not 0, 2, 5, 7, …), and a video shorter than {@code count} frames repeats frame 0.
+   */
   public static int[] sampleFrameIndices(int frames, int count) {
     if (frames < 1 || count < 1) {
       throw new IllegalArgumentException("need at least one frame and one sample");
     }
-    double stride = (double) frames / count;
-    int k = (int) Math.ceil(frames / stride - 1e-9);
-    int[] idx = new int[k];
-    for (int i = 0; i < k; i++) {
-      idx[i] = (int) (i * stride);
+    double step = (double) frames / count;
+    int n = (int) Math.ceil(frames / step); // numpy's length: ceil((stop - start) / step)
+    int delta = (int) step; // int(start + step) - int(start)
+    int[] idx = new int[n];
+    for (int i = 0; i < n; i++) {
+      idx[i] = i * delta;
     }
     return idx;
   }

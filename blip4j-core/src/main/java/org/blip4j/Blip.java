@@ -23,6 +23,7 @@ import org.blip4j.model.BlipVqa;
 import org.blip4j.text.BertTokenizer;
 import org.blip4j.text.TextNormalizer;
 import org.blip4j.weights.Checkpoints;
+import org.blip4j.weights.ConfigCheck;
 import org.blip4j.weights.LoadPolicy;
 import org.blip4j.weights.WeightLoader;
 import org.bytedeco.javacpp.PointerScope;
@@ -120,6 +121,7 @@ public final class Blip implements AutoCloseable {
     Task task = options.task() != null ? options.task() : stored;
     BlipConfig config = config(files, sd, options);
     BertTokenizer tok = BertTokenizer.fromDirectory(files.tokenizerDir());
+    check(files, sd, config, tok); // before any network is allocated
     ImageLoader loader = ImageLoader.defaults().withExifOrientation(options.applyExifOrientation());
     int size = config.vision().imageSize();
     ImageProcessor proc = null;
@@ -141,14 +143,13 @@ public final class Blip implements AutoCloseable {
       case ITM -> itm = load(new BlipItm(config), sd, stored, task, name);
       case VQA -> vqa = load(new BlipVqa(config), sd, stored, task, name);
       case NLVR -> {
-        nlvr = new BlipNlvr(config);
-        if (stored == Task.NLVR) {
-          load(nlvr, sd, stored, task, name);
-        } else { // a new NLVR2 model from a pre-trained encoder (blip_nlvr.load_checkpoint); its head is untrained
-          WeightLoader.load(nlvr, BlipNlvr.twinned(sd), LoadPolicy.strict().ignoringTrainingState()
-              .ignoring("(?!(visual_encoder|text_encoder)\\.).*").allowingMissing("cls_head\\..*", ".*merge_layer.*"),
-              name);
+        if (stored != Task.NLVR) { // an untrained head would answer p_true = 0.5 (or noise) for every input
+          throw new IOException(files.weights() + ": --task nlvr needs an NLVR2 checkpoint, but this is "
+              + describe(stored) + " checkpoint: it has no NLVR2 head (cls_head.*) and no twin cross-attention "
+              + "(crossattention.self0/self1, output.dense0/dense1, merge_layer). Fine-tune one with "
+              + "'blip4j train nlvr' (its pretrained: may be this checkpoint), or use a released NLVR2 checkpoint");
         }
+        nlvr = load(new BlipNlvr(config), sd, stored, task, name);
       }
       case PRETRAIN -> {
         dec = load(new BlipDecoder(config), sd, stored, task, name);
@@ -172,6 +173,20 @@ public final class Blip implements AutoCloseable {
     }
     WeightLoader.load(model, sd, policy, name);
     return model;
+  }
+
+  /**
+   * Checks, before anything is allocated, that the config fits the checkpoint (layer counts, widths, vocabulary,
+   * positions, patch size; ceilings on sizes no tensor pins down) and that every tokenizer id has an embedding row.
+   *
+   * @throws org.blip4j.config.ConfigException naming the config or tokenizer file, the checkpoint and the sizes
+   */
+  public static void check(ModelFiles files, Map<String, RawTensor> sd, BlipConfig config, BertTokenizer tok) {
+    Path configFile = files.hfConfig() != null ? files.hfConfig() : files.medConfig();
+    ConfigCheck.check(config, sd, configFile, files.weights());
+    long rows = ConfigCheck.embeddingRows(sd);
+    ConfigCheck.tokenizer(tok, rows >= 0 ? rows : config.text().vocabSize(),
+        rows >= 0 ? files.weights().toString() : configFile + " (vocab_size)");
   }
 
   /** HF config.json, else med_config.json plus a ViT read off the checkpoint's shapes. */

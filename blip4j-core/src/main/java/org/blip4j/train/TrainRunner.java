@@ -54,6 +54,10 @@ public final class TrainRunner {
 
   /** Trains and returns the exported model folder ({@code output_dir/model}). */
   public static Path run(Task task, Recipe r, boolean resume, boolean progress) throws IOException {
+    if (!r.ignoredKeys().isEmpty()) {
+      LOG.info("{}: not used by blip4j's training (evaluation or reference-only settings): {}", r.file(),
+          r.ignoredKeys());
+    }
     Setup s = setup(r);
     BlipConfig c = s.config();
     long seed = r.integer("seed", 42);

@@ -126,8 +126,7 @@ public final class Blip implements AutoCloseable {
     int size = config.vision().imageSize();
     ImageProcessor proc = null;
     if (files.preprocessorConfig() != null && options.imageSize() == null) {
-      proc = ImageProcessor.fromPreprocessorConfig(
-          new com.fasterxml.jackson.databind.ObjectMapper().readTree(files.preprocessorConfig().toFile()), loader);
+      proc = ImageProcessor.fromPreprocessorConfig(files.preprocessorConfig(), loader);
     }
     if (proc == null || proc.width() != size || proc.height() != size) {
       proc = new ImageProcessor(size, size, true, org.blip4j.image.PilResize.Filter.BICUBIC, true, 1.0 / 255, true,

@@ -73,6 +73,7 @@ public final class Main implements Callable<Integer> {
   /** As {@link #run(String[], PrintWriter, PrintWriter)}, drawing a progress bar on {@code err} if asked to. */
   public static int run(String[] args, PrintWriter out, PrintWriter err, boolean progress) {
     CommandLine cli = new CommandLine(new Main(progress));
+    cli.setCaseInsensitiveEnumValuesAllowed(true); // --task nlvr, --match-token enc, as the help and README write
     cli.setOut(out);
     cli.setErr(err);
     cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {

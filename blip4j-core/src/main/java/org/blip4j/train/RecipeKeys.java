@@ -52,6 +52,8 @@ public final class RecipeKeys {
       new Key("vision", Type.MAPPING, "from scratch: ViT sizes (patch_size, hidden_size, num_layers, ...)"),
       new Key("embed_dim", Type.INT, "from scratch: ITC projection width (default 256)"),
       new Key("train_file", Type.PATHS, "annotation file(s) in BLIP's formats"),
+      new Key("train_stream", Type.MAPPING, "fresh shapes-world scenes rendered by the loader instead of train_file"),
+      new Key("validate", Type.MAPPING, "held-out shapes scenes measured along training (needs train_stream)"),
       new Key("image_root", Type.PATH, "folder the annotations' image paths are relative to"),
       new Key("vg_root", Type.PATH, "VQA: Visual Genome image folder (default image_root)"),
       new Key("output_dir", Type.PATH, "checkpoints/ and model/ go here"),
@@ -76,6 +78,7 @@ public final class RecipeKeys {
       new Key("grad_accumulation", Type.INT, "batches per optimiser step"),
       new Key("queue_size", Type.INT, "ITC feature queue length"),
       new Key("alpha", Type.NUMBER, "ITC distillation weight"),
+      new Key("momentum", Type.NUMBER, "momentum-encoder coefficient (default 0.995)"),
       new Key("vit_grad_ckpt", Type.FLAG, "ViT gradient checkpointing"),
       new Key("vit_ckpt_layer", Type.INT, "how many of the last ViT blocks are checkpointed"),
       new Key("seed", Type.INT, "random seed"),
@@ -103,12 +106,27 @@ public final class RecipeKeys {
       new Key("negative_all_rank", Type.IGNORED, "multi-GPU hard-negative sharing; one process here"));
 
   /** Keys of the {@link Type#MAPPING} keys. */
-  public static final Map<String, List<Key>> SUBKEYS = Map.of("vision", List.of(
-      new Key("patch_size", Type.INT, "ViT patch size (default 16)"),
-      new Key("hidden_size", Type.INT, "ViT width (default 768)"),
-      new Key("num_layers", Type.INT, "ViT depth (default 12)"),
-      new Key("num_heads", Type.INT, "ViT heads (default 12)"),
-      new Key("intermediate_size", Type.INT, "ViT MLP width (default 3072)")));
+  public static final Map<String, List<Key>> SUBKEYS = Map.of(
+      "vision", List.of(
+          new Key("patch_size", Type.INT, "ViT patch size (default 16)"),
+          new Key("hidden_size", Type.INT, "ViT width (default 768)"),
+          new Key("num_layers", Type.INT, "ViT depth (default 12)"),
+          new Key("num_heads", Type.INT, "ViT heads (default 12)"),
+          new Key("intermediate_size", Type.INT, "ViT MLP width (default 3072)")),
+      "train_stream", List.of(
+          new Key("world", Type.STRING, "the synthetic world (shapes)"),
+          new Key("seed", Type.INT, "scene seed"),
+          new Key("epoch_size", Type.INT, "scenes per epoch"),
+          new Key("min_side", Type.INT, "smallest rendered side (px)"),
+          new Key("max_side", Type.INT, "largest rendered side (px)"),
+          new Key("aliased", Type.NUMBER, "fraction rendered without antialiasing"),
+          new Key("max_objects", Type.INT, "objects per scene at most"),
+          new Key("pool", Type.INT, "a fixed pool of this many scenes (0: always fresh)")),
+      "validate", List.of(
+          new Key("every", Type.INT, "steps between validations"),
+          new Key("scenes", Type.INT, "held-out scenes measured"),
+          new Key("seed", Type.INT, "their seed"),
+          new Key("training_scenes", Type.FLAG, "measure on the training pool instead (overfit check)")));
 
   private static final Map<String, Key> BY_NAME = index(KEYS);
 

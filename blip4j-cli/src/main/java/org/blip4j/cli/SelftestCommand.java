@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code blip4j selftest}: compare blip4j with published outputs of the released checkpoints, or a fixture's goldens. */
+/** {@code blip4j selftest}: compare with published outputs of the released checkpoints, or with a fixture's goldens. */
 @Command(name = "selftest", mixinStandardHelpOptions = true,
     description = {"Check blip4j against published reference outputs of the released BLIP checkpoints (Hugging Face "
         + "transformers' integration tests: captioning-base greedy ids with and without the prompt 'a picture of', "
@@ -67,7 +67,8 @@ final class SelftestCommand implements Callable<Integer> {
     List<SelfTest.Check> checks = fixture != null ? SelfTest.fixture(fixture) : SelfTest.reference();
     if (list) {
       for (SelfTest.Check c : checks) {
-        out.println(c.name() + "  [" + c.model() + ", " + c.kind().name().toLowerCase(Locale.ROOT) + "]  " + c.source());
+        String kind = c.kind().name().toLowerCase(Locale.ROOT);
+        out.println(c.name() + "  [" + c.model() + ", " + kind + "]  " + c.source());
       }
       return 0;
     }

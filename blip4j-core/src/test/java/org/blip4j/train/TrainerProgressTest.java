@@ -20,7 +20,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code step k/N} and the ETA describe the run that will happen: N = min(max_steps, epochs × batches), resumes too. */
+/** {@code step k/N} and the ETA describe the run that will happen: N = min(max_steps, epochs × batches). */
 class TrainerProgressTest {
   @TempDir Path tmp;
 

@@ -33,6 +33,7 @@ import org.blip4j.shapes.ShapesStream;
 import org.blip4j.shapes.StreamDatasets;
 import org.blip4j.text.BertTokenizer;
 import org.blip4j.weights.Checkpoints;
+import org.blip4j.weights.ConfigCheck;
 import org.blip4j.weights.LoadPolicy;
 import org.blip4j.weights.WeightLoader;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -55,6 +56,10 @@ public final class TrainRunner {
 
   /** Trains and returns the exported model folder ({@code output_dir/model}). */
   public static Path run(Task task, Recipe r, boolean resume, boolean progress) throws IOException {
+    if (!r.ignoredKeys().isEmpty()) {
+      LOG.info("{}: not used by blip4j's training (evaluation or reference-only settings): {}", r.file(),
+          r.ignoredKeys());
+    }
     Setup s = setup(r);
     BlipConfig c = s.config();
     long seed = r.integer("seed", 42);
@@ -261,8 +266,9 @@ public final class TrainRunner {
       Map<String, RawTensor> sd = WeightLoader.canonical(Checkpoints.read(files.weights()));
       Integer size = r.has("image_size") ? r.integer("image_size", 0) : null;
       BlipConfig c = Blip.config(files, sd, new Blip.Options(null, size, false));
-      return new Setup(c, BertTokenizer.fromDirectory(files.tokenizerDir()), sd, Task.infer(sd.keySet()),
-          files.tokenizerDir());
+      BertTokenizer tok = BertTokenizer.fromDirectory(files.tokenizerDir());
+      Blip.check(files, sd, c, tok); // before the network is allocated
+      return new Setup(c, tok, sd, Task.infer(sd.keySet()), files.tokenizerDir());
     }
     // from scratch: text sizes from a med_config.json, ViT sizes from the recipe's 'vision' mapping
     var v = r.node("vision");
@@ -270,8 +276,11 @@ public final class TrainRunner {
         v.path("hidden_size").asInt(768), v.path("num_layers").asInt(12), v.path("num_heads").asInt(12),
         v.path("intermediate_size").asInt(3072), 1e-6);
     BlipConfig c = BlipConfig.readOriginal(r.path("med_config"), vision, r.integer("embed_dim", 256));
+    ConfigCheck.limits(c, r.file());
     Path vocab = r.path("vocab");
-    return new Setup(c, BertTokenizer.fromVocab(vocab), null, null, vocab.getParent());
+    BertTokenizer tok = BertTokenizer.fromVocab(vocab);
+    ConfigCheck.tokenizer(tok, c.text().vocabSize(), r.path("med_config") + " (vocab_size)");
+    return new Setup(c, tok, null, null, vocab.getParent());
   }
 
   /**

@@ -93,7 +93,7 @@ public final class Trainer<B> {
   private final LrSchedule schedule;
   private final Options options;
   private final Map<String, Tensor> params;
-  private final PrintStream progressOut;
+  private PrintStream progressOut = System.err;
   private Validator validator;
   private long validateEvery;
 
@@ -106,7 +106,20 @@ public final class Trainer<B> {
     this.data = data;
     this.schedule = schedule;
     this.options = options;
-    this.progressOut = System.err;
+  }
+
+  /** Where the progress line goes (standard error unless a test says otherwise). */
+  void progressTo(PrintStream out) {
+    this.progressOut = out;
+  }
+
+  /**
+   * The number of steps the run will make in total: every epoch's batches, or {@code stopAfterSteps} when that comes
+   * first. Progress counts to this, and the ETA is the time to reach it.
+   */
+  static long plannedSteps(long batchesPerEpoch, int epochs, long stopAfterSteps) {
+    long all = batchesPerEpoch * epochs;
+    return stopAfterSteps > 0 ? Math.min(stopAfterSteps, all) : all;
   }
 
   /**
@@ -144,7 +157,9 @@ public final class Trainer<B> {
     }
     model.train(true); // dropout on, as model.train() in the reference loops
     long perEpoch = data.batchesPerEpoch();
-    long total = perEpoch * options.epochs();
+    long total = plannedSteps(perEpoch, options.epochs(), options.stopAfterSteps());
+    LOG.info("{} steps planned: {} epochs x {} batches{}", total, options.epochs(), perEpoch,
+        options.stopAfterSteps() > 0 ? ", max_steps " + options.stopAfterSteps() : "");
     Path metrics = out.resolve("metrics.jsonl");
     truncateMetrics(metrics, step);
     Path last = resumeFrom;
@@ -204,6 +219,9 @@ public final class Trainer<B> {
             validate(log, step, metrics, out);
           }
           if (stop) {
+            if (options.progress()) {
+              progressOut.println();
+            }
             return last;
           }
         }
@@ -301,11 +319,18 @@ public final class Trainer<B> {
   }
 
   private void progress(long step, long total, long startStep, long started, double loss, double lr) {
-    double secs = (System.nanoTime() - started) / 1e9;
-    double rate = (step - startStep) / Math.max(secs, 1e-9);
-    long eta = Math.round((total - step) / Math.max(rate, 1e-9));
-    progressOut.printf("\rstep %d/%d  loss %.4f  lr %.2e  %.2f it/s  ETA %d:%02d:%02d   ", step, total, loss, lr,
-        rate, eta / 3600, (eta / 60) % 60, eta % 60);
+    progressOut.print("\r" + progressLine(step, total, startStep, (System.nanoTime() - started) / 1e9, loss, lr));
     progressOut.flush();
+  }
+
+  /**
+   * The progress line after global step {@code step} of {@code total} planned; the rate counts only this run's
+   * steps (a resumed run started at {@code startStep}), and the ETA is the time to the planned last step.
+   */
+  static String progressLine(long step, long total, long startStep, double seconds, double loss, double lr) {
+    double rate = (step - startStep) / Math.max(seconds, 1e-9);
+    long eta = Math.round(Math.max(0, total - step) / Math.max(rate, 1e-9));
+    return String.format(java.util.Locale.ROOT, "step %d/%d  loss %.4f  lr %.2e  %.2f it/s  ETA %d:%02d:%02d   ",
+        step, total, loss, lr, rate, eta / 3600, (eta / 60) % 60, eta % 60);
   }
 }

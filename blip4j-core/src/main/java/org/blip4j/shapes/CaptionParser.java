@@ -153,6 +153,9 @@ public final class CaptionParser {
   // ---------------------------------------------------------------- grammar
 
   private Result caption() {
+    while (extra()) {
+      // "on a white background there is ...", "in the image there are ..."
+    }
     intro();
     boolean any = false;
     do {
@@ -168,8 +171,8 @@ public final class CaptionParser {
       fail("unexpected '" + w.get(pos) + "'");
       return failure();
     }
-    if (!any || nps.isEmpty()) {
-      return new Result(null, "names no object");
+    if (!any || nps.isEmpty() && claims.isEmpty()) {
+      return new Result(null, "says nothing");
     }
     return new Result(build(), null);
   }

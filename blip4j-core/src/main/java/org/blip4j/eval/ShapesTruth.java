@@ -192,8 +192,8 @@ public final class ShapesTruth {
       throw new IllegalArgumentException("need equally many (>0) question types, answers and predictions");
     }
     Map<String, double[]> sums = new LinkedHashMap<>();
-    ConfusionMatrix shapes = new ConfusionMatrix("VQA answers, shape questions", SHAPES);
-    ConfusionMatrix colors = new ConfusionMatrix("VQA answers, colour questions", COLORS);
+    ConfusionMatrix shapes = new ConfusionMatrix("VQA answers whose truth is a shape", SHAPES);
+    ConfusionMatrix colors = new ConfusionMatrix("VQA answers whose truth is a colour", COLORS);
     double total = 0;
     for (int i = 0; i < predictions.size(); i++) {
       String type = types.get(i) == null ? "other" : types.get(i);

@@ -38,17 +38,6 @@ public final class SceneFile {
     return out;
   }
 
-  /**
-   * The scenes of a {@code scenes.json} keyed by the absolute, normalised path of their image (resolved against the
-   * file's folder), for looking up images named relative to another root.
-   */
-  public static Map<Path, Scene> readByPath(Path file) throws IOException {
-    Path dir = file.toAbsolutePath().normalize().getParent();
-    Map<Path, Scene> out = new LinkedHashMap<>();
-    read(file).forEach((image, scene) -> out.put(dir.resolve(image).normalize(), scene));
-    return out;
-  }
-
   /** One record of {@code scenes.json} as a scene. */
   static Scene scene(JsonNode n) {
     int size = (int) number(n, "size");

@@ -207,8 +207,9 @@ final class EvalCommand implements Callable<Integer> {
   }
 
   /**
-   * The scene of each image (its annotation path as scenes.json writes it, or the same file under --images), or null when the world does not describe one of them
-   * (an error with --scenes, a warning when the scenes file was only found beside the images).
+   * The scene of each image (its annotation path as scenes.json writes it, or the same file under --images), or
+   * null when the world does not describe one of them (an error with --scenes, a warning when the scenes file was
+   * only found beside the images).
    */
   private Map<String, Scene> scenesOf(SceneIndex world, List<String> imagePaths, PrintWriter err)
       throws IOException {

@@ -15,15 +15,17 @@ import java.util.Set;
  * generated strings:
  *
  * <pre>
- * caption    := intro? item (("," | "and" | ", and") item)* "."?
- * intro      := ("a" | "an") ("picture" | "image" | "drawing" | "photo") "of" | "there" ("is" | "are")
+ * caption    := extra* intro? item (("," | "and" | ", and") item)* "."?
+ * intro      := ("a" | "an") ("picture" | "image" | "drawing" | "photo") ("of" | "with" | "showing")
+ *             | "there" ("is" | "are")
  *             | ("the" | "this") ("image" | "picture" | ...) ("contains" | "has" | "shows")
- * item       := np (("is" | "are")? (position | relation np))? extra*  |  "the background is" bg-word
+ * item       := np (("which" | "that")? ("is" | "are")? (position | relation np))? extra*
+ *             | "the background is" bg-word
  * extra      := ("on" | "against" | "with") ("a" | "an" | "the")? bg-word "background"  |  "in the image" ...
  * np         := det adjective* noun       (at most one size and one colour adjective, in any order)
- * det        := "a" | "an" | "a single" | "one" | "the" | "no" | "exactly"? number   (number: zero..nine or digits)
+ * det        := "a" | "an" | "a single" | "one" | "the" | "no" | "exactly"? number   (number: zero..nine or a digit)
  * noun       := a shape word or synonym (singular or plural) | "shape(s)" | "object(s)"
- * position   := ("on" | "at" | "in") "the" (top | bottom) (left | right)? "corner"? | ... left | right | center
+ * position   := ("on" | "at" | "in" | "to") "the" (top | bottom) (left | right)? "corner"? | ... left | right | center
  *               | middle, optionally followed by "of the image"
  * relation   := ("to" | "on")? "the"? ("left" | "right") "of" | "above" | "below" | "under" | "beneath"
  * </pre>
@@ -192,7 +194,7 @@ public final class CaptionParser {
 
   private void intro() {
     int[] m = mark();
-    if (word("a", "an") && word(PICTURES) && word("of")) {
+    if (word("a", "an") && word(PICTURES) && word("of", "with", "showing", "containing")) {
       return;
     }
     reset(m);
@@ -223,6 +225,7 @@ public final class CaptionParser {
       return false;
     }
     int[] afterNp = mark();
+    word("which", "that");
     word("is", "are");
     if (position(a)) {
       return true;

@@ -189,7 +189,9 @@ class CaptionParserTest {
         "a purple diamond at the bottom right and a yellow star at the top left",
         "a white small ellipse",
         "zero circles",
-        "3 shapes");
+        "3 shapes",
+        "an image with a yellow star which is above a white ellipse",
+        "a white oval that is to the left of a purple diamond");
     for (String t : trueOnes) {
       assertTrue(parsed(t).holds(s), t);
       assertTrue(CaptionParser.holds(t, s), t);

@@ -39,7 +39,7 @@ class CaptionParserTest {
   void everyGeneratedCaptionReadsBackToTheSameTruthOnItsOwnAndOtherScenes() {
     ShapesConfig cfg = ShapesConfig.defaults(5).withThreads(1);
     CaptionGenerator gen = new CaptionGenerator();
-    int n = 2400;
+    int n = 2000;
     Scene[] scenes = new Scene[n];
     for (int i = 0; i < n; i++) {
       // all splits' streams and two seeds: the parser has seen none of these

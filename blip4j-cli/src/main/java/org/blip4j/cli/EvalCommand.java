@@ -70,9 +70,9 @@ final class EvalCommand implements Callable<Integer> {
 
   @Option(names = "--batch-size", defaultValue = "8") int batchSize;
 
-  @Option(names = "--scenes", paramLabel = "FILE", description = "Shapes world: the scenes.json to judge outputs "
-      + "against (default: IMAGES/scenes.json when it exists; then images it does not describe only skip the truth "
-      + "metrics, with a warning).")
+  @Option(names = "--scenes", paramLabel = "FILE", description = "caption, retrieval on shapes-world data: the "
+      + "scenes.json to judge outputs against (default: IMAGES/scenes.json when it exists; then images it does not "
+      + "describe only skip the truth metrics, with a warning). VQA needs none: question_type is in its file.")
   Path scenes;
 
   @Option(names = "--confusion", paramLabel = "FILE.png", description = "caption, vqa: write the shape and colour "

@@ -19,7 +19,10 @@ public final class SceneRenderer {
     return render(scene, true);
   }
 
-  /** The scene as an RGB image, with or without antialiased edges (training streams vary it). */
+  /**
+   * The scene as an RGB image, objects drawn with or without antialiasing (without: every object pixel has the
+   * object's colour before the noise, a robustness variant of the world).
+   */
   public static BufferedImage render(Scene scene, boolean antialias) {
     int n = scene.size();
     int[] px = new int[n * n];

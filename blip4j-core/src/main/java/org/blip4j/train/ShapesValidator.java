@@ -12,19 +12,18 @@ import org.blip4j.Task;
 import org.blip4j.generate.GenerationConfig;
 import org.blip4j.image.RgbImage;
 import org.blip4j.shapes.Caption;
+import org.blip4j.shapes.CaptionParser;
 import org.blip4j.shapes.Question;
 import org.blip4j.shapes.Scene;
-import org.blip4j.shapes.SceneObject;
-import org.blip4j.shapes.ShapeColor;
-import org.blip4j.shapes.ShapeKind;
 import org.blip4j.shapes.ShapesStream;
 
 /**
  * Validation along training for the shapes world: a fixed set of fresh scenes (never trained on: their own stream
  * seed) on which the model being trained — exported and loaded exactly as inference loads it — is measured against
- * the world's truth. Captioning: how many generated shape and colour words name something in the scene; matching:
- * ITM accuracy on true versus contradicting captions and ITC text→image R@1 among the scenes; VQA: accuracy of the
- * generated answers.
+ * the world's truth ({@link org.blip4j.eval.ShapesTruth}). Captioning: the share of generated captions that hold for
+ * their scene, and of judged shape and colour words that are right; matching: ITM accuracy on true versus
+ * contradicting captions and ITC text→image truth@1 (the top scene satisfies the caption); VQA: accuracy of the
+ * generated answers, overall and per question type.
  */
 public final class ShapesValidator {
   private final List<Scene> scenes = new ArrayList<>();
@@ -106,28 +105,11 @@ public final class ShapesValidator {
       generated.addAll(b.caption(images.subList(i, Math.min(images.size(), i + 16)),
           Blip.CaptionOptions.defaults().withGeneration(GenerationConfig.beam(3, 20, 5))));
     }
-    int shapeWords = 0;
-    int shapeRight = 0;
-    int colorWords = 0;
-    int colorRight = 0;
-    for (int i = 0; i < generated.size(); i++) {
-      Scene s = scenes.get(i);
-      for (String w : generated.get(i).split("[\\s,]+")) {
-        ShapeKind k = ShapeKind.fromWord(w);
-        if (k != null) {
-          shapeWords++;
-          shapeRight += s.objects().stream().anyMatch(o -> o.shape() == k) ? 1 : 0;
-        }
-        ShapeColor c = ShapeColor.fromWord(w);
-        if (c != null) {
-          colorWords++;
-          colorRight += s.objects().stream().map(SceneObject::color).anyMatch(x -> x == c) ? 1 : 0;
-        }
-      }
-    }
+    org.blip4j.eval.ShapesTruth.CaptionTruth t = org.blip4j.eval.ShapesTruth.captions(scenes, generated);
     Map<String, Double> m = new LinkedHashMap<>();
-    m.put("val_shape_word_precision", shapeWords == 0 ? 0 : shapeRight / (double) shapeWords);
-    m.put("val_color_word_precision", colorWords == 0 ? 0 : colorRight / (double) colorWords);
+    m.put("val_caption_truth", t.truthRate());
+    m.put("val_shape_word_accuracy", t.shapeWordAccuracy());
+    m.put("val_color_word_accuracy", t.colorWordAccuracy());
     return m;
   }
 
@@ -165,13 +147,13 @@ public final class ShapesValidator {
     }
     Map<String, Double> m = new LinkedHashMap<>();
     m.put("val_itm_accuracy", right / (double) total);
-    m.put("val_itc_r1", r1 / (double) txt.length);
+    m.put("val_itc_truth_at_1", r1 / (double) txt.length);
     return m;
   }
 
   /** Whether validation caption {@code t} also holds for scene {@code i} (then retrieving i is not an error). */
   private boolean captionHolds(int t, int i) {
-    return false; // refined by the truth metrics: a plain R@1 until captions are parsed
+    return CaptionParser.holds(captions.get(t), scenes.get(i));
   }
 
   Map<String, Double> answering(Blip b) {
@@ -190,6 +172,10 @@ public final class ShapesValidator {
     for (int k = 0; k < answers.size(); k++) {
       right += answers.get(k).trim().equals(questions.get(k).answer()) ? 1 : 0;
     }
-    return Map.of("val_vqa_accuracy", questions.isEmpty() ? 0 : right / (double) questions.size());
+    Map<String, Double> m = new LinkedHashMap<>();
+    m.put("val_vqa_accuracy", questions.isEmpty() ? 0 : right / (double) questions.size());
+    org.blip4j.eval.ShapesTruth.vqa(questions, answers).byType()
+        .forEach((type, acc) -> m.put("val_vqa_" + type, acc / 100.0)); // percent to a fraction, as the other val_ values
+    return m;
   }
 }

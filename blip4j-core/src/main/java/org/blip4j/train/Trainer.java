@@ -245,7 +245,11 @@ public final class Trainer<B> {
     }
     Map<String, Object> row = new LinkedHashMap<>();
     row.put("step", step);
-    row.putAll(v);
+    v.forEach((k, x) -> {
+      if (Double.isFinite(x)) { // an undefined value (nothing to judge) is left out, JSON has no NaN
+        row.put(k, x);
+      }
+    });
     log.write(JSON.writeValueAsString(row));
     log.write('\n');
     log.flush();

@@ -66,8 +66,7 @@ class StreamTrainingTest {
     List<JsonNode> val = all.stream().filter(r -> r.has("val_itm_accuracy")).toList();
     assertEquals(2, val.size(), "validation after steps 2 and 4: " + all);
     for (JsonNode r : val) {
-      for (String k : List.of("val_shape_word_precision", "val_color_word_precision", "val_itm_accuracy",
-          "val_itc_r1")) {
+      for (String k : List.of("val_caption_truth", "val_itm_accuracy", "val_itc_truth_at_1")) {
         double v = r.path(k).asDouble(-1);
         assertTrue(v >= 0 && v <= 1, k + " = " + v);
       }
@@ -97,7 +96,7 @@ class StreamTrainingTest {
           .filter(x -> x.fieldNames().next().equals("step") && x.size() > 1 && !x.has("loss")).toList();
       assertEquals(1, val.size(), t + " validation rows");
       String key = switch (t) {
-        case CAPTION -> "val_shape_word_precision";
+        case CAPTION -> "val_caption_truth";
         case ITM -> "val_itm_accuracy";
         default -> "val_vqa_accuracy";
       };

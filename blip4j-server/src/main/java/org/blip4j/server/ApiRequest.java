@@ -45,6 +45,9 @@ final class ApiRequest {
 
   /** Reads the request body (JSON or multipart/form-data); anything else is a 400 (415 for other types). */
   static ApiRequest read(Context ctx, ServerConfig.Limits limits, ImageLoader loader, ObjectMapper mapper) {
+    if (ctx.req().getContentLengthLong() > limits.maxRequestBytes()) { // refused before reading; chunked bodies below
+      throw tooLarge(limits);
+    }
     String type = ctx.contentType() == null ? "" : ctx.contentType().toLowerCase(java.util.Locale.ROOT);
     if (type.startsWith("multipart/form-data")) {
       return multipart(ctx, limits, loader);
@@ -96,7 +99,7 @@ final class ApiRequest {
         t = t.getCause();
       }
       String msg = String.valueOf(t.getMessage()) + " " + e.getMessage();
-      if (msg.contains("exceeds") || msg.contains("too large") || msg.contains("Too Large")) {
+      if (msg.contains("exceed") || msg.contains("too large") || msg.contains("Too Large")) {
         throw tooLarge(limits);
       }
       throw ServiceException.badRequest("bad_body", "the multipart body could not be read: " + t.getMessage());

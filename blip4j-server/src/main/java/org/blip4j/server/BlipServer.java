@@ -118,6 +118,7 @@ public final class BlipServer implements AutoCloseable {
     c.startup.showOldJavalinVersionWarning = false;
     long max = config.limits().maxRequestBytes();
     c.http.maxRequestSize = max;
+    c.http.prefer405over404 = true;
     c.http.asyncTimeout = config.batching().deadline().plusSeconds(5).toMillis();
     c.jetty.multipartConfig.maxTotalRequestSize(max, SizeUnit.BYTES);
     c.jetty.multipartConfig.maxFileSize(max, SizeUnit.BYTES);

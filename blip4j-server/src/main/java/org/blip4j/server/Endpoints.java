@@ -35,18 +35,28 @@ final class Endpoints {
     this.server = server;
   }
 
+  /** The API's routes, "METHOD path" → handler (the OpenAPI document describes each). */
+  Map<String, io.javalin.http.Handler> routes() {
+    Map<String, io.javalin.http.Handler> r = new LinkedHashMap<>();
+    r.put("POST /v1/caption", this::caption);
+    r.put("POST /v1/vqa", this::vqa);
+    r.put("POST /v1/itm", this::itm);
+    r.put("POST /v1/itc", this::itc);
+    r.put("POST /v1/embeddings", this::embeddings);
+    r.put("POST /v1/search/images", this::searchImages);
+    r.put("POST /v1/search/texts", this::searchTexts);
+    r.put("GET /v1/models", this::listModels);
+    r.put("GET /v1/indexes", this::listIndexes);
+    r.put("GET /v1/indexes/{name}/images/{row}", this::thumbnail);
+    r.put("GET /v1/openapi.json", this::openapi);
+    return r;
+  }
+
   void register(RoutesConfig r) {
-    BlipServer.route(r, HandlerType.POST, "/v1/caption", this::caption);
-    BlipServer.route(r, HandlerType.POST, "/v1/vqa", this::vqa);
-    BlipServer.route(r, HandlerType.POST, "/v1/itm", this::itm);
-    BlipServer.route(r, HandlerType.POST, "/v1/itc", this::itc);
-    BlipServer.route(r, HandlerType.POST, "/v1/embeddings", this::embeddings);
-    BlipServer.route(r, HandlerType.POST, "/v1/search/images", this::searchImages);
-    BlipServer.route(r, HandlerType.POST, "/v1/search/texts", this::searchTexts);
-    BlipServer.route(r, HandlerType.GET, "/v1/models", this::listModels);
-    BlipServer.route(r, HandlerType.GET, "/v1/indexes", this::listIndexes);
-    BlipServer.route(r, HandlerType.GET, "/v1/indexes/{name}/images/{row}", this::thumbnail);
-    BlipServer.route(r, HandlerType.GET, "/v1/openapi.json", this::openapi);
+    routes().forEach((route, h) -> {
+      String[] mp = route.split(" ", 2);
+      BlipServer.route(r, HandlerType.findOrCreate(mp[0]), mp[1], h);
+    });
   }
 
   private ApiRequest read(Context ctx, String... fields) {

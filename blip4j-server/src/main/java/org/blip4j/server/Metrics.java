@@ -65,6 +65,8 @@ final class Metrics {
   /** The listener of one lane; {@code depth} is read at each scrape. */
   Lane.Listener lane(String model, String task, IntSupplier depth) {
     depths.put(model + "\u0000" + task, depth);
+    rejected.labelValues(model, task); // exposed as 0 from the start, so that rates work
+    expired.labelValues(model, task);
     return new Lane.Listener() {
       @Override
       public void batch(int size, double seconds) {

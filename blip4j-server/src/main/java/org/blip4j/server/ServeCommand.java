@@ -101,6 +101,13 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Spec CommandLine.Model.CommandSpec spec;
 
+  private volatile BlipServer server;
+
+  /** The running server once {@link #call()} has started it (for embedding and tests), else null. */
+  public BlipServer server() {
+    return server;
+  }
+
   /** The configuration these options describe; usage errors are {@link ParameterException}s. */
   ServerConfig config() {
     CommandLine cl = spec.commandLine();
@@ -170,14 +177,20 @@ public final class ServeCommand implements Callable<Integer> {
           + "reach this port can use the models");
     }
     err.flush();
-    BlipServer server = BlipServer.start(cfg);
-    Thread hook = new Thread(server::close, "blip4j-shutdown");
+    BlipServer s = BlipServer.start(cfg);
+    Thread hook = new Thread(s::close, "blip4j-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
+    server = s;
     PrintWriter out = spec.commandLine().getOut();
-    out.println("blip4j serve: " + server.uri() + " (models: " + String.join(", ", cfg.models().stream()
+    out.println("blip4j serve: " + s.uri() + " (models: " + String.join(", ", cfg.models().stream()
         .map(ServerConfig.ModelSpec::name).toList()) + "); Ctrl-C stops");
     out.flush();
-    server.awaitClosed();
+    s.awaitClosed();
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException e) {
+      // the JVM is shutting down: the hook is running
+    }
     return 0;
   }
 

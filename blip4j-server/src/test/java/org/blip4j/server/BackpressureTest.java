@@ -25,7 +25,7 @@ class BackpressureTest {
   }
 
   private static CompletableFuture<Http.Response> itcAsync(Http http, String text) {
-    return CompletableFuture.supplyAsync(() -> http.postForm("/v1/itc", Map.of("image", IMAGE, "texts", text)));
+    return http.postFormAsync("/v1/itc", Map.of("image", IMAGE, "texts", text));
   }
 
   private static void awaitDepth(BlipServer s, Capability c, int depth) throws InterruptedException {

@@ -40,6 +40,13 @@ final class Http {
     }
   }
 
+  /** Threads for concurrent test requests (daemon, unbounded: requests block on the server, not on this pool). */
+  static final java.util.concurrent.ExecutorService CLIENTS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "test-client");
+    t.setDaemon(true);
+    return t;
+  });
+
   private final URI base;
   private final String token;
 
@@ -113,6 +120,11 @@ final class Http {
     out.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
     return send(request(path).header("Content-Type", "multipart/form-data; boundary=" + boundary)
         .POST(HttpRequest.BodyPublishers.ofByteArray(out.toByteArray())).build());
+  }
+
+  /** {@link #postForm} on a client thread of its own. */
+  java.util.concurrent.CompletableFuture<Response> postFormAsync(String path, Map<String, ?> fields) {
+    return java.util.concurrent.CompletableFuture.supplyAsync(() -> postForm(path, fields), CLIENTS);
   }
 
   static String base64(byte[] b) {

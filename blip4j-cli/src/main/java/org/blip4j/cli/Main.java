@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
     subcommands = {
         CaptionCommand.class, ItmCommand.class, VqaCommand.class, NlvrCommand.class, EmbedCommand.class,
         IndexCommand.class, SearchCommand.class, TrainCommand.class, EvalCommand.class, DataCommand.class,
-        CapfiltCommand.class, DemoCommand.class,
+        CapfiltCommand.class, DemoCommand.class, org.blip4j.server.ServeCommand.class,
         CommandLine.HelpCommand.class},
     footer = {
         "",
@@ -27,6 +27,7 @@ import picocli.CommandLine.Spec;
         "  blip4j search --model models/blip-itm-base-coco --index photos.idx --text \"a dog on a beach\"",
         "  blip4j data shapes --seed 1 --out data/shapes",
         "  blip4j capfilt --captioner models/caption --filter models/itm --web web.jsonl --images imgs --out boot",
+        "  blip4j serve --port 8080          # the shapes models as a web service and page on 127.0.0.1",
         "",
         "Exit codes: 0 ok, 1 some items failed, 2 usage error."})
 public final class Main implements Callable<Integer> {

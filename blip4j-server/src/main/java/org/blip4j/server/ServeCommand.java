@@ -168,6 +168,12 @@ public final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     ServerConfig cfg = config();
+    for (String noisy : new String[] {"org.eclipse.jetty", "io.javalin"}) { // start-up chatter; warnings stay
+      String key = "org.slf4j.simpleLogger.log." + noisy;
+      if (System.getProperty(key) == null) {
+        System.setProperty(key, "warn");
+      }
+    }
     if (threads != null) {
       org.blip4j.engine.Engine.setThreads(threads);
     }

@@ -375,7 +375,8 @@ final class ApiRequest {
     if (b.startsWith("data:")) { // a data URL: data:image/png;base64,....
       int comma = b.indexOf(',');
       if (comma < 0 || !b.substring(0, comma).endsWith(";base64")) {
-        throw ServiceException.badRequest("bad_image", label + ": a data URL must be base64 (data:image/...;base64,...)");
+        throw ServiceException.badRequest("bad_image", label
+            + ": a data URL must be base64 (data:image/...;base64,...)");
       }
       b = b.substring(comma + 1);
     }

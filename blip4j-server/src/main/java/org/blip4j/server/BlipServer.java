@@ -41,8 +41,9 @@ public final class BlipServer implements AutoCloseable {
   private final Metrics metrics = new Metrics();
   private final ObjectMapper json = new ObjectMapper();
   private final ImageLoader loader;
-  private final Map<String, ServedModel> models = new LinkedHashMap<>();
-  private final Map<String, ServedIndex> indexes = new LinkedHashMap<>();
+  // published whole (copy on write) so that request threads never see a map being filled
+  private volatile Map<String, ServedModel> models = Map.of();
+  private volatile Map<String, ServedIndex> indexes = Map.of();
   private final AtomicInteger inflight = new AtomicInteger();
   private final CountDownLatch closed = new CountDownLatch(1);
   private final byte[] token;
@@ -97,7 +98,9 @@ public final class BlipServer implements AutoCloseable {
         throw new IOException(m.name() + " (" + spec + "): an NLVR2 model; blip4j serve serves captioning, ITM/"
             + "retrieval, VQA and pre-training checkpoints");
       }
-      models.put(m.name(), new ServedModel(m.name(), spec, blip, config.batching(), metrics));
+      Map<String, ServedModel> more = new LinkedHashMap<>(models);
+      more.put(m.name(), new ServedModel(m.name(), spec, blip, config.batching(), metrics));
+      models = java.util.Collections.unmodifiableMap(more);
     }
     for (ServerConfig.IndexSpec i : config.indexes()) {
       ServedModel m = i.model() != null ? models.get(i.model())
@@ -106,7 +109,9 @@ public final class BlipServer implements AutoCloseable {
         throw new IOException("index " + i.name() + ": " + (i.model() == null ? "no ITM/retrieval model is served "
             + "to search it; add one with --model" : "model " + i.model() + " is not served or cannot search"));
       }
-      indexes.put(i.name(), ServedIndex.open(i, m, loader));
+      Map<String, ServedIndex> more = new LinkedHashMap<>(indexes);
+      more.put(i.name(), ServedIndex.open(i, m, loader));
+      indexes = java.util.Collections.unmodifiableMap(more);
     }
     ready = true;
     metrics.ready(true);

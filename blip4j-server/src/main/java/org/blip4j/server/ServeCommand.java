@@ -41,7 +41,8 @@ public final class ServeCommand implements Callable<Integer> {
       description = "Interface to bind (default: ${DEFAULT-VALUE}, loopback only; 0.0.0.0 for all).")
   String host;
 
-  @Option(names = {"-p", "--port"}, defaultValue = "8080", description = "TCP port (default: ${DEFAULT-VALUE}; 0: any free).")
+  @Option(names = {"-p", "--port"}, defaultValue = "8080",
+      description = "TCP port (default: ${DEFAULT-VALUE}; 0: any free).")
   int port;
 
   @Option(names = "--index", paramLabel = "NAME=DIR[@MODEL]",
@@ -55,7 +56,8 @@ public final class ServeCommand implements Callable<Integer> {
   Path tokenFile;
 
   @Option(names = "--cors-origin", paramLabel = "ORIGIN",
-      description = "Allow browser calls from this origin (repeatable, e.g. https://app.example.org). Default: CORS off.")
+      description = "Allow browser calls from this origin (repeatable, e.g. https://app.example.org). "
+          + "Default: CORS off.")
   List<String> corsOrigins = new ArrayList<>();
 
   @Option(names = "--max-batch", defaultValue = "16", paramLabel = "N",
@@ -70,7 +72,8 @@ public final class ServeCommand implements Callable<Integer> {
   long batchWaitMs;
 
   @Option(names = "--queue", defaultValue = "256", paramLabel = "N",
-      description = "Requests that may wait per model and task; more get 503 + Retry-After (default: ${DEFAULT-VALUE}).")
+      description = "Requests that may wait per model and task; more get 503 + Retry-After "
+          + "(default: ${DEFAULT-VALUE}).")
   int queue;
 
   @Option(names = "--deadline-ms", defaultValue = "60000", paramLabel = "MS",

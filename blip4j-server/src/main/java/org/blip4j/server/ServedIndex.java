@@ -54,7 +54,7 @@ final class ServedIndex implements AutoCloseable {
     return retriever;
   }
 
-  /** Image index (text→image search); an index of unrecorded kind counts as one, as {@code blip4j search} reads it. */
+  /** Image index (text→image search); an index of unrecorded kind counts as one, as {@code blip4j search} has it. */
   boolean holdsImages() {
     return index.kind() != EmbeddingIndex.Kind.TEXT;
   }

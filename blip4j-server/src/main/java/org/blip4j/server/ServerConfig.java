@@ -73,7 +73,7 @@ public record ServerConfig(String host, int port, List<ModelSpec> models, List<I
     return new ServerConfig(host, port, models, indexes, token, corsOrigins, limits, b, shutdownGrace);
   }
 
-  /** A model to serve: {@code name} in requests, {@code spec} as {@code --model} takes it (folder, file, hub id, shapes/…). */
+  /** A model to serve: {@code name} in requests, {@code spec} as {@code --model} takes it (folder, file, hub id…). */
   public record ModelSpec(String name, String spec) {
     public ModelSpec {
       if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9._/@-]{0,127}")) {
@@ -97,7 +97,10 @@ public record ServerConfig(String host, int port, List<ModelSpec> models, List<I
     }
   }
 
-  /** An embedding index to search: {@code name} in requests, its folder, and the model that embeds queries (null: the first ITM model). */
+  /**
+   * An embedding index to search: {@code name} in requests, its folder, and the model that embeds queries (null: the
+   * first ITM model).
+   */
   public record IndexSpec(String name, Path dir, String model) {
     public IndexSpec {
       if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {

@@ -17,7 +17,7 @@ import org.blip4j.text.TextNormalizer;
 final class Work {
   private Work() {}
 
-  /** A caption request; {@code options} carry no seed (the seed is per request, so samples do not depend on the batch). */
+  /** A caption request; {@code options} carry no seed (it is per request: samples do not depend on the batch). */
   record Caption(RgbImage image, Blip.CaptionOptions options, int n, long seed) {
     /** Requests with equal decoding options and count decode together. */
     Object key() {

@@ -19,6 +19,8 @@ import java.util.Map;
 /** A small HTTP client for the tests: JSON and multipart requests against a server on loopback. */
 final class Http {
   static final ObjectMapper JSON = new ObjectMapper();
+  /** Per-request timeout ({@code -Dblip4j.http.timeout.s}, default 120 s; the base-size benchmark needs more). */
+  static final Duration TIMEOUT = Duration.ofSeconds(Long.getLong("blip4j.http.timeout.s", 120));
   private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
   /** A response: status, headers and body (parsed as JSON when it is JSON). */
@@ -64,7 +66,7 @@ final class Http {
   }
 
   private HttpRequest.Builder request(String path) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(120));
+    HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT);
     if (token != null) {
       b.header("Authorization", "Bearer " + token);
     }

@@ -241,7 +241,8 @@ class ApiTest {
     assertTrue(metrics.header("Content-Type").startsWith("text/plain"), metrics.header("Content-Type"));
     String text = metrics.text();
     for (String name : Metrics.names()) {
-      assertTrue(text.contains("\n" + name + "{") || text.contains("\n" + name + " "), "missing " + name);
+      assertTrue(java.util.regex.Pattern.compile("(?m)^" + name + "(_bucket|_count|_sum)?[{ ]").matcher(text).find(),
+          "missing " + name);
     }
     assertTrue(text.contains("blip4j_requests_total{endpoint=\"/v1/itc\",status=\"200\"}"), text);
     assertTrue(text.contains("blip4j_batch_size_count{model=\"shapes/retrieval\",task=\"itc\"}"), text);

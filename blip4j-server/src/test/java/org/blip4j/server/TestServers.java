@@ -26,6 +26,8 @@ final class TestServers {
   /** The shared server: default config, port 0, indexes {@value #IMAGES} and {@value #TEXTS}. */
   static synchronized BlipServer shared() {
     if (shared == null) {
+      // one compute thread per lane: measured faster for the small shapes models under concurrency (docs/serving.md)
+      org.blip4j.engine.Engine.setThreads(1);
       try {
         Path root = indexes();
         ServerConfig cfg = ServerConfig.defaults().withPort(0).withIndexes(List.of(

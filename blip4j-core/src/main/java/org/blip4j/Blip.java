@@ -330,22 +330,46 @@ public final class Blip implements AutoCloseable {
     return itmOutputs(image, texts, first, false);
   }
 
+  /**
+   * ITM probabilities of several images, each with its own texts: {@code result[i][j]} is p(match) of image i with
+   * {@code texts.get(i).get(j)}. One ViT pass encodes all images; each image's texts are then tokenised and scored
+   * exactly as {@link #itm(RgbImage, List, MatchToken)} does for that image alone (for batching independent requests).
+   */
+  public double[][] itm(List<RgbImage> images, List<List<String>> texts, MatchToken first) {
+    return itmOutputs(images, texts, first, true);
+  }
+
   private double[] itmOutputs(RgbImage image, List<String> texts, MatchToken first, boolean prob) {
+    return itmOutputs(List.of(image), List.of(texts), first, prob)[0];
+  }
+
+  private double[][] itmOutputs(List<RgbImage> images, List<List<String>> texts, MatchToken first, boolean prob) {
     BlipItm m = require(itm, "image-text matching");
-    BertTokenizer.Encoding enc = encodeForMatch(texts, first);
-    double[] result = new double[texts.size()];
+    if (images.size() != texts.size()) {
+      throw new IllegalArgumentException(images.size() + " images but " + texts.size() + " text lists");
+    }
+    double[][] result = new double[images.size()][];
     try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-      Tensor img = m.encodeImage(pixels(List.of(image))); // (1, N, W), shared by every text
-      Tensor ids = T.longs(enc.ids());
-      Tensor mask = T.longs(enc.attentionMask());
-      for (int start = 0; start < texts.size(); start += TEXTS_PER_PASS) { // bounds activation memory
-        int n = Math.min(TEXTS_PER_PASS, texts.size() - start);
-        try (PointerScope step = new PointerScope()) {
-          Tensor logits = m.itmLogits(img, ids.narrow(0, start, n), mask.narrow(0, start, n)); // (n, 2)
-          Tensor out = prob ? T.softmax(logits, -1).select(1, 1) : logits.select(1, 1);
-          float[] f = T.toFloats(out);
-          for (int i = 0; i < n; i++) {
-            result[start + i] = f[i];
+      Tensor all = m.encodeImage(pixels(images)); // (B, N, W)
+      for (int b = 0; b < images.size(); b++) {
+        List<String> own = texts.get(b);
+        result[b] = new double[own.size()];
+        if (own.isEmpty()) {
+          continue;
+        }
+        BertTokenizer.Encoding enc = encodeForMatch(own, first);
+        Tensor img = all.narrow(0, b, 1); // (1, N, W), shared by every text of image b
+        Tensor ids = T.longs(enc.ids());
+        Tensor mask = T.longs(enc.attentionMask());
+        for (int start = 0; start < own.size(); start += TEXTS_PER_PASS) { // bounds activation memory
+          int n = Math.min(TEXTS_PER_PASS, own.size() - start);
+          try (PointerScope step = new PointerScope()) {
+            Tensor logits = m.itmLogits(img, ids.narrow(0, start, n), mask.narrow(0, start, n)); // (n, 2)
+            Tensor out = prob ? T.softmax(logits, -1).select(1, 1) : logits.select(1, 1);
+            float[] f = T.toFloats(out);
+            for (int i = 0; i < n; i++) {
+              result[b][start + i] = f[i];
+            }
           }
         }
       }

@@ -23,6 +23,7 @@ import org.blip4j.model.BlipVqa;
 import org.blip4j.text.BertTokenizer;
 import org.blip4j.text.TextNormalizer;
 import org.blip4j.weights.Checkpoints;
+import org.blip4j.weights.ConfigCheck;
 import org.blip4j.weights.LoadPolicy;
 import org.blip4j.weights.WeightLoader;
 import org.bytedeco.javacpp.PointerScope;
@@ -120,12 +121,12 @@ public final class Blip implements AutoCloseable {
     Task task = options.task() != null ? options.task() : stored;
     BlipConfig config = config(files, sd, options);
     BertTokenizer tok = BertTokenizer.fromDirectory(files.tokenizerDir());
+    check(files, sd, config, tok); // before any network is allocated
     ImageLoader loader = ImageLoader.defaults().withExifOrientation(options.applyExifOrientation());
     int size = config.vision().imageSize();
     ImageProcessor proc = null;
     if (files.preprocessorConfig() != null && options.imageSize() == null) {
-      proc = ImageProcessor.fromPreprocessorConfig(
-          new com.fasterxml.jackson.databind.ObjectMapper().readTree(files.preprocessorConfig().toFile()), loader);
+      proc = ImageProcessor.fromPreprocessorConfig(files.preprocessorConfig(), loader);
     }
     if (proc == null || proc.width() != size || proc.height() != size) {
       proc = new ImageProcessor(size, size, true, org.blip4j.image.PilResize.Filter.BICUBIC, true, 1.0 / 255, true,
@@ -141,14 +142,13 @@ public final class Blip implements AutoCloseable {
       case ITM -> itm = load(new BlipItm(config), sd, stored, task, name);
       case VQA -> vqa = load(new BlipVqa(config), sd, stored, task, name);
       case NLVR -> {
-        nlvr = new BlipNlvr(config);
-        if (stored == Task.NLVR) {
-          load(nlvr, sd, stored, task, name);
-        } else { // a new NLVR2 model from a pre-trained encoder (blip_nlvr.load_checkpoint); its head is untrained
-          WeightLoader.load(nlvr, BlipNlvr.twinned(sd), LoadPolicy.strict().ignoringTrainingState()
-              .ignoring("(?!(visual_encoder|text_encoder)\\.).*").allowingMissing("cls_head\\..*", ".*merge_layer.*"),
-              name);
+        if (stored != Task.NLVR) { // an untrained head would answer p_true = 0.5 (or noise) for every input
+          throw new IOException(files.weights() + ": --task nlvr needs an NLVR2 checkpoint, but this is "
+              + describe(stored) + " checkpoint: it has no NLVR2 head (cls_head.*) and no twin cross-attention "
+              + "(crossattention.self0/self1, output.dense0/dense1, merge_layer). Fine-tune one with "
+              + "'blip4j train nlvr' (its pretrained: may be this checkpoint), or use a released NLVR2 checkpoint");
         }
+        nlvr = load(new BlipNlvr(config), sd, stored, task, name);
       }
       case PRETRAIN -> {
         dec = load(new BlipDecoder(config), sd, stored, task, name);
@@ -172,6 +172,20 @@ public final class Blip implements AutoCloseable {
     }
     WeightLoader.load(model, sd, policy, name);
     return model;
+  }
+
+  /**
+   * Checks, before anything is allocated, that the config fits the checkpoint (layer counts, widths, vocabulary,
+   * positions, patch size; ceilings on sizes no tensor pins down) and that every tokenizer id has an embedding row.
+   *
+   * @throws org.blip4j.config.ConfigException naming the config or tokenizer file, the checkpoint and the sizes
+   */
+  public static void check(ModelFiles files, Map<String, RawTensor> sd, BlipConfig config, BertTokenizer tok) {
+    Path configFile = files.hfConfig() != null ? files.hfConfig() : files.medConfig();
+    ConfigCheck.check(config, sd, configFile, files.weights());
+    long rows = ConfigCheck.embeddingRows(sd);
+    ConfigCheck.tokenizer(tok, rows >= 0 ? rows : config.text().vocabSize(),
+        rows >= 0 ? files.weights().toString() : configFile + " (vocab_size)");
   }
 
   /** HF config.json, else med_config.json plus a ViT read off the checkpoint's shapes. */
@@ -270,25 +284,32 @@ public final class Blip implements AutoCloseable {
    * config's seed for the whole batch), so that an image's samples do not depend on its batch.
    */
   public List<String> caption(List<RgbImage> batch, CaptionOptions opts, long[] seeds) {
+    List<String> texts = new ArrayList<>();
+    for (long[] ids : captionIds(batch, opts, seeds)) {
+      String t = tokenizer.decode(ids, true);
+      texts.add(opts.stripPrompt() ? t.substring(Math.min(opts.prompt().length(), t.length())) : t);
+    }
+    return texts;
+  }
+
+  /**
+   * The generated token ids, prompt included, as Hugging Face {@code generate} returns them ({@code [DEC]}, the
+   * prompt's tokens, the new tokens, {@code [SEP]} unless cut by the length limit); rows of a batch may differ in
+   * length.
+   */
+  public long[][] captionIds(List<RgbImage> batch, CaptionOptions opts, long[] seeds) {
     BlipDecoder d = require(decoder, "captioning");
     long[] prefix = tokenizer.encode(opts.prompt());
     prefix = java.util.Arrays.copyOf(prefix, prefix.length - 1); // drop [SEP]
     prefix[0] = tokenizer.bosId(); // [CLS] -> [DEC]
     long[][] prompts = new long[batch.size()][];
     java.util.Arrays.fill(prompts, prefix);
-    long[][] out;
     try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
       Tensor img = d.encodeImage(pixels(batch)); // (B, N, W)
       try (CrossAttentionDecoder step = new CrossAttentionDecoder(d.textDecoder(), img)) {
-        out = Generator.generate(step, prompts, opts.generation(), tokenizer.sepId(), tokenizer.padId(), null, seeds);
+        return Generator.generate(step, prompts, opts.generation(), tokenizer.sepId(), tokenizer.padId(), null, seeds);
       }
     }
-    List<String> texts = new ArrayList<>();
-    for (long[] ids : out) {
-      String t = tokenizer.decode(ids, true);
-      texts.add(opts.stripPrompt() ? t.substring(Math.min(opts.prompt().length(), t.length())) : t);
-    }
-    return texts;
   }
 
   // ---------------------------------------------------------------- matching and features
@@ -309,22 +330,46 @@ public final class Blip implements AutoCloseable {
     return itmOutputs(image, texts, first, false);
   }
 
+  /**
+   * ITM probabilities of several images, each with its own texts: {@code result[i][j]} is p(match) of image i with
+   * {@code texts.get(i).get(j)}. One ViT pass encodes all images; each image's texts are then tokenised and scored
+   * exactly as {@link #itm(RgbImage, List, MatchToken)} does for that image alone (for batching independent requests).
+   */
+  public double[][] itm(List<RgbImage> images, List<List<String>> texts, MatchToken first) {
+    return itmOutputs(images, texts, first, true);
+  }
+
   private double[] itmOutputs(RgbImage image, List<String> texts, MatchToken first, boolean prob) {
+    return itmOutputs(List.of(image), List.of(texts), first, prob)[0];
+  }
+
+  private double[][] itmOutputs(List<RgbImage> images, List<List<String>> texts, MatchToken first, boolean prob) {
     BlipItm m = require(itm, "image-text matching");
-    BertTokenizer.Encoding enc = encodeForMatch(texts, first);
-    double[] result = new double[texts.size()];
+    if (images.size() != texts.size()) {
+      throw new IllegalArgumentException(images.size() + " images but " + texts.size() + " text lists");
+    }
+    double[][] result = new double[images.size()][];
     try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-      Tensor img = m.encodeImage(pixels(List.of(image))); // (1, N, W), shared by every text
-      Tensor ids = T.longs(enc.ids());
-      Tensor mask = T.longs(enc.attentionMask());
-      for (int start = 0; start < texts.size(); start += TEXTS_PER_PASS) { // bounds activation memory
-        int n = Math.min(TEXTS_PER_PASS, texts.size() - start);
-        try (PointerScope step = new PointerScope()) {
-          Tensor logits = m.itmLogits(img, ids.narrow(0, start, n), mask.narrow(0, start, n)); // (n, 2)
-          Tensor out = prob ? T.softmax(logits, -1).select(1, 1) : logits.select(1, 1);
-          float[] f = T.toFloats(out);
-          for (int i = 0; i < n; i++) {
-            result[start + i] = f[i];
+      Tensor all = m.encodeImage(pixels(images)); // (B, N, W)
+      for (int b = 0; b < images.size(); b++) {
+        List<String> own = texts.get(b);
+        result[b] = new double[own.size()];
+        if (own.isEmpty()) {
+          continue;
+        }
+        BertTokenizer.Encoding enc = encodeForMatch(own, first);
+        Tensor img = all.narrow(0, b, 1); // (1, N, W), shared by every text of image b
+        Tensor ids = T.longs(enc.ids());
+        Tensor mask = T.longs(enc.attentionMask());
+        for (int start = 0; start < own.size(); start += TEXTS_PER_PASS) { // bounds activation memory
+          int n = Math.min(TEXTS_PER_PASS, own.size() - start);
+          try (PointerScope step = new PointerScope()) {
+            Tensor logits = m.itmLogits(img, ids.narrow(0, start, n), mask.narrow(0, start, n)); // (n, 2)
+            Tensor out = prob ? T.softmax(logits, -1).select(1, 1) : logits.select(1, 1);
+            float[] f = T.toFloats(out);
+            for (int i = 0; i < n; i++) {
+              result[b][start + i] = f[i];
+            }
           }
         }
       }
@@ -405,16 +450,22 @@ public final class Blip implements AutoCloseable {
 
   // ---------------------------------------------------------------- zero-shot video (eval_retrieval_video.py)
 
-  /** Uniformly sampled frame indices as the reference: {@code arange(0, n, n / count).astype(int)}. */
+  /**
+   * Uniformly sampled frame indices exactly as the reference's {@code VideoDataset} ({@code data/video_dataset.py}):
+   * {@code np.arange(0, frames, frames / count, dtype=int)}. With an integer dtype numpy steps by the integer
+   * difference of the first two values, so the indices are {@code i * floor(frames / count)} (20 frames, 8 samples:
+   * 0, 2, 4, …, 14 — not 0, 2, 5, 7, …), and a video shorter than {@code count} frames repeats frame 0.
+   */
   public static int[] sampleFrameIndices(int frames, int count) {
     if (frames < 1 || count < 1) {
       throw new IllegalArgumentException("need at least one frame and one sample");
     }
-    double stride = (double) frames / count;
-    int k = (int) Math.ceil(frames / stride - 1e-9);
-    int[] idx = new int[k];
-    for (int i = 0; i < k; i++) {
-      idx[i] = (int) (i * stride);
+    double step = (double) frames / count;
+    int n = (int) Math.ceil(frames / step); // numpy's length: ceil((stop - start) / step)
+    int delta = (int) step; // int(start + step) - int(start)
+    int[] idx = new int[n];
+    for (int i = 0; i < n; i++) {
+      idx[i] = i * delta;
     }
     return idx;
   }
@@ -498,6 +549,25 @@ public final class Blip implements AutoCloseable {
 
   // ---------------------------------------------------------------- VQA and NLVR2
 
+  /**
+   * How to answer by generation: decoding, which token starts the question, and whether the question is normalised
+   * first ({@code pre_question}).
+   */
+  public record AnswerOptions(GenerationConfig generation, MatchToken questionStart, boolean normalize) {
+    /** {@code BLIP_VQA(inference='generate')}: 3 beams, max 10, min 1; [ENC] first; pre_question. */
+    public static AnswerOptions defaults() {
+      return new AnswerOptions(GenerationConfig.beam(3, 10, 1), MatchToken.ENC, true);
+    }
+
+    /**
+     * Hugging Face {@code BlipForQuestionAnswering.generate} with its defaults: greedy, max 20 tokens; the question
+     * as the processor tokenises it ([CLS] first, not normalised).
+     */
+    public static AnswerOptions huggingFace() {
+      return new AnswerOptions(GenerationConfig.greedy(20, 0), MatchToken.CLS, false);
+    }
+  }
+
   /** Answers a question by generation ({@code BLIP_VQA(inference='generate')}: 3 beams, max 10, min 1). */
   public String answer(RgbImage image, String question) {
     return answer(List.of(image), List.of(question)).get(0);
@@ -509,31 +579,35 @@ public final class Blip implements AutoCloseable {
    * question's answer can differ from the one {@link #answer(RgbImage, String)} gives alone.
    */
   public List<String> answer(List<RgbImage> batch, List<String> questions) {
+    List<String> answers = new ArrayList<>();
+    for (long[] ids : answerIds(batch, questions, AnswerOptions.defaults())) {
+      answers.add(tokenizer.decode(ids, true));
+    }
+    return answers;
+  }
+
+  /** The generated answer ids ({@code [DEC]} first, as {@code generate} returns them) of question i about image i. */
+  public long[][] answerIds(List<RgbImage> batch, List<String> questions, AnswerOptions opts) {
     BlipVqa m = require(vqa, "question answering");
     if (batch.size() != questions.size()) {
       throw new IllegalArgumentException(batch.size() + " images but " + questions.size() + " questions");
     }
-    List<String> normalized = questions.stream().map(TextNormalizer::preQuestion).toList();
-    BertTokenizer.Encoding enc = tokenizer.encode(normalized, ITM_MAX_TOKENS, BertTokenizer.Padding.LONGEST);
-    for (long[] row : enc.ids()) {
-      row[0] = tokenizer.encId();
+    List<String> texts = opts.normalize() ? questions.stream().map(TextNormalizer::preQuestion).toList() : questions;
+    BertTokenizer.Encoding enc = tokenizer.encode(texts, ITM_MAX_TOKENS, BertTokenizer.Padding.LONGEST);
+    if (opts.questionStart() == MatchToken.ENC) {
+      for (long[] row : enc.ids()) {
+        row[0] = tokenizer.encId();
+      }
     }
-    long[][] out;
     try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
       Tensor img = m.encodeImage(pixels(batch));
       Tensor q = m.questionStates(img, T.longs(enc.ids()), T.longs(enc.attentionMask())); // (B, Lq, D)
       long[][] bos = new long[batch.size()][];
       java.util.Arrays.fill(bos, new long[] {tokenizer.bosId()});
       try (CrossAttentionDecoder step = new CrossAttentionDecoder(m.textDecoder(), q)) {
-        out = Generator.generate(step, bos, GenerationConfig.beam(3, 10, 1), tokenizer.sepId(), tokenizer.padId(),
-            null);
+        return Generator.generate(step, bos, opts.generation(), tokenizer.sepId(), tokenizer.padId(), null);
       }
     }
-    List<String> answers = new ArrayList<>();
-    for (long[] ids : out) {
-      answers.add(tokenizer.decode(ids, true));
-    }
-    return answers;
   }
 
   /**

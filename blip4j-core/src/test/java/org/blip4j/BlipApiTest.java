@@ -1,5 +1,6 @@
 package org.blip4j;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -190,6 +191,25 @@ class BlipApiTest {
         assertTrue(p[i] >= 0 && p[i] <= 1, "itm probability " + p[i]);
         assertTrue(Math.abs(c[i]) <= 1 + 1e-5, "cosine similarity " + c[i]);
       }
+    }
+  }
+
+  @Test
+  void itmOverSeveralImagesScoresEachAsAlone() throws IOException {
+    List<String> captions = manifestStrings("captions");
+    try (Blip b = Blip.load(fx.require("blip_itm.pth"))) {
+      List<List<String>> texts = new ArrayList<>();
+      for (int i = 0; i < images.size(); i++) {
+        texts.add(i % 2 == 0 ? captions : captions.subList(0, 1));
+      }
+      double[][] all = b.itm(images, texts, Blip.MatchToken.ENC);
+      assertEquals(images.size(), all.length);
+      for (int i = 0; i < images.size(); i++) {
+        // one ViT pass for all images instead of one each: equal up to float summation order
+        assertArrayEquals(b.itm(images.get(i), texts.get(i), Blip.MatchToken.ENC), all[i], 1e-6);
+      }
+      assertEquals(0, b.itm(images.subList(0, 1), List.of(List.of()), Blip.MatchToken.CLS)[0].length);
+      assertThrows(IllegalArgumentException.class, () -> b.itm(images, List.of(), Blip.MatchToken.CLS));
     }
   }
 

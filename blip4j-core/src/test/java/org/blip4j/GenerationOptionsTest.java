@@ -62,7 +62,7 @@ class GenerationOptionsTest {
       Tensor img = decoder.encodeImage(fx.tensor("input.pixel_values").narrow(0, 0, images));
       try (CrossAttentionDecoder d = new CrossAttentionDecoder(decoder.textDecoder(), img)) {
         long[][] prompts = new long[images][];
-        Arrays.fill(prompts, GenerationParityTest.captionPrefixOf(fx, bos));
+        Arrays.fill(prompts, GoldenSettings.captionPrefix(fx, bos));
         return Generator.generate(d, prompts, cfg, eos, pad, null);
       }
     }
@@ -81,7 +81,7 @@ class GenerationOptionsTest {
     long[] flat = fx.golden("beam3.ids").toLongs();
     int images = (int) fx.golden("beam3.ids").shape()[0];
     int width = (int) fx.golden("beam3.ids").shape()[1];
-    GenerationConfig cfg = GenerationParityTest.settingsOf(fx, "beam3.ids");
+    GenerationConfig cfg = GoldenSettings.deterministic(fx, "beam3.ids");
     long[][] out = run(cfg.withNumReturnSequences(cfg.numBeams()), images);
     assertEquals(images * cfg.numBeams(), out.length);
     for (int i = 0; i < images; i++) {
@@ -95,7 +95,7 @@ class GenerationOptionsTest {
   void severalSamplesPerImageAreSeededAndDrawnFromTheNucleus() {
     JsonNode allowed = fx.manifest().path("nucleus_allowed_tokens").get(0); // step 0: same logits for every sample
     int images = allowed.size();
-    int prefix = GenerationParityTest.captionPrefixOf(fx, bos).length;
+    int prefix = GoldenSettings.captionPrefix(fx, bos).length;
     GenerationConfig cfg = GenerationConfig.nucleus(0.9, 20, 5, 7).withNumReturnSequences(4);
     long[][] a = run(cfg, images);
     long[][] b = run(cfg, images);
@@ -115,7 +115,7 @@ class GenerationOptionsTest {
 
   @Test
   void maxNewTokensCountsFromThePrompt() {
-    int prefix = GenerationParityTest.captionPrefixOf(fx, bos).length;
+    int prefix = GoldenSettings.captionPrefix(fx, bos).length;
     long[][] out = run(GenerationConfig.greedy(100, 0).withMaxNewTokens(3).withLengths(100, prefix + 3), 1);
     assertEquals(prefix + 3, out[0].length);
     long[] greedy8 = fx.golden("greedy8.ids").toLongs();

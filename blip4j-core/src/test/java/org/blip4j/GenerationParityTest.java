@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.blip4j.config.BlipConfig;
 import org.blip4j.engine.T;
 import org.blip4j.generate.BeamSearch;
@@ -20,25 +20,27 @@ import org.blip4j.generate.Generator;
 import org.blip4j.generate.Processors;
 import org.blip4j.model.BlipDecoder;
 import org.blip4j.model.BlipVqa;
+import org.blip4j.testutil.ComparesGoldens;
 import org.blip4j.testutil.Fixture;
-import org.blip4j.weights.Checkpoints;
-import org.blip4j.weights.LoadPolicy;
-import org.blip4j.weights.WeightLoader;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Generation parity with the reference fixture: greedy, beam (with repetition penalty and min length), VQA answers,
- * beam traces step by step, and the nucleus warpers. Settings are read from the golden descriptions.
+ * Generation parity with the reference fixture, from both weight formats ({@code .pth} and {@code .hf.safetensors}):
+ * greedy, beam (with repetition penalty and min length), VQA answers, beam traces step by step, and the nucleus
+ * warpers. Settings are read strictly from the golden descriptions ({@link GoldenSettings}); a missing golden fails.
  */
+@ComparesGoldens
 class GenerationParityTest {
   static Fixture fx;
-  static BlipDecoder decoder;
-  static BlipVqa vqa;
+  static Map<String, BlipDecoder> decoders = new HashMap<>();
+  static Map<String, BlipVqa> vqas = new HashMap<>();
   static int eos;
   static int pad;
   static int bos;
@@ -47,10 +49,10 @@ class GenerationParityTest {
   static void setUp() throws Exception {
     fx = Fixture.open();
     BlipConfig c = BlipConfig.readHf(fx.require("config.json"));
-    decoder = new BlipDecoder(c);
-    WeightLoader.load(decoder, Checkpoints.read(fx.require("blip_decoder.hf.safetensors")), LoadPolicy.strict(), "dec");
-    vqa = new BlipVqa(c);
-    WeightLoader.load(vqa, Checkpoints.read(fx.require("blip_vqa.hf.safetensors")), LoadPolicy.strict(), "vqa");
+    for (String format : List.of("pth", "hf")) {
+      decoders.put(format, fx.load(new BlipDecoder(c), "blip_decoder", format));
+      vqas.put(format, fx.load(new BlipVqa(c), "blip_vqa", format));
+    }
     JsonNode sp = fx.manifest().path("tokenizer").path("special_ids");
     eos = sp.path("sep").asInt();
     pad = sp.path("pad").asInt();
@@ -62,68 +64,6 @@ class GenerationParityTest {
     fx.close();
   }
 
-  static long[] captionPrefixOf(Fixture f, int bosId) {
-    Fixture keep = fx;
-    fx = f;
-    int keepBos = bos;
-    bos = bosId;
-    try {
-      return captionPrefix();
-    } finally {
-      fx = keep;
-      bos = keepBos;
-    }
-  }
-
-  static GenerationConfig settingsOf(Fixture f, String golden) {
-    Fixture keep = fx;
-    fx = f;
-    try {
-      return settings(golden);
-    } finally {
-      fx = keep;
-    }
-  }
-
-  /** The caption prefix: the prompt's ids with [CLS] replaced by [DEC] and the trailing [SEP] dropped. */
-  static long[] captionPrefix() {
-    JsonNode ids = fx.manifest().path("tokenizer").path("prompt").path("ids");
-    long[] p = new long[ids.size() - 1];
-    for (int i = 0; i < p.length; i++) {
-      p[i] = ids.get(i).asLong();
-    }
-    p[0] = bos;
-    return p;
-  }
-
-  /** Generation settings parsed from a golden's description ("same as X but ..." inherits X's). */
-  static GenerationConfig settings(String golden) {
-    String desc = desc(golden);
-    if (!desc.contains("generate(") && !desc.contains("num_beams") && !desc.contains("same as")) {
-      desc = desc(golden.replaceAll("\\.ids$", ".step_logits")); // settings are described on the sibling golden
-    }
-    GenerationConfig base = GenerationConfig.greedy(20, 0);
-    Matcher same = Pattern.compile("same as (\\S+) but").matcher(desc);
-    if (same.find()) {
-      base = settings(same.group(1) + ".ids");
-    }
-    int max = intArg(desc, "max_length", base.maxLength());
-    int min = intArg(desc, "min_length", base.minLength());
-    int beams = intArg(desc, "num_beams", base.numBeams());
-    double rep = doubleArg(desc, "repetition_penalty", base.repetitionPenalty());
-    return GenerationConfig.beam(beams, max, min).withRepetitionPenalty(rep);
-  }
-
-  static int intArg(String desc, String key, int dflt) {
-    Matcher m = Pattern.compile(key + "=(?:[^,)=]*=)?(\\d+)").matcher(desc); // "max_length=prompt_len+8=12" → 12
-    return m.find() ? Integer.parseInt(m.group(1)) : dflt;
-  }
-
-  static double doubleArg(String desc, String key, double dflt) {
-    Matcher m = Pattern.compile(key + "=([0-9.]+)").matcher(desc);
-    return m.find() ? Double.parseDouble(m.group(1).replaceAll("\\.$", "")) : dflt;
-  }
-
   static long[][] prompts(long[] prefix, int n) {
     long[][] p = new long[n][];
     for (int i = 0; i < n; i++) {
@@ -132,16 +72,18 @@ class GenerationParityTest {
     return p;
   }
 
-  long[][] caption(String golden, List<BeamSearch.StepTrace> trace) {
-    GenerationConfig cfg = settings(golden);
+  long[][] caption(String format, String golden, List<BeamSearch.StepTrace> trace) {
+    GenerationConfig cfg = GoldenSettings.deterministic(fx, golden);
+    BlipDecoder decoder = decoders.get(format);
     int n = (int) fx.golden(golden).shape()[0];
     try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
       Tensor img = decoder.encodeImage(fx.tensor("input.pixel_values").narrow(0, 0, n));
       try (CrossAttentionDecoder d = new CrossAttentionDecoder(decoder.textDecoder(), img)) {
+        long[][] p = prompts(GoldenSettings.captionPrefix(fx, bos), n);
         if (cfg.numBeams() > 1) {
-          return new BeamSearch(cfg, eos, pad).run(d, prompts(captionPrefix(), n), trace);
+          return new BeamSearch(cfg, eos, pad).run(d, p, trace);
         }
-        return Generator.generate(d, prompts(captionPrefix(), n), cfg, eos, pad, null);
+        return Generator.generate(d, p, cfg, eos, pad, null);
       }
     }
   }
@@ -150,33 +92,36 @@ class GenerationParityTest {
     return Arrays.stream(a).flatMapToLong(Arrays::stream).toArray();
   }
 
-  @Test
-  void greedy() {
+  @ParameterizedTest
+  @ValueSource(strings = {"pth", "hf"})
+  void greedy(String format) {
     for (String g : List.of("greedy8.ids", "greedy20.ids")) {
-      fx.assertIds(g, g, flat(caption(g, null)));
+      fx.assertIds(format + " " + g, g, flat(caption(format, g, null)));
     }
   }
 
-  @Test
-  void beams() {
+  @ParameterizedTest
+  @ValueSource(strings = {"pth", "hf"})
+  void beams(String format) {
     for (String g : List.of("beam3.ids", "beam3_rep1.5.ids", "beam3_min20.ids")) {
-      if (fx.has(g)) {
-        fx.assertIds(g, g, flat(caption(g, null)));
-      }
+      fx.assertIds(format + " " + g, g, flat(caption(format, g, null)));
     }
   }
 
-  @Test
-  void beamTraceMatchesReference() {
+  @ParameterizedTest
+  @ValueSource(strings = {"pth", "hf"})
+  void beamTraceMatchesReference(String format) {
     List<BeamSearch.StepTrace> trace = new ArrayList<>();
-    long[][] out = caption("beam3.ids", trace);
-    checkTrace("beam3", trace, out);
+    long[][] out = caption(format, "beam3.ids", trace);
+    checkTrace(format, "beam3", trace, out);
   }
 
-  @Test
-  void vqaAnswers() {
+  @ParameterizedTest
+  @ValueSource(strings = {"pth", "hf"})
+  void vqaAnswers(String format) {
     List<BeamSearch.StepTrace> trace = new ArrayList<>();
-    GenerationConfig cfg = settings("vqa.answer_ids");
+    GenerationConfig cfg = GoldenSettings.deterministic(fx, "vqa.answer_ids");
+    BlipVqa vqa = vqas.get(format);
     try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
       Tensor qids = fx.tensor("vqa.question_input_ids");
       Tensor qmask = fx.tensor("vqa.question_attention_mask");
@@ -185,13 +130,13 @@ class GenerationParityTest {
       Tensor q = vqa.questionStates(img, qids, qmask);
       try (CrossAttentionDecoder d = new CrossAttentionDecoder(vqa.textDecoder(), q)) {
         long[][] out = new BeamSearch(cfg, eos, pad).run(d, prompts(new long[] {bos}, n), trace);
-        fx.assertIds("vqa.answer_ids", "vqa.answer_ids", flat(out));
-        checkTrace("vqa", trace, out);
+        fx.assertIds(format + " vqa.answer_ids", "vqa.answer_ids", flat(out));
+        checkTrace(format, "vqa", trace, out);
       }
     }
   }
 
-  private void checkTrace(String name, List<BeamSearch.StepTrace> trace, long[][] out) {
+  private void checkTrace(String format, String name, List<BeamSearch.StepTrace> trace, long[][] out) {
     JsonNode ref = fx.manifest().path("traces").path(name);
     JsonNode steps = ref.path("steps");
     assertEquals(steps.size(), trace.size(), name + ": number of steps");
@@ -229,7 +174,8 @@ class GenerationParityTest {
       }
     }
     assertArrayEquals(flat(toArray(ref.path("output"))), flat(out), name + ": output");
-    System.out.printf("PARITY %-58s steps identical, max|score diff| = %.3e%n", name + " beam trace", maxDiff);
+    System.out.printf("PARITY %-58s steps identical, max|score diff| = %.3e%n", format + " " + name + " beam trace",
+        maxDiff);
     assertTrue(maxDiff <= 1e-4, name + ": trace scores differ by " + maxDiff);
   }
 
@@ -237,22 +183,27 @@ class GenerationParityTest {
     return hyps.stream().filter(h -> Arrays.equals(h.tokens(), tokens)).findFirst().orElseThrow().score();
   }
 
+  /**
+   * BLIP's sampling warpers on the reference's raw step logits (the model's own logits are checked against
+   * nucleus.step_logits in ModelParityTest): repetition penalty, min length, top-k and top-p give the reference's
+   * warped scores and kept-token sets, and every token the reference drew lies in blip4j's kept set.
+   */
   @Test
   void nucleusWarpersMatchReference() {
     Tensor rawAll = fx.tensor("nucleus.step_logits"); // (steps, B, V)
     float[] flatRaw = T.toFloats(rawAll);
-    float[] flatWarped = fx.golden("nucleus.step_warped_scores").toFloats();
     long[] ids = fx.golden("nucleus.ids").toLongs();
     long[] shape = fx.golden("nucleus.ids").shape();
     int steps = (int) rawAll.size(0);
     int rows = (int) rawAll.size(1);
     int v = (int) rawAll.size(2);
     int width = (int) shape[1];
-    int prefix = captionPrefix().length;
-    GenerationConfig cfg = GenerationConfig.nucleus(0.9, intArg(desc("nucleus.ids"), "max_length", 20),
-        intArg(desc("nucleus.ids"), "min_length", 0), 0);
+    int prefix = GoldenSettings.captionPrefix(fx, bos).length;
+    GenerationConfig cfg = GoldenSettings.nucleus(fx, "nucleus.ids");
     JsonNode allowed = fx.manifest().path("nucleus_allowed_tokens");
-    double maxDiff = 0;
+    assertEquals(steps, allowed.size(), "manifest nucleus_allowed_tokens: one entry per step");
+    float[] warped = new float[flatRaw.length];
+    int drawn = 0;
     for (int s = 0; s < steps; s++) {
       for (int r = 0; r < rows; r++) {
         float[] sc = Arrays.copyOfRange(flatRaw, (s * rows + r) * v, (s * rows + r + 1) * v);
@@ -261,27 +212,26 @@ class GenerationParityTest {
         Processors.minLength(sc, prefix + s, cfg.minLength(), eos);
         Processors.topK(sc, cfg.topK());
         Processors.topP(sc, cfg.topP());
+        System.arraycopy(sc, 0, warped, (s * rows + r) * v, v);
         List<Integer> kept = new ArrayList<>();
         for (int t = 0; t < v; t++) {
-          float want = flatWarped[(s * rows + r) * v + t];
-          assertEquals(Float.isInfinite(want), Float.isInfinite(sc[t]), "step " + s + " row " + r + " token " + t);
-          if (!Float.isInfinite(want)) {
-            maxDiff = Math.max(maxDiff, Math.abs(want - sc[t]));
+          if (!Float.isInfinite(sc[t])) {
             kept.add(t);
           }
         }
-        if (allowed.size() > s) {
-          assertEquals(ints(allowed.get(s).get(r)).length, kept.size());
-          assertArrayEquals(ints(allowed.get(s).get(r)), kept.stream().mapToInt(Integer::intValue).toArray());
+        assertArrayEquals(ints(allowed.get(s).get(r)), kept.stream().mapToInt(Integer::intValue).toArray(),
+            "step " + s + " row " + r + ": kept tokens");
+        boolean finished = Arrays.stream(seen, prefix, seen.length).anyMatch(t -> t == eos);
+        if (!finished) { // a finished row is fed [PAD], not a draw
+          long token = ids[r * width + prefix + s];
+          assertTrue(!Float.isInfinite(sc[(int) token]), "step " + s + " row " + r + ": the reference drew " + token
+              + ", which blip4j's warpers removed");
+          drawn++;
         }
       }
     }
-    System.out.printf("PARITY %-58s kept sets identical, max|diff| = %.3e%n", "nucleus.step_warped_scores", maxDiff);
-    assertTrue(maxDiff <= 1e-4);
-  }
-
-  static String desc(String golden) {
-    return fx.manifest().path("tensors").path(golden).path("desc").asText();
+    assertTrue(drawn > 0, "no draws checked");
+    fx.assertClose("nucleus.step_warped_scores", "nucleus.step_warped_scores", warped, 1e-4);
   }
 
   static int[] ints(JsonNode a) {

@@ -2,19 +2,15 @@ package org.blip4j;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.blip4j.config.BlipConfig;
 import org.blip4j.engine.T;
-import org.blip4j.io.RawTensor;
 import org.blip4j.model.BlipDecoder;
 import org.blip4j.model.BlipItm;
 import org.blip4j.model.BlipVqa;
 import org.blip4j.model.text.KvCache;
 import org.blip4j.nn.Block;
+import org.blip4j.testutil.ComparesGoldens;
 import org.blip4j.testutil.Fixture;
-import org.blip4j.weights.Checkpoints;
-import org.blip4j.weights.LoadPolicy;
-import org.blip4j.weights.WeightLoader;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
@@ -28,6 +24,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Every inference golden of the reference fixture, computed from both weight formats: the original {@code .pth}
  * (canonical names) and the Hugging Face {@code .hf.safetensors} (renamed keys).
  */
+@ComparesGoldens
 class ModelParityTest {
   static final double ACT = 1e-4;
   static final double PROB = 1e-5;
@@ -46,10 +43,7 @@ class ModelParityTest {
   }
 
   static <B extends Block> B load(B model, String stem, String format) throws Exception {
-    String file = format.equals("pth") ? stem + ".pth" : stem + ".hf.safetensors";
-    Map<String, RawTensor> sd = Checkpoints.read(fx.require(file));
-    WeightLoader.load(model, sd, LoadPolicy.strict().ignoringTrainingState().ignoring("temp"), file);
-    return model;
+    return fx.load(model, stem, format);
   }
 
   @ParameterizedTest
@@ -74,6 +68,9 @@ class ModelParityTest {
       fx.assertIds(format + " decoder.targets", "decoder.targets", T.toLongs(targets));
       fx.assertClose(format + " decoder.logits", "decoder.logits", m.logits(img, ids, mask), ACT);
       fx.assertClose(format + " decoder.loss_batch", "decoder.loss_batch", m.loss(img, ids, mask, targets), ACT);
+      // text_decoder(..., labels=decoder.targets): the loss from the reference's own targets
+      fx.assertClose(format + " decoder.loss_check", "decoder.loss_check",
+          m.loss(img, ids, mask, fx.tensor("decoder.targets")), ACT);
       for (int i = 0; i < ids.size(0); i++) {
         // single pairs use their own 'longest' padding: drop trailing pads of row i
         long len = (long) T.toFloats(mask.select(0, i).sum())[0];
@@ -83,14 +80,18 @@ class ModelParityTest {
         fx.assertClose(format + " decoder.loss_pair" + i, "decoder.loss_pair" + i,
             m.loss(img.narrow(0, i, 1), idi, mi, ti), ACT);
       }
-      greedyStepLogits(m, img, format);
+      stepLogits(m, img, format, "greedy8");
+      stepLogits(m, img, format, "nucleus");
     }
   }
 
-  /** Replays the greedy8 run through the KV cache and checks the raw logits of every step. */
-  private void greedyStepLogits(BlipDecoder m, Tensor img, String format) {
-    long[] shape = fx.golden("greedy8.step_logits").shape(); // (steps, B, V)
-    Tensor ids = fx.tensor("greedy8.ids"); // (B, prefix + steps)
+  /**
+   * Replays a generation run's ids through the KV cache and checks the raw logits of every step (for the sampled
+   * run the ids are the reference's draws; rows that finished keep being fed their padding, as generate() does).
+   */
+  private void stepLogits(BlipDecoder m, Tensor img, String format, String run) {
+    long[] shape = fx.golden(run + ".step_logits").shape(); // (steps, B, V)
+    Tensor ids = fx.tensor(run + ".ids"); // (B, prefix + steps)
     long steps = shape[0];
     long prefix = ids.size(1) - steps;
     KvCache cache = m.textDecoder().newCache();
@@ -100,7 +101,7 @@ class ModelParityTest {
       logits.add(m.step(img, input, cache).unsqueeze(0));
       input = ids.narrow(1, prefix + s, 1);
     }
-    fx.assertClose(format + " greedy8.step_logits (KV cache)", "greedy8.step_logits",
+    fx.assertClose(format + " " + run + ".step_logits (KV cache)", run + ".step_logits",
         torch.cat(new org.bytedeco.pytorch.TensorVector(logits.toArray(new Tensor[0])), 0), ACT);
   }
 

@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
     subcommands = {
         CaptionCommand.class, ItmCommand.class, VqaCommand.class, NlvrCommand.class, EmbedCommand.class,
         IndexCommand.class, SearchCommand.class, TrainCommand.class, EvalCommand.class, DataCommand.class,
-        CapfiltCommand.class, DemoCommand.class,
+        CapfiltCommand.class, DemoCommand.class, SelftestCommand.class, org.blip4j.server.ServeCommand.class,
         CommandLine.HelpCommand.class},
     footer = {
         "",
@@ -27,6 +27,8 @@ import picocli.CommandLine.Spec;
         "  blip4j search --model models/blip-itm-base-coco --index photos.idx --text \"a dog on a beach\"",
         "  blip4j data shapes --seed 1 --out data/shapes",
         "  blip4j capfilt --captioner models/caption --filter models/itm --web web.jsonl --images imgs --out boot",
+        "  blip4j selftest --image demo.jpg",
+        "  blip4j serve --port 8080          # the shapes models as a web service and page on 127.0.0.1",
         "",
         "Exit codes: 0 ok, 1 some items failed, 2 usage error."})
 public final class Main implements Callable<Integer> {
@@ -73,6 +75,7 @@ public final class Main implements Callable<Integer> {
   /** As {@link #run(String[], PrintWriter, PrintWriter)}, drawing a progress bar on {@code err} if asked to. */
   public static int run(String[] args, PrintWriter out, PrintWriter err, boolean progress) {
     CommandLine cli = new CommandLine(new Main(progress));
+    cli.setCaseInsensitiveEnumValuesAllowed(true); // --task nlvr, --match-token enc, as the help and README write
     cli.setOut(out);
     cli.setErr(err);
     cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {

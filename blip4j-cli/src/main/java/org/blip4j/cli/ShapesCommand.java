@@ -21,6 +21,8 @@ import picocli.CommandLine.Spec;
     footer = {"", "Examples:",
         "  blip4j data shapes --seed 1 --out data/shapes",
         "  blip4j data shapes --seed 1 --out data/shapes128 --size 128 --train 20000 --test 1000 --web 20000",
+        "  blip4j data shapes --seed 2 --out data/shapes-plain --train 0 --val 0 --web 0 --max-objects 3 "
+            + "--backgrounds solid --no-antialias --jitter 0.12",
         "  blip4j data shapes --seed 7 --out /tmp/tiny --train 100 --val 20 --test 20 --web 100 --nlvr-train 50 "
             + "--nlvr-test 20"})
 final class ShapesCommand implements Callable<Integer> {
@@ -69,6 +71,17 @@ final class ShapesCommand implements Callable<Integer> {
       description = "Most objects per image, 1..9 (default: ${DEFAULT-VALUE}).")
   int maxObjects;
 
+  @Option(names = "--no-antialias", description = "Draw objects without antialiasing (a robustness variant).")
+  boolean noAntialias;
+
+  @Option(names = "--jitter", defaultValue = "0.08", paramLabel = "F", description = "How far an object's centre may "
+      + "move from its grid cell's centre, as a fraction of the side, 0..0.167 (default: ${DEFAULT-VALUE}).")
+  double jitter;
+
+  @Option(names = "--backgrounds", defaultValue = "all", paramLabel = "all|solid", description = "Backgrounds: all "
+      + "(solid, gradient, striped) or solid colours only (default: ${DEFAULT-VALUE}).")
+  String backgrounds;
+
   @Option(names = "--threads", description = "Rendering threads (default: all processors); does not change the output.")
   Integer threads;
 
@@ -85,8 +98,14 @@ final class ShapesCommand implements Callable<Integer> {
     var err = spec.commandLine().getErr();
     ShapesConfig cfg;
     try {
+      ShapesConfig.Backgrounds bg = switch (backgrounds.toLowerCase(java.util.Locale.ROOT)) {
+        case "all" -> ShapesConfig.Backgrounds.ALL;
+        case "solid" -> ShapesConfig.Backgrounds.SOLID;
+        default -> throw new IllegalArgumentException("--backgrounds must be all or solid, got '" + backgrounds + "'");
+      };
       cfg = new ShapesConfig(seed, size, train, val, test, web, noise, captions, questions, nlvrTrain, nlvrTest,
-          maxObjects, 0.2, threads != null ? threads : Runtime.getRuntime().availableProcessors());
+          maxObjects, 0.2, threads != null ? threads : Runtime.getRuntime().availableProcessors(), !noAntialias,
+          jitter, bg);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }

@@ -2,11 +2,14 @@ package org.blip4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.blip4j.Blip;
+import org.blip4j.image.RgbImage;
 import org.junit.jupiter.api.Test;
 
 /** {@code blip4j caption} reproduces the reference's decoded captions (beam and greedy) in text and JSON output. */
@@ -83,6 +86,34 @@ class CliCaptionTest {
     for (int i = 0; i < images.size(); i++) {
       assertEquals(expected.get(i), CliFixture.json(lines.get(i)).get("caption").asText(),
           "greedy caption of " + images.get(i));
+    }
+  }
+
+  /** {@code --prefix}: conditional captions start with the prefix and are the Java API's conditional captions. */
+  @Test
+  void prefixStartsTheCaptionAsTheJavaApiDoes() throws Exception {
+    List<Path> images = FX.images();
+    String[] words = FX.strings("preset_config", "captions").get(0).split(" ");
+    String prefix = words[0] + " " + words[1]; // the opening of a caption the tokenizer knows
+    List<String> args = new ArrayList<>(List.of("caption", "-m", FX.file("blip_decoder.pth").toString(), "--prefix",
+        prefix, "--json"));
+    images.forEach(p -> args.add(p.toString()));
+    CliFixture.Run r = CliFixture.run(args).expect(0);
+    List<String> lines = r.outLines();
+    assertEquals(images.size(), lines.size(), r.out());
+    List<String> api;
+    try (Blip blip = Blip.load(FX.file("blip_decoder.pth"))) {
+      List<RgbImage> imgs = new ArrayList<>();
+      for (Path p : images) {
+        imgs.add(blip.readImage(p));
+      }
+      api = blip.caption(imgs, Blip.CaptionOptions.defaults().withPrefix(prefix)); // CLI defaults: 3 beams, 30, 10
+    }
+    for (int i = 0; i < images.size(); i++) {
+      String caption = CliFixture.json(lines.get(i)).get("caption").asText();
+      assertTrue(caption.startsWith(prefix), "starts with the prefix: " + caption);
+      assertTrue(caption.length() > prefix.length(), "something generated after the prefix: " + caption);
+      assertEquals(api.get(i), caption, "CLI vs Blip.caption(..., withPrefix) for " + images.get(i));
     }
   }
 

@@ -46,7 +46,7 @@ class CliDistributedTrainTest {
     JSON.writeValue(tmp.resolve("train.json").toFile(), ann);
     Path r = tmp.resolve("caption.yaml");
     Files.writeString(r, "pretrained: " + FX.file("blip_decoder.pth") + "\nimage_root: " + FX.dir + "\ntrain_file: "
-        + tmp.resolve("train.json") + "\noutput_dir: " + tmp.resolve("two") + "\nbatch_size: 2\nmax_epoch: 4\n"
+        + tmp.resolve("train.json") + "\noutput_dir: " + tmp.resolve("two") + "\nbatch_size: 2\nmax_epoch: 6\n"
         + "init_lr: 1e-3\nmin_lr: 0\nseed: 7\nworkers: 1\ncheckpoint_every: 2\nkeep_checkpoints: 1\n");
     return r;
   }
@@ -62,12 +62,13 @@ class CliDistributedTrainTest {
   }
 
   @Test
-  void workersGetTheCommandLineWithoutTheLauncherOptions() {
+  void workersGetTheCommandLineWithoutTheLauncherOptions() throws Exception {
     assertEquals(List.of("train", "caption", "-c", "r.yaml", "--resume", "--set", "seed=3"),
         TrainCommand.workerArgs(List.of("train", "caption", "--nproc", "4", "-c", "r.yaml", "--nnodes=2",
             "--node-rank", "1", "--resume", "--master-addr", "node0", "--master-port=29501", "--set", "seed=3")));
-    CliFixture.Run bad = CliFixture.run("train", "caption", "-c", FX.file("config.json").toString(), "--nproc", "2",
-        "--nnodes", "2", "--node-rank", "2");
+    Path recipe = Files.writeString(tmp.resolve("r.yaml"), "seed: 1\n");
+    CliFixture.Run bad = CliFixture.run("train", "caption", "-c", recipe.toString(), "--nproc", "2", "--nnodes", "2",
+        "--node-rank", "2");
     assertEquals(2, bad.code(), bad.err()); // a usage error
     assertTrue(bad.err().contains("0 <= --node-rank < --nnodes"), bad.err());
     assertFalse(bad.hasStackTrace(), bad.err());
@@ -77,13 +78,14 @@ class CliDistributedTrainTest {
   void aKilledRankStopsTheJobAndResumeReachesTheUninterruptedLosses() throws Exception {
     Path recipe = recipe();
     Path metrics = tmp.resolve("two").resolve("checkpoints").resolve("metrics.jsonl");
+    Path latest = metrics.resolveSibling("latest"); // written once a checkpoint is complete
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     CompletableFuture<Integer> job = CompletableFuture.supplyAsync(() -> Main.run(new String[] {"train", "caption",
         "-c", recipe.toString(), "--nproc", "2"}, new PrintWriter(out, true), new PrintWriter(err, true)));
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     Matcher pid = Pattern.compile("\\[launcher\\] rank 1 of 2: pid (\\d+)").matcher("");
-    while (!(Files.exists(metrics) && Files.readAllLines(metrics).size() >= 2 && pid.reset(err.toString()).find())) {
+    while (!(Files.exists(latest) && pid.reset(err.toString()).find())) {
       assertFalse(job.isDone(), "the job ended before rank 1 could be killed:\n" + out + err);
       assertTrue(System.nanoTime() < end, "no checkpoint within 120 s:\n" + out + err);
       Thread.sleep(50);
@@ -96,7 +98,7 @@ class CliDistributedTrainTest {
         + "(SIGKILL)"), err.toString());
     assertFalse(err.toString().contains("\tat "), "no stack trace:\n" + err);
     int before = Files.readAllLines(metrics).size();
-    assertTrue(before < 8, "killed before the end: " + before + " steps logged");
+    assertTrue(before < 12, "killed before the end: " + before + " steps logged");
 
     CliFixture.Run resumed = CliFixture.run("train", "caption", "-c", recipe.toString(), "--nproc", "2", "--resume")
         .expect(0);
@@ -105,7 +107,7 @@ class CliDistributedTrainTest {
         "output_dir=" + tmp.resolve("one"), "--set", "checkpoint_every=0").expect(0);
     List<Double> uninterrupted = losses(tmp.resolve("one"));
     List<Double> got = losses(tmp.resolve("two"));
-    assertEquals(8, uninterrupted.size());
+    assertEquals(12, uninterrupted.size());
     assertEquals(uninterrupted.size(), got.size());
     for (int i = 0; i < got.size(); i++) {
       assertEquals(uninterrupted.get(i), got.get(i), 1e-5, "loss of step " + (i + 1));

@@ -30,7 +30,7 @@ class DataShapesCliTest {
     // later options replace earlier ones (picocli takes each option once)
     for (int i = 0; i < extra.length; i++) {
       int at = a.indexOf(extra[i]);
-      boolean flag = extra[i].equals("--force");
+      boolean flag = extra[i].equals("--force") || extra[i].equals("--no-antialias");
       if (at >= 0 && !flag) {
         a.set(at + 1, extra[++i]);
       } else {
@@ -84,11 +84,33 @@ class DataShapesCliTest {
   }
 
   @Test
+  void renderingVariants(@TempDir Path tmp) throws Exception {
+    Path out = tmp.resolve("plain");
+    Result r = run(tiny(out, "--no-antialias", "--jitter", "0.12", "--backgrounds", "solid", "--max-objects", "3"));
+    assertEquals(0, r.code(), r.err());
+    var config = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.resolve("manifest.json").toFile())
+        .get("config");
+    assertEquals(false, config.get("antialias").asBoolean());
+    assertEquals(0.12, config.get("jitter").asDouble());
+    assertEquals("solid", config.get("backgrounds").asText());
+    assertEquals(3, config.get("max_objects").asInt());
+    for (var scene : new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.resolve("scenes.json").toFile())) {
+      assertEquals("solid", scene.get("background").get("kind").asText());
+      assertTrue(scene.get("objects").size() <= 3);
+    }
+    assertEquals(2, run(tiny(tmp.resolve("a"), "--jitter", "0.5")).code());
+    Result bad = run(tiny(tmp.resolve("b"), "--backgrounds", "striped"));
+    assertEquals(2, bad.code());
+    assertTrue(bad.err().contains("--backgrounds must be all or solid"), bad.err());
+  }
+
+  @Test
   void helpShowsOptionsAndExamples() {
     Result r = run("data", "shapes", "--help");
     assertEquals(0, r.code());
     for (String s : List.of("--seed", "--out", "--size", "--train", "--val", "--test", "--web", "--noise",
-        "--threads", "Examples:", "blip4j data shapes --seed 1 --out data/shapes")) {
+        "--threads", "--no-antialias", "--jitter", "--backgrounds", "Examples:",
+        "blip4j data shapes --seed 1 --out data/shapes")) {
       assertTrue(r.out().contains(s), s);
     }
     assertTrue(run("--help").out().contains("data"));

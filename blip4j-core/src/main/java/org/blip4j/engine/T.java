@@ -87,10 +87,16 @@ public final class T {
   }
 
   /**
-   * Copies checkpoint values into an existing contiguous tensor of the same shape: straight into its memory when the
-   * dtypes agree, else through a converting copy (e.g. float16 file into a float32 model).
+   * Copies checkpoint values into an existing tensor of the same shape: straight into its memory when it is
+   * contiguous and the dtypes agree, else through a converting copy (e.g. float16 file into a float32 model).
+   *
+   * @throws IllegalArgumentException when the shapes differ (nothing is written)
    */
   public static void copyInto(Tensor dst, RawTensor src) {
+    if (!java.util.Arrays.equals(shape(dst), src.shape())) { // a raw write past the tensor's memory, else
+      throw new IllegalArgumentException("cannot copy a tensor of shape " + java.util.Arrays.toString(src.shape())
+          + " into one of shape " + java.util.Arrays.toString(shape(dst)));
+    }
     if (dst.is_contiguous() && dtype(dst.scalar_type()) == src.dtype()) {
       long n = src.numel() * src.dtype().bytes();
       if (n > 0) {
@@ -134,10 +140,20 @@ public final class T {
     return fromRaw(RawTensor.ofLongs(values, shape));
   }
 
-  /** An int64 tensor from a rectangular Java matrix. */
+  /**
+   * An int64 tensor (rows, cols) from a rectangular Java matrix.
+   *
+   * @throws IllegalArgumentException when rows differ in length (pad them first; nothing is truncated)
+   */
   public static Tensor longs(long[][] rows) {
     int cols = rows.length == 0 ? 0 : rows[0].length;
-    long[] flat = new long[rows.length * cols];
+    for (int i = 0; i < rows.length; i++) {
+      if (rows[i].length != cols) {
+        throw new IllegalArgumentException("ragged rows: row 0 has " + cols + " values, row " + i + " has "
+            + rows[i].length + " (pad them to one length)");
+      }
+    }
+    long[] flat = new long[Math.multiplyExact(rows.length, cols)];
     for (int i = 0; i < rows.length; i++) {
       System.arraycopy(rows[i], 0, flat, i * cols, cols);
     }

@@ -20,8 +20,29 @@ import org.blip4j.image.RgbImage;
 public final class Evaluation {
   private Evaluation() {}
 
+  /**
+   * A captioning run: the generated captions and the references per image (annotation path, in file order), scored.
+   */
+  public record CaptionRun(Map<String, String> candidates, Map<String, List<String>> references,
+      CaptionScores scores) {}
+
+  /**
+   * An image–text retrieval run: the images (annotation paths) and texts in file order, the score matrices BLIP
+   * ranks by (ITC cosine everywhere, ITM logit + cosine for the re-ranked top k, -100 elsewhere) and {@code itm_eval}.
+   *
+   * @param txt2img the image each text was written for
+   */
+  public record RetrievalRun(List<String> images, List<String> texts, int[] txt2img, double[][] i2t, double[][] t2i,
+      Map<String, Double> metrics) {}
+
   /** Captions every image of a Karpathy eval file (5 references each) in batches and scores them. */
   public static CaptionScores captions(Blip blip, Path annFile, Path imageRoot, GenerationConfig gen, int batch,
+      IntConsumer progress) throws IOException {
+    return captionRun(blip, annFile, imageRoot, gen, batch, progress).scores();
+  }
+
+  /** As {@link #captions}, keeping the generated captions. */
+  public static CaptionRun captionRun(Blip blip, Path annFile, Path imageRoot, GenerationConfig gen, int batch,
       IntConsumer progress) throws IOException {
     List<Annotations.KarpathyEval> items = Annotations.readKarpathyEval(annFile);
     Map<String, List<String>> refs = new LinkedHashMap<>();
@@ -42,7 +63,7 @@ public final class Evaluation {
         progress.accept(chunk.size());
       }
     }
-    return CaptionEvaluator.evaluate(refs, cands);
+    return new CaptionRun(cands, refs, CaptionEvaluator.evaluate(refs, cands));
   }
 
   /**
@@ -50,6 +71,12 @@ public final class Evaluation {
    * each text's top-k images re-scored as ITM match logit ([ENC]) + cosine; everything else scores -100.
    */
   public static Map<String, Double> retrieval(Blip blip, Path annFile, Path imageRoot, int k, IntConsumer progress)
+      throws IOException {
+    return retrievalRun(blip, annFile, imageRoot, k, progress).metrics();
+  }
+
+  /** As {@link #retrieval}, keeping the texts and the score matrices. */
+  public static RetrievalRun retrievalRun(Blip blip, Path annFile, Path imageRoot, int k, IntConsumer progress)
       throws IOException {
     List<Annotations.KarpathyEval> items = Annotations.readKarpathyEval(annFile);
     List<String> texts = new ArrayList<>();
@@ -111,25 +138,38 @@ public final class Evaluation {
         t2i[t][top[c]] = itm[c] + col[top[c]];
       }
     }
-    return RetrievalMetrics.itmEval(i2t, t2i, txt2img.stream().mapToInt(Integer::intValue).toArray(), img2txt);
+    int[] gt = txt2img.stream().mapToInt(Integer::intValue).toArray();
+    List<String> paths = new ArrayList<>();
+    for (Annotations.KarpathyEval e : items) {
+      paths.add(e.image());
+    }
+    return new RetrievalRun(paths, texts, gt, i2t, t2i, RetrievalMetrics.itmEval(i2t, t2i, gt, img2txt));
   }
 
   /** VQA accuracy of generated answers (or answers ranked from {@code answerList} when given) on a VQA file. */
   public static double vqa(Blip blip, Path annFile, Path imageRoot, List<String> answerList, int k,
       IntConsumer progress) throws IOException {
     List<Annotations.Vqa> items = Annotations.readVqa(annFile, true);
-    List<String> preds = new ArrayList<>();
     List<List<String>> gts = new ArrayList<>();
+    for (Annotations.Vqa q : items) {
+      gts.add(q.answers());
+    }
+    return VqaAccuracy.overall(vqaAnswers(blip, items, imageRoot, answerList, k, progress), gts);
+  }
+
+  /** The model's answer to each question of {@code items} (generated, or ranked from {@code answerList}). */
+  public static List<String> vqaAnswers(Blip blip, List<Annotations.Vqa> items, Path imageRoot,
+      List<String> answerList, int k, IntConsumer progress) throws IOException {
+    List<String> preds = new ArrayList<>();
     for (Annotations.Vqa q : items) {
       RgbImage img = blip.readImage(imageRoot.resolve(q.image()));
       preds.add(answerList == null ? blip.answer(img, q.question()) : blip.answerFromList(img, q.question(),
           answerList, k));
-      gts.add(q.answers());
       if (progress != null) {
         progress.accept(1);
       }
     }
-    return VqaAccuracy.overall(preds, gts);
+    return preds;
   }
 
   /** NLVR2 accuracy (fraction) on an NLVR file. */

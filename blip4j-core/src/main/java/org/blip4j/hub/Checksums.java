@@ -34,6 +34,11 @@ final class Checksums {
     return new Result(true, null, null);
   }
 
+  /** Whether an etag is a checksum {@link #verify} can check (SHA-256 of an LFS file, git blob SHA-1). */
+  static boolean usable(String etag) {
+    return etag != null && (SHA256.matcher(etag).matches() || SHA1.matcher(etag).matches());
+  }
+
   static boolean isSha256(String s) {
     return s != null && SHA256.matcher(s).matches();
   }

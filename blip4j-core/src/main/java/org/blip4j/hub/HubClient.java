@@ -162,6 +162,10 @@ final class HubClient {
       }
       Checksums.Result check = Checksums.verify(incomplete, meta.etag());
       if (check.ok()) {
+        if (!Checksums.usable(meta.etag())) { // not silent: the cache now holds a file nothing vouches for
+          LOG.warn("{} of {} (commit {}) was stored without a checksum check: the hub sent {} instead of a SHA-256 "
+              + "or git SHA-1 etag", file, id, commit, meta.etag() == null ? "no etag" : "etag '" + meta.etag() + "'");
+        }
         return check.sha256();
       }
       Files.deleteIfExists(incomplete);

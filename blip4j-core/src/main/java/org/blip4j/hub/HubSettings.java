@@ -18,6 +18,8 @@ import java.util.Objects;
  *     writes), or null
  */
 public record HubSettings(URI endpoint, Path cacheDir, boolean offline, String token) {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HubSettings.class);
+
   /** The public hub. */
   public static final String DEFAULT_ENDPOINT = "https://huggingface.co";
 
@@ -99,11 +101,20 @@ public record HubSettings(URI endpoint, Path cacheDir, boolean offline, String t
     return t.equals("~") ? home.toString() : t.startsWith("~/") ? home.resolve(t.substring(2)).toString() : t;
   }
 
+  /**
+   * The token in {@code file}: none when there is no such file or it is empty (as {@code huggingface_hub}), none with a
+   * warning when it exists but cannot be read.
+   */
   private static String readToken(Path file) {
+    if (!java.nio.file.Files.exists(file)) {
+      return null;
+    }
     try {
       String t = java.nio.file.Files.readString(file).trim();
       return t.isEmpty() ? null : t;
     } catch (java.io.IOException | SecurityException e) {
+      String why = e instanceof java.nio.charset.CharacterCodingException ? "not UTF-8 text" : e.toString();
+      LOG.warn("Hugging Face token file {} could not be read ({}); continuing without a token", file, why);
       return null;
     }
   }

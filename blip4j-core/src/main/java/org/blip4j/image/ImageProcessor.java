@@ -75,7 +75,29 @@ public final class ImageProcessor {
 
   /** Reads a Hugging Face {@code preprocessor_config.json}; missing keys take BLIP's defaults. */
   public static ImageProcessor fromPreprocessorConfig(Path json) throws IOException {
-    return fromPreprocessorConfig(new ObjectMapper().readTree(json.toFile()), ImageLoader.defaults());
+    return fromPreprocessorConfig(json, ImageLoader.defaults());
+  }
+
+  /**
+   * Reads a Hugging Face {@code preprocessor_config.json} for images decoded by {@code loader}.
+   *
+   * @throws IOException naming the file when it is not JSON or its values are unusable (e.g. a zero std)
+   */
+  public static ImageProcessor fromPreprocessorConfig(Path json, ImageLoader loader) throws IOException {
+    JsonNode cfg;
+    try {
+      cfg = new ObjectMapper().readTree(json.toFile());
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IOException(json + ": invalid JSON: " + e.getOriginalMessage());
+    }
+    if (cfg == null || !cfg.isObject()) {
+      throw new IOException(json + ": not a JSON object");
+    }
+    try {
+      return fromPreprocessorConfig(cfg, loader);
+    } catch (IllegalArgumentException e) {
+      throw new IOException(json + ": " + e.getMessage());
+    }
   }
 
   /**

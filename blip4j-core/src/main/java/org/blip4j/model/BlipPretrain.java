@@ -18,8 +18,12 @@ public final class BlipPretrain extends ContrastiveModel {
   private final BertLMHeadModel textDecoder;
 
   /** The three losses of one step, the ITM logits (3B, 2) and the rows the negatives were drawn from. */
+  /**
+   * @param visionProjOut {@code vision_proj(image_embeds[:, 0])} before normalising (B, E)
+   * @param textProjOut {@code text_proj(text [CLS])} before normalising (B, E)
+   */
   public record Losses(Tensor ita, Tensor itm, Tensor lm, Tensor itmLogits, float[][] weightsT2i,
-      float[][] weightsI2t) {
+      float[][] weightsI2t, Tensor visionProjOut, Tensor textProjOut) {
     public Tensor total() {
       return ita.add(itm).add(lm);
     }
@@ -62,6 +66,6 @@ public final class BlipPretrain extends ContrastiveModel {
     Tensor targets = decIds.masked_fill(mask.eq(T.s(0L)), T.s(-100L));
     Tensor logits = textDecoder.forward(decIds, mask, itc.imageEmbeds(), null, null); // (B, L, V)
     Tensor lossLm = BlipDecoder.lmLoss(logits, targets, BlipDecoder.LABEL_SMOOTHING);
-    return new Losses(itc.loss(), itm.loss(), lossLm, itm.logits(), wT2i, wI2t);
+    return new Losses(itc.loss(), itm.loss(), lossLm, itm.logits(), wT2i, wI2t, itc.imageProj(), itc.textProj());
   }
 }

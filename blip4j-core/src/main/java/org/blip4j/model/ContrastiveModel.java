@@ -41,9 +41,9 @@ abstract class ContrastiveModel extends Block {
   protected final Tensor queuePtr;
   protected Distributed dist = Distributed.single();
 
-  /** Online features, momentum features and the ITC loss of one batch. */
-  record ItcStep(Tensor imageEmbeds, Tensor imageFeat, Tensor textFeat, Tensor imageFeatM, Tensor textFeatM,
-      Tensor simI2t, Tensor simT2i, Tensor loss) {}
+  /** Online projections (before normalising) and features, momentum features and the ITC loss of one batch. */
+  record ItcStep(Tensor imageEmbeds, Tensor imageProj, Tensor textProj, Tensor imageFeat, Tensor textFeat,
+      Tensor imageFeatM, Tensor textFeatM, Tensor simI2t, Tensor simT2i, Tensor loss) {}
 
   ContrastiveModel(BlipConfig c, int queueSize, double momentum, String pointerName) {
     this.config = c;
@@ -114,9 +114,11 @@ abstract class ContrastiveModel extends Block {
       temp.clamp_(new ScalarOptional(T.s(0.001)), new ScalarOptional(T.s(0.5)));
     }
     Tensor imageEmbeds = visualEncoder.forward(pixels); // (B, N, W)
-    Tensor imageFeat = T.normalize(visionProj.forward(imageEmbeds.select(1, 0))); // (B, E)
+    Tensor imageProj = visionProj.forward(imageEmbeds.select(1, 0)); // (B, E)
+    Tensor imageFeat = T.normalize(imageProj);
     Tensor textCls = textEncoder.forward(ids, mask, TextMode.UNIMODAL, null).select(1, 0); // (B, D)
-    Tensor textFeat = T.normalize(textProj.forward(textCls)); // (B, E)
+    Tensor textProjected = textProj.forward(textCls); // (B, E)
+    Tensor textFeat = T.normalize(textProjected);
     Tensor imageFeatM;
     Tensor textFeatM;
     Tensor imageFeatAll;
@@ -141,7 +143,8 @@ abstract class ContrastiveModel extends Block {
     Tensor simT2i = textFeat.matmul(imageFeatAll).div(temp);
     Tensor loss = Itc.softCrossEntropy(simI2t, i2tTargets).add(Itc.softCrossEntropy(simT2i, t2iTargets))
         .div(T.s(2.0));
-    return new ItcStep(imageEmbeds, imageFeat, textFeat, imageFeatM, textFeatM, simI2t, simT2i, loss);
+    return new ItcStep(imageEmbeds, imageProj, textProjected, imageFeat, textFeat, imageFeatM, textFeatM, simI2t,
+        simT2i, loss);
   }
 
   /**

@@ -20,7 +20,7 @@ public final class Caption {
   /**
    * How a noun phrase is worded.
    *
-   * @param det for a count of one: 0 "a"/"an", 1 "one", 2 "a single"
+   * @param det for a count of one: 0 "a"/"an", 1 "one", 2 "a single", 3 "the" (read by {@link CaptionParser})
    * @param noun index of the shape synonym (modulo the number of synonyms)
    * @param colorWord index of the colour synonym
    * @param sizeWord index of the size synonym
@@ -54,10 +54,16 @@ public final class Caption {
   /** What a caption says beyond the counts of its mentions. */
   public sealed interface Claim permits Related, Located, Backdrop {}
 
-  /** Some object of mention {@code a} stands in {@code relation} to some (other) object of mention {@code b}. */
+  /**
+   * Some object of mention {@code a} stands in {@code relation} to some (other) object of mention {@code b}; when
+   * the mention counts more than one ("two circles left of a square"), at least that many of its objects do.
+   */
   public record Related(int a, Relation relation, int b) implements Claim {}
 
-  /** Some object of mention {@code mention} lies in {@code region}. */
+  /**
+   * Some object of mention {@code mention} lies in {@code region}; when the mention counts more than one ("two
+   * circles on the left"), at least that many of its objects do.
+   */
   public record Located(int mention, Region region) implements Claim {}
 
   /** The background's word ({@link Background#word()}) is {@code word}. */
@@ -120,24 +126,26 @@ public final class Caption {
       if (c instanceof Related r) {
         Mention a = mentions.get(r.a());
         Mention b = mentions.get(r.b());
-        boolean found = false;
+        int found = 0;
         for (SceneObject oa : s.matching(a.size(), a.color(), a.shape())) {
+          boolean related = false;
           for (SceneObject ob : s.matching(b.size(), b.color(), b.shape())) {
             if (oa != ob && s.relation(oa, r.relation(), ob) == Relation.Truth.TRUE) {
-              found = true;
+              related = true;
             }
           }
+          found += related ? 1 : 0;
         }
-        if (!found) {
+        if (found < Math.max(1, a.count())) {
           return false;
         }
       } else if (c instanceof Located l) {
         Mention m = mentions.get(l.mention());
-        boolean found = false;
+        int found = 0;
         for (SceneObject o : s.matching(m.size(), m.color(), m.shape())) {
-          found |= o.region(s.size()) == l.region();
+          found += o.region(s.size()) == l.region() ? 1 : 0;
         }
-        if (!found) {
+        if (found < Math.max(1, m.count())) {
           return false;
         }
       } else if (c instanceof Backdrop b) {
@@ -214,6 +222,8 @@ public final class Caption {
       } else if (st.det() == 2) {
         out.add("a");
         out.add("single");
+      } else if (st.det() == 3) {
+        out.add("the");
       } else {
         out.add(article(rest.get(0)));
       }

@@ -16,6 +16,14 @@ public final class SceneRenderer {
 
   /** The scene as an RGB image: background, antialiased objects in order, then per-pixel noise. */
   public static BufferedImage render(Scene scene) {
+    return render(scene, true);
+  }
+
+  /**
+   * The scene as an RGB image, objects drawn with or without antialiasing (without: every object pixel has the
+   * object's colour before the noise, a robustness variant of the world).
+   */
+  public static BufferedImage render(Scene scene, boolean antialias) {
     int n = scene.size();
     int[] px = new int[n * n];
     for (int y = 0; y < n; y++) {
@@ -27,7 +35,8 @@ public final class SceneRenderer {
     img.setRGB(0, 0, n, n, px, 0, n);
     Graphics2D g = img.createGraphics();
     try {
-      g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+      g.setRenderingHint(RenderingHints.KEY_ANTIALIASING,
+          antialias ? RenderingHints.VALUE_ANTIALIAS_ON : RenderingHints.VALUE_ANTIALIAS_OFF);
       g.setRenderingHint(RenderingHints.KEY_RENDERING, RenderingHints.VALUE_RENDER_QUALITY);
       g.setRenderingHint(RenderingHints.KEY_STROKE_CONTROL, RenderingHints.VALUE_STROKE_PURE);
       for (SceneObject o : scene.objects()) {

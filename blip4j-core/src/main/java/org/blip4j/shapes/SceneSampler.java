@@ -14,16 +14,28 @@ final class SceneSampler {
   static final double MIN_BACKGROUND_CONTRAST = 100;
   /** Minimum RGB distance between the canonical colours of two objects that touch or overlap. */
   static final double MIN_OBJECT_CONTRAST = 110;
-  /** Jitter of an object's centre around its cell's centre, as a fraction of the side. */
-  static final double JITTER = 0.08;
+  /** Default jitter of an object's centre around its cell's centre, as a fraction of the side. */
+  static final double JITTER = ShapesConfig.DEFAULT_JITTER;
   /** Per-channel jitter of an object's colour around the canonical RGB. */
   static final int COLOR_JITTER = 10;
 
   private final int size;
   private final int maxObjects;
   private final double maxOcclusion;
+  private final double jitter;
+  private final boolean solidOnly;
 
   SceneSampler(int size, int maxObjects, double maxOcclusion) {
+    this(size, maxObjects, maxOcclusion, JITTER, false);
+  }
+
+  /** A sampler for a configuration's sizes, object count, occlusion, jitter and backgrounds. */
+  SceneSampler(ShapesConfig cfg) {
+    this(cfg.size(), cfg.maxObjects(), cfg.maxOcclusion(), cfg.jitter(),
+        cfg.backgrounds() == ShapesConfig.Backgrounds.SOLID);
+  }
+
+  SceneSampler(int size, int maxObjects, double maxOcclusion, double jitter, boolean solidOnly) {
     if (size < 32) {
       throw new IllegalArgumentException("image size must be at least 32: " + size);
     }
@@ -33,6 +45,8 @@ final class SceneSampler {
     this.size = size;
     this.maxObjects = maxObjects;
     this.maxOcclusion = maxOcclusion;
+    this.jitter = jitter;
+    this.solidOnly = solidOnly;
   }
 
   Scene sample(Rng rng) {
@@ -64,8 +78,8 @@ final class SceneSampler {
       double rot = quantize(shape.sampleRotation(rng), 2);
       int col = cells[i] % 3;
       int row = cells[i] / 3;
-      double cx = (2 * col + 1) / 6.0 * size + rng.uniform(-JITTER, JITTER) * size;
-      double cy = (2 * row + 1) / 6.0 * size + rng.uniform(-JITTER, JITTER) * size;
+      double cx = (2 * col + 1) / 6.0 * size + rng.uniform(-jitter, jitter) * size;
+      double cy = (2 * row + 1) / 6.0 * size + rng.uniform(-jitter, jitter) * size;
       Rectangle2D b = shape.path(cx, cy, r, rot).getBounds2D();
       cx += shift(b.getMinX(), b.getMaxX());
       cy += shift(b.getMinY(), b.getMaxY());
@@ -121,6 +135,9 @@ final class SceneSampler {
 
   private Background sampleBackground(Rng rng) {
     BackgroundColor[] colors = BackgroundColor.values();
+    if (solidOnly) {
+      return new Background(Background.Kind.SOLID, rng.pick(colors), null, 0, 0, 0);
+    }
     switch (rng.weighted(0.5, 0.25, 0.25)) {
       case 0:
         return new Background(Background.Kind.SOLID, rng.pick(colors), null, 0, 0, 0);

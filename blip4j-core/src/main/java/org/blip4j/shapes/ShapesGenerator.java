@@ -87,7 +87,7 @@ public final class ShapesGenerator {
   private ShapesGenerator(ShapesConfig cfg, Path out) {
     this.cfg = cfg;
     this.out = out;
-    this.sampler = new SceneSampler(cfg.size(), cfg.maxObjects(), cfg.maxOcclusion());
+    this.sampler = new SceneSampler(cfg);
     this.questions = new QuestionGenerator(cfg.maxObjects());
   }
 
@@ -103,8 +103,12 @@ public final class ShapesGenerator {
 
   /** The scene of one image, as {@link #generate} draws it. */
   public static Scene scene(ShapesConfig cfg, Split split, int index) {
-    return new SceneSampler(cfg.size(), cfg.maxObjects(), cfg.maxOcclusion())
-        .sample(Rng.of(cfg.seed(), split.stream, index));
+    return new SceneSampler(cfg).sample(Rng.of(cfg.seed(), split.stream, index));
+  }
+
+  /** The image of one item as {@link #generate} writes it: its scene rendered with the configuration's settings. */
+  public static java.awt.image.BufferedImage image(ShapesConfig cfg, Split split, int index) {
+    return SceneRenderer.render(scene(cfg, split, index), cfg.antialias());
   }
 
   /** The number of images of a split. */
@@ -204,7 +208,7 @@ public final class ShapesGenerator {
         try {
           Scene s = sampler.sample(Rng.of(cfg.seed(), sp.stream, i));
           scenes.get(sp)[i] = s;
-          byte[] png = SceneRenderer.png(SceneRenderer.render(s));
+          byte[] png = SceneRenderer.png(SceneRenderer.render(s, cfg.antialias()));
           Files.write(out.resolve(imagePath(cfg, sp, i)), png);
         } catch (IOException e) {
           failed.set(true);
@@ -478,6 +482,11 @@ public final class ShapesGenerator {
         "test", cfg.test(), "web", cfg.web(), "noise", cfg.noise(), "captions_per_image", cfg.captionsPerImage(),
         "questions_per_image", cfg.questionsPerImage(), "nlvr_train", cfg.nlvrTrain(), "nlvr_test", cfg.nlvrTest(),
         "max_objects", cfg.maxObjects(), "max_occlusion", cfg.maxOcclusion());
+    if (!cfg.defaultRendering()) { // written only for a variant, so that default runs keep their bytes
+      config.put("antialias", cfg.antialias());
+      config.put("jitter", cfg.jitter());
+      config.put("backgrounds", cfg.backgrounds().id());
+    }
     Map<String, Object> m = map("generator", "blip4j shapes world", "version", VERSION, "config", config,
         "images", images, "records", new LinkedHashMap<>(records), "web_noise", new LinkedHashMap<>(noiseCounts),
         "vocab_size", ShapesVocabulary.vocabLines().size());
@@ -492,8 +501,14 @@ public final class ShapesGenerator {
         .append(cfg.size()).append(" px. Files are byte-for-byte reproducible from these settings ")
         .append("(see manifest.json).\n\n");
     sb.append("Each image shows 1-").append(cfg.maxObjects()).append(" objects (9 shapes, 9 colours, small/large) ")
-        .append("on a solid, gradient or striped background with pixel noise. Annotation files use BLIP's JSON ")
-        .append("formats; image paths are relative to this folder.\n\n");
+        .append(cfg.backgrounds() == ShapesConfig.Backgrounds.SOLID ? "on a solid background"
+            : "on a solid, gradient or striped background").append(" with pixel noise. Annotation files use BLIP's ")
+        .append("JSON formats; image paths are relative to this folder.\n\n");
+    if (!cfg.defaultRendering()) {
+      sb.append("Rendering variant: ").append(cfg.antialias() ? "antialiased" : "no antialiasing")
+          .append(", position jitter ").append(cfg.jitter()).append(", ").append(cfg.backgrounds().id())
+          .append(" backgrounds.\n\n");
+    }
     sb.append("| file | records | format |\n|---|---|---|\n");
     row(sb, "images/{train,val,test,web}/*.png", images, "PNG images");
     row(sb, "pretrain_human.json", "{image, caption}: human-like captions of the training images");

@@ -60,9 +60,11 @@ public final class BertTokenizer {
   private final int bosId;
   private final int encId;
   private final int size;
+  private final java.nio.file.Path source;
 
   private BertTokenizer(TokenizerFiles f) throws IOException {
     vocab = f.vocab;
+    source = f.source;
     added = f.added;
     vocab.forEach((t, id) -> idToToken.put(id, t));
     Integer unk = added.containsKey(f.unk) ? added.get(f.unk) : vocab.get(f.unk);
@@ -108,7 +110,8 @@ public final class BertTokenizer {
     for (int id : added.values()) {
       max = Math.max(max, id);
     }
-    return Math.max(vocab.size() + added.size(), max + 1);
+    // long: an id of Integer.MAX_VALUE must not wrap to a small size (the embedding-rows check then refuses it)
+    return (int) Math.min(Integer.MAX_VALUE, Math.max((long) vocab.size() + added.size(), max + 1L));
   }
 
   /** Loads a BERT {@code vocab.txt} (one token per line) with default uncased settings. */
@@ -298,6 +301,11 @@ public final class BertTokenizer {
   /** Number of ids, {@code len(tokenizer)} in HF (vocabulary plus added tokens). */
   public int vocabSize() {
     return size;
+  }
+
+  /** The file the vocabulary was read from ({@code tokenizer.json} or {@code vocab.txt}). */
+  public java.nio.file.Path source() {
+    return source;
   }
 
   /** Ids of all special tokens (HF {@code all_special_ids}), dropped by {@code decode(ids, true)}. */

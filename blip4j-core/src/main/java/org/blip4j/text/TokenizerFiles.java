@@ -31,6 +31,8 @@ final class TokenizerFiles {
   final Map<String, Integer> added = new LinkedHashMap<>();
   /** Special tokens named by the files beyond the fixed roles (additional/eos tokens, {@code special: true}). */
   final Set<String> extraSpecial = new LinkedHashSet<>();
+  /** The file the vocabulary came from ({@code tokenizer.json} or {@code vocab.txt}). */
+  Path source;
   String unk = "[UNK]";
   String sep = "[SEP]";
   String pad = "[PAD]";
@@ -81,6 +83,7 @@ final class TokenizerFiles {
 
   /** HF {@code load_vocab}: one token per line (universal newlines), id = line index, a later duplicate wins. */
   private void readVocabTxt(Path p) throws IOException {
+    source = p;
     String text = readUtf8(p);
     int start = 0;
     int index = 0;
@@ -113,6 +116,7 @@ final class TokenizerFiles {
   }
 
   private void readTokenizerJson(Path p) throws IOException {
+    source = p;
     JsonNode root = readJson(p);
     JsonNode model = root.path("model");
     if (!model.isObject() || !"WordPiece".equals(model.path("type").asText(null))) {
@@ -223,7 +227,15 @@ final class TokenizerFiles {
     }
   }
 
+  /** Real tokenizer files are a few MB (bert-base-uncased's tokenizer.json: 0.7 MB); a larger one is not one. */
+  static final long MAX_FILE_BYTES = 64L << 20;
+
   private static String readUtf8(Path p) throws IOException {
+    long size = Files.size(p);
+    if (size > MAX_FILE_BYTES) {
+      throw new IOException(p + ": " + size + " bytes is too large for a tokenizer file (at most " + MAX_FILE_BYTES
+          + ")");
+    }
     byte[] bytes = Files.readAllBytes(p);
     try {
       return StandardCharsets.UTF_8.newDecoder()

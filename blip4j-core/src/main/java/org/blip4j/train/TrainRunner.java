@@ -30,8 +30,11 @@ import org.blip4j.model.BlipPretrain;
 import org.blip4j.model.BlipRetrieval;
 import org.blip4j.model.BlipVqa;
 import org.blip4j.nn.Block;
+import org.blip4j.shapes.ShapesStream;
+import org.blip4j.shapes.StreamDatasets;
 import org.blip4j.text.BertTokenizer;
 import org.blip4j.weights.Checkpoints;
+import org.blip4j.weights.ConfigCheck;
 import org.blip4j.weights.LoadPolicy;
 import org.blip4j.weights.WeightLoader;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -63,12 +66,13 @@ public final class TrainRunner {
    * metrics and the exported model. See docs/training.md.
    */
   public static Path run(Task task, Recipe r, boolean resume, boolean progress, Distributed dist) throws IOException {
+    if (!r.ignoredKeys().isEmpty() && dist.isMain()) {
+      LOG.info("{}: not used by blip4j's training (evaluation or reference-only settings): {}", r.file(),
+          r.ignoredKeys());
+    }
     Setup s = setup(r);
     BlipConfig c = s.config();
     long seed = r.integer("seed", 42);
-    // draws made while building the model (the ITC queues' initial values): libtorch seeds its default generator
-    // differently in every process, so without this two runs of the same recipe would start from different queues
-    org.bytedeco.pytorch.global.torch.manual_seed(seed);
     int size = c.vision().imageSize();
     Path out = r.path("output_dir");
     int workers = r.integer("workers", Math.max(1, Runtime.getRuntime().availableProcessors()
@@ -83,27 +87,39 @@ public final class TrainRunner {
     int epochs = r.integer("max_epoch", 1);
     int batch = r.integer("batch_size", r.integer("batch_size_train", 8));
     String architecture;
+    ShapesStream stream = stream(r, size);
+    if (r.has("validate") && stream == null) {
+      throw new IllegalArgumentException(r.file() + ": 'validate' needs a 'train_stream' (held-out scenes of its world)");
+    }
+    // the feature queues start as random draws: seed them, so a run is a function of its recipe in any process
+    org.bytedeco.pytorch.global.torch.manual_seed(seed);
+    int streamEpoch = stream == null ? 0 : r.node("train_stream").path("epoch_size").asInt(10_000);
     switch (task) {
       case CAPTION -> {
         BlipDecoder m = prepare(new BlipDecoder(c), s, task, seed);
         String prompt = r.string("prompt", Blip.PROMPT);
         int promptLength = tok.encode(prompt).length - 1;
-        CaptionDataset ds = CaptionDataset.karpathyTrain(r.path("train_file"), r.path("image_root"),
-            transform(r, size, 0.5), prompt);
-        loader = loader(ds, Collate.captions(tok, TextEncoding.CAPTION), batch, seed, workers);
+        var ds = stream != null ? StreamDatasets.captions(stream, streamEpoch, transform(r, size, 0.5), prompt)
+            : CaptionDataset.karpathyTrain(r.path("train_file"), r.path("image_root"), transform(r, size, 0.5), prompt);
+        loader = loader(ds, Collate.captions(tok, padding(r, TextEncoding.CAPTION)), batch, seed, workers);
         objective = Objectives.caption(m, tok.bosId(), promptLength);
         schedule = (e, b, n) -> Schedules.cosine(e, epochs, initLr, minLr);
         model = m;
         architecture = "BlipForConditionalGeneration";
       }
       case PRETRAIN -> {
-        BlipPretrain m = prepare(new BlipPretrain(c, r.integer("queue_size", 57600), 0.995), s, task, seed);
-        List<Path> files = new ArrayList<>();
-        for (var f : r.node("train_file").isArray() ? r.node("train_file") : List.of(r.node("train_file"))) {
-          Path p = Path.of(f.asText());
-          files.add(p.isAbsolute() ? p : r.file().toAbsolutePath().getParent().resolve(p).normalize());
+        BlipPretrain m = prepare(new BlipPretrain(c, r.integer("queue_size", 57600), r.number("momentum", 0.995)), s, task, seed);
+        org.blip4j.data.Dataset<CaptionDataset.Sample> ds;
+        if (stream != null) {
+          ds = StreamDatasets.captions(stream, streamEpoch, transform(r, size, 0.2), "");
+        } else {
+          List<Path> files = new ArrayList<>();
+          for (var f : r.node("train_file").isArray() ? r.node("train_file") : List.of(r.node("train_file"))) {
+            Path p = Path.of(f.asText());
+            files.add(p.isAbsolute() ? p : r.file().toAbsolutePath().getParent().resolve(p).normalize());
+          }
+          ds = CaptionDataset.pretrain(files, r.path("image_root"), transform(r, size, 0.2));
         }
-        CaptionDataset ds = CaptionDataset.pretrain(files, r.path("image_root"), transform(r, size, 0.2));
         loader = loader(ds, Collate.captions(tok, padding(r, TextEncoding.PRETRAIN)), batch, seed, workers);
         objective = Objectives.pretrain(m, r.number("alpha", 0.4), tok.encId(), tok.bosId());
         double warmLr = r.number("warmup_lr", 1e-6);
@@ -115,9 +131,9 @@ public final class TrainRunner {
         architecture = "BlipPretrain";
       }
       case ITM -> {
-        BlipRetrieval m = prepare(new BlipRetrieval(c, r.integer("queue_size", 57600), 0.995), s, task, seed);
-        CaptionDataset ds = CaptionDataset.karpathyTrain(r.path("train_file"), r.path("image_root"),
-            transform(r, size, 0.5), "");
+        BlipRetrieval m = prepare(new BlipRetrieval(c, r.integer("queue_size", 57600), r.number("momentum", 0.995)), s, task, seed);
+        var ds = stream != null ? StreamDatasets.captions(stream, streamEpoch, transform(r, size, 0.5), "")
+            : CaptionDataset.karpathyTrain(r.path("train_file"), r.path("image_root"), transform(r, size, 0.5), "");
         loader = loader(ds, Collate.captions(tok, padding(r, TextEncoding.RETRIEVAL)), batch, seed, workers);
         objective = Objectives.retrieval(m, r.number("alpha", 0.4), tok.encId());
         schedule = (e, b, n) -> Schedules.cosine(e, epochs, initLr, minLr);
@@ -126,8 +142,9 @@ public final class TrainRunner {
       }
       case VQA -> {
         BlipVqa m = prepare(new BlipVqa(c), s, task, seed);
-        VqaDataset ds = VqaDataset.train(List.of(r.path("train_file")), r.path("image_root"),
-            r.has("vg_root") ? r.path("vg_root") : r.path("image_root"), transform(r, size, 0.5));
+        var ds = stream != null ? StreamDatasets.vqa(stream, streamEpoch, transform(r, size, 0.5))
+            : VqaDataset.train(List.of(r.path("train_file")), r.path("image_root"),
+                r.has("vg_root") ? r.path("vg_root") : r.path("image_root"), transform(r, size, 0.5));
         loader = loader(ds, Collate.vqa(tok), batch, seed, workers);
         objective = Objectives.vqa(m, tok.encId(), tok.bosId());
         schedule = (e, b, n) -> Schedules.cosine(e, epochs, initLr, minLr);
@@ -186,16 +203,46 @@ public final class TrainRunner {
           return it;
         }
       };
-      new Trainer<>(model, trainable, opt, objective, data, schedule, new Trainer.Options(out.resolve("checkpoints"),
-          epochs, seed, r.integer("grad_accumulation", 1), r.integer("checkpoint_every", 0),
-          r.integer("keep_checkpoints", 2), r.integer("max_steps", 0), resume, progress))
-          .distributed(dist, Math.round(r.number("bucket_cap_mb", 25) * (1 << 20))).fit();
+      Trainer<Batch> trainer = new Trainer<>(model, trainable, opt, objective, data, schedule,
+          new Trainer.Options(out.resolve("checkpoints"), epochs, seed, r.integer("grad_accumulation", 1),
+              r.integer("checkpoint_every", 0), r.integer("keep_checkpoints", 2), r.integer("max_steps", 0), resume,
+              progress)).distributed(dist, Math.round(r.number("bucket_cap_mb", 25) * (1 << 20)));
+      if (r.has("validate") && dist.isMain()) { // validation writes files: rank 0's job
+        var v = r.node("validate");
+        ShapesValidator validator = new ShapesValidator(stream, v.path("scenes").asInt(64), v.path("seed").asLong(9),
+            v.path("training_scenes").asBoolean(false));
+        Block trained = model;
+        String arch = architecture;
+        boolean half = r.flag("export_half", false);
+        trainer.validateEvery(v.path("every").asLong(200),
+            step -> validator.validate(export(trained, s, out.resolve("validation-model"), arch, half), task));
+      }
+      trainer.fit();
       if (l.skipped() > 0) {
         LOG.warn("{} unreadable images were skipped (see the log above)", l.skipped());
       }
     }
     return dist.isMain() ? export(model, s, out.resolve("model"), architecture, r.flag("export_half", false))
         : out.resolve("model");
+  }
+
+  /**
+   * The recipe's {@code train_stream} (fresh shapes-world scenes instead of {@code train_file}), or null: a mapping
+   * {@code {world: shapes, seed, epoch_size, min_side, max_side, aliased, max_objects, pool}} ({@code pool: N} repeats
+   * N fixed scenes: the overfit check).
+   */
+  static ShapesStream stream(Recipe r, int imageSize) {
+    if (!r.has("train_stream")) {
+      return null;
+    }
+    var n = r.node("train_stream");
+    String world = n.path("world").asText("shapes");
+    if (!world.equals("shapes")) {
+      throw new IllegalArgumentException(r.file() + ": train_stream.world must be 'shapes', got '" + world + "'");
+    }
+    return new ShapesStream(n.path("seed").asLong(0), n.path("min_side").asInt(imageSize),
+        n.path("max_side").asInt(n.path("min_side").asInt(imageSize)), n.path("aliased").asDouble(0),
+        n.path("max_objects").asInt(4), n.path("pool").asInt(0));
   }
 
   /**
@@ -237,8 +284,9 @@ public final class TrainRunner {
       Map<String, RawTensor> sd = WeightLoader.canonical(Checkpoints.read(files.weights()));
       Integer size = r.has("image_size") ? r.integer("image_size", 0) : null;
       BlipConfig c = Blip.config(files, sd, new Blip.Options(null, size, false));
-      return new Setup(c, BertTokenizer.fromDirectory(files.tokenizerDir()), sd, Task.infer(sd.keySet()),
-          files.tokenizerDir());
+      BertTokenizer tok = BertTokenizer.fromDirectory(files.tokenizerDir());
+      Blip.check(files, sd, c, tok); // before the network is allocated
+      return new Setup(c, tok, sd, Task.infer(sd.keySet()), files.tokenizerDir());
     }
     // from scratch: text sizes from a med_config.json, ViT sizes from the recipe's 'vision' mapping
     var v = r.node("vision");
@@ -246,8 +294,11 @@ public final class TrainRunner {
         v.path("hidden_size").asInt(768), v.path("num_layers").asInt(12), v.path("num_heads").asInt(12),
         v.path("intermediate_size").asInt(3072), 1e-6);
     BlipConfig c = BlipConfig.readOriginal(r.path("med_config"), vision, r.integer("embed_dim", 256));
+    ConfigCheck.limits(c, r.file());
     Path vocab = r.path("vocab");
-    return new Setup(c, BertTokenizer.fromVocab(vocab), null, null, vocab.getParent());
+    BertTokenizer tok = BertTokenizer.fromVocab(vocab);
+    ConfigCheck.tokenizer(tok, c.text().vocabSize(), r.path("med_config") + " (vocab_size)");
+    return new Setup(c, tok, null, null, vocab.getParent());
   }
 
   /**

@@ -77,6 +77,12 @@ public final class Trainer<B> {
     }
   }
 
+  /** Measures the model during training (e.g. on held-out data); the values are logged as one metrics row. */
+  @FunctionalInterface
+  public interface Validator {
+    Map<String, Double> validate(long step) throws IOException;
+  }
+
   /** Learning rate at a position (epoch, batch in epoch). */
   @FunctionalInterface
   public interface LrSchedule {
@@ -112,7 +118,9 @@ public final class Trainer<B> {
   private final LrSchedule schedule;
   private final Options options;
   private final Map<String, Tensor> params;
-  private final PrintStream progressOut;
+  private PrintStream progressOut = System.err;
+  private Validator validator;
+  private long validateEvery;
   private Distributed dist = Distributed.single();
   private GradientSync sync;
 
@@ -125,7 +133,33 @@ public final class Trainer<B> {
     this.data = data;
     this.schedule = schedule;
     this.options = options;
-    this.progressOut = System.err;
+  }
+
+  /** Where the progress line goes (standard error unless a test says otherwise). */
+  void progressTo(PrintStream out) {
+    this.progressOut = out;
+  }
+
+  /**
+   * The number of steps the run will make in total: every epoch's batches, or {@code stopAfterSteps} when that comes
+   * first. Progress counts to this, and the ETA is the time to reach it.
+   */
+  static long plannedSteps(long batchesPerEpoch, int epochs, long stopAfterSteps) {
+    long all = batchesPerEpoch * epochs;
+    return stopAfterSteps > 0 ? Math.min(stopAfterSteps, all) : all;
+  }
+
+  /**
+   * Runs {@code v} every {@code every} optimiser steps (right after that step's checkpoint, if any) and at the end;
+   * its values go into metrics.jsonl as a row of their own ({@code step} plus the validator's keys).
+   */
+  public Trainer<B> validateEvery(long every, Validator v) {
+    if (every < 1) {
+      throw new IllegalArgumentException("validation interval must be at least 1 step, got " + every);
+    }
+    this.validateEvery = every;
+    this.validator = v;
+    return this;
   }
 
   /**
@@ -194,7 +228,9 @@ public final class Trainer<B> {
     }
     model.train(true); // dropout on, as model.train() in the reference loops
     long perEpoch = data.batchesPerEpoch();
-    long total = perEpoch * options.epochs();
+    long total = plannedSteps(perEpoch, options.epochs(), options.stopAfterSteps());
+    LOG.info("{} steps planned: {} epochs x {} batches{}", total, options.epochs(), perEpoch,
+        options.stopAfterSteps() > 0 ? ", max_steps " + options.stopAfterSteps() : "");
     Path metrics = out.resolve("metrics.jsonl");
     if (main) {
       truncateMetrics(metrics, step);
@@ -261,7 +297,14 @@ public final class Trainer<B> {
               last = out.resolve("step-" + step); // rank 0's, for messages
             }
           }
+          if (validator != null && update && (stop || epochEnd && epoch + 1 == options.epochs()
+              || optimizer.stepCount() % validateEvery == 0)) {
+            validate(log, step, metrics, out);
+          }
           if (stop) {
+            if (options.progress() && main) {
+              progressOut.println();
+            }
             return last;
           }
         }
@@ -285,6 +328,29 @@ public final class Trainer<B> {
     for (var e : values.entrySet()) {
       e.setValue(mean[i++]);
     }
+  }
+
+  private void validate(Writer log, long step, Path metrics, Path out) throws IOException {
+    model.train(false);
+    long t0 = System.nanoTime();
+    Map<String, Double> v;
+    try (PointerScope scope = new PointerScope()) {
+      v = validator.validate(step);
+    } finally {
+      model.train(true);
+    }
+    Map<String, Object> row = new LinkedHashMap<>();
+    row.put("step", step);
+    v.forEach((k, x) -> {
+      if (Double.isFinite(x)) { // an undefined value (nothing to judge) is left out, JSON has no NaN
+        row.put(k, x);
+      }
+    });
+    log.write(JSON.writeValueAsString(row));
+    log.write('\n');
+    log.flush();
+    LOG.info("validation at step {} ({} s): {}", step, Math.round((System.nanoTime() - t0) / 1e9), v);
+    plot(metrics, out.resolve("training.png"));
   }
 
   /** The PNG plot is a convenience: a machine without fonts must not stop training. */
@@ -353,11 +419,18 @@ public final class Trainer<B> {
   }
 
   private void progress(long step, long total, long startStep, long started, double loss, double lr) {
-    double secs = (System.nanoTime() - started) / 1e9;
-    double rate = (step - startStep) / Math.max(secs, 1e-9);
-    long eta = Math.round((total - step) / Math.max(rate, 1e-9));
-    progressOut.printf("\rstep %d/%d  loss %.4f  lr %.2e  %.2f it/s  ETA %d:%02d:%02d   ", step, total, loss, lr,
-        rate, eta / 3600, (eta / 60) % 60, eta % 60);
+    progressOut.print("\r" + progressLine(step, total, startStep, (System.nanoTime() - started) / 1e9, loss, lr));
     progressOut.flush();
+  }
+
+  /**
+   * The progress line after global step {@code step} of {@code total} planned; the rate counts only this run's
+   * steps (a resumed run started at {@code startStep}), and the ETA is the time to the planned last step.
+   */
+  static String progressLine(long step, long total, long startStep, double seconds, double loss, double lr) {
+    double rate = (step - startStep) / Math.max(seconds, 1e-9);
+    long eta = Math.round(Math.max(0, total - step) / Math.max(rate, 1e-9));
+    return String.format(java.util.Locale.ROOT, "step %d/%d  loss %.4f  lr %.2e  %.2f it/s  ETA %d:%02d:%02d   ",
+        step, total, loss, lr, rate, eta / 3600, (eta / 60) % 60, eta % 60);
   }
 }

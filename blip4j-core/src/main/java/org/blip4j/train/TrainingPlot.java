@@ -24,10 +24,14 @@ public final class TrainingPlot {
 
   private TrainingPlot() {}
 
-  /** Reads the metrics and writes {@code png}: losses on top, learning rate below, both against the step. */
+  /**
+   * Reads the metrics and writes {@code png}: losses on top, learning rate below and, when the run validated,
+   * the validation metrics at the bottom, all against the step.
+   */
   public static void write(Path metrics, Path png) throws IOException {
     ObjectMapper json = new ObjectMapper();
     Map<String, List<double[]>> series = new LinkedHashMap<>();
+    Map<String, List<double[]>> val = new LinkedHashMap<>();
     List<double[]> lr = new ArrayList<>();
     for (String line : Files.readAllLines(metrics)) {
       if (line.isBlank()) {
@@ -38,12 +42,16 @@ public final class TrainingPlot {
       row.fieldNames().forEachRemaining(k -> {
         if (k.startsWith("loss")) {
           series.computeIfAbsent(k, x -> new ArrayList<>()).add(new double[] {step, row.path(k).asDouble()});
+        } else if (k.startsWith("val_")) {
+          val.computeIfAbsent(k, x -> new ArrayList<>()).add(new double[] {step, row.path(k).asDouble()});
         }
       });
-      lr.add(new double[] {step, row.path("lr").asDouble()});
+      if (row.has("lr")) {
+        lr.add(new double[] {step, row.path("lr").asDouble()});
+      }
     }
     int w = 900;
-    int h = 620;
+    int h = val.isEmpty() ? 620 : 960;
     BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = img.createGraphics();
     g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
@@ -52,6 +60,9 @@ public final class TrainingPlot {
     g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
     panel(g, series, 60, 30, w - 90, 340, "loss");
     panel(g, Map.of("lr", lr), 60, 420, w - 90, 160, "learning rate");
+    if (!val.isEmpty()) {
+      panel(g, val, 60, 640, w - 90, 280, "validation (held-out scenes)");
+    }
     g.dispose();
     Path tmp = png.resolveSibling("." + png.getFileName() + ".tmp");
     ImageIO.write(img, "png", tmp.toFile());

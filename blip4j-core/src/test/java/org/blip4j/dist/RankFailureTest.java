@@ -53,6 +53,24 @@ class RankFailureTest {
     return new Rank(p, out);
   }
 
+  /** Ports nothing listens on, all different (held open together while chosen). */
+  private static int[] distinctFreePorts(int n) throws java.io.IOException {
+    List<java.net.ServerSocket> held = new ArrayList<>();
+    try {
+      int[] ports = new int[n];
+      for (int i = 0; i < n; i++) {
+        java.net.ServerSocket s = new java.net.ServerSocket(0);
+        held.add(s);
+        ports[i] = s.getLocalPort();
+      }
+      return ports;
+    } finally {
+      for (java.net.ServerSocket s : held) {
+        s.close();
+      }
+    }
+  }
+
   private static void waitFor(java.util.function.Supplier<String> text, String what, int seconds) throws Exception {
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     while (!text.get().contains(what)) {
@@ -70,9 +88,10 @@ class RankFailureTest {
    */
   @Test
   void deadHungAndUnreachableRanksAreNamedWithoutALauncher() throws Exception {
-    int killPort = Launcher.freePort();
-    int hangPort = Launcher.freePort();
-    int nobody = Launcher.freePort(); // nothing listens there
+    int[] ports = distinctFreePorts(3);
+    int killPort = ports[0];
+    int hangPort = ports[1];
+    int nobody = ports[2]; // nothing listens there
     Map<String, String> shortTimeout = Map.of("BLIP4J_DIST_TIMEOUT", "3");
     Rank k0 = start(0, killPort, Map.of());
     Rank k1 = start(1, killPort, Map.of());

@@ -14,6 +14,8 @@ import java.util.List;
 import org.blip4j.io.DType;
 import org.blip4j.io.RawTensor;
 import org.blip4j.io.SafeTensors;
+import org.blip4j.testutil.ComparesGoldens;
+import org.blip4j.testutil.Fixture;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -21,6 +23,7 @@ import org.junit.jupiter.api.Test;
  * Decode + Pillow bicubic resize + ToTensor/Normalize against the fixture's goldens for every image listed in
  * manifest.json (preset_config.images), at config.json's vision_config.image_size.
  */
+@ComparesGoldens
 class ImageParityTest {
   private static Path dir;
   private static List<String> names;
@@ -66,6 +69,7 @@ class ImageParityTest {
   @Test
   void resizedUint8MatchesPillowExactly() throws IOException {
     int per = size * size * 3;
+    float[] all = new float[names.size() * per];
     StringBuilder report = new StringBuilder();
     int worst = 0;
     for (int i = 0; i < names.size(); i++) {
@@ -81,10 +85,16 @@ class ImageParityTest {
       worst = Math.max(worst, max);
       report.append(String.format("%s %dx%d -> %dx%d: max |diff| %d, %d of %d values differ%n", names.get(i),
           img.width(), img.height(), size, size, max, count, per));
+      for (int j = 0; j < per; j++) {
+        all[i * per + j] = out.rgb()[j] & 0xff;
+      }
     }
     System.out.print("[ImageParityTest] resized_uint8\n" + report);
     if (worst > 0) {
       fail("Pillow bicubic resize not bit-exact:\n" + report);
+    }
+    try (Fixture fx = Fixture.open()) {
+      fx.assertClose("input.resized_uint8", "input.resized_uint8", all, 0);
     }
   }
 
@@ -93,9 +103,11 @@ class ImageParityTest {
     ImageProcessor proc = ImageProcessor.blip(size);
     int per = 3 * size * size;
     double worst = 0;
+    float[] all = new float[pixels.length];
     for (int i = 0; i < names.size(); i++) {
       float[] got = proc.process(TestImages.fixtureFile(dir, names.get(i)));
       assertEquals(per, got.length);
+      System.arraycopy(got, 0, all, i * per, per);
       double max = 0;
       for (int j = 0; j < per; j++) {
         max = Math.max(max, Math.abs(got[j] - pixels[i * per + j]));
@@ -104,6 +116,9 @@ class ImageParityTest {
       worst = Math.max(worst, max);
     }
     assertTrue(worst <= 1e-5, "pixel_values max |diff| " + worst + " > 1e-5");
+    try (Fixture fx = Fixture.open()) {
+      fx.assertClose("input.pixel_values", "input.pixel_values", all, 1e-5);
+    }
   }
 
   @Test

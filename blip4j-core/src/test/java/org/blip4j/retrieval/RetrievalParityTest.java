@@ -21,12 +21,14 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Retrieval against the reference fixture ({@code BLIP_Retrieval} weights): every ITC cosine equals
- * {@code retrieval.sim}, every re-ranked candidate's ITM logit equals {@code retrieval.itm_score} ([ENC] first), and the
- * ranking is the one those golden scores imply, for text→image and image→text. Images and captions come from the
- * manifest ({@code preset_config}).
+ * Retrieval against the reference fixture ({@code BLIP_Retrieval} weights; the score and ranking tests from both the
+ * {@code .pth} and the {@code .hf.safetensors}): every ITC cosine equals {@code retrieval.sim}, every re-ranked
+ * candidate's ITM logit equals {@code retrieval.itm_score} ([ENC] first), and the ranking is the one those golden
+ * scores imply, for text→image and image→text. Images and captions come from the manifest ({@code preset_config}).
  */
 class RetrievalParityTest {
   static final double SIM_TOL = 1e-5;
@@ -34,6 +36,7 @@ class RetrievalParityTest {
 
   static Fixture fx;
   static Blip blip;
+  static Blip hf;
   static List<Path> images;
   static List<String> captions;
   static float[][] sim; // [image][caption]
@@ -45,6 +48,7 @@ class RetrievalParityTest {
   static void load() throws Exception {
     fx = Fixture.open();
     blip = Blip.load(fx.require("blip_retrieval.pth"));
+    hf = Blip.load(fx.require("blip_retrieval.hf.safetensors"));
     JsonNode preset = fx.manifest().path("preset_config");
     images = new ArrayList<>();
     for (JsonNode e : preset.path("images")) {
@@ -62,6 +66,7 @@ class RetrievalParityTest {
   @AfterAll
   static void close() throws Exception {
     blip.close();
+    hf.close();
     fx.close();
   }
 
@@ -83,7 +88,16 @@ class RetrievalParityTest {
         .toList();
   }
 
+  /** The model loaded from the fixture's .pth ("pth") or .hf.safetensors ("hf"). */
+  static Blip model(String format) {
+    return format.equals("hf") ? hf : blip;
+  }
+
   EmbeddingIndex imageIndex() throws Exception {
+    return imageIndex(blip);
+  }
+
+  EmbeddingIndex imageIndex(Blip blip) throws Exception {
     EmbeddingIndex idx = EmbeddingIndex.create(tmp.resolve("images"), blip.config().embedDim(),
         EmbeddingIndex.Kind.IMAGE);
     for (Path p : images) {
@@ -92,13 +106,14 @@ class RetrievalParityTest {
     return idx;
   }
 
-  @Test
-  void textToImageMatchesReferenceScoresAndRanking() throws Exception {
+  @ParameterizedTest
+  @ValueSource(strings = {"pth", "hf"})
+  void textToImageMatchesReferenceScoresAndRanking(String format) throws Exception {
     int ni = images.size();
-    Retriever r = new Retriever(blip);
+    Retriever r = new Retriever(model(format));
     double maxSim = 0;
     double maxItm = 0;
-    try (EmbeddingIndex idx = imageIndex()) {
+    try (EmbeddingIndex idx = imageIndex(model(format))) {
       for (int j = 0; j < captions.size(); j++) {
         int c = j;
         Retriever.Result res = r.textToImage(captions.get(j), idx,
@@ -124,9 +139,10 @@ class RetrievalParityTest {
         }
       }
     }
-    System.out.printf("PARITY %-58s max|diff| = %.3e (tol %.0e)%n", "retrieval.sim (text→image)", maxSim, SIM_TOL);
-    System.out.printf("PARITY %-58s max|diff| = %.3e (tol %.0e)%n", "retrieval.itm_score (text→image)", maxItm,
-        ITM_TOL);
+    System.out.printf("PARITY %-58s max|diff| = %.3e (tol %.0e)%n", format + " retrieval.sim (text→image)", maxSim,
+        SIM_TOL);
+    System.out.printf("PARITY %-58s max|diff| = %.3e (tol %.0e)%n", format + " retrieval.itm_score (text→image)",
+        maxItm, ITM_TOL);
   }
 
   @Test
@@ -152,9 +168,11 @@ class RetrievalParityTest {
     }
   }
 
-  @Test
-  void imageToTextMatchesReferenceScoresAndRanking() throws Exception {
+  @ParameterizedTest
+  @ValueSource(strings = {"pth", "hf"})
+  void imageToTextMatchesReferenceScoresAndRanking(String format) throws Exception {
     int nc = captions.size();
+    Blip blip = model(format);
     Retriever r = new Retriever(blip);
     Retriever.Options all = Retriever.Options.defaults().withTopK(nc).withCandidates(nc);
     try (EmbeddingIndex texts = EmbeddingIndex.create(tmp.resolve("texts"), blip.config().embedDim(),

@@ -36,9 +36,9 @@ class ShapesCaptionTest {
   static void assertTrueOf(String image, String caption) {
     WorldFixture.World w = WorldFixture.worlds().get(image);
     assertNotNull(w, image);
-    CaptionParser.Parsed p = CaptionParser.parse(caption);
+    CaptionOracle.Parsed p = CaptionOracle.parse(caption);
     assertFalse(p.nps().isEmpty(), () -> "no object named in \"" + caption + "\"");
-    assertNull(CaptionParser.falsity(p, w), () -> "\"" + caption + "\" for " + image + " " + w);
+    assertNull(CaptionOracle.falsity(p, w), () -> "\"" + caption + "\" for " + image + " " + w);
     // every shape and colour word is part of a phrase the parser checked
     for (int i = 0; i < p.words().size(); i++) {
       String word = p.words().get(i);
@@ -55,7 +55,7 @@ class ShapesCaptionTest {
     Map<String, Integer> kinds = new HashMap<>();
     for (String[] c : all) {
       assertTrueOf(c[0], c[1]);
-      CaptionParser.Parsed p = CaptionParser.parse(c[1]);
+      CaptionOracle.Parsed p = CaptionOracle.parse(c[1]);
       kinds.merge("relation", p.relations().isEmpty() ? 0 : 1, Integer::sum);
       kinds.merge("position", p.regions().isEmpty() ? 0 : 1, Integer::sum);
       kinds.merge("background", p.background() == null ? 0 : 1, Integer::sum);
@@ -104,16 +104,16 @@ class ShapesCaptionTest {
           assertTrueOf(image, caption);
           break;
         case "mismatched": {
-          assertNotNull(CaptionParser.falsity(CaptionParser.parse(caption), w), caption + " is true of " + image);
+          assertNotNull(CaptionOracle.falsity(CaptionOracle.parse(caption), w), caption + " is true of " + image);
           assertTrueOf(l.get("source").asText(), caption);
           break;
         }
         case "flipped": {
           String original = l.get("original").asText();
           assertTrueOf(image, original);
-          CaptionParser.Parsed a = CaptionParser.parse(original);
-          CaptionParser.Parsed b = CaptionParser.parse(caption);
-          assertNotNull(CaptionParser.falsity(b, w), caption + " is true of " + image);
+          CaptionOracle.Parsed a = CaptionOracle.parse(original);
+          CaptionOracle.Parsed b = CaptionOracle.parse(caption);
+          assertNotNull(CaptionOracle.falsity(b, w), caption + " is true of " + image);
           assertEquals(a.nps().size(), b.nps().size(), original + " / " + caption);
           List<String> diffs = new ArrayList<>();
           for (int k = 0; k < a.nps().size(); k++) {

@@ -10,27 +10,27 @@ import java.util.List;
 import java.util.Map;
 import org.blip4j.config.BlipConfig;
 import org.blip4j.model.BlipDecoder;
+import org.blip4j.testutil.ComparesGoldens;
 import org.blip4j.testutil.Fixture;
-import org.blip4j.weights.Checkpoints;
-import org.blip4j.weights.LoadPolicy;
-import org.blip4j.weights.WeightLoader;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The caption decoder's LM loss gradient for every parameter and two AdamW steps, against the reference's
- * {@code train.decoder.*} goldens (BLIP_Decoder.forward + backward, torch.optim.AdamW).
+ * {@code train.decoder.*} goldens (BLIP_Decoder.forward + backward, torch.optim.AdamW), from both weight formats.
  */
+@ComparesGoldens
 class DecoderTrainingParityTest {
   static final double TOL = 1e-4;
 
-  @Test
-  void gradientsAndAdamWStepsMatch() throws Exception {
+  @ParameterizedTest
+  @ValueSource(strings = {"pth", "hf"})
+  void gradientsAndAdamWStepsMatch(String format) throws Exception {
     try (Fixture fx = Fixture.open()) {
       BlipConfig c = BlipConfig.readHf(fx.require("config.json"));
-      BlipDecoder m = new BlipDecoder(c);
-      WeightLoader.load(m, Checkpoints.read(fx.require("blip_decoder.pth")), LoadPolicy.strict(), "blip_decoder.pth");
+      BlipDecoder m = fx.load(new BlipDecoder(c), "blip_decoder", format);
       m.requiresGrad(true);
       Map<String, Tensor> params = m.namedParameters();
       Map<String, Tensor> all = m.namedTensors();

@@ -7,6 +7,7 @@ import java.util.Map;
 import org.blip4j.config.BlipConfig;
 import org.blip4j.engine.T;
 import org.blip4j.model.BlipPretrain;
+import org.blip4j.testutil.ComparesGoldens;
 import org.blip4j.testutil.Fixture;
 import org.blip4j.weights.Checkpoints;
 import org.blip4j.weights.LoadPolicy;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * One BLIP_Pretrain step against the reference's {@code train.pretrain.*} goldens: temperature clamp, momentum
  * update, ITC with queues and soft targets, replayed ITM negatives, LM, queue state and gradients.
  */
+@ComparesGoldens
 class PretrainParityTest {
   static final double TOL = 1e-4;
 
@@ -41,6 +43,8 @@ class PretrainParityTest {
           sp.path("bos_DEC").asLong(), replay);
 
       fx.assertClose("train.pretrain.temp", m.temp(), 1e-7);
+      fx.assertClose("train.pretrain.vision_proj_out", l.visionProjOut(), TOL);
+      fx.assertClose("train.pretrain.text_proj_out", l.textProjOut(), TOL);
       fx.assertClose("train.pretrain.weights_t2i", "train.pretrain.weights_t2i", T.floats(flat(l.weightsT2i()),
           l.weightsT2i().length, l.weightsT2i().length), 1e-5);
       fx.assertClose("train.pretrain.weights_i2t", "train.pretrain.weights_i2t", T.floats(flat(l.weightsI2t()),

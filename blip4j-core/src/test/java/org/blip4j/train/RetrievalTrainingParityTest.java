@@ -9,6 +9,7 @@ import org.blip4j.config.BlipConfig;
 import org.blip4j.engine.T;
 import org.blip4j.io.RawTensor;
 import org.blip4j.model.BlipRetrieval;
+import org.blip4j.testutil.ComparesGoldens;
 import org.blip4j.testutil.Fixture;
 import org.blip4j.weights.Checkpoints;
 import org.blip4j.weights.LoadPolicy;
@@ -18,6 +19,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
 
 /** One BLIP_Retrieval fine-tuning step (same-id positives, id queue, masked negatives) against train.retrieval.*. */
+@ComparesGoldens
 class RetrievalTrainingParityTest {
   static final double TOL = 1e-4;
   static final String[] QUEUES = {"image_queue", "text_queue", "idx_queue", "ptr_queue"};

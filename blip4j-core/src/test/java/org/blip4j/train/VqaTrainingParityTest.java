@@ -9,23 +9,26 @@ import java.util.Map;
 import org.blip4j.config.BlipConfig;
 import org.blip4j.engine.T;
 import org.blip4j.model.BlipVqa;
+import org.blip4j.testutil.ComparesGoldens;
 import org.blip4j.testutil.Fixture;
 import org.blip4j.text.BertTokenizer;
-import org.blip4j.weights.Checkpoints;
-import org.blip4j.weights.LoadPolicy;
-import org.blip4j.weights.WeightLoader;
 import org.bytedeco.pytorch.Tensor;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** BLIP_VQA's weighted answer loss and its gradients against train.vqa.* (answers tokenized by our tokenizer). */
+/**
+ * BLIP_VQA's weighted answer loss and its gradients against train.vqa.* (answers tokenized by our tokenizer), from
+ * both weight formats.
+ */
+@ComparesGoldens
 class VqaTrainingParityTest {
-  @Test
-  void vqaLossMatches() throws Exception {
+  @ParameterizedTest
+  @ValueSource(strings = {"pth", "hf"})
+  void vqaLossMatches(String format) throws Exception {
     try (Fixture fx = Fixture.open()) {
       JsonNode v = fx.manifest().path("training").path("vqa");
       BlipConfig c = BlipConfig.readHf(fx.require("config.json"));
-      BlipVqa m = new BlipVqa(c);
-      WeightLoader.load(m, Checkpoints.read(fx.require("blip_vqa.pth")), LoadPolicy.strict(), "blip_vqa.pth");
+      BlipVqa m = fx.load(new BlipVqa(c), "blip_vqa", format);
       m.requiresGrad(true);
       BertTokenizer tok = BertTokenizer.fromVocab(fx.require("vocab.txt"));
       List<String> answers = new ArrayList<>();

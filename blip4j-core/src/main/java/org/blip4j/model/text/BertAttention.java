@@ -1,5 +1,6 @@
 package org.blip4j.model.text;
 
+import org.blip4j.config.TextConfig;
 import org.blip4j.nn.Block;
 import org.bytedeco.pytorch.Tensor;
 
@@ -8,13 +9,10 @@ public final class BertAttention extends Block {
   final BertSelfAttention self;
   final BertSelfOutput output;
 
-  public BertAttention(int hidden, int heads, int kvWidth, double eps) {
-    this(hidden, heads, kvWidth, eps, 0.0, 0.0);
-  }
-
-  public BertAttention(int hidden, int heads, int kvWidth, double eps, double hiddenDropout, double attentionDropout) {
-    this.self = child("self", new BertSelfAttention(hidden, heads, kvWidth, attentionDropout));
-    this.output = child("output", new BertSelfOutput(hidden, hidden, eps, hiddenDropout));
+  /** Sizes, eps and both dropouts from the config; keys and values read states of width {@code kvWidth}. */
+  public BertAttention(TextConfig c, int kvWidth) {
+    this.self = child("self", new BertSelfAttention(c, kvWidth));
+    this.output = child("output", new BertSelfOutput(c, c.hiddenSize()));
   }
 
   /** Self-attention over {@code x} (B, L, D); with a cache, the new keys/values are appended to the layer's history. */

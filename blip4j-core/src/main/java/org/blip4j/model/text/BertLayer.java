@@ -25,8 +25,7 @@ public final class BertLayer extends Block {
    */
   BertLayer(TextConfig c, BertLayer shared) {
     this.index = shared.index;
-    this.attention = child("attention", new BertAttention(c.hiddenSize(), c.numHeads(), c.hiddenSize(), c.layerNormEps(),
-        c.hiddenDropout(), c.attentionDropout()));
+    this.attention = child("attention", new BertAttention(c, c.hiddenSize()));
     this.crossattention = shared.crossattention == null ? null : child("crossattention", shared.crossattention);
     this.twin = null;
     this.intermediate = child("intermediate", shared.intermediate);
@@ -35,23 +34,20 @@ public final class BertLayer extends Block {
 
   BertLayer(TextConfig c, int index, boolean nlvrTwin) {
     this.index = index;
-    this.attention = child("attention", new BertAttention(c.hiddenSize(), c.numHeads(), c.hiddenSize(), c.layerNormEps(),
-        c.hiddenDropout(), c.attentionDropout()));
+    this.attention = child("attention", new BertAttention(c, c.hiddenSize()));
     if (c.addCrossAttention() && nlvrTwin) {
       this.twin = child("crossattention", new NlvrTwinAttention(c, index));
       this.crossattention = null;
     } else if (c.addCrossAttention()) {
       this.crossattention = child("crossattention",
-          new BertAttention(c.hiddenSize(), c.numHeads(), c.encoderWidth(), c.layerNormEps(), c.hiddenDropout(),
-              c.attentionDropout()));
+          new BertAttention(c, c.encoderWidth()));
       this.twin = null;
     } else {
       this.crossattention = null;
       this.twin = null;
     }
     this.intermediate = child("intermediate", new Intermediate(c));
-    this.output = child("output", new BertSelfOutput(c.intermediateSize(), c.hiddenSize(), c.layerNormEps(),
-        c.hiddenDropout()));
+    this.output = child("output", new BertSelfOutput(c, c.intermediateSize()));
   }
 
   /**

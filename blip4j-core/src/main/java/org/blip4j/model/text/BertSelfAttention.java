@@ -1,5 +1,6 @@
 package org.blip4j.model.text;
 
+import org.blip4j.config.TextConfig;
 import org.blip4j.nn.Attention;
 import org.blip4j.nn.Block;
 import org.blip4j.nn.Linear;
@@ -18,13 +19,15 @@ public final class BertSelfAttention extends Block {
   private final int heads;
   private final double dropout;
 
-  public BertSelfAttention(int hidden, int heads, int kvWidth) {
-    this(hidden, heads, kvWidth, 0.0);
-  }
-
-  public BertSelfAttention(int hidden, int heads, int kvWidth, double attentionDropout) {
-    this.heads = heads;
-    this.dropout = attentionDropout;
+  /**
+   * Sizes and attention-probability dropout from the config (no constructor takes them apart, so none can drop the
+   * dropout setting); {@code kvWidth} is the width of the states keys and values read (hidden size for
+   * self-attention, {@code encoder_width} for cross-attention).
+   */
+  public BertSelfAttention(TextConfig c, int kvWidth) {
+    int hidden = c.hiddenSize();
+    this.heads = c.numHeads();
+    this.dropout = c.attentionDropout();
     this.query = child("query", new Linear(hidden, hidden));
     this.key = child("key", new Linear(kvWidth, hidden));
     this.value = child("value", new Linear(kvWidth, hidden));

@@ -1,5 +1,6 @@
 package org.blip4j.model.text;
 
+import org.blip4j.config.TextConfig;
 import org.blip4j.nn.Block;
 import org.blip4j.nn.LayerNorm;
 import org.blip4j.nn.Linear;
@@ -11,14 +12,14 @@ public final class BertSelfOutput extends Block {
   private final LayerNorm layerNorm;
   private final double dropout;
 
-  public BertSelfOutput(int in, int hidden, double eps) {
-    this(in, hidden, eps, 0.0);
-  }
-
-  public BertSelfOutput(int in, int hidden, double eps, double hiddenDropout) {
-    this.dropout = hiddenDropout;
-    this.dense = child("dense", new Linear(in, hidden));
-    this.layerNorm = child("LayerNorm", new LayerNorm(hidden, eps));
+  /**
+   * Width, LayerNorm eps and {@code hidden_dropout_prob} from the config; {@code in} is the width of the sub-layer
+   * output it projects (hidden size after attention, intermediate size after the feed-forward).
+   */
+  public BertSelfOutput(TextConfig c, int in) {
+    this.dropout = c.hiddenDropout();
+    this.dense = child("dense", new Linear(in, c.hiddenSize()));
+    this.layerNorm = child("LayerNorm", new LayerNorm(c.hiddenSize(), c.layerNormEps()));
   }
 
   public Tensor forward(Tensor h, Tensor residual) {

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Environment variables, id parsing and checksum helpers, without any network. */
-class HubTestSettings {
+class HubSettingsTest {
   @TempDir Path tmp;
   final Path home = Path.of("/home/someone");
 

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Interrupted, resumed and corrupted downloads against the fake hub: the cache never holds a bad file. */
-class HubTestDownloads {
+class HubDownloadsTest {
   static final String REPO = FakeHub.REPO;
   static final String COMMIT = FakeHub.COMMIT;
 

@@ -9,7 +9,7 @@ import java.util.Set;
  * Reads captions back into what they claim, from the text alone (the word lists of the enums are its only link to
  * the generator): noun phrases with counts and attributes, positions, relations and the background.
  */
-final class CaptionParser {
+final class CaptionOracle {
   /** A noun phrase; null attributes were not said; {@code exact} for explicit counts above one or "a single". */
   record Np(int count, boolean exact, String size, String color, String shape, int start, int end) {
     /** The attributes a flip may change. */
@@ -41,7 +41,7 @@ final class CaptionParser {
   private static final Set<String> BACKGROUNDS = Set.of("white", "black", "gray", "beige", "teal", "gradient",
       "striped");
 
-  private CaptionParser() {}
+  private CaptionOracle() {}
 
   static Parsed parse(String caption) {
     List<String> w = List.of(caption.replace(",", " , ").trim().split("\\s+"));

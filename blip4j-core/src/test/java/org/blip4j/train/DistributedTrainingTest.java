@@ -131,7 +131,8 @@ class DistributedTrainingTest {
       for (var it = expected.get(i).fieldNames(); it.hasNext(); ) {
         String k = it.next();
         if (k.startsWith("loss")) {
-          assertEquals(expected.get(i).get(k).asDouble(), actual.get(i).get(k).asDouble(), tol, k + " of step " + (i + 1));
+          double e = expected.get(i).get(k).asDouble();
+          assertEquals(e, actual.get(i).get(k).asDouble(), tol, k + " of step " + (i + 1));
         }
       }
     }
@@ -139,9 +140,9 @@ class DistributedTrainingTest {
 
   /**
    * Tensors equal within {@code tol}, except for at most 0.2 % of the float elements, which may differ by up to
-   * {@code 2 · lr · steps}: elements whose true gradient is (about) zero — attention key biases are exactly that, as
-   * softmax ignores a shift shared by all keys — get a gradient of pure float rounding, which differs between two
-   * summation orders, and Adam's normalisation turns it into a full ±lr step. A real fault (wrong shard, missing
+   * {@code 2 · lr · steps}: elements whose true gradient is (about) zero — attention key biases are exactly that,
+   * as softmax ignores a shift shared by all keys — get a gradient of pure float rounding, which differs between
+   * two summation orders, and Adam's normalisation turns it into a full ±lr step. A real fault (wrong shard, missing
    * average, wrong gather) moves most elements by about lr.
    */
   private static void assertSameTensors(Map<String, RawTensor> expected, Map<String, RawTensor> actual, double tol,

@@ -9,10 +9,10 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.blip4j.Blip;
 import org.blip4j.Task;
+import org.blip4j.eval.ShapesTruth;
 import org.blip4j.generate.GenerationConfig;
 import org.blip4j.image.RgbImage;
 import org.blip4j.shapes.Caption;
-import org.blip4j.shapes.CaptionParser;
 import org.blip4j.shapes.Question;
 import org.blip4j.shapes.Scene;
 import org.blip4j.shapes.ShapesStream;
@@ -105,7 +105,7 @@ public final class ShapesValidator {
       generated.addAll(b.caption(images.subList(i, Math.min(images.size(), i + 16)),
           Blip.CaptionOptions.defaults().withGeneration(GenerationConfig.beam(3, 20, 5))));
     }
-    org.blip4j.eval.ShapesTruth.CaptionTruth t = org.blip4j.eval.ShapesTruth.captions(scenes, generated);
+    ShapesTruth.CaptionTruth t = ShapesTruth.captions(scenes, generated);
     Map<String, Double> m = new LinkedHashMap<>();
     m.put("val_caption_truth", t.truthRate());
     m.put("val_shape_word_accuracy", t.shapeWordAccuracy());
@@ -129,31 +129,19 @@ public final class ShapesValidator {
     }
     float[][] img = b.imageEmbeddings(images);
     float[][] txt = b.textEmbeddings(captions);
-    int r1 = 0;
+    double[][] t2i = new double[txt.length][img.length]; // ITC cosine of each caption with each scene
     for (int t = 0; t < txt.length; t++) {
-      int best = 0;
-      double bestScore = Double.NEGATIVE_INFINITY;
       for (int i = 0; i < img.length; i++) {
-        double dot = 0;
         for (int k = 0; k < img[i].length; k++) {
-          dot += img[i][k] * txt[t][k];
-        }
-        if (dot > bestScore) {
-          bestScore = dot;
-          best = i;
+          t2i[t][i] += img[i][k] * txt[t][k];
         }
       }
-      r1 += best == t || captionHolds(t, best) ? 1 : 0;
     }
+    double truth1 = ShapesTruth.retrieval(scenes, captions, null, t2i).textToImage1() / 100.0;
     Map<String, Double> m = new LinkedHashMap<>();
     m.put("val_itm_accuracy", right / (double) total);
-    m.put("val_itc_truth_at_1", r1 / (double) txt.length);
+    m.put("val_itc_truth_at_1", truth1);
     return m;
-  }
-
-  /** Whether validation caption {@code t} also holds for scene {@code i} (then retrieving i is not an error). */
-  private boolean captionHolds(int t, int i) {
-    return CaptionParser.holds(captions.get(t), scenes.get(i));
   }
 
   Map<String, Double> answering(Blip b) {
@@ -174,7 +162,7 @@ public final class ShapesValidator {
     }
     Map<String, Double> m = new LinkedHashMap<>();
     m.put("val_vqa_accuracy", questions.isEmpty() ? 0 : right / (double) questions.size());
-    org.blip4j.eval.ShapesTruth.vqa(questions, answers).byType()
+    ShapesTruth.vqa(questions, answers).byType()
         .forEach((type, acc) -> m.put("val_vqa_" + type, acc / 100.0)); // percent to a fraction, as the other val_ values
     return m;
   }

@@ -25,7 +25,7 @@ public final class Init {
         Tensor t = e.getValue();
         if (name.endsWith("temp")) {
           t.fill_(org.blip4j.engine.T.s(0.07));
-        } else if (name.contains("LayerNorm") || name.matches(".*\\.norm\\d?\\.(weight|bias)")
+        } else if (name.contains("LayerNorm") || name.matches("(.*\\.)?norm\\d?\\.(weight|bias)")
             || name.matches(".*layer_norm\\d?\\.(weight|bias)")) {
           t.fill_(org.blip4j.engine.T.s(name.endsWith("weight") ? 1.0 : 0.0));
         } else if (name.endsWith("bias")) {

@@ -21,9 +21,20 @@ import org.blip4j.image.RgbImage;
  * @param maxObjects objects per scene are 1..maxObjects
  * @param pool 0 for an endless stream of new scenes; otherwise draws repeat a fixed pool of this many scenes (the
  *     overfit check trains and measures on the same few hundred scenes)
+ * @param solidFraction fraction of scenes drawn on a solid background (the others follow the world's mix of solid,
+ *     gradient and striped backgrounds)
  */
-public record ShapesStream(long seed, int minSide, int maxSide, double aliasedFraction, int maxObjects, int pool) {
+public record ShapesStream(long seed, int minSide, int maxSide, double aliasedFraction, int maxObjects, int pool,
+    double solidFraction) {
+  /** A stream whose backgrounds follow the world's mix. */
+  public ShapesStream(long seed, int minSide, int maxSide, double aliasedFraction, int maxObjects, int pool) {
+    this(seed, minSide, maxSide, aliasedFraction, maxObjects, pool, 0);
+  }
+
   public ShapesStream {
+    if (!(solidFraction >= 0 && solidFraction <= 1)) {
+      throw new IllegalArgumentException("solid fraction must be in [0, 1], got " + solidFraction);
+    }
     if (minSide < 32 || maxSide < minSide) {
       throw new IllegalArgumentException("stream sides must satisfy 32 <= min_side <= max_side, got " + minSide
           + ".." + maxSide);
@@ -84,7 +95,9 @@ public record ShapesStream(long seed, int minSide, int maxSide, double aliasedFr
     Rng r = new Rng(key);
     int side = minSide + (maxSide > minSide ? r.nextInt(maxSide - minSide + 1) : 0);
     boolean aliased = r.nextDouble() < aliasedFraction;
-    Scene s = new SceneSampler(side, maxObjects, ShapesConfig.defaults(0).maxOcclusion()).sample(new Rng(r.nextLong()));
+    boolean solid = solidFraction > 0 && r.nextDouble() < solidFraction; // no draw at 0: older streams unchanged
+    Scene s = new SceneSampler(side, maxObjects, ShapesConfig.defaults(0).maxOcclusion(), SceneSampler.JITTER, solid)
+        .sample(new Rng(r.nextLong()));
     return new Draw(s, rgb(SceneRenderer.render(s, !aliased)), r.nextLong());
   }
 

@@ -81,7 +81,7 @@ class GenerationParityTest {
       try (CrossAttentionDecoder d = new CrossAttentionDecoder(decoder.textDecoder(), img)) {
         long[][] p = prompts(GoldenSettings.captionPrefix(fx, bos), n);
         if (cfg.numBeams() > 1) {
-          return new BeamSearch(cfg, eos, pad).run(d, p, trace);
+          return new BeamSearch(cfg, eos, pad).run(d, p, trace == null ? null : trace::add);
         }
         return Generator.generate(d, p, cfg, eos, pad, null);
       }
@@ -129,7 +129,7 @@ class GenerationParityTest {
       Tensor img = vqa.encodeImage(fx.tensor("input.pixel_values").narrow(0, 0, n));
       Tensor q = vqa.questionStates(img, qids, qmask);
       try (CrossAttentionDecoder d = new CrossAttentionDecoder(vqa.textDecoder(), q)) {
-        long[][] out = new BeamSearch(cfg, eos, pad).run(d, prompts(new long[] {bos}, n), trace);
+        long[][] out = new BeamSearch(cfg, eos, pad).run(d, prompts(new long[] {bos}, n), trace::add);
         fx.assertIds(format + " vqa.answer_ids", "vqa.answer_ids", flat(out));
         checkTrace(format, "vqa", trace, out);
       }

@@ -53,7 +53,7 @@ class ModelParityTest {
     try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
       Tensor pixels = fx.tensor("input.pixel_values");
       List<Tensor> trace = new ArrayList<>();
-      Tensor img = m.visualEncoder().forward(pixels, trace);
+      Tensor img = m.visualEncoder().forward(pixels, trace::add);
       fx.assertClose(format + " vision.patch_embed", "vision.patch_embed", trace.get(0), ACT);
       for (int i = 1; i < trace.size(); i++) {
         String name = "vision.block" + (i - 1);

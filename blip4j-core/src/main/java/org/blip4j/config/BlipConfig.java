@@ -77,7 +77,7 @@ public record BlipConfig(VisionConfig vision, TextConfig text, int embedDim) {
     t.put("num_hidden_layers", text.numLayers());
     t.put("num_attention_heads", text.numHeads());
     t.put("max_position_embeddings", text.maxPositions());
-    t.put("hidden_act", "gelu");
+    t.put("hidden_act", text.hiddenAct().configName());
     t.put("layer_norm_eps", text.layerNormEps());
     t.put("pad_token_id", text.padTokenId());
     t.put("hidden_dropout_prob", text.hiddenDropout());
@@ -93,7 +93,7 @@ public record BlipConfig(VisionConfig vision, TextConfig text, int embedDim) {
     v.put("intermediate_size", vision.intermediateSize());
     v.put("num_hidden_layers", vision.numLayers());
     v.put("num_attention_heads", vision.numHeads());
-    v.put("hidden_act", "gelu");
+    v.put("hidden_act", vision.hiddenAct().configName());
     v.put("layer_norm_eps", vision.layerNormEps());
     java.nio.file.Files.createDirectories(file.toAbsolutePath().getParent());
     m.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), root);

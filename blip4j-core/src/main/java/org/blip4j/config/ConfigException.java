@@ -24,4 +24,13 @@ public class ConfigException extends IllegalArgumentException {
     }
     return v.asInt();
   }
+
+  /** {@code hidden_act} of a text or vision config (default {@code gelu}, as BLIP). */
+  static org.blip4j.nn.Activation activation(JsonNode n, String part) {
+    try {
+      return org.blip4j.nn.Activation.parse(n.path("hidden_act").asText("gelu"));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(part + " " + e.getMessage());
+    }
+  }
 }

@@ -1,6 +1,7 @@
 package org.blip4j.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.blip4j.nn.Activation;
 
 /**
  * MED (BERT) text transformer sizes, mirrors BLIP's {@code med_config.json} and HF {@code BlipTextConfig}.
@@ -8,13 +9,22 @@ import com.fasterxml.jackson.databind.JsonNode;
  * @param encoderWidth width of the states cross-attention reads (the ViT width, or the text width for VQA's decoder)
  * @param hiddenDropout dropout after embeddings and each sub-layer's dense (training only; 0.1 in BLIP's med_config)
  * @param attentionDropout dropout on attention probabilities (training only)
+ * @param hiddenAct the feed-forward and LM-head transform activation ({@code hidden_act}; BLIP: exact GELU)
  */
 public record TextConfig(
     int vocabSize, int hiddenSize, int numLayers, int numHeads, int intermediateSize, int maxPositions,
     double layerNormEps, int encoderWidth, boolean addCrossAttention, int padTokenId, double hiddenDropout,
-    double attentionDropout) {
+    double attentionDropout, Activation hiddenAct) {
 
-  /** Without dropout (inference). */
+  /** With GELU, BLIP's {@code hidden_act}. */
+  public TextConfig(int vocabSize, int hiddenSize, int numLayers, int numHeads, int intermediateSize,
+      int maxPositions, double layerNormEps, int encoderWidth, boolean addCrossAttention, int padTokenId,
+      double hiddenDropout, double attentionDropout) {
+    this(vocabSize, hiddenSize, numLayers, numHeads, intermediateSize, maxPositions, layerNormEps, encoderWidth,
+        addCrossAttention, padTokenId, hiddenDropout, attentionDropout, Activation.GELU);
+  }
+
+  /** Without dropout (inference), GELU. */
   public TextConfig(int vocabSize, int hiddenSize, int numLayers, int numHeads, int intermediateSize,
       int maxPositions, double layerNormEps, int encoderWidth, boolean addCrossAttention, int padTokenId) {
     this(vocabSize, hiddenSize, numLayers, numHeads, intermediateSize, maxPositions, layerNormEps, encoderWidth,
@@ -31,6 +41,7 @@ public record TextConfig(
     ConfigException.require(layerNormEps > 0, "text layer_norm_eps must be positive");
     ConfigException.require(hiddenDropout >= 0 && hiddenDropout < 1 && attentionDropout >= 0 && attentionDropout < 1,
         "text dropout probabilities must be in [0, 1)");
+    ConfigException.require(hiddenAct != null, "text hidden_act must be set");
   }
 
   public int headDim() {
@@ -40,7 +51,7 @@ public record TextConfig(
   /** The same text config reading states of another width through cross-attention. */
   public TextConfig withEncoderWidth(int width) {
     return new TextConfig(vocabSize, hiddenSize, numLayers, numHeads, intermediateSize, maxPositions, layerNormEps,
-        width, addCrossAttention, padTokenId, hiddenDropout, attentionDropout);
+        width, addCrossAttention, padTokenId, hiddenDropout, attentionDropout, hiddenAct);
   }
 
   /** Parses BLIP's original {@code med_config.json} (BertConfig). */
@@ -58,7 +69,8 @@ public record TextConfig(
         n.path("add_cross_attention").asBoolean(true),
         n.path("pad_token_id").asInt(0),
         n.path("hidden_dropout_prob").asDouble(0.1),
-        n.path("attention_probs_dropout_prob").asDouble(0.1));
+        n.path("attention_probs_dropout_prob").asDouble(0.1),
+        ConfigException.activation(n, "text"));
   }
 
   /** Parses HF {@code text_config}. */
@@ -76,7 +88,8 @@ public record TextConfig(
         true,
         n.path("pad_token_id").asInt(0),
         n.path("hidden_dropout_prob").asDouble(0.0),
-        n.path("attention_probs_dropout_prob").asDouble(0.0));
+        n.path("attention_probs_dropout_prob").asDouble(0.0),
+        ConfigException.activation(n, "text"));
   }
 
   /** BERT-base MED as in BLIP's {@code configs/med_config.json}. */

@@ -1,6 +1,7 @@
 package org.blip4j.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.blip4j.nn.Activation;
 
 /**
  * ViT encoder sizes, mirrors {@code models/vit.py VisionTransformer} arguments and HF {@code BlipVisionConfig}.
@@ -8,15 +9,16 @@ import com.fasterxml.jackson.databind.JsonNode;
  * @param layerNormEps 1e-6 in the original BLIP code; HF's class default is 1e-5, so it always comes from the config
  * @param dropPathRate stochastic depth while training, rising linearly to this rate over the blocks (BLIP: 0.1 for
  *     VQA and NLVR2, else 0)
+ * @param hiddenAct the MLP activation ({@code hidden_act}; BLIP's vit.py: exact GELU)
  */
 public record VisionConfig(
     int imageSize, int patchSize, int hiddenSize, int numLayers, int numHeads, int intermediateSize,
-    double layerNormEps, double dropPathRate) {
+    double layerNormEps, double dropPathRate, Activation hiddenAct) {
 
-  /** Without stochastic depth. */
+  /** Without stochastic depth, GELU. */
   public VisionConfig(int imageSize, int patchSize, int hiddenSize, int numLayers, int numHeads, int intermediateSize,
       double layerNormEps) {
-    this(imageSize, patchSize, hiddenSize, numLayers, numHeads, intermediateSize, layerNormEps, 0.0);
+    this(imageSize, patchSize, hiddenSize, numLayers, numHeads, intermediateSize, layerNormEps, 0.0, Activation.GELU);
   }
 
   public VisionConfig {
@@ -28,12 +30,13 @@ public record VisionConfig(
     ConfigException.require(numLayers > 0 && intermediateSize > 0, "vision layers and intermediate size must be positive");
     ConfigException.require(layerNormEps > 0, "vision layer_norm_eps must be positive");
     ConfigException.require(dropPathRate >= 0 && dropPathRate < 1, "vision drop_path_rate must be in [0, 1)");
+    ConfigException.require(hiddenAct != null, "vision hidden_act must be set");
   }
 
   /** The same ViT with stochastic depth (training only). */
   public VisionConfig withDropPath(double rate) {
     return new VisionConfig(imageSize, patchSize, hiddenSize, numLayers, numHeads, intermediateSize, layerNormEps,
-        rate);
+        rate, hiddenAct);
   }
 
   /** Patches per side. */
@@ -63,7 +66,7 @@ public record VisionConfig(
   /** Same sizes at another input resolution. */
   public VisionConfig withImageSize(int size) {
     return new VisionConfig(size, patchSize, hiddenSize, numLayers, numHeads, intermediateSize, layerNormEps,
-        dropPathRate);
+        dropPathRate, hiddenAct);
   }
 
   /** Parses HF {@code vision_config}. */
@@ -75,6 +78,8 @@ public record VisionConfig(
         ConfigException.intField(n, "num_hidden_layers", 12),
         ConfigException.intField(n, "num_attention_heads", 12),
         ConfigException.intField(n, "intermediate_size", 3072),
-        n.path("layer_norm_eps").asDouble(1e-5));
+        n.path("layer_norm_eps").asDouble(1e-5),
+        0.0,
+        ConfigException.activation(n, "vision"));
   }
 }

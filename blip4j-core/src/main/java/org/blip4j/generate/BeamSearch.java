@@ -2,6 +2,7 @@ package org.blip4j.generate;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import org.blip4j.engine.T;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
@@ -80,8 +81,8 @@ public final class BeamSearch {
     }
   }
 
-  /** Runs beam search from one prompt per batch entry; {@code trace} (nullable) receives every step. */
-  public long[][] run(DecoderStep model, long[][] prompts, List<StepTrace> trace) {
+  /** Runs beam search from one prompt per batch entry; an {@code observer} (or null) sees every step's decisions. */
+  public long[][] run(DecoderStep model, long[][] prompts, Consumer<StepTrace> observer) {
     int batch = prompts.length;
     int k = cfg.numBeams();
     int rows = batch * k;
@@ -118,7 +119,7 @@ public final class BeamSearch {
       float[] nextScores = new float[rows];
       long[] nextTokens = new long[rows];
       int[] nextRows = new int[rows];
-      StepTrace st = trace == null ? null : new StepTrace(new float[batch][], new int[batch][], new int[batch][],
+      StepTrace st = observer == null ? null : new StepTrace(new float[batch][], new int[batch][], new int[batch][],
           nextScores, nextTokens, nextRows, new ArrayList<>(), done.clone());
       for (int b = 0; b < batch; b++) {
         int[] cand = top(logp, b * k, k, v, 2 * k); // flat indices beam*V + token, descending
@@ -171,7 +172,7 @@ public final class BeamSearch {
         for (Hypotheses h : hyps) {
           st.finished().add(new ArrayList<>(h.beams));
         }
-        trace.add(st);
+        observer.accept(st);
       }
       long[][] nextSeq = new long[rows][];
       for (int r = 0; r < rows; r++) {

@@ -2,6 +2,7 @@ package org.blip4j.model;
 
 import org.blip4j.config.BlipConfig;
 import org.blip4j.model.text.BertModel;
+import org.blip4j.model.text.CrossStates;
 import org.blip4j.model.text.TextMode;
 import org.blip4j.model.vision.VisionTransformer;
 import org.blip4j.nn.Block;
@@ -55,7 +56,8 @@ public final class BlipNlvr extends Block {
 
   /** The twin-cross-attention encoder's states (B, L, D) for statements about image pairs. */
   public Tensor encoderStates(Tensor image0, Tensor image1, Tensor ids, Tensor mask) {
-    return textEncoder.forward(ids, mask, TextMode.MULTIMODAL, new Tensor[] {image0, image1}, null, null);
+    return textEncoder.forward(ids, mask, TextMode.MULTIMODAL, new CrossStates.Pair(image0, image1), null,
+        null);
   }
 
   public VisionTransformer visualEncoder() {

@@ -105,17 +105,6 @@ public abstract class Block {
     }
   }
 
-  /**
-   * Completes a backward pass for blocks that deferred part of it (gradient checkpointing): call right after
-   * {@code loss.backward()}, inside the same PointerScope as the forward. A no-op unless a block in this subtree
-   * recorded work in its last forward.
-   */
-  public void finishBackward() {
-    for (Block c : children.values()) {
-      c.finishBackward();
-    }
-  }
-
   /** Every block of {@code type} in this subtree, this one included, in registration order. */
   public final <B extends Block> List<B> blocksOf(Class<B> type) {
     List<B> out = new java.util.ArrayList<>();
@@ -136,11 +125,6 @@ public abstract class Block {
   /** Dropout with probability p while training, identity otherwise. */
   protected final Tensor dropout(Tensor x, double p) {
     return training && p > 0 ? torch.dropout(x, p, true) : x;
-  }
-
-  /** Child lookup by name (for tests and loaders). */
-  public final Block childBlock(String name) {
-    return children.get(name);
   }
 
   /** Tensor lookup by own name. */

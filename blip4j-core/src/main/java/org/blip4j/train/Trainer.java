@@ -264,7 +264,7 @@ public final class Trainer<B> {
                   + ", batch " + batch + "); the last good checkpoint is " + last);
             }
             loss.div(T.s((double) options.gradAccumulation())).backward();
-            model.finishBackward(); // gradient-checkpointed ViT blocks
+            org.blip4j.nn.DeferredBackward.finishAll(model); // gradient-checkpointed ViT blocks
           }
           boolean update = (batch + 1) % options.gradAccumulation() == 0 || batch + 1 == perEpoch;
           if (update) {

@@ -225,7 +225,7 @@ public final class TaskBenchmark {
         Tensor loss = dec.loss(dec.encodeImage(torch.randn(2, 3, 224, 224)), idsT, maskT,
             BlipDecoder.targets(idsT, maskT, 4));
         loss.backward();
-        dec.finishBackward();
+        org.blip4j.nn.DeferredBackward.finishAll(dec);
         opt.step();
         opt.zeroGrad();
         if (r > 0) {
@@ -263,7 +263,7 @@ public final class TaskBenchmark {
         BlipPretrain.Losses l = pre.forward(torch.randn(4, 3, 224, 224), T.longs(pids), T.longs(pmask), 0.4, 30523,
             30522, NegativeSampler.seeded(r));
         l.total().backward();
-        pre.finishBackward();
+        org.blip4j.nn.DeferredBackward.finishAll(pre);
         popt.step();
         popt.zeroGrad();
         if (r > 0) {

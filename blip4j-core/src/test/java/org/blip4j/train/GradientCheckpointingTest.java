@@ -23,7 +23,7 @@ class GradientCheckpointingTest {
     BlipConfig f = BlipConfig.readHf(fx.require("config.json"));
     var v = f.vision();
     BlipConfig c = new BlipConfig(new org.blip4j.config.VisionConfig(v.imageSize(), v.patchSize(), v.hiddenSize(),
-        layers, v.numHeads(), v.intermediateSize(), v.layerNormEps(), 0.3), f.text(), f.embedDim());
+        layers, v.numHeads(), v.intermediateSize(), v.layerNormEps(), 0.3, v.hiddenAct()), f.text(), f.embedDim());
     BlipDecoder m = new BlipDecoder(c);
     Init.blip(m, 5, 0.02);
     m.requiresGrad(true);
@@ -41,7 +41,7 @@ class GradientCheckpointingTest {
         prompt));
     loss.backward();
     if (finish) {
-      m.finishBackward();
+      org.blip4j.nn.DeferredBackward.finishAll(m);
     }
     return T.toFloats(loss.detach())[0];
   }
@@ -77,7 +77,7 @@ class GradientCheckpointingTest {
       step(fx, m, false);
       String last = "visual_encoder.blocks.2.mlp.fc1.weight";
       assertFalse(m.namedParameters().get(last).grad().defined(), "deferred until finishBackward");
-      m.finishBackward();
+      org.blip4j.nn.DeferredBackward.finishAll(m);
       assertFalse(!m.namedParameters().get(last).grad().defined(), "computed by finishBackward");
       assertThrows(IllegalArgumentException.class, () -> m.visualEncoder().gradientCheckpointing(-1));
     }

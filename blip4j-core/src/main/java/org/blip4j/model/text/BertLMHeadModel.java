@@ -2,13 +2,14 @@ package org.blip4j.model.text;
 
 import org.blip4j.config.TextConfig;
 import org.blip4j.engine.T;
+import org.blip4j.nn.Activation;
 import org.blip4j.nn.Block;
 import org.blip4j.nn.LayerNorm;
 import org.blip4j.nn.Linear;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * The image-grounded text decoder, mirrors {@code med.py BertLMHeadModel}: {@code bert} plus the LM head
+ * The image-grounded text decoder (paper §3.1), mirrors {@code models/med.py BertLMHeadModel}: {@code bert} plus the LM head
  * {@code cls.predictions} whose decoder weight is the word-embedding matrix (tied) and whose decoder bias is
  * {@code cls.predictions.bias}.
  */
@@ -35,8 +36,7 @@ public final class BertLMHeadModel extends Block {
 
   /** Logits (B, L, V) of the next token at each position, decoder mode. */
   public Tensor forward(Tensor ids, Tensor mask, Tensor states, Tensor statesMask, KvCache cache) {
-    Tensor h = bert.forward(ids, mask, TextMode.DECODER, states == null ? null : new Tensor[] {states}, statesMask,
-        cache);
+    Tensor h = bert.forward(ids, mask, TextMode.DECODER, CrossStates.of(states), statesMask, cache);
     return predictions.forward(h);
   }
 
@@ -52,7 +52,7 @@ public final class BertLMHeadModel extends Block {
     }
   }
 
-  /** transform (dense, GELU, LayerNorm) then the tied vocabulary projection; mirrors {@code BertLMPredictionHead}. */
+  /** transform (dense, activation, LayerNorm) then the tied vocabulary projection; mirrors {@code BertLMPredictionHead}. */
   static final class Predictions extends Block {
     private final Transform transform;
     private final Tensor weight;
@@ -80,18 +80,20 @@ public final class BertLMHeadModel extends Block {
     }
   }
 
-  /** dense, GELU, LayerNorm; mirrors {@code BertPredictionHeadTransform}. */
+  /** dense, the config's activation, LayerNorm; mirrors {@code BertPredictionHeadTransform}. */
   static final class Transform extends Block {
     private final Linear dense;
     private final LayerNorm layerNorm;
+    private final Activation act;
 
     Transform(TextConfig c) {
+      this.act = c.hiddenAct();
       this.dense = child("dense", new Linear(c.hiddenSize(), c.hiddenSize()));
       this.layerNorm = child("LayerNorm", new LayerNorm(c.hiddenSize(), c.layerNormEps()));
     }
 
     Tensor forward(Tensor h) {
-      return layerNorm.forward(T.gelu(dense.forward(h)));
+      return layerNorm.forward(act.apply(dense.forward(h)));
     }
   }
 }

@@ -9,7 +9,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * The MED text transformer, mirrors {@code med.py BertModel} without pooler (children {@code embeddings},
+ * The MED text transformer (paper §3.1), mirrors {@code models/med.py BertModel} without pooler (children {@code embeddings},
  * {@code encoder.layer.N}); one network used as unimodal encoder, image-grounded encoder or causal decoder.
  *
  * <p>Shapes: B rows, L new tokens, T = past + L, S source tokens, D hidden.
@@ -68,14 +68,15 @@ public final class BertModel extends Block {
 
   /** Encoder modes (no cache): ids and mask (B, L) int64; states for MULTIMODAL (B', S, W); returns (B, L, D). */
   public Tensor forward(Tensor ids, Tensor mask, TextMode mode, Tensor states) {
-    return forward(ids, mask, mode, states == null ? null : new Tensor[] {states}, null, null);
+    return forward(ids, mask, mode, CrossStates.of(states), null, null);
   }
 
   /**
    * Full forward. {@code mask} (B, T) covers past and new tokens (null = all ones); {@code statesMask} (B', S) or null
    * = all ones; {@code cache} only for DECODER.
    */
-  public Tensor forward(Tensor ids, Tensor mask, TextMode mode, Tensor[] states, Tensor statesMask, KvCache cache) {
+  public Tensor forward(Tensor ids, Tensor mask, TextMode mode, CrossStates states, Tensor statesMask,
+      KvCache cache) {
     long past = cache == null ? 0 : cache.length();
     long b = ids.size(0);
     long l = ids.size(1);
@@ -99,13 +100,13 @@ public final class BertModel extends Block {
       sm = statesMask.to(torch.ScalarType.Float).unsqueeze(1).unsqueeze(1) // (B', 1, 1, S)
           .mul(T.s(-CROSS_MASKED)).add(T.s(CROSS_MASKED));
     }
-    Tensor[] src = mode == TextMode.UNIMODAL ? null : states;
+    CrossStates src = mode == TextMode.UNIMODAL ? null : states;
     if (mode != TextMode.UNIMODAL && states == null) {
       throw new IllegalArgumentException(mode + " mode needs encoder states");
     }
     Tensor x = embeddings.forward(ids, past); // (B, L, D)
-    for (BertLayer layer : layers) {
-      x = layer.forward(x, ext, src, sm, cache);
+    for (int i = 0; i < layers.size(); i++) {
+      x = layers.get(i).forward(x, ext, src, sm, cache == null ? null : cache.layer(i));
     }
     return x;
   }

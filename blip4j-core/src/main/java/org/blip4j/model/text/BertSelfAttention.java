@@ -7,7 +7,7 @@ import org.blip4j.nn.Linear;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * Multi-head attention projections, mirrors {@code med.py BertSelfAttention}; for cross-attention key and value read
+ * Multi-head attention projections, mirrors {@code models/med.py BertSelfAttention}; for cross-attention key and value read
  * states of the encoder width.
  *
  * <p>Shapes: B rows, L queries, S keys, H heads, hd head dim, D hidden.
@@ -21,11 +21,12 @@ public final class BertSelfAttention extends Block {
 
   /**
    * Sizes and attention-probability dropout from the config (no constructor takes them apart, so none can drop the
-   * dropout setting); {@code kvWidth} is the width of the states keys and values read (hidden size for
-   * self-attention, {@code encoder_width} for cross-attention).
+   * dropout setting); with {@code cross}, keys and values read states of {@code encoder_width}, else of the hidden
+   * size.
    */
-  public BertSelfAttention(TextConfig c, int kvWidth) {
+  BertSelfAttention(TextConfig c, boolean cross) {
     int hidden = c.hiddenSize();
+    int kvWidth = cross ? c.encoderWidth() : hidden;
     this.heads = c.numHeads();
     this.dropout = c.attentionDropout();
     this.query = child("query", new Linear(hidden, hidden));
@@ -50,7 +51,8 @@ public final class BertSelfAttention extends Block {
 
   /**
    * Attends queries from {@code hidden} (B, L, D) to k, v (B', H, S, hd), where B = B' × g: each of the g
-   * consecutive rows of one source (an image's beams) share its keys and values, so those are computed once (a mask is then per source: (B', 1, 1, S)).
+   * consecutive rows of one source (an image's beams) share its keys and values, so those are computed once (a mask
+   * is then per source: (B', 1, 1, S)).
    */
   Tensor attend(Tensor hidden, Tensor k, Tensor v, Tensor mask) {
     Tensor q = heads(query.forward(hidden)); // (B, H, L, hd)
@@ -64,7 +66,8 @@ public final class BertSelfAttention extends Block {
     } else {
       long g = b / src; // rows per source; fold them into the query length
       Tensor qf = q.view(src, g, heads, l, hd).transpose(1, 2).reshape(src, heads, g * l, hd); // (B', H, g·L, hd)
-      ctx = Attention.sdpa(qf, k, v, mask, training() ? dropout : 0.0).view(src, heads, g, l, hd).transpose(1, 2).reshape(b, heads, l, hd);
+      ctx = Attention.sdpa(qf, k, v, mask, training() ? dropout : 0.0) // (B', H, g·L, hd)
+          .view(src, heads, g, l, hd).transpose(1, 2).reshape(b, heads, l, hd); // (B, H, L, hd)
     }
     return ctx.transpose(1, 2).reshape(b, l, (long) heads * hd); // (B, L, D)
   }

@@ -14,7 +14,7 @@ import org.bytedeco.pytorch.Tensor;
  * reference: {@code attention_probs_dropout_prob} inside both attentions, {@code hidden_dropout_prob} on the merged
  * output (training only); both come from the config.
  */
-public final class NlvrTwinAttention extends Block {
+public final class NlvrTwinAttention extends Block implements CrossAttention {
   /** nlvr_encoder.py hard-codes the first merging layer as 6. */
   public static final int FIRST_MERGE_LAYER = 6;
 
@@ -23,17 +23,19 @@ public final class NlvrTwinAttention extends Block {
   private final TwinOutput output;
 
   NlvrTwinAttention(TextConfig c, int layer) {
-    this.self0 = child("self0", new BertSelfAttention(c, c.encoderWidth()));
-    this.self1 = child("self1", new BertSelfAttention(c, c.encoderWidth()));
+    this.self0 = child("self0", new BertSelfAttention(c, true));
+    this.self1 = child("self1", new BertSelfAttention(c, true));
     this.output = child("output", new TwinOutput(c, layer >= FIRST_MERGE_LAYER));
   }
 
-  Tensor forward(Tensor x, Tensor[] states, Tensor statesMask) {
-    if (states.length != 2) {
-      throw new IllegalArgumentException("NLVR2 cross-attention needs two image states, got " + states.length);
+  /** x (B, L, D) attends to both images of the pair; no cache (NLVR2 never decodes). */
+  @Override
+  public Tensor crossAttend(Tensor x, CrossStates states, Tensor statesMask, KvCache.Layer slot) {
+    if (!(states instanceof CrossStates.Pair pair)) {
+      throw new IllegalArgumentException("NLVR2 cross-attention needs a pair of image states, got " + states);
     }
-    Tensor a0 = self0.attend(x, self0.keys(states[0]), self0.values(states[0]), statesMask);
-    Tensor a1 = self1.attend(x, self1.keys(states[1]), self1.values(states[1]), statesMask);
+    Tensor a0 = self0.attend(x, self0.keys(pair.first()), self0.values(pair.first()), statesMask); // (B, L, D)
+    Tensor a1 = self1.attend(x, self1.keys(pair.second()), self1.values(pair.second()), statesMask);
     return output.forward(a0, a1, x);
   }
 

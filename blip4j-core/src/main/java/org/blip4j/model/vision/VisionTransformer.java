@@ -2,22 +2,24 @@ package org.blip4j.model.vision;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import org.blip4j.config.VisionConfig;
 import org.blip4j.engine.T;
 import org.blip4j.nn.Block;
 import org.blip4j.nn.LayerNorm;
-import org.blip4j.nn.Linear;
+import org.blip4j.nn.Activation;
 import org.blip4j.nn.Attention;
-import org.bytedeco.javacpp.PointerScope;
+import org.blip4j.nn.DeferredBackward;
+import org.blip4j.nn.Linear;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * The image encoder, mirrors {@code models/vit.py VisionTransformer} (timm style, pre-norm, fused qkv, final norm).
+ * The image encoder (paper §3.1), mirrors {@code models/vit.py VisionTransformer} (timm style, pre-norm, fused qkv, final norm).
  *
  * <p>Shapes: B images, N = 1 + patches tokens, D width.
  */
-public final class VisionTransformer extends Block {
+public final class VisionTransformer extends Block implements DeferredBackward {
   private final VisionConfig config;
   final Tensor clsToken;
   final Tensor posEmbed;
@@ -26,11 +28,7 @@ public final class VisionTransformer extends Block {
   private final LayerNorm norm;
   /** Blocks from this index on are gradient-checkpointed while training with autograd (none by default). */
   private int checkpointFrom = Integer.MAX_VALUE;
-  /** The checkpointed blocks of the last forward, last first: what {@link #finishBackward()} recomputes. */
-  private final java.util.ArrayDeque<Segment> pending = new java.util.ArrayDeque<>();
-
-  /** A checkpointed block's input, its output (a fresh leaf the rest of the graph hangs from) and its drop-path masks. */
-  private record Segment(VisionBlock block, Tensor input, Tensor output, List<Tensor> masks) {}
+  private final BlockCheckpointing checkpointing = new BlockCheckpointing();
 
   public VisionTransformer(VisionConfig c) {
     this.config = c;
@@ -51,11 +49,10 @@ public final class VisionTransformer extends Block {
   }
 
   /**
-   * Gradient checkpointing of the last {@code layers} blocks, as {@code vit.py}'s {@code use_grad_checkpointing and
-   * i >= depth - ckpt_layer} (recipe keys {@code vit_grad_ckpt}, {@code vit_ckpt_layer}); 0 turns it off. While
-   * training with autograd those blocks run forward without keeping activations; {@link #finishBackward()} recomputes
-   * them one at a time, last first, replaying the same drop-path draws, and back-propagates through them. Same
-   * gradients, less memory, one extra forward of those blocks.
+   * Gradient checkpointing of the last {@code layers} blocks while training ({@link BlockCheckpointing}), as
+   * {@code vit.py}'s {@code use_grad_checkpointing and i >= depth - ckpt_layer} (recipe keys {@code vit_grad_ckpt},
+   * {@code vit_ckpt_layer}); 0 turns it off. The backward of those blocks then completes in
+   * {@link #finishBackward()} ({@link DeferredBackward#finishAll}).
    */
   public void gradientCheckpointing(int layers) {
     if (layers < 0) {
@@ -64,27 +61,9 @@ public final class VisionTransformer extends Block {
     checkpointFrom = layers == 0 ? Integer.MAX_VALUE : Math.max(0, blocks.size() - layers);
   }
 
-  /** Moves {@code t} from the scope {@code from} to the enclosing scope {@code to}. */
-  private static void keep(Tensor t, PointerScope from, PointerScope to) {
-    to.attach(t);
-    from.detach(t);
-  }
-
   @Override
   public void finishBackward() {
-    while (!pending.isEmpty()) {
-      Segment s = pending.pop();
-      Tensor grad = s.output().grad();
-      if (!grad.defined()) {
-        continue; // the loss did not use this forward's output
-      }
-      try (PointerScope scope = new PointerScope()) { // this block's activations live only for its backward
-        Tensor out = s.block().forward(s.input(), s.masks(), true); // (B, N, D), with its graph this time
-        out.backward(grad, new org.bytedeco.pytorch.BoolOptional(), false,
-            new org.bytedeco.pytorch.TensorArrayRefOptional()); // fills s.input().grad: the previous segment's output
-      }
-    }
-    super.finishBackward();
+    checkpointing.finishBackward();
   }
 
   /** Encodes normalised pixels (B, 3, S, S) into image embeddings (B, N, D). */
@@ -93,42 +72,19 @@ public final class VisionTransformer extends Block {
   }
 
   /**
-   * Encodes and, when {@code trace} is non-null, appends the patch embedding and every block's output (before the
-   * final norm) for parity checks.
+   * Encodes; an {@code observer} (or null) sees the patch embedding and every block's output (before the final
+   * norm), for parity checks.
    */
-  public Tensor forward(Tensor pixels, List<Tensor> trace) {
+  public Tensor forward(Tensor pixels, Consumer<Tensor> observer) {
+    Consumer<Tensor> observe = observer == null ? t -> {} : observer;
     Tensor x = patchEmbed.forward(pixels); // (B, N-1, D)
-    if (trace != null) {
-      trace.add(x);
-    }
-    long b = x.size(0);
-    Tensor cls = clsToken.expand(b, -1, -1); // (B, 1, D)
+    observe.accept(x);
+    Tensor cls = clsToken.expand(x.size(0), -1, -1); // (B, 1, D)
     x = T.cat(1, cls, x).add(posEmbed); // (B, N, D)
-    pending.clear(); // a forward without backward leaves nothing to do
-    boolean checkpoint = training() && org.bytedeco.pytorch.GradMode.is_enabled();
+    boolean checkpoint = checkpointing.begin(training());
     for (int i = 0; i < blocks.size(); i++) {
-      VisionBlock blk = blocks.get(i);
-      if (checkpoint && i >= checkpointFrom) {
-        List<Tensor> masks = new ArrayList<>();
-        Tensor leaf;
-        // Its own PointerScope, or the step's scope would keep every intermediate alive until the step ends
-        PointerScope outer = PointerScope.getInnerScope();
-        try (PointerScope inner = outer == null ? null : new PointerScope();
-            org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
-          leaf = blk.forward(x, masks, false).detach().set_requires_grad(true); // (B, N, D), no activations kept
-          if (inner != null) {
-            keep(leaf, inner, outer);
-            masks.forEach(m -> keep(m, inner, outer));
-          }
-        }
-        pending.push(new Segment(blk, x, leaf, masks));
-        x = leaf;
-      } else {
-        x = blk.forward(x);
-      }
-      if (trace != null) {
-        trace.add(x);
-      }
+      x = checkpoint && i >= checkpointFrom ? checkpointing.forward(blocks.get(i), x) : blocks.get(i).forward(x);
+      observe.accept(x);
     }
     return norm.forward(x);
   }
@@ -235,18 +191,20 @@ public final class VisionTransformer extends Block {
     }
   }
 
-  /** fc1, exact GELU, fc2; mirrors timm {@code Mlp}. */
+  /** fc1, the config's activation (BLIP: exact GELU), fc2; mirrors timm {@code Mlp}. */
   static final class Mlp extends Block {
     private final Linear fc1;
     private final Linear fc2;
+    private final Activation act;
 
     Mlp(VisionConfig c) {
+      this.act = c.hiddenAct();
       this.fc1 = child("fc1", new Linear(c.hiddenSize(), c.intermediateSize()));
       this.fc2 = child("fc2", new Linear(c.intermediateSize(), c.hiddenSize()));
     }
 
     Tensor forward(Tensor x) {
-      return fc2.forward(T.gelu(fc1.forward(x)));
+      return fc2.forward(act.apply(fc1.forward(x)));
     }
   }
 }

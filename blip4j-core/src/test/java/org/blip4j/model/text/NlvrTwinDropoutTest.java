@@ -42,10 +42,10 @@ class NlvrTwinDropoutTest {
       if (training) {
         twin.train(true);
         twin.requiresGrad(true);
-        return T.toFloats(twin.forward(x, states, mask));
+        return T.toFloats(twin.crossAttend(x, new CrossStates.Pair(states[0], states[1]), mask, null));
       }
       try (NoGradGuard g = new NoGradGuard()) {
-        return T.toFloats(twin.forward(x, states, mask));
+        return T.toFloats(twin.crossAttend(x, new CrossStates.Pair(states[0], states[1]), mask, null));
       }
     }
   }

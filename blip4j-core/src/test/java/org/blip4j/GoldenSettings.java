@@ -67,9 +67,10 @@ final class GoldenSettings {
         fail(golden + ": its description names no " + k + ": " + fx.description(golden));
       }
     }
-    return new GenerationConfig(integer(golden, a, "max_length"), integer(golden, a, "min_length"), 1, true,
-        real(golden, a, "top_p", null), integer(golden, a, "top_k"), 1.0, real(golden, a, "repetition_penalty", null),
-        1.0, false, 0, 1, 0);
+    var sampler = new org.blip4j.generate.NucleusSampler(real(golden, a, "top_p", null), integer(golden, a, "top_k"),
+        1.0);
+    return GenerationConfig.sampling(sampler, integer(golden, a, "max_length"), integer(golden, a, "min_length"), 0)
+        .withRepetitionPenalty(real(golden, a, "repetition_penalty", null));
   }
 
   /** The description's settings, inheriting those of the golden it is "same as", or of its .step_logits sibling. */

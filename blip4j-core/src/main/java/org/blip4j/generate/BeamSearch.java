@@ -88,6 +88,7 @@ public final class BeamSearch {
     int rows = batch * k;
     int cur = prompts[0].length;
     int maxLength = cfg.effectiveMaxLength(cur);
+    List<LogitsProcessor> processors = cfg.processors(eos);
     long[][] seq = new long[rows][];
     for (int r = 0; r < rows; r++) {
       seq[r] = prompts[r / k].clone();
@@ -110,8 +111,9 @@ public final class BeamSearch {
       }
       int v = logp[0].length;
       for (int r = 0; r < rows; r++) {
-        Processors.repetitionPenalty(logp[r], seq[r], cur, (float) cfg.repetitionPenalty());
-        Processors.minLength(logp[r], cur, cfg.minLength(), eos);
+        for (LogitsProcessor p : processors) {
+          p.process(logp[r], seq[r], cur);
+        }
         for (int t = 0; t < v; t++) {
           logp[r][t] += beamScores[r];
         }

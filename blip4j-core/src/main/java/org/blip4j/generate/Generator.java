@@ -1,5 +1,6 @@
 package org.blip4j.generate;
 
+import java.util.List;
 import java.util.SplittableRandom;
 import org.blip4j.engine.T;
 import org.bytedeco.javacpp.PointerScope;
@@ -63,11 +64,6 @@ public final class Generator {
     return greedyOrSample(model, prompts, cfg, eos, pad, listener, rngs);
   }
 
-  static long[][] greedyOrSample(DecoderStep model, long[][] prompts, GenerationConfig cfg, int eos, int pad,
-      StepListener listener) {
-    return greedyOrSample(model, prompts, cfg, eos, pad, listener, null);
-  }
-
   /** {@code rowRngs}: the random source of each row when sampling, or null for one source seeded by the config. */
   static long[][] greedyOrSample(DecoderStep model, long[][] prompts, GenerationConfig cfg, int eos, int pad,
       StepListener listener, SplittableRandom[] rowRngs) {
@@ -80,6 +76,7 @@ public final class Generator {
     }
     boolean[] finished = new boolean[rows];
     SplittableRandom rng = new SplittableRandom(cfg.seed());
+    List<LogitsProcessor> processors = cfg.processors(eos);
     int cur = prefix;
     Tensor input = T.longs(prompts);
     int step = 0;
@@ -94,18 +91,10 @@ public final class Generator {
       }
       long[] next = new long[rows];
       for (int r = 0; r < rows; r++) {
-        float[] s = scores[r];
-        Processors.repetitionPenalty(s, seq[r], cur, (float) cfg.repetitionPenalty());
-        Processors.minLength(s, cur, cfg.minLength(), eos);
-        int tok;
-        if (cfg.sample()) {
-          Processors.temperature(s, (float) cfg.temperature());
-          Processors.topK(s, cfg.topK());
-          Processors.topP(s, cfg.topP());
-          tok = sample(s, rowRngs == null ? rng : rowRngs[r]);
-        } else {
-          tok = Processors.argmax(s);
+        for (LogitsProcessor p : processors) {
+          p.process(scores[r], seq[r], cur);
         }
+        int tok = cfg.sampler().next(scores[r], rowRngs == null ? rng : rowRngs[r]);
         next[r] = finished[r] ? pad : tok;
         seq[r][cur] = next[r];
         if (tok == eos) {
@@ -128,26 +117,6 @@ public final class Generator {
       System.arraycopy(seq[r], 0, out[r], 0, cur);
     }
     return out;
-  }
-
-  /** Draws from softmax(scores) with a seeded Java RNG (torch's CPU RNG stream cannot be reproduced). */
-  static int sample(float[] s, SplittableRandom rng) {
-    int best = Processors.argmax(s);
-    double max = s[best];
-    double sum = 0;
-    double[] p = new double[s.length];
-    for (int i = 0; i < s.length; i++) {
-      p[i] = s[i] == Float.NEGATIVE_INFINITY ? 0 : Math.exp(s[i] - max);
-      sum += p[i];
-    }
-    double u = rng.nextDouble() * sum;
-    for (int i = 0; i < s.length; i++) {
-      u -= p[i];
-      if (u < 0 && p[i] > 0) {
-        return i;
-      }
-    }
-    return best;
   }
 
   static float[][] rows2d(Tensor t) {

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import org.blip4j.Blip;
 import org.blip4j.generate.GenerationConfig;
+import org.blip4j.generate.NucleusSampler;
 import org.blip4j.image.RgbImage;
 import org.blip4j.retrieval.Retriever;
 
@@ -84,9 +85,9 @@ final class Endpoints {
         if (r.has("beams") && beams > 1) {
           throw new IllegalArgumentException("beams: sampling draws one sequence at a time; use beams 1 with sample");
         }
-        gen = GenerationConfig.nucleus(r.number("top_p", 0.9, 1e-9, 1), max, min, 0);
-        gen = new GenerationConfig(gen.maxLength(), gen.minLength(), 1, true, gen.topP(), r.integer("top_k", 50, 0,
-            100_000), r.number("temperature", 1.0, 1e-3, 100), gen.repetitionPenalty(), 1.0, false, 0, 1, 0);
+        var sampler = new NucleusSampler(r.number("top_p", 0.9, 1e-9, 1), r.integer("top_k", 50, 0, 100_000),
+            r.number("temperature", 1.0, 1e-3, 100));
+        gen = GenerationConfig.sampling(sampler, max, min, 0).withRepetitionPenalty(1.1); // as GenerationConfig.nucleus
       } else {
         for (String f : List.of("top_p", "top_k", "temperature")) {
           if (r.has(f)) {

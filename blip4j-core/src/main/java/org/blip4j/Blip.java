@@ -4,28 +4,20 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.blip4j.config.BlipConfig;
-import org.blip4j.config.VisionConfig;
 import org.blip4j.engine.T;
 import org.blip4j.generate.CrossAttentionDecoder;
 import org.blip4j.generate.GenerationConfig;
 import org.blip4j.generate.Generator;
 import org.blip4j.hub.ModelSource;
-import org.blip4j.image.ImageLoader;
 import org.blip4j.image.ImageProcessor;
 import org.blip4j.image.RgbImage;
-import org.blip4j.io.RawTensor;
 import org.blip4j.model.BlipDecoder;
 import org.blip4j.model.BlipItm;
 import org.blip4j.model.BlipNlvr;
 import org.blip4j.model.BlipVqa;
 import org.blip4j.text.BertTokenizer;
 import org.blip4j.text.TextNormalizer;
-import org.blip4j.weights.Checkpoints;
-import org.blip4j.weights.ConfigCheck;
-import org.blip4j.weights.LoadPolicy;
-import org.blip4j.weights.WeightLoader;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
@@ -77,7 +69,7 @@ public final class Blip implements AutoCloseable {
     }
   }
 
-  private Blip(Path source, Task task, BlipConfig config, BertTokenizer tok, ImageProcessor images,
+  Blip(Path source, Task task, BlipConfig config, BertTokenizer tok, ImageProcessor images,
       BlipDecoder decoder, BlipItm itm, BlipVqa vqa, BlipNlvr nlvr) {
     this.source = source;
     this.task = task;
@@ -108,120 +100,9 @@ public final class Blip implements AutoCloseable {
     return load(path, Options.defaults());
   }
 
-  /** Loads a model folder or weight file (see {@link ModelFiles} for the layouts accepted). */
+  /** Loads a model folder or weight file (see {@link ModelFiles} for the layouts accepted; {@link BlipLoader}). */
   public static Blip load(Path path, Options options) throws IOException {
-    ModelFiles files = ModelFiles.resolve(path);
-    Map<String, RawTensor> sd = WeightLoader.canonical(Checkpoints.read(files.weights()));
-    Task stored;
-    try {
-      stored = Task.infer(sd.keySet());
-    } catch (IllegalArgumentException e) {
-      throw new IOException(files.weights() + ": " + e.getMessage());
-    }
-    Task task = options.task() != null ? options.task() : stored;
-    BlipConfig config = config(files, sd, options);
-    BertTokenizer tok = BertTokenizer.fromDirectory(files.tokenizerDir());
-    check(files, sd, config, tok); // before any network is allocated
-    ImageLoader loader = ImageLoader.defaults().withExifOrientation(options.applyExifOrientation());
-    int size = config.vision().imageSize();
-    ImageProcessor proc = null;
-    if (files.preprocessorConfig() != null && options.imageSize() == null) {
-      proc = ImageProcessor.fromPreprocessorConfig(files.preprocessorConfig(), loader);
-    }
-    if (proc == null || proc.width() != size || proc.height() != size) {
-      proc = new ImageProcessor(size, size, true, org.blip4j.image.PilResize.Filter.BICUBIC, true, 1.0 / 255, true,
-          ImageProcessor.BLIP_MEAN, ImageProcessor.BLIP_STD, loader);
-    }
-    String name = files.weights().toString();
-    BlipDecoder dec = null;
-    BlipItm itm = null;
-    BlipVqa vqa = null;
-    BlipNlvr nlvr = null;
-    switch (task) {
-      case CAPTION -> dec = load(new BlipDecoder(config), sd, stored, task, name);
-      case ITM -> itm = load(new BlipItm(config), sd, stored, task, name);
-      case VQA -> vqa = load(new BlipVqa(config), sd, stored, task, name);
-      case NLVR -> {
-        if (stored != Task.NLVR) { // an untrained head would answer p_true = 0.5 (or noise) for every input
-          throw new IOException(files.weights() + ": --task nlvr needs an NLVR2 checkpoint, but this is "
-              + describe(stored) + " checkpoint: it has no NLVR2 head (cls_head.*) and no twin cross-attention "
-              + "(crossattention.self0/self1, output.dense0/dense1, merge_layer). Fine-tune one with "
-              + "'blip4j train nlvr' (its pretrained: may be this checkpoint), or use a released NLVR2 checkpoint");
-        }
-        nlvr = load(new BlipNlvr(config), sd, stored, task, name);
-      }
-      case PRETRAIN -> {
-        dec = load(new BlipDecoder(config), sd, stored, task, name);
-        itm = load(new BlipItm(config), sd, stored, task, name);
-      }
-    }
-    return new Blip(files.weights(), task, config, tok, proc, dec, itm, vqa, nlvr);
-  }
-
-  /**
-   * Strict load, except that training state (momentum encoders, queues, temperature) is never needed for inference,
-   * and that a network built for another task than the checkpoint's keeps only its own parts (e.g. a captioner from a
-   * pre-training checkpoint ignores the ITM side). A pre-training checkpoint feeds two networks, each taking its part.
-   */
-  public static <B extends org.blip4j.nn.Block> B load(B model, Map<String, RawTensor> sd, Task stored, Task target,
-      String name) throws IOException {
-    LoadPolicy policy = LoadPolicy.strict().ignoringTrainingState().ignoring("temp");
-    if (stored != target || target == Task.PRETRAIN) {
-      var own = model.namedTensors().keySet().stream().map(k -> k.substring(0, k.indexOf('.'))).distinct().toList();
-      policy = policy.ignoring("(?!(" + String.join("|", own) + ")\\.).*");
-    }
-    WeightLoader.load(model, sd, policy, name);
-    return model;
-  }
-
-  /**
-   * Checks, before anything is allocated, that the config fits the checkpoint (layer counts, widths, vocabulary,
-   * positions, patch size; ceilings on sizes no tensor pins down) and that every tokenizer id has an embedding row.
-   *
-   * @throws org.blip4j.config.ConfigException naming the config or tokenizer file, the checkpoint and the sizes
-   */
-  public static void check(ModelFiles files, Map<String, RawTensor> sd, BlipConfig config, BertTokenizer tok) {
-    Path configFile = files.hfConfig() != null ? files.hfConfig() : files.medConfig();
-    ConfigCheck.check(config, sd, configFile, files.weights());
-    long rows = ConfigCheck.embeddingRows(sd);
-    ConfigCheck.tokenizer(tok, rows >= 0 ? rows : config.text().vocabSize(),
-        rows >= 0 ? files.weights().toString() : configFile + " (vocab_size)");
-  }
-
-  /** HF config.json, else med_config.json plus a ViT read off the checkpoint's shapes. */
-  public static BlipConfig config(ModelFiles files, Map<String, RawTensor> sd, Options options) throws IOException {
-    BlipConfig c;
-    if (files.hfConfig() != null) {
-      c = BlipConfig.readHf(files.hfConfig());
-    } else {
-      VisionConfig v = visionFromWeights(sd, files.weights());
-      RawTensor proj = sd.get("vision_proj.weight");
-      c = BlipConfig.readOriginal(files.medConfig(), v, proj == null ? 256 : (int) proj.shape()[0]);
-    }
-    if (options.imageSize() != null) {
-      c = new BlipConfig(c.vision().withImageSize(options.imageSize()), c.text(), c.embedDim());
-    }
-    return c;
-  }
-
-  /** Reads ViT sizes from {@code visual_encoder.*} shapes (heads = width / 64, as ViT-B and ViT-L). */
-  static VisionConfig visionFromWeights(Map<String, RawTensor> sd, Path file) throws IOException {
-    RawTensor pos = sd.get("visual_encoder.pos_embed");
-    RawTensor patch = sd.get("visual_encoder.patch_embed.proj.weight");
-    RawTensor fc1 = sd.get("visual_encoder.blocks.0.mlp.fc1.weight");
-    if (pos == null || patch == null || fc1 == null) {
-      throw new IOException(file + ": no visual_encoder weights to read the ViT size from");
-    }
-    int width = (int) pos.shape()[2];
-    int p = (int) patch.shape()[2];
-    int grid = (int) Math.round(Math.sqrt(pos.shape()[1] - 1));
-    int depth = (int) sd.keySet().stream().filter(k -> k.matches("visual_encoder\\.blocks\\.\\d+\\.norm1\\.weight"))
-        .count();
-    if (width % 64 != 0) {
-      throw new IOException(file + ": ViT width " + width + " is not a multiple of 64; put a config.json with "
-          + "vision_config (num_attention_heads) next to it");
-    }
-    return new VisionConfig(grid * p, p, width, depth, width / 64, (int) fc1.shape()[0], 1e-6);
+    return BlipLoader.load(path, options);
   }
 
   // ---------------------------------------------------------------- captioning
@@ -395,7 +276,10 @@ public final class Blip implements AutoCloseable {
     }
   }
 
-  /** Tokenises for ITM (35 tokens, padding longest), with [ENC] replacing [CLS] when asked. */
+  /**
+   * Tokenises for the text encoder (35 tokens, padding longest), with [ENC] replacing [CLS] when asked: the one place
+   * the encoder's first token is chosen (ITM, VQA questions, NLVR2 statements, video and multimodal features).
+   */
   private BertTokenizer.Encoding encodeForMatch(List<String> texts, MatchToken first) {
     BertTokenizer.Encoding enc = tokenizer.encode(texts, ITM_MAX_TOKENS, BertTokenizer.Padding.LONGEST);
     if (first == MatchToken.ENC) {
@@ -425,7 +309,7 @@ public final class Blip implements AutoCloseable {
   public float[][] imageEmbeddings(List<RgbImage> batch) {
     BlipItm m = require(itm, "image features");
     try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-      return rows(m.imageFeature(m.encodeImage(pixels(batch))));
+      return T.toRows(m.imageFeature(m.encodeImage(pixels(batch))));
     }
   }
 
@@ -434,7 +318,7 @@ public final class Blip implements AutoCloseable {
     BlipItm m = require(itm, "text features");
     BertTokenizer.Encoding enc = tokenizer.encode(texts, ITM_MAX_TOKENS, BertTokenizer.Padding.LONGEST);
     try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-      return rows(m.textFeature(T.longs(enc.ids()), T.longs(enc.attentionMask())));
+      return T.toRows(m.textFeature(T.longs(enc.ids()), T.longs(enc.attentionMask())));
     }
   }
 
@@ -476,7 +360,7 @@ public final class Blip implements AutoCloseable {
     try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
       Tensor cls = m.encodeImage(pixels(frames)).select(1, 0); // (F, W)
       Tensor mean = m.visionProjection(cls).mean(new long[] {0}, true, new org.bytedeco.pytorch.ScalarTypeOptional());
-      return rows(T.normalize(mean))[0]; // (1, E)
+      return T.toRows(T.normalize(mean))[0]; // (1, E)
     }
   }
 
@@ -486,10 +370,7 @@ public final class Blip implements AutoCloseable {
    */
   public double[] videoItmLogits(List<RgbImage> frames, List<String> texts) {
     BlipItm m = require(itm, "video matching");
-    BertTokenizer.Encoding enc = tokenizer.encode(texts, ITM_MAX_TOKENS, BertTokenizer.Padding.LONGEST);
-    for (long[] row : enc.ids()) {
-      row[0] = tokenizer.encId();
-    }
+    BertTokenizer.Encoding enc = encodeForMatch(texts, MatchToken.ENC);
     try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
       Tensor h = m.encodeImage(pixels(frames)); // (F, N, W)
       Tensor video = h.reshape(1, -1, h.size(2)); // (1, F·N, W)
@@ -530,7 +411,7 @@ public final class Blip implements AutoCloseable {
     BlipItm m = require(itm, "text features");
     BertTokenizer.Encoding enc = tokenizer.encode(texts, ITM_MAX_TOKENS, BertTokenizer.Padding.LONGEST);
     try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-      return rows(m.textStates(T.longs(enc.ids()), T.longs(enc.attentionMask())).select(1, 0));
+      return T.toRows(m.textStates(T.longs(enc.ids()), T.longs(enc.attentionMask())).select(1, 0));
     }
   }
 
@@ -543,7 +424,7 @@ public final class Blip implements AutoCloseable {
     BertTokenizer.Encoding enc = encodeForMatch(texts, MatchToken.ENC);
     try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
       Tensor img = m.encodeImage(pixels(List.of(image))); // (1, N, W)
-      return rows(m.multimodalStates(img, T.longs(enc.ids()), T.longs(enc.attentionMask())).select(1, 0));
+      return T.toRows(m.multimodalStates(img, T.longs(enc.ids()), T.longs(enc.attentionMask())).select(1, 0));
     }
   }
 
@@ -593,12 +474,7 @@ public final class Blip implements AutoCloseable {
       throw new IllegalArgumentException(batch.size() + " images but " + questions.size() + " questions");
     }
     List<String> texts = opts.normalize() ? questions.stream().map(TextNormalizer::preQuestion).toList() : questions;
-    BertTokenizer.Encoding enc = tokenizer.encode(texts, ITM_MAX_TOKENS, BertTokenizer.Padding.LONGEST);
-    if (opts.questionStart() == MatchToken.ENC) {
-      for (long[] row : enc.ids()) {
-        row[0] = tokenizer.encId();
-      }
-    }
+    BertTokenizer.Encoding enc = encodeForMatch(texts, opts.questionStart());
     try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
       Tensor img = m.encodeImage(pixels(batch));
       Tensor q = m.questionStates(img, T.longs(enc.ids()), T.longs(enc.attentionMask())); // (B, Lq, D)
@@ -619,9 +495,7 @@ public final class Blip implements AutoCloseable {
     if (answers.isEmpty()) {
       throw new IllegalArgumentException("the answer list is empty");
     }
-    BertTokenizer.Encoding q = tokenizer.encode(List.of(TextNormalizer.preQuestion(question)), ITM_MAX_TOKENS,
-        BertTokenizer.Padding.LONGEST);
-    q.ids()[0][0] = tokenizer.encId();
+    BertTokenizer.Encoding q = encodeForMatch(List.of(TextNormalizer.preQuestion(question)), MatchToken.ENC);
     BertTokenizer.Encoding a = tokenizer.encode(answers, Integer.MAX_VALUE, BertTokenizer.Padding.LONGEST);
     for (long[] row : a.ids()) {
       row[0] = tokenizer.bosId();
@@ -637,9 +511,7 @@ public final class Blip implements AutoCloseable {
   /** NLVR2: probability that the statement is true of the image pair. */
   public double nlvr(RgbImage left, RgbImage right, String statement) {
     BlipNlvr m = require(nlvr, "NLVR2");
-    BertTokenizer.Encoding enc = tokenizer.encode(List.of(TextNormalizer.preCaption(statement, 40)), ITM_MAX_TOKENS,
-        BertTokenizer.Padding.LONGEST);
-    enc.ids()[0][0] = tokenizer.encId();
+    BertTokenizer.Encoding enc = encodeForMatch(List.of(TextNormalizer.preCaption(statement, 40)), MatchToken.ENC);
     try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
       Tensor both = m.visualEncoder().forward(pixels(List.of(left, right))); // (2, N, W)
       Tensor logits = m.logits(both.narrow(0, 0, 1), both.narrow(0, 1, 1), T.longs(enc.ids()),
@@ -674,31 +546,10 @@ public final class Blip implements AutoCloseable {
 
   private <M> M require(M network, String what) {
     if (network == null) {
-      throw new UnsupportedOperationException(source + " holds " + describe(task) + " model, which cannot do " + what
+      throw new UnsupportedOperationException(source + " holds " + task.describe() + " model, which cannot do " + what
           + "; use a checkpoint trained for " + what);
     }
     return network;
-  }
-
-  private static String describe(Task t) {
-    return switch (t) {
-      case CAPTION -> "a captioning (BLIP_Decoder)";
-      case ITM -> "an image-text matching (ITM)";
-      case VQA -> "a question-answering (VQA)";
-      case NLVR -> "an NLVR2";
-      case PRETRAIN -> "a pre-training";
-    };
-  }
-
-  private static float[][] rows(Tensor t) { // (R, C), possibly a non-contiguous view
-    int r = (int) t.size(0);
-    int c = (int) t.size(1);
-    float[] flat = T.toFloats(t);
-    float[][] out = new float[r][c];
-    for (int i = 0; i < r; i++) {
-      System.arraycopy(flat, i * c, out[i], 0, c);
-    }
-    return out;
   }
 
   private static double[] toDoubles(float[] f) {

@@ -38,4 +38,15 @@ public enum Task {
     throw new IllegalArgumentException(
         "cannot tell which BLIP model these weights belong to (no text_decoder, text_encoder + itm_head or cls_head)");
   }
+
+  /** "a captioning (BLIP_Decoder)", … : for messages such as "this is a … checkpoint". */
+  public String describe() {
+    return switch (this) {
+      case CAPTION -> "a captioning (BLIP_Decoder)";
+      case ITM -> "an image-text matching (ITM)";
+      case VQA -> "a question-answering (VQA)";
+      case NLVR -> "an NLVR2";
+      case PRETRAIN -> "a pre-training";
+    };
+  }
 }

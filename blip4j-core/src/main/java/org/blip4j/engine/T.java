@@ -165,6 +165,18 @@ public final class T {
     return toRaw(t.to(ScalarType.Float)).toFloats();
   }
 
+  /** A (R, C) tensor, possibly a non-contiguous view, as R Java rows of C floats. */
+  public static float[][] toRows(Tensor t) {
+    int r = (int) t.size(0);
+    int c = (int) t.size(1);
+    float[] flat = toFloats(t);
+    float[][] out = new float[r][c];
+    for (int i = 0; i < r; i++) {
+      System.arraycopy(flat, i * c, out[i], 0, c);
+    }
+    return out;
+  }
+
   /** All elements as long (converted to int64 first). */
   public static long[] toLongs(Tensor t) {
     return toRaw(t.to(ScalarType.Long)).toLongs();

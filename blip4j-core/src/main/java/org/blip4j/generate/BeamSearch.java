@@ -107,7 +107,7 @@ public final class BeamSearch {
       float[][] logp;
       try (PointerScope scope = new PointerScope()) {
         Tensor logits = model.next(input); // (R, V)
-        logp = Generator.rows2d(torch.log_softmax(logits, -1));
+        logp = T.toRows(torch.log_softmax(logits, -1));
       }
       int v = logp[0].length;
       for (int r = 0; r < rows; r++) {

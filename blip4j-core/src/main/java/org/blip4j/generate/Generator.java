@@ -84,7 +84,7 @@ public final class Generator {
       float[][] scores;
       try (PointerScope scope = new PointerScope()) {
         Tensor logits = model.next(input); // (R, V)
-        scores = rows2d(logits);
+        scores = T.toRows(logits); // (R, V)
       }
       if (listener != null) {
         listener.onStep(step, copy(scores));
@@ -115,17 +115,6 @@ public final class Generator {
     long[][] out = new long[rows][cur];
     for (int r = 0; r < rows; r++) {
       System.arraycopy(seq[r], 0, out[r], 0, cur);
-    }
-    return out;
-  }
-
-  static float[][] rows2d(Tensor t) {
-    int r = (int) t.size(0);
-    int v = (int) t.size(1);
-    float[] flat = T.toFloats(t);
-    float[][] out = new float[r][v];
-    for (int i = 0; i < r; i++) {
-      System.arraycopy(flat, i * v, out[i], 0, v);
     }
     return out;
   }

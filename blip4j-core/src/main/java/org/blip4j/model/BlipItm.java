@@ -12,17 +12,18 @@ import org.bytedeco.pytorch.Tensor;
 /**
  * Image–text matching and contrastive features, mirrors {@code models/blip_itm.py BLIP_ITM} and the online part of
  * {@code blip_retrieval.py BLIP_Retrieval} (HF {@code BlipForImageTextRetrieval}): {@code visual_encoder},
- * {@code text_encoder}, {@code vision_proj}, {@code text_proj}, {@code itm_head}.
+ * {@code text_encoder}, {@code vision_proj}, {@code text_proj}, {@code itm_head} (paper §3.2, ITC and ITM). The
+ * training models ({@link ContrastiveModel}) add momentum encoders and queues to these online parts.
  *
  * <p>Shapes: B images/rows, N image tokens, L text length, D text width, E embed dim.
  */
-public final class BlipItm extends Block {
-  private final BlipConfig config;
-  private final VisionTransformer visualEncoder;
-  private final BertModel textEncoder;
-  private final Linear visionProj;
-  private final Linear textProj;
-  private final Linear itmHead;
+public sealed class BlipItm extends Block permits ContrastiveModel {
+  final BlipConfig config;
+  final VisionTransformer visualEncoder;
+  final BertModel textEncoder;
+  final Linear visionProj;
+  final Linear textProj;
+  final Linear itmHead;
 
   public BlipItm(BlipConfig c) {
     this.config = c;

@@ -4,7 +4,7 @@ import org.blip4j.config.BlipConfig;
 import org.blip4j.engine.T;
 import org.blip4j.model.text.BertLMHeadModel;
 import org.blip4j.model.text.TextMode;
-import org.blip4j.train.NegativeSampler;
+import org.blip4j.model.NegativeSampler;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -50,9 +50,9 @@ public final class BlipPretrain extends ContrastiveModel {
     ItcStep itc = itc(pixels, ids, mask, alpha, eye);
     enqueue(itc.imageFeatM(), itc.textFeatM());
 
-    Tensor encIds = ids.clone();
-    encIds.select(1, 0).fill_(T.s(encId));
-    Tensor pos = textEncoder.forward(encIds, mask, TextMode.MULTIMODAL, itc.imageEmbeds()).select(1, 0); // (B, D)
+    Positives p = positives(ids, mask, itc.imageEmbeds(), encId);
+    Tensor encIds = p.encIds();
+    Tensor pos = p.cls(); // (B, D)
     float[][] wT2i;
     float[][] wI2t;
     try (NoGradGuard g = new NoGradGuard()) { // softmax(sim[:, :B]) + 1e-4, diagonal 0
@@ -61,9 +61,8 @@ public final class BlipPretrain extends ContrastiveModel {
     }
     Itc.Itm itm = Itc.itm(textEncoder, itmHead, pos, encIds, mask, itc.imageEmbeds(), wT2i, wI2t, sampler);
 
-    Tensor decIds = ids.clone(); // LM: [DEC] first, pads ignored, label smoothing 0.1
-    decIds.select(1, 0).fill_(T.s(bosId));
-    Tensor targets = decIds.masked_fill(mask.eq(T.s(0L)), T.s(-100L));
+    Tensor decIds = Itc.withFirstToken(ids, bosId); // LM: [DEC] first, pads ignored, label smoothing 0.1
+    Tensor targets = BlipDecoder.targets(decIds, mask, 0);
     Tensor logits = textDecoder.forward(decIds, mask, itc.imageEmbeds(), null, null); // (B, L, V)
     Tensor lossLm = BlipDecoder.lmLoss(logits, targets, BlipDecoder.LABEL_SMOOTHING);
     return new Losses(itc.loss(), itm.loss(), lossLm, itm.logits(), wT2i, wI2t, itc.imageProj(), itc.textProj());

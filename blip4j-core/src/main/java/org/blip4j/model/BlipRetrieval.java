@@ -3,7 +3,7 @@ package org.blip4j.model;
 import org.blip4j.config.BlipConfig;
 import org.blip4j.engine.T;
 import org.blip4j.model.text.TextMode;
-import org.blip4j.train.NegativeSampler;
+import org.blip4j.model.NegativeSampler;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 
@@ -57,9 +57,9 @@ public final class BlipRetrieval extends ContrastiveModel {
       idxQueue.narrow(1, ptr, idxs.size(0)).copy_(idxs.t());
     }
 
-    Tensor encIds = ids.clone();
-    encIds.select(1, 0).fill_(T.s(encId));
-    Tensor pos = textEncoder.forward(encIds, mask, TextMode.MULTIMODAL, itc.imageEmbeds()).select(1, 0); // (B, D)
+    Positives p = positives(ids, mask, itc.imageEmbeds(), encId);
+    Tensor encIds = p.encIds();
+    Tensor pos = p.cls(); // (B, D)
     if (negativeAllRank) {
       return itmAllRanks(itc, pos, encIds, mask, idxCol, idxs, sampler);
     }

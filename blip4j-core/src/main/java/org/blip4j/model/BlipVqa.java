@@ -63,7 +63,7 @@ public final class BlipVqa extends Block {
     Tensor topIds = top.get1().select(0, 0); // (k)
     Tensor ids = answerIds.index_select(0, topIds); // (k, La)
     Tensor mask = answerMask.index_select(0, topIds);
-    Tensor targets = ids.masked_fill(mask.eq(org.blip4j.engine.T.s(0L)), org.blip4j.engine.T.s(-100L));
+    Tensor targets = BlipDecoder.targets(ids, mask, 0);
     Tensor logits = textDecoder.forward(ids, mask, questionStates, questionMask, null); // (k, La, V), states shared
     Tensor score = sequenceLoss(logits, targets).neg(); // (k)
     float[] sc = org.blip4j.engine.T.toFloats(score);
@@ -95,7 +95,7 @@ public final class BlipVqa extends Block {
       }
     }
     Tensor sel = org.blip4j.engine.T.longs(rows, rows.length);
-    Tensor targets = answerIds.masked_fill(answerMask.eq(org.blip4j.engine.T.s(0L)), org.blip4j.engine.T.s(-100L));
+    Tensor targets = BlipDecoder.targets(answerIds, answerMask, 0);
     Tensor logits = textDecoder.forward(answerIds, answerMask, states.index_select(0, sel),
         questionMask.index_select(0, sel), null); // (A, La, V)
     Tensor answerLoss = sequenceLoss(logits, targets); // (A)

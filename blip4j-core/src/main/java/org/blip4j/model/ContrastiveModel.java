@@ -22,15 +22,10 @@ import org.bytedeco.pytorch.global.torch;
  *
  * <p>Shapes: B batch, N image tokens, L text length, E embed dim, Q queue size.
  */
-abstract class ContrastiveModel extends Block {
-  protected final BlipConfig config;
+abstract sealed class ContrastiveModel extends BlipItm permits BlipPretrain, BlipRetrieval {
+  /** The text config with the ViT's width for cross-attention. */
   protected final TextConfig text;
   private final double momentum;
-  protected final VisionTransformer visualEncoder;
-  protected final BertModel textEncoder;
-  protected final Linear visionProj;
-  protected final Linear textProj;
-  protected final Linear itmHead;
   private final VisionTransformer visualEncoderM;
   private final Linear visionProjM;
   private final BertModel textEncoderM;
@@ -46,15 +41,10 @@ abstract class ContrastiveModel extends Block {
       Tensor imageFeatM, Tensor textFeatM, Tensor simI2t, Tensor simT2i, Tensor loss) {}
 
   ContrastiveModel(BlipConfig c, int queueSize, double momentum, String pointerName) {
-    this.config = c;
+    super(c);
     this.text = c.text().withEncoderWidth(c.vision().hiddenSize());
     this.momentum = momentum;
     int e = c.embedDim();
-    this.visualEncoder = child("visual_encoder", new VisionTransformer(c.vision()));
-    this.textEncoder = child("text_encoder", new BertModel(text));
-    this.visionProj = child("vision_proj", new Linear(c.vision().hiddenSize(), e));
-    this.textProj = child("text_proj", new Linear(text.hiddenSize(), e));
-    this.itmHead = child("itm_head", new Linear(text.hiddenSize(), 2));
     this.visualEncoderM = child("visual_encoder_m", new VisionTransformer(c.vision()));
     this.visionProjM = child("vision_proj_m", new Linear(c.vision().hiddenSize(), e));
     this.textEncoderM = child("text_encoder_m", new BertModel(text));
@@ -63,10 +53,6 @@ abstract class ContrastiveModel extends Block {
     this.imageQueue = buffer("image_queue", T.normalizeColumns(torch.randn(e, queueSize)));
     this.textQueue = buffer("text_queue", T.normalizeColumns(torch.randn(e, queueSize)));
     this.queuePtr = buffer(pointerName, T.longs(new long[] {0}, 1));
-  }
-
-  public BlipConfig config() {
-    return config;
   }
 
   public Tensor temp() {
@@ -145,6 +131,16 @@ abstract class ContrastiveModel extends Block {
         .div(T.s(2.0));
     return new ItcStep(imageEmbeds, imageProj, textProjected, imageFeat, textFeat, imageFeatM, textFeatM, simI2t,
         simT2i, loss);
+  }
+
+  /** The ITM positives: ids with [ENC] first (B, L) and their multimodal [CLS] states (B, D). */
+  record Positives(Tensor encIds, Tensor cls) {}
+
+  /** Runs the image-grounded encoder over the batch's own pairs, [ENC] replacing [CLS]: the ITM positives. */
+  Positives positives(Tensor ids, Tensor mask, Tensor imageEmbeds, long encId) {
+    Tensor encIds = Itc.withFirstToken(ids, encId); // (B, L)
+    Tensor cls = textEncoder.forward(encIds, mask, TextMode.MULTIMODAL, imageEmbeds).select(1, 0); // (B, D)
+    return new Positives(encIds, cls);
   }
 
   /**

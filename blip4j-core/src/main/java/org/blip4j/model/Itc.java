@@ -5,12 +5,15 @@ import org.blip4j.engine.T;
 import org.blip4j.model.text.BertModel;
 import org.blip4j.model.text.TextMode;
 import org.blip4j.nn.Linear;
-import org.blip4j.train.NegativeSampler;
+import org.blip4j.model.NegativeSampler;
 import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
-/** The contrastive and matching pieces shared by BLIP_Pretrain and BLIP_Retrieval (reference: their forward()). */
+/**
+ * The contrastive and matching pieces shared by BLIP_Pretrain and BLIP_Retrieval (paper §3.2), mirrors the ITC and ITM
+ * parts of {@code models/blip_pretrain.py} and {@code models/blip_retrieval.py} {@code forward()}.
+ */
 final class Itc {
   private Itc() {}
 
@@ -21,16 +24,17 @@ final class Itc {
 
   /** A (B, C) weight matrix as Java rows, optionally with the diagonal zeroed. */
   static float[][] rows(Tensor w, boolean zeroDiagonal) {
-    int b = (int) w.size(0);
-    int c = (int) w.size(1);
-    float[] f = T.toFloats(w);
-    float[][] out = new float[b][c];
-    for (int i = 0; i < b; i++) {
-      System.arraycopy(f, i * c, out[i], 0, c);
-      if (zeroDiagonal) {
-        out[i][i] = 0;
-      }
+    float[][] out = T.toRows(w);
+    for (int i = 0; zeroDiagonal && i < out.length; i++) {
+      out[i][i] = 0;
     }
+    return out;
+  }
+
+  /** A copy of ids (B, L) whose first token is {@code token} ([ENC] for ITM, [DEC] for LM). */
+  static Tensor withFirstToken(Tensor ids, long token) {
+    Tensor out = ids.clone();
+    out.select(1, 0).fill_(T.s(token));
     return out;
   }
 

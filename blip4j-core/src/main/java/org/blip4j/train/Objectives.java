@@ -8,6 +8,7 @@ import org.blip4j.model.BlipDecoder;
 import org.blip4j.model.BlipPretrain;
 import org.blip4j.model.BlipRetrieval;
 import org.blip4j.model.BlipVqa;
+import org.blip4j.model.NegativeSampler;
 import org.bytedeco.pytorch.Tensor;
 
 /** The training objective of each BLIP task over data-pipeline batches (reference: the train_*.py forward calls). */

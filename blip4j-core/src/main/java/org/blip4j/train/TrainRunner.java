@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.blip4j.Blip;
+import org.blip4j.BlipLoader;
 import org.blip4j.ModelFiles;
 import org.blip4j.Task;
 import org.blip4j.config.BlipConfig;
@@ -153,15 +154,11 @@ public final class TrainRunner {
       }
       case NLVR -> {
         org.blip4j.model.BlipNlvr m = new org.blip4j.model.BlipNlvr(c);
-        if (s.weights() == null) {
+        if (s.weights() == null || s.stored() != Task.NLVR) { // new twin layers and head start from the init
           Init.blip(m, seed, 0.02);
-        } else if (s.stored() == Task.NLVR) {
-          WeightLoader.load(m, s.weights(), LoadPolicy.strict().ignoringTrainingState(), "pre-trained weights");
-        } else { // blip_nlvr.load_checkpoint: twin the pre-trained cross-attention, new merge layers and head
-          Init.blip(m, seed, 0.02);
-          WeightLoader.load(m, org.blip4j.model.BlipNlvr.twinned(s.weights()), LoadPolicy.strict()
-              .ignoringTrainingState().ignoring("(?!(visual_encoder|text_encoder)\\.).*")
-              .allowingMissing("cls_head\\..*", ".*merge_layer.*"), "pre-trained weights");
+        }
+        if (s.weights() != null) {
+          BlipLoader.loadNlvr(m, s.weights(), s.stored(), true, "pre-trained weights");
         }
         org.blip4j.data.NlvrDataset ds = org.blip4j.data.NlvrDataset.read(r.path("train_file"), r.path("image_root"),
             transform(r, size, 0.5));
@@ -283,9 +280,9 @@ public final class TrainRunner {
       ModelFiles files = ModelFiles.resolve(Files.exists(local) ? local : ModelSource.resolve(spec));
       Map<String, RawTensor> sd = WeightLoader.canonical(Checkpoints.read(files.weights()));
       Integer size = r.has("image_size") ? r.integer("image_size", 0) : null;
-      BlipConfig c = Blip.config(files, sd, new Blip.Options(null, size, false));
+      BlipConfig c = BlipLoader.config(files, sd, new Blip.Options(null, size, false));
       BertTokenizer tok = BertTokenizer.fromDirectory(files.tokenizerDir());
-      Blip.check(files, sd, c, tok); // before the network is allocated
+      BlipLoader.check(files, sd, c, tok); // before the network is allocated
       return new Setup(c, tok, sd, Task.infer(sd.keySet()), files.tokenizerDir());
     }
     // from scratch: text sizes from a med_config.json, ViT sizes from the recipe's 'vision' mapping

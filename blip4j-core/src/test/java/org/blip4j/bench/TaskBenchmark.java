@@ -16,7 +16,7 @@ import org.blip4j.model.BlipItm;
 import org.blip4j.model.BlipPretrain;
 import org.blip4j.retrieval.EmbeddingIndex;
 import org.blip4j.train.AdamW;
-import org.blip4j.train.NegativeSampler;
+import org.blip4j.model.NegativeSampler;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;

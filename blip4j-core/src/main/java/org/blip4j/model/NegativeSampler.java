@@ -1,4 +1,4 @@
-package org.blip4j.train;
+package org.blip4j.model;
 
 import java.util.SplittableRandom;
 

@@ -55,17 +55,6 @@ public final class CapFilt {
   /** Per-shard fragments of bootstrapped.json and rejects.jsonl; deleted once the run is complete. */
   public static final String WORK = "work";
 
-  /** Where a scored text comes from. */
-  public enum Source {
-    WEB,
-    SYNTHETIC;
-
-    /** The name used in the output files ({@code web}, {@code synthetic}). */
-    public String label() {
-      return this == WEB ? "web" : "synthetic";
-    }
-  }
-
   /**
    * CapFilt settings.
    *
@@ -230,44 +219,29 @@ public final class CapFilt {
   private final Blip captioner;
   private final Blip filter;
   private final Options options;
-  private final Blip.CaptionOptions captionOptions;
+  private final Bootstrapper bootstrapper;
   private final ObjectMapper json = new ObjectMapper();
 
   /** A pipeline with a captioning model (BLIP_Decoder) and a filter (an ITM, retrieval or pre-training model). */
   public CapFilt(Blip captioner, Blip filter, Options options) {
-    if (captioner.task() != Task.CAPTION && captioner.task() != Task.PRETRAIN) {
-      throw new IllegalArgumentException("the captioner " + captioner.source() + " is a " + captioner.task()
-          + " model; CapFilt needs a captioning (BLIP_Decoder) checkpoint");
-    }
-    if (filter.task() != Task.ITM && filter.task() != Task.PRETRAIN) {
-      throw new IllegalArgumentException("the filter " + filter.source() + " is a " + filter.task()
-          + " model; CapFilt needs an image-text matching (ITM/retrieval) checkpoint");
-    }
+    this.bootstrapper = new Bootstrapper(captioner, filter, options);
     this.captioner = captioner;
     this.filter = filter;
     this.options = options;
-    this.captionOptions = Blip.CaptionOptions.defaults().withGeneration(options.generation());
   }
 
   public Options options() {
     return options;
   }
 
-  /** The sampling seed of web item {@code index}: SplitMix64 of (seed, index). */
+  /** The sampling seed of web item {@code index} ({@link Bootstrapper#itemSeed}). */
   public static long itemSeed(long seed, long index) {
-    return mix(mix(seed) + index);
+    return Bootstrapper.itemSeed(seed, index);
   }
 
   /** The key that selects examples: the items with the smallest keys are shown. */
   static long exampleKey(long seed, long index) {
-    return mix(mix(seed ^ 0x6A09E667F3BCC909L) + index);
-  }
-
-  private static long mix(long z) { // SplitMix64's finaliser
-    z += 0x9E3779B97F4A7C15L;
-    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-    return z ^ (z >>> 31);
+    return Bootstrapper.mix(Bootstrapper.mix(seed ^ 0x6A09E667F3BCC909L) + index);
   }
 
   /**
@@ -463,8 +437,8 @@ public final class CapFilt {
       writers[0].write('\n');
     }
 
-    void kept(Source source, String line) throws IOException {
-      Writer w = writers[source == Source.WEB ? 1 : 2];
+    void kept(Bootstrapper.Source source, String line) throws IOException {
+      Writer w = writers[source == Bootstrapper.Source.WEB ? 1 : 2];
       w.write(line);
       w.write('\n');
     }
@@ -560,14 +534,7 @@ public final class CapFilt {
           errors[i] = describe(e, file);
         }
       }
-      List<List<String>> synthetic = List.of();
-      if (!ok.isEmpty()) {
-        long[] seeds = new long[ok.size()];
-        for (int k = 0; k < seeds.length; k++) {
-          seeds[k] = itemSeed(options.seed(), ok.get(k).index());
-        }
-        synthetic = captioner.captions(decoded, captionOptions, options.captionsPerImage(), seeds);
-      }
+      List<List<String>> synthetic = bootstrapper.caption(decoded, ok.stream().mapToLong(Item::index).toArray());
       int k = 0;
       for (int i = 0; i < n; i++) {
         Item item = batch.get(i);
@@ -592,27 +559,22 @@ public final class CapFilt {
     }
 
     private void score(Item item, RgbImage image, List<String> synthetic) throws IOException {
-      List<String> texts = new ArrayList<>(item.captions());
-      texts.addAll(synthetic);
-      double[] p = filter.itm(image, texts, options.matchToken());
       String path = images.resolve(item.image()).toString();
-      for (int j = 0; j < texts.size(); j++) {
-        Source source = j < item.captions().size() ? Source.WEB : Source.SYNTHETIC;
-        boolean keep = p[j] > options.threshold();
+      for (Bootstrapper.Decision d : bootstrapper.filter(image, item.captions(), synthetic)) {
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("index", item.index());
         row.put("image", item.image());
-        row.put("text", texts.get(j));
-        row.put("source", source.label());
-        row.put("itm_probability", p[j]);
-        row.put("kept", keep);
+        row.put("text", d.text());
+        row.put("source", d.source().label());
+        row.put("itm_probability", d.itmProbability());
+        row.put("kept", d.kept());
         shard.decision(json.writeValueAsString(row));
-        state.count(source.ordinal(), p[j], keep);
-        if (keep) {
+        state.count(d.source().ordinal(), d.itmProbability(), d.kept());
+        if (d.kept()) {
           Map<String, Object> entry = new LinkedHashMap<>();
           entry.put("image", path);
-          entry.put("caption", texts.get(j));
-          shard.kept(source, json.writeValueAsString(entry));
+          entry.put("caption", d.text());
+          shard.kept(d.source(), json.writeValueAsString(entry));
         }
       }
       state.scored++;

@@ -36,6 +36,7 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.SerializableConfiguration;
 import org.blip4j.Blip;
+import org.blip4j.capfilt.Bootstrapper;
 import org.blip4j.capfilt.CapFilt;
 import org.blip4j.data.Annotations;
 import org.blip4j.generate.GenerationConfig;
@@ -234,8 +235,7 @@ final class CapFiltJob {
     CapFilt.Options options = s.options();
     Blip captioner = ModelCache.get(s.captioner(), "captioner");
     Blip filter = ModelCache.get(s.filter(), "filter");
-    new CapFilt(captioner, filter, options); // the pipeline's model checks
-    Blip.CaptionOptions copts = Blip.CaptionOptions.defaults().withGeneration(options.generation());
+    Bootstrapper bootstrapper = new Bootstrapper(captioner, filter, options); // with the pipeline's model checks
     return new Batches<>(it, options.batchSize(), "capfilt", batch -> {
       List<RgbImage> decoded = new ArrayList<>();
       List<WebItem> ok = new ArrayList<>();
@@ -248,14 +248,7 @@ final class CapFiltJob {
           errors[i] = ImageSource.describe(e);
         }
       }
-      List<List<String>> synthetic = List.of();
-      if (!ok.isEmpty()) {
-        long[] seeds = new long[ok.size()];
-        for (int k = 0; k < seeds.length; k++) {
-          seeds[k] = CapFilt.itemSeed(options.seed(), ok.get(k).index());
-        }
-        synthetic = captioner.captions(decoded, copts, options.captionsPerImage(), seeds);
-      }
+      List<List<String>> synthetic = bootstrapper.caption(decoded, ok.stream().mapToLong(WebItem::index).toArray());
       List<Row> out = new ArrayList<>();
       int k = 0;
       for (int i = 0; i < batch.size(); i++) {
@@ -265,14 +258,12 @@ final class CapFiltJob {
           out.add(RowFactory.create(item.index(), item.image(), null, null, null, null, null, location, errors[i]));
           continue;
         }
-        List<String> texts = new ArrayList<>(item.captions());
-        texts.addAll(synthetic.get(k));
-        double[] p = filter.itm(decoded.get(k), texts, options.matchToken());
+        List<Bootstrapper.Decision> decisions = bootstrapper.filter(decoded.get(k), item.captions(), synthetic.get(k));
         k++;
-        for (int j = 0; j < texts.size(); j++) {
-          CapFilt.Source source = j < item.captions().size() ? CapFilt.Source.WEB : CapFilt.Source.SYNTHETIC;
-          out.add(RowFactory.create(item.index(), item.image(), texts.get(j), source.label(), p[j],
-              p[j] > options.threshold(), j, location, null));
+        for (int j = 0; j < decisions.size(); j++) {
+          Bootstrapper.Decision d = decisions.get(j);
+          out.add(RowFactory.create(item.index(), item.image(), d.text(), d.source().label(), d.itmProbability(),
+              d.kept(), j, location, null));
         }
       }
       return out;
@@ -286,7 +277,7 @@ final class CapFiltJob {
    */
   private static void writeBootstrapped(Dataset<Row> decisions, String out, Configuration hadoop) throws IOException {
     String tmp = child(out, "_bootstrapped.tmp");
-    Column order = when(col("source").equalTo(CapFilt.Source.WEB.label()), lit(0)).otherwise(lit(1));
+    Column order = when(col("source").equalTo(Bootstrapper.Source.WEB.label()), lit(0)).otherwise(lit(1));
     decisions.filter(col("kept")).coalesce(1)
         .sortWithinPartitions(order, col("index"), col("position"))
         .select(col("location").as("image"), col("text").as("caption"))
@@ -319,7 +310,7 @@ final class CapFiltJob {
         rejected += n;
         continue;
       }
-      int k = CapFilt.Source.WEB.label().equals(r.getString(0)) ? 0 : 1;
+      int k = Bootstrapper.Source.WEB.label().equals(r.getString(0)) ? 0 : 1;
       texts[k] += n;
       kept[k] += r.getBoolean(1) ? n : 0;
       hist[k][r.getInt(2)] += n;

@@ -2,36 +2,20 @@ package org.blip4j.eval;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.blip4j.text.PyText;
 
 /** The few Python 3 {@code str} operations the reference metric scripts rely on: {@code split()}, {@code strip()}. */
 final class PyStrings {
   private PyStrings() {}
 
-  /** Python {@code str.isspace()} for one code point: bidi class WS, B or S, or category Zs. */
+  /** Python {@code str.isspace()} for one code point ({@link PyText#isSpace}). */
   static boolean isSpace(int cp) {
-    return Character.isWhitespace(cp) || Character.isSpaceChar(cp) || cp == 0x85;
+    return PyText.isSpace(cp);
   }
 
   /** Python {@code s.split()}: runs of whitespace separate, leading and trailing whitespace ignored. */
   static List<String> split(String s) {
-    List<String> out = new ArrayList<>();
-    int start = -1;
-    for (int i = 0; i < s.length(); ) {
-      int cp = s.codePointAt(i);
-      if (isSpace(cp)) {
-        if (start >= 0) {
-          out.add(s.substring(start, i));
-          start = -1;
-        }
-      } else if (start < 0) {
-        start = i;
-      }
-      i += Character.charCount(cp);
-    }
-    if (start >= 0) {
-      out.add(s.substring(start));
-    }
-    return out;
+    return PyText.split(s);
   }
 
   /** Python {@code s.split(" ")}: every single space separates, empty pieces kept ({@code "".split(" ") == ['']}). */

@@ -8,11 +8,11 @@ import java.util.List;
  * (full Unicode lower-casing with Python's Final_Sigma rule, not Java's word-boundary one), {@code strip()} and
  * {@code split()} without arguments. All functions work on code points, as Python strings do.
  */
-final class PyText {
+public final class PyText {
   private PyText() {}
 
   /** Python {@code str.isspace()} for one code point: bidi class WS, B or S, or category Zs. */
-  static boolean isSpace(int cp) {
+  public static boolean isSpace(int cp) {
     return Character.isWhitespace(cp) || Character.isSpaceChar(cp) || cp == 0x85;
   }
 
@@ -121,7 +121,7 @@ final class PyText {
   }
 
   /** Python {@code s.split()}: runs of whitespace separate, no empty pieces. */
-  static List<String> split(String s) {
+  public static List<String> split(String s) {
     List<String> out = new ArrayList<>();
     int start = -1;
     for (int i = 0; i < s.length(); ) {

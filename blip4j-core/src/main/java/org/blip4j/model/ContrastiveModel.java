@@ -17,7 +17,8 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * The image–text contrastive part that BLIP_Pretrain and BLIP_Retrieval share: online and momentum encoders and
+ * The image–text contrastive part that BLIP_Pretrain and BLIP_Retrieval share (paper §3.2; mirrors the momentum and
+ * queue code of {@code models/blip_pretrain.py} and {@code models/blip_retrieval.py}): online and momentum encoders and
  * projections, feature queues, learnable temperature, and the ITM head.
  *
  * <p>Shapes: B batch, N image tokens, L text length, E embed dim, Q queue size.

@@ -17,117 +17,127 @@ import java.util.List;
  * @param numReturnSequences sequences returned per prompt: the n best beams, or n independent samples
  */
 public record GenerationConfig(
-    Lengths lengths, int numBeams, Sampler sampler, double repetitionPenalty, double lengthPenalty,
-    boolean earlyStopping, long seed, int numReturnSequences) {
+        Lengths lengths,
+        int numBeams,
+        Sampler sampler,
+        double repetitionPenalty,
+        double lengthPenalty,
+        boolean earlyStopping,
+        long seed,
+        int numReturnSequences) {
 
-  public GenerationConfig {
-    if (lengths == null || sampler == null) {
-      throw new IllegalArgumentException("lengths and sampler must be set");
+    public GenerationConfig {
+        if (lengths == null || sampler == null) {
+            throw new IllegalArgumentException("lengths and sampler must be set");
+        }
+        if (numBeams < 1) {
+            throw new IllegalArgumentException("numBeams must be at least 1, got " + numBeams);
+        }
+        if (sampler.random() && numBeams > 1) {
+            throw new IllegalArgumentException("beam sampling is not supported: use numBeams 1 with sampling");
+        }
+        if (numReturnSequences < 1 || (!sampler.random() && numReturnSequences > numBeams)) {
+            throw new IllegalArgumentException(
+                    "numReturnSequences must be in [1, numBeams] (or any n >= 1 when sampling), got "
+                            + numReturnSequences);
+        }
+        if (!(repetitionPenalty > 0)) {
+            throw new IllegalArgumentException("repetitionPenalty must be > 0, got " + repetitionPenalty);
+        }
     }
-    if (numBeams < 1) {
-      throw new IllegalArgumentException("numBeams must be at least 1, got " + numBeams);
+
+    /** Greedy decoding up to {@code maxLength} tokens in total. */
+    public static GenerationConfig greedy(int maxLength, int minLength) {
+        return beam(1, maxLength, minLength);
     }
-    if (sampler.random() && numBeams > 1) {
-      throw new IllegalArgumentException("beam sampling is not supported: use numBeams 1 with sampling");
+
+    /** BLIP's default captioning: beam search with 3 beams, max 30, min 10 ({@code BLIP_Decoder.generate}). */
+    public static GenerationConfig beam(int numBeams, int maxLength, int minLength) {
+        return new GenerationConfig(Lengths.of(maxLength, minLength), numBeams, Sampler.ARGMAX, 1.0, 1.0, false, 0, 1);
     }
-    if (numReturnSequences < 1 || (!sampler.random() && numReturnSequences > numBeams)) {
-      throw new IllegalArgumentException(
-          "numReturnSequences must be in [1, numBeams] (or any n >= 1 when sampling), got " + numReturnSequences);
+
+    /** BLIP's sampling: nucleus top_p with repetition penalty 1.1 and HF's top_k 50. */
+    public static GenerationConfig nucleus(double topP, int maxLength, int minLength, long seed) {
+        return sampling(new NucleusSampler(topP, 50, 1.0), maxLength, minLength, seed)
+                .withRepetitionPenalty(1.1);
     }
-    if (!(repetitionPenalty > 0)) {
-      throw new IllegalArgumentException("repetitionPenalty must be > 0, got " + repetitionPenalty);
+
+    /** One sample at a time with {@code sampler}, no repetition penalty. */
+    public static GenerationConfig sampling(Sampler sampler, int maxLength, int minLength, long seed) {
+        return new GenerationConfig(Lengths.of(maxLength, minLength), 1, sampler, 1.0, 1.0, false, seed, 1);
     }
-  }
 
-  /** Greedy decoding up to {@code maxLength} tokens in total. */
-  public static GenerationConfig greedy(int maxLength, int minLength) {
-    return beam(1, maxLength, minLength);
-  }
+    public GenerationConfig withRepetitionPenalty(double p) {
+        return new GenerationConfig(
+                lengths, numBeams, sampler, p, lengthPenalty, earlyStopping, seed, numReturnSequences);
+    }
 
-  /** BLIP's default captioning: beam search with 3 beams, max 30, min 10 ({@code BLIP_Decoder.generate}). */
-  public static GenerationConfig beam(int numBeams, int maxLength, int minLength) {
-    return new GenerationConfig(Lengths.of(maxLength, minLength), numBeams, Sampler.ARGMAX, 1.0, 1.0, false, 0, 1);
-  }
+    public GenerationConfig withSeed(long s) {
+        return new GenerationConfig(
+                lengths, numBeams, sampler, repetitionPenalty, lengthPenalty, earlyStopping, s, numReturnSequences);
+    }
 
-  /** BLIP's sampling: nucleus top_p with repetition penalty 1.1 and HF's top_k 50. */
-  public static GenerationConfig nucleus(double topP, int maxLength, int minLength, long seed) {
-    return sampling(new NucleusSampler(topP, 50, 1.0), maxLength, minLength, seed).withRepetitionPenalty(1.1);
-  }
+    public GenerationConfig withLengths(int max, int min) {
+        return withLengths(new Lengths(max, min, lengths.maxNewTokens()));
+    }
 
-  /** One sample at a time with {@code sampler}, no repetition penalty. */
-  public static GenerationConfig sampling(Sampler sampler, int maxLength, int minLength, long seed) {
-    return new GenerationConfig(Lengths.of(maxLength, minLength), 1, sampler, 1.0, 1.0, false, seed, 1);
-  }
+    public GenerationConfig withLengths(Lengths l) {
+        return new GenerationConfig(
+                l, numBeams, sampler, repetitionPenalty, lengthPenalty, earlyStopping, seed, numReturnSequences);
+    }
 
-  public GenerationConfig withRepetitionPenalty(double p) {
-    return new GenerationConfig(lengths, numBeams, sampler, p, lengthPenalty, earlyStopping, seed,
-        numReturnSequences);
-  }
+    /** Returns n sequences per prompt (n best beams, or n samples). */
+    public GenerationConfig withNumReturnSequences(int n) {
+        return new GenerationConfig(
+                lengths, numBeams, sampler, repetitionPenalty, lengthPenalty, earlyStopping, seed, n);
+    }
 
-  public GenerationConfig withSeed(long s) {
-    return new GenerationConfig(lengths, numBeams, sampler, repetitionPenalty, lengthPenalty, earlyStopping, s,
-        numReturnSequences);
-  }
+    /** Generates exactly up to n tokens after the prompt, whatever maxLength says (HF {@code max_new_tokens}). */
+    public GenerationConfig withMaxNewTokens(int n) {
+        return withLengths(new Lengths(lengths.max(), lengths.min(), n));
+    }
 
-  public GenerationConfig withLengths(int max, int min) {
-    return withLengths(new Lengths(max, min, lengths.maxNewTokens()));
-  }
+    /** The processors applied to every row before the sampler: repetition penalty, then min-length. */
+    public List<LogitsProcessor> processors(int eos) {
+        return List.of(
+                new LogitsProcessor.RepetitionPenalty((float) repetitionPenalty),
+                new LogitsProcessor.MinLength(lengths.min(), eos));
+    }
 
-  public GenerationConfig withLengths(Lengths l) {
-    return new GenerationConfig(l, numBeams, sampler, repetitionPenalty, lengthPenalty, earlyStopping, seed,
-        numReturnSequences);
-  }
+    /** Whether tokens are drawn at random. */
+    public boolean sample() {
+        return sampler.random();
+    }
 
-  /** Returns n sequences per prompt (n best beams, or n samples). */
-  public GenerationConfig withNumReturnSequences(int n) {
-    return new GenerationConfig(lengths, numBeams, sampler, repetitionPenalty, lengthPenalty, earlyStopping, seed, n);
-  }
+    public int maxLength() {
+        return lengths.max();
+    }
 
-  /** Generates exactly up to n tokens after the prompt, whatever maxLength says (HF {@code max_new_tokens}). */
-  public GenerationConfig withMaxNewTokens(int n) {
-    return withLengths(new Lengths(lengths.max(), lengths.min(), n));
-  }
+    public int minLength() {
+        return lengths.min();
+    }
 
-  /** The processors applied to every row before the sampler: repetition penalty, then min-length. */
-  public List<LogitsProcessor> processors(int eos) {
-    return List.of(new LogitsProcessor.RepetitionPenalty((float) repetitionPenalty),
-        new LogitsProcessor.MinLength(lengths.min(), eos));
-  }
+    public int maxNewTokens() {
+        return lengths.maxNewTokens();
+    }
 
-  /** Whether tokens are drawn at random. */
-  public boolean sample() {
-    return sampler.random();
-  }
+    /** The nucleus mass when sampling with a {@link NucleusSampler}, else 1 (off). */
+    public double topP() {
+        return sampler instanceof NucleusSampler n ? n.topP() : 1.0;
+    }
 
-  public int maxLength() {
-    return lengths.max();
-  }
+    /** The top-k filter when sampling with a {@link NucleusSampler}, else 0 (off). */
+    public int topK() {
+        return sampler instanceof NucleusSampler n ? n.topK() : 0;
+    }
 
-  public int minLength() {
-    return lengths.min();
-  }
+    /** The temperature when sampling with a {@link NucleusSampler}, else 1 (off). */
+    public double temperature() {
+        return sampler instanceof NucleusSampler n ? n.temperature() : 1.0;
+    }
 
-  public int maxNewTokens() {
-    return lengths.maxNewTokens();
-  }
-
-  /** The nucleus mass when sampling with a {@link NucleusSampler}, else 1 (off). */
-  public double topP() {
-    return sampler instanceof NucleusSampler n ? n.topP() : 1.0;
-  }
-
-  /** The top-k filter when sampling with a {@link NucleusSampler}, else 0 (off). */
-  public int topK() {
-    return sampler instanceof NucleusSampler n ? n.topK() : 0;
-  }
-
-  /** The temperature when sampling with a {@link NucleusSampler}, else 1 (off). */
-  public double temperature() {
-    return sampler instanceof NucleusSampler n ? n.temperature() : 1.0;
-  }
-
-  /** The total length limit for a prompt of {@code promptLength} tokens. */
-  public int effectiveMaxLength(int promptLength) {
-    return lengths.effectiveMax(promptLength);
-  }
+    /** The total length limit for a prompt of {@code promptLength} tokens. */
+    public int effectiveMaxLength(int promptLength) {
+        return lengths.effectiveMax(promptLength);
+    }
 }

@@ -9,25 +9,25 @@ package org.blip4j.generate;
  *     {@code max_new_tokens}); 0 = unset
  */
 public record Lengths(int max, int min, int maxNewTokens) {
-  public Lengths {
-    if (max < 1) {
-      throw new IllegalArgumentException("maxLength must be at least 1, got " + max);
+    public Lengths {
+        if (max < 1) {
+            throw new IllegalArgumentException("maxLength must be at least 1, got " + max);
+        }
+        if (min < 0 || (min > max && maxNewTokens == 0)) {
+            throw new IllegalArgumentException("minLength must be in [0, maxLength], got " + min);
+        }
+        if (maxNewTokens < 0) {
+            throw new IllegalArgumentException("maxNewTokens must be >= 0 (0 = unset), got " + maxNewTokens);
+        }
     }
-    if (min < 0 || (min > max && maxNewTokens == 0)) {
-      throw new IllegalArgumentException("minLength must be in [0, maxLength], got " + min);
-    }
-    if (maxNewTokens < 0) {
-      throw new IllegalArgumentException("maxNewTokens must be >= 0 (0 = unset), got " + maxNewTokens);
-    }
-  }
 
-  /** {@code max} and {@code min} total tokens. */
-  public static Lengths of(int max, int min) {
-    return new Lengths(max, min, 0);
-  }
+    /** {@code max} and {@code min} total tokens. */
+    public static Lengths of(int max, int min) {
+        return new Lengths(max, min, 0);
+    }
 
-  /** The total length limit for a prompt of {@code promptLength} tokens. */
-  public int effectiveMax(int promptLength) {
-    return maxNewTokens > 0 ? promptLength + maxNewTokens : max;
-  }
+    /** The total length limit for a prompt of {@code promptLength} tokens. */
+    public int effectiveMax(int promptLength) {
+        return maxNewTokens > 0 ? promptLength + maxNewTokens : max;
+    }
 }

@@ -6,22 +6,22 @@ package org.blip4j.generate;
  */
 @FunctionalInterface
 public interface LogitsProcessor {
-  /** scores (V) in place; {@code seq}'s first {@code length} tokens are the sequence so far. */
-  void process(float[] scores, long[] seq, int length);
+    /** scores (V) in place; {@code seq}'s first {@code length} tokens are the sequence so far. */
+    void process(float[] scores, long[] seq, int length);
 
-  /** CTRL's repetition penalty ({@code RepetitionPenaltyLogitsProcessor}); 1 = off. */
-  record RepetitionPenalty(float penalty) implements LogitsProcessor {
-    @Override
-    public void process(float[] scores, long[] seq, int length) {
-      Processors.repetitionPenalty(scores, seq, length, penalty);
+    /** CTRL's repetition penalty ({@code RepetitionPenaltyLogitsProcessor}); 1 = off. */
+    record RepetitionPenalty(float penalty) implements LogitsProcessor {
+        @Override
+        public void process(float[] scores, long[] seq, int length) {
+            Processors.repetitionPenalty(scores, seq, length, penalty);
+        }
     }
-  }
 
-  /** Bans eos while the sequence is shorter than {@code min} ({@code MinLengthLogitsProcessor}). */
-  record MinLength(int min, int eos) implements LogitsProcessor {
-    @Override
-    public void process(float[] scores, long[] seq, int length) {
-      Processors.minLength(scores, length, min, eos);
+    /** Bans eos while the sequence is shorter than {@code min} ({@code MinLengthLogitsProcessor}). */
+    record MinLength(int min, int eos) implements LogitsProcessor {
+        @Override
+        public void process(float[] scores, long[] seq, int length) {
+            Processors.minLength(scores, length, min, eos);
+        }
     }
-  }
 }

@@ -11,45 +11,45 @@ import java.util.SplittableRandom;
  * @param temperature sampling temperature (1 = off)
  */
 public record NucleusSampler(double topP, int topK, double temperature) implements Sampler {
-  public NucleusSampler {
-    if (!(topP > 0 && topP <= 1)) {
-      throw new IllegalArgumentException("topP must be in (0, 1], got " + topP);
+    public NucleusSampler {
+        if (!(topP > 0 && topP <= 1)) {
+            throw new IllegalArgumentException("topP must be in (0, 1], got " + topP);
+        }
+        if (topK < 0 || !(temperature > 0)) {
+            throw new IllegalArgumentException("topK must be >= 0, temperature > 0");
+        }
     }
-    if (topK < 0 || !(temperature > 0)) {
-      throw new IllegalArgumentException("topK must be >= 0, temperature > 0");
-    }
-  }
 
-  @Override
-  public int next(float[] scores, SplittableRandom rng) {
-    Processors.temperature(scores, (float) temperature);
-    Processors.topK(scores, topK);
-    Processors.topP(scores, topP);
-    return draw(scores, rng);
-  }
-
-  @Override
-  public boolean random() {
-    return true;
-  }
-
-  /** Draws from softmax(scores) with a seeded Java RNG (torch's CPU RNG stream cannot be reproduced). */
-  static int draw(float[] s, SplittableRandom rng) {
-    int best = Processors.argmax(s);
-    double max = s[best];
-    double sum = 0;
-    double[] p = new double[s.length];
-    for (int i = 0; i < s.length; i++) {
-      p[i] = s[i] == Float.NEGATIVE_INFINITY ? 0 : Math.exp(s[i] - max);
-      sum += p[i];
+    @Override
+    public int next(float[] scores, SplittableRandom rng) {
+        Processors.temperature(scores, (float) temperature);
+        Processors.topK(scores, topK);
+        Processors.topP(scores, topP);
+        return draw(scores, rng);
     }
-    double u = rng.nextDouble() * sum;
-    for (int i = 0; i < s.length; i++) {
-      u -= p[i];
-      if (u < 0 && p[i] > 0) {
-        return i;
-      }
+
+    @Override
+    public boolean random() {
+        return true;
     }
-    return best;
-  }
+
+    /** Draws from softmax(scores) with a seeded Java RNG (torch's CPU RNG stream cannot be reproduced). */
+    static int draw(float[] s, SplittableRandom rng) {
+        int best = Processors.argmax(s);
+        double max = s[best];
+        double sum = 0;
+        double[] p = new double[s.length];
+        for (int i = 0; i < s.length; i++) {
+            p[i] = s[i] == Float.NEGATIVE_INFINITY ? 0 : Math.exp(s[i] - max);
+            sum += p[i];
+        }
+        double u = rng.nextDouble() * sum;
+        for (int i = 0; i < s.length; i++) {
+            u -= p[i];
+            if (u < 0 && p[i] > 0) {
+                return i;
+            }
+        }
+        return best;
+    }
 }

@@ -8,14 +8,14 @@ import java.util.SplittableRandom;
  */
 @FunctionalInterface
 public interface Sampler {
-  /** Greedy: the largest score, the first on ties (as torch.argmax). */
-  Sampler ARGMAX = (scores, rng) -> Processors.argmax(scores);
+    /** Greedy: the largest score, the first on ties (as torch.argmax). */
+    Sampler ARGMAX = (scores, rng) -> Processors.argmax(scores);
 
-  /** The next token id; may change {@code scores} in place (warpers); {@code rng} is this row's random source. */
-  int next(float[] scores, SplittableRandom rng);
+    /** The next token id; may change {@code scores} in place (warpers); {@code rng} is this row's random source. */
+    int next(float[] scores, SplittableRandom rng);
 
-  /** Whether {@link #next} draws at random (and so uses a seed). */
-  default boolean random() {
-    return false;
-  }
+    /** Whether {@link #next} draws at random (and so uses a seed). */
+    default boolean random() {
+        return false;
+    }
 }

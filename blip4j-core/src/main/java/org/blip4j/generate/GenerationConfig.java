@@ -1,106 +1,143 @@
 package org.blip4j.generate;
 
+import java.util.List;
+
 /**
- * Decoding settings with Hugging Face {@code generate} semantics as BLIP uses them (transformers 4.15): lengths count
- * the whole sequence including the prompt; eos is [SEP]; rows that finished are padded.
+ * Decoding settings with Hugging Face {@code generate} semantics as BLIP uses them (transformers 4.15): eos is [SEP];
+ * rows that finished are padded. Built from its parts: {@link Lengths}, the number of beams with their length
+ * penalty, a {@link Sampler}, and the repetition penalty (the one {@link LogitsProcessor} besides min-length).
  *
- * @param maxLength total length limit (prompt included)
- * @param minLength eos is banned while the sequence is shorter than this
+ * @param lengths total (prompt included) length limits
  * @param numBeams 1 = greedy or sampling; more = beam search
- * @param sample nucleus/top-k sampling instead of argmax
- * @param topP nucleus mass (1 = off)
- * @param topK top-k filter when sampling (HF's config default 50 is active in BLIP's sampling; 0 = off)
- * @param temperature sampling temperature (1 = off)
+ * @param sampler how a token is picked ({@link Sampler#ARGMAX} for greedy and beam search)
  * @param repetitionPenalty CTRL penalty on tokens already present (1 = off)
  * @param lengthPenalty beam score = sum log p / length^lengthPenalty
  * @param earlyStopping beam search stops a batch as soon as it has numBeams finished hypotheses
  * @param seed random seed for sampling
  * @param numReturnSequences sequences returned per prompt: the n best beams, or n independent samples
- * @param maxNewTokens when positive, the number of tokens to generate after the prompt, replacing maxLength (HF
- *     {@code max_new_tokens})
  */
 public record GenerationConfig(
-    int maxLength, int minLength, int numBeams, boolean sample, double topP, int topK, double temperature,
-    double repetitionPenalty, double lengthPenalty, boolean earlyStopping, long seed, int numReturnSequences,
-    int maxNewTokens) {
+        Lengths lengths,
+        int numBeams,
+        Sampler sampler,
+        double repetitionPenalty,
+        double lengthPenalty,
+        boolean earlyStopping,
+        long seed,
+        int numReturnSequences) {
 
-  public GenerationConfig {
-    if (maxLength < 1) {
-      throw new IllegalArgumentException("maxLength must be at least 1, got " + maxLength);
+    public GenerationConfig {
+        if (lengths == null || sampler == null) {
+            throw new IllegalArgumentException("lengths and sampler must be set");
+        }
+        if (numBeams < 1) {
+            throw new IllegalArgumentException("numBeams must be at least 1, got " + numBeams);
+        }
+        if (sampler.random() && numBeams > 1) {
+            throw new IllegalArgumentException("beam sampling is not supported: use numBeams 1 with sampling");
+        }
+        if (numReturnSequences < 1 || (!sampler.random() && numReturnSequences > numBeams)) {
+            throw new IllegalArgumentException(
+                    "numReturnSequences must be in [1, numBeams] (or any n >= 1 when sampling), got "
+                            + numReturnSequences);
+        }
+        if (!(repetitionPenalty > 0)) {
+            throw new IllegalArgumentException("repetitionPenalty must be > 0, got " + repetitionPenalty);
+        }
     }
-    if (minLength < 0 || (minLength > maxLength && maxNewTokens == 0)) {
-      throw new IllegalArgumentException("minLength must be in [0, maxLength], got " + minLength);
+
+    /** Greedy decoding up to {@code maxLength} tokens in total. */
+    public static GenerationConfig greedy(int maxLength, int minLength) {
+        return beam(1, maxLength, minLength);
     }
-    if (numBeams < 1) {
-      throw new IllegalArgumentException("numBeams must be at least 1, got " + numBeams);
+
+    /** BLIP's default captioning: beam search with 3 beams, max 30, min 10 ({@code BLIP_Decoder.generate}). */
+    public static GenerationConfig beam(int numBeams, int maxLength, int minLength) {
+        return new GenerationConfig(Lengths.of(maxLength, minLength), numBeams, Sampler.ARGMAX, 1.0, 1.0, false, 0, 1);
     }
-    if (sample && numBeams > 1) {
-      throw new IllegalArgumentException("beam sampling is not supported: use numBeams 1 with sampling");
+
+    /** BLIP's sampling: nucleus top_p with repetition penalty 1.1 and HF's top_k 50. */
+    public static GenerationConfig nucleus(double topP, int maxLength, int minLength, long seed) {
+        return sampling(new NucleusSampler(topP, 50, 1.0), maxLength, minLength, seed)
+                .withRepetitionPenalty(1.1);
     }
-    if (!(topP > 0 && topP <= 1)) {
-      throw new IllegalArgumentException("topP must be in (0, 1], got " + topP);
+
+    /** One sample at a time with {@code sampler}, no repetition penalty. */
+    public static GenerationConfig sampling(Sampler sampler, int maxLength, int minLength, long seed) {
+        return new GenerationConfig(Lengths.of(maxLength, minLength), 1, sampler, 1.0, 1.0, false, seed, 1);
     }
-    if (numReturnSequences < 1 || (!sample && numReturnSequences > numBeams)) {
-      throw new IllegalArgumentException("numReturnSequences must be in [1, numBeams] (or any n >= 1 when sampling), got "
-          + numReturnSequences);
+
+    public GenerationConfig withRepetitionPenalty(double p) {
+        return new GenerationConfig(
+                lengths, numBeams, sampler, p, lengthPenalty, earlyStopping, seed, numReturnSequences);
     }
-    if (maxNewTokens < 0) {
-      throw new IllegalArgumentException("maxNewTokens must be >= 0 (0 = unset), got " + maxNewTokens);
+
+    public GenerationConfig withSeed(long s) {
+        return new GenerationConfig(
+                lengths, numBeams, sampler, repetitionPenalty, lengthPenalty, earlyStopping, s, numReturnSequences);
     }
-    if (topK < 0 || !(temperature > 0) || !(repetitionPenalty > 0)) {
-      throw new IllegalArgumentException("topK must be >= 0, temperature and repetitionPenalty > 0");
+
+    public GenerationConfig withLengths(int max, int min) {
+        return withLengths(new Lengths(max, min, lengths.maxNewTokens()));
     }
-  }
 
-  /** Greedy decoding up to {@code maxLength} tokens in total. */
-  public static GenerationConfig greedy(int maxLength, int minLength) {
-    return new GenerationConfig(maxLength, minLength, 1, false, 1.0, 0, 1.0, 1.0, 1.0, false, 0, 1, 0);
-  }
+    public GenerationConfig withLengths(Lengths l) {
+        return new GenerationConfig(
+                l, numBeams, sampler, repetitionPenalty, lengthPenalty, earlyStopping, seed, numReturnSequences);
+    }
 
-  /** BLIP's default captioning: beam search with 3 beams, max 30, min 10 ({@code BLIP_Decoder.generate}). */
-  public static GenerationConfig beam(int numBeams, int maxLength, int minLength) {
-    return new GenerationConfig(maxLength, minLength, numBeams, false, 1.0, 0, 1.0, 1.0, 1.0, false, 0, 1, 0);
-  }
+    /** Returns n sequences per prompt (n best beams, or n samples). */
+    public GenerationConfig withNumReturnSequences(int n) {
+        return new GenerationConfig(
+                lengths, numBeams, sampler, repetitionPenalty, lengthPenalty, earlyStopping, seed, n);
+    }
 
-  /** BLIP's sampling: nucleus top_p with repetition penalty 1.1 and HF's top_k 50. */
-  public static GenerationConfig nucleus(double topP, int maxLength, int minLength, long seed) {
-    return new GenerationConfig(maxLength, minLength, 1, true, topP, 50, 1.0, 1.1, 1.0, false, seed, 1, 0);
-  }
+    /** Generates exactly up to n tokens after the prompt, whatever maxLength says (HF {@code max_new_tokens}). */
+    public GenerationConfig withMaxNewTokens(int n) {
+        return withLengths(new Lengths(lengths.max(), lengths.min(), n));
+    }
 
-  public GenerationConfig withRepetitionPenalty(double p) {
-    return new GenerationConfig(maxLength, minLength, numBeams, sample, topP, topK, temperature, p, lengthPenalty,
-        earlyStopping, seed, numReturnSequences, maxNewTokens);
-  }
+    /** The processors applied to every row before the sampler: repetition penalty, then min-length. */
+    public List<LogitsProcessor> processors(int eos) {
+        return List.of(
+                new LogitsProcessor.RepetitionPenalty((float) repetitionPenalty),
+                new LogitsProcessor.MinLength(lengths.min(), eos));
+    }
 
-  public GenerationConfig withSeed(long s) {
-    return new GenerationConfig(maxLength, minLength, numBeams, sample, topP, topK, temperature, repetitionPenalty,
-        lengthPenalty, earlyStopping, s, numReturnSequences, maxNewTokens);
-  }
+    /** Whether tokens are drawn at random. */
+    public boolean sample() {
+        return sampler.random();
+    }
 
-  public GenerationConfig withLengths(int max, int min) {
-    return new GenerationConfig(max, min, numBeams, sample, topP, topK, temperature, repetitionPenalty,
-        lengthPenalty, earlyStopping, seed, numReturnSequences, maxNewTokens);
-  }
+    public int maxLength() {
+        return lengths.max();
+    }
 
-  /** Returns n sequences per prompt (n best beams, or n samples). */
-  public GenerationConfig withNumReturnSequences(int n) {
-    return new GenerationConfig(maxLength, minLength, numBeams, sample, topP, topK, temperature, repetitionPenalty,
-        lengthPenalty, earlyStopping, seed, n, maxNewTokens);
-  }
+    public int minLength() {
+        return lengths.min();
+    }
 
-  /** Generates exactly up to n tokens after the prompt, whatever maxLength says (HF {@code max_new_tokens}). */
-  public GenerationConfig withMaxNewTokens(int n) {
-    return new GenerationConfig(maxLength, minLength, numBeams, sample, topP, topK, temperature, repetitionPenalty,
-        lengthPenalty, earlyStopping, seed, numReturnSequences, n);
-  }
+    public int maxNewTokens() {
+        return lengths.maxNewTokens();
+    }
 
-  public GenerationConfig withLengthPenalty(double p, boolean early) {
-    return new GenerationConfig(maxLength, minLength, numBeams, sample, topP, topK, temperature, repetitionPenalty,
-        p, early, seed, numReturnSequences, maxNewTokens);
-  }
+    /** The nucleus mass when sampling with a {@link NucleusSampler}, else 1 (off). */
+    public double topP() {
+        return sampler instanceof NucleusSampler n ? n.topP() : 1.0;
+    }
 
-  /** The total length limit for a prompt of {@code promptLength} tokens. */
-  public int effectiveMaxLength(int promptLength) {
-    return maxNewTokens > 0 ? promptLength + maxNewTokens : maxLength;
-  }
+    /** The top-k filter when sampling with a {@link NucleusSampler}, else 0 (off). */
+    public int topK() {
+        return sampler instanceof NucleusSampler n ? n.topK() : 0;
+    }
+
+    /** The temperature when sampling with a {@link NucleusSampler}, else 1 (off). */
+    public double temperature() {
+        return sampler instanceof NucleusSampler n ? n.temperature() : 1.0;
+    }
+
+    /** The total length limit for a prompt of {@code promptLength} tokens. */
+    public int effectiveMaxLength(int promptLength) {
+        return lengths.effectiveMax(promptLength);
+    }
 }

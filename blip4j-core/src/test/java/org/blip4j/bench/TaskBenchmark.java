@@ -14,9 +14,9 @@ import org.blip4j.generate.Generator;
 import org.blip4j.model.BlipDecoder;
 import org.blip4j.model.BlipItm;
 import org.blip4j.model.BlipPretrain;
+import org.blip4j.model.NegativeSampler;
 import org.blip4j.retrieval.EmbeddingIndex;
 import org.blip4j.train.AdamW;
-import org.blip4j.train.NegativeSampler;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
@@ -29,251 +29,267 @@ import org.bytedeco.pytorch.global.torch;
  * main in test sources so it never runs as a test.
  */
 public final class TaskBenchmark {
-  private TaskBenchmark() {}
+    private TaskBenchmark() {}
 
-  /** BLIP's initialisation (normal 0.02, LayerNorm 1/0): zero weights could take fast paths real ones never do. */
-  static <B extends org.blip4j.nn.Block> B random(B model, long seed) {
-    org.blip4j.train.Init.blip(model, seed, 0.02);
-    return model;
-  }
-
-  static double median(List<Double> v) {
-    List<Double> s = new ArrayList<>(v);
-    s.sort(Double::compare);
-    return s.get(s.size() / 2);
-  }
-
-  static long peakRssMb() throws Exception {
-    for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
-      if (l.startsWith("VmHWM:")) {
-        return Long.parseLong(l.replaceAll("\\D+", "")) / 1024;
-      }
+    /** BLIP's initialisation (normal 0.02, LayerNorm 1/0): zero weights could take fast paths real ones never do. */
+    static <B extends org.blip4j.nn.Block> B random(B model, long seed) {
+        org.blip4j.train.Init.blip(model, seed, 0.02);
+        return model;
     }
-    return -1;
-  }
 
-  static void row(String what, String value) {
-    System.out.printf("| %-62s | %s |%n", what, value);
-    System.out.flush();
-  }
+    static double median(List<Double> v) {
+        List<Double> s = new ArrayList<>(v);
+        s.sort(Double::compare);
+        return s.get(s.size() / 2);
+    }
 
-  public static void main(String[] args) throws Exception {
-    String only = args.length > 1 && args[0].equals("--only") ? args[1] : "caption,batch,itm,search,train";
-    System.out.println("| benchmark (" + Runtime.getRuntime().availableProcessors() + " cores, " + System.getProperty("java.version") + ") | result |");
-    System.out.println("|---|---|");
-    if (only.contains("caption") || only.contains("batch") || only.contains("itm")) {
-      inference(only);
-    }
-    if (only.contains("search")) {
-      search();
-    }
-    if (only.contains("train")) {
-      train();
-    }
-  }
-
-  static void inference(String only) throws Exception {
-    BlipConfig c = BlipConfig.base(384);
-    BlipDecoder dec = random(new BlipDecoder(c), 1);
-    int prefixLen = 4;
-    long[] prefix = {30522, 1037, 3861, 1997};
-    try (NoGradGuard g = new NoGradGuard()) {
-      Tensor pixels1 = torch.randn(1, 3, 384, 384);
-      if (only.contains("caption")) {
-        List<Double> enc = new ArrayList<>();
-        List<Double> gen = new ArrayList<>();
-        GenerationConfig beam20 = GenerationConfig.beam(3, prefixLen + 20, prefixLen + 20); // exactly 20 new tokens
-        for (int r = 0; r < 4; r++) {
-          try (PointerScope s = new PointerScope()) {
-            long t0 = System.nanoTime();
-            Tensor img = dec.encodeImage(pixels1);
-            long t1 = System.nanoTime();
-            try (CrossAttentionDecoder d = new CrossAttentionDecoder(dec.textDecoder(), img)) {
-              long[][] out = Generator.generate(d, new long[][] {prefix}, beam20, 102, 0, null);
-              if (out[0].length != prefixLen + 20) {
-                throw new IllegalStateException("expected 20 new tokens, got " + (out[0].length - prefixLen));
-              }
+    static long peakRssMb() throws Exception {
+        for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (l.startsWith("VmHWM:")) {
+                return Long.parseLong(l.replaceAll("\\D+", "")) / 1024;
             }
-            long t2 = System.nanoTime();
-            if (r > 0) { // first round warms up
-              enc.add((t1 - t0) / 1e6);
-              gen.add((t2 - t1) / 1e6);
-            }
-          }
         }
-        row("ViT-B/16@384 encode 1 image (median ms)", String.format("%.0f", median(enc)));
-        row("beam 3, 20 new tokens, after the image embedding (median ms)", String.format("%.0f", median(gen)));
-        row("generation / encoding ratio (goal ≤ 0.5, must be ≤ 1)", String.format("%.2f", median(gen) / median(enc)));
-      }
-      if (only.contains("batch")) {
-        long[] prefixB = prefix;
-        Tensor pixels8 = torch.randn(8, 3, 384, 384);
-        GenerationConfig caption = GenerationConfig.beam(3, 30, 10);
-        long t0 = System.nanoTime();
-        for (int b = 0; b < 4; b++) {
-          try (PointerScope s = new PointerScope()) {
-            Tensor img = dec.encodeImage(pixels8);
-            try (CrossAttentionDecoder d = new CrossAttentionDecoder(dec.textDecoder(), img)) {
-              long[][] prompts = new long[8][];
-              Arrays.fill(prompts, prefixB);
-              Generator.generate(d, prompts, caption, 102, 0, null);
-            }
-          }
+        return -1;
+    }
+
+    static void row(String what, String value) {
+        System.out.printf("| %-62s | %s |%n", what, value);
+        System.out.flush();
+    }
+
+    public static void main(String[] args) throws Exception {
+        String only = args.length > 1 && args[0].equals("--only") ? args[1] : "caption,batch,itm,search,train";
+        System.out.println("| benchmark (" + Runtime.getRuntime().availableProcessors() + " cores, "
+                + System.getProperty("java.version") + ") | result |");
+        System.out.println("|---|---|");
+        if (only.contains("caption") || only.contains("batch") || only.contains("itm")) {
+            inference(only);
         }
-        double secs = (System.nanoTime() - t0) / 1e9;
-        row("caption 32 images in batches of 8, beam 3, max 30 (images/s)", String.format("%.2f (%.1f s)", 32 / secs,
-            secs));
-      }
-      if (only.contains("itm")) {
-        BlipItm itm = random(new BlipItm(c), 2);
-        Random rnd = new Random(3);
-        long[][] ids = new long[256][35];
-        long[][] mask = new long[256][35];
-        for (int i = 0; i < 256; i++) {
-          ids[i][0] = 30523;
-          for (int j = 1; j < 35; j++) {
-            ids[i][j] = 1000 + rnd.nextInt(28000);
-            mask[i][j] = 1;
-          }
-          mask[i][0] = 1;
+        if (only.contains("search")) {
+            search();
+        }
+        if (only.contains("train")) {
+            train();
+        }
+    }
+
+    static void inference(String only) throws Exception {
+        BlipConfig c = BlipConfig.base(384);
+        BlipDecoder dec = random(new BlipDecoder(c), 1);
+        int prefixLen = 4;
+        long[] prefix = {30522, 1037, 3861, 1997};
+        try (NoGradGuard g = new NoGradGuard()) {
+            Tensor pixels1 = torch.randn(1, 3, 384, 384);
+            if (only.contains("caption")) {
+                List<Double> enc = new ArrayList<>();
+                List<Double> gen = new ArrayList<>();
+                GenerationConfig beam20 =
+                        GenerationConfig.beam(3, prefixLen + 20, prefixLen + 20); // exactly 20 new tokens
+                for (int r = 0; r < 4; r++) {
+                    try (PointerScope s = new PointerScope()) {
+                        long t0 = System.nanoTime();
+                        Tensor img = dec.encodeImage(pixels1);
+                        long t1 = System.nanoTime();
+                        try (CrossAttentionDecoder d = new CrossAttentionDecoder(dec.textDecoder(), img)) {
+                            long[][] out = Generator.generate(d, new long[][] {prefix}, beam20, 102, 0, null);
+                            if (out[0].length != prefixLen + 20) {
+                                throw new IllegalStateException(
+                                        "expected 20 new tokens, got " + (out[0].length - prefixLen));
+                            }
+                        }
+                        long t2 = System.nanoTime();
+                        if (r > 0) { // first round warms up
+                            enc.add((t1 - t0) / 1e6);
+                            gen.add((t2 - t1) / 1e6);
+                        }
+                    }
+                }
+                row("ViT-B/16@384 encode 1 image (median ms)", String.format("%.0f", median(enc)));
+                row("beam 3, 20 new tokens, after the image embedding (median ms)", String.format("%.0f", median(gen)));
+                row(
+                        "generation / encoding ratio (goal ≤ 0.5, must be ≤ 1)",
+                        String.format("%.2f", median(gen) / median(enc)));
+            }
+            if (only.contains("batch")) {
+                long[] prefixB = prefix;
+                Tensor pixels8 = torch.randn(8, 3, 384, 384);
+                GenerationConfig caption = GenerationConfig.beam(3, 30, 10);
+                long t0 = System.nanoTime();
+                for (int b = 0; b < 4; b++) {
+                    try (PointerScope s = new PointerScope()) {
+                        Tensor img = dec.encodeImage(pixels8);
+                        try (CrossAttentionDecoder d = new CrossAttentionDecoder(dec.textDecoder(), img)) {
+                            long[][] prompts = new long[8][];
+                            Arrays.fill(prompts, prefixB);
+                            Generator.generate(d, prompts, caption, 102, 0, null);
+                        }
+                    }
+                }
+                double secs = (System.nanoTime() - t0) / 1e9;
+                row(
+                        "caption 32 images in batches of 8, beam 3, max 30 (images/s)",
+                        String.format("%.2f (%.1f s)", 32 / secs, secs));
+            }
+            if (only.contains("itm")) {
+                BlipItm itm = random(new BlipItm(c), 2);
+                Random rnd = new Random(3);
+                long[][] ids = new long[256][35];
+                long[][] mask = new long[256][35];
+                for (int i = 0; i < 256; i++) {
+                    ids[i][0] = 30523;
+                    for (int j = 1; j < 35; j++) {
+                        ids[i][j] = 1000 + rnd.nextInt(28000);
+                        mask[i][j] = 1;
+                    }
+                    mask[i][0] = 1;
+                }
+                List<Double> t = new ArrayList<>();
+                for (int r = 0; r < 3; r++) {
+                    try (PointerScope s = new PointerScope()) {
+                        long t0 = System.nanoTime();
+                        Tensor img = itm.encodeImage(pixels1);
+                        itm.itmLogits(img, T.longs(ids), T.longs(mask));
+                        if (r > 0) {
+                            t.add((System.nanoTime() - t0) / 1e6);
+                        }
+                    }
+                }
+                row(
+                        "ITM: 1 image × 256 texts of 35 tokens, incl. image encoding (median ms)",
+                        String.format("%.0f", median(t)));
+            }
+        }
+    }
+
+    static void search() throws Exception {
+        Path dir = Files.createTempDirectory("blip4j-search-bench");
+        try {
+            int n = 100_000;
+            int dim = 256;
+            Random rnd = new Random(4);
+            EmbeddingIndex idx = EmbeddingIndex.create(dir.resolve("idx"), dim).durable(false);
+            int chunk = 5000;
+            for (int start = 0; start < n; start += chunk) {
+                List<String> ids = new ArrayList<>();
+                List<float[]> vecs = new ArrayList<>();
+                for (int i = 0; i < chunk; i++) {
+                    ids.add("img" + (start + i));
+                    float[] v = new float[dim];
+                    for (int j = 0; j < dim; j++) {
+                        v[j] = (float) rnd.nextGaussian();
+                    }
+                    vecs.add(v);
+                }
+                idx.append(ids, vecs);
+            }
+            List<Double> t = new ArrayList<>();
+            for (int q = 0; q < 60; q++) {
+                float[] query = new float[dim];
+                for (int j = 0; j < dim; j++) {
+                    query[j] = (float) rnd.nextGaussian();
+                }
+                long t0 = System.nanoTime();
+                idx.search(query, 256);
+                if (q >= 10) {
+                    t.add((System.nanoTime() - t0) / 1e6);
+                }
+            }
+            row("ITC search, 100k × 256 index, top 256 (median ms, goal < 20)", String.format("%.1f", median(t)));
+            idx.close();
+        } finally {
+            try (var s = Files.walk(dir)) {
+                s.sorted(java.util.Comparator.reverseOrder())
+                        .forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    static void train() throws Exception {
+        BlipConfig c = BlipConfig.base(224);
+        BlipDecoder dec = random(new BlipDecoder(c), 5);
+        dec.train(true);
+        dec.requiresGrad(true);
+        int ckpt = Integer.getInteger("bench.vitCkpt", 0); // ViT blocks gradient-checkpointed (vit_ckpt_layer)
+        dec.visualEncoder().gradientCheckpointing(ckpt);
+        AdamW opt = AdamW.blip(dec.namedParameters(), 1e-5, 0.05);
+        Random rnd = new Random(6);
+        long[][] ids = new long[2][30];
+        long[][] mask = new long[2][30];
+        for (int i = 0; i < 2; i++) {
+            ids[i][0] = 30522;
+            for (int j = 1; j < 30; j++) {
+                ids[i][j] = 1000 + rnd.nextInt(28000);
+                mask[i][j] = 1;
+            }
+            mask[i][0] = 1;
         }
         List<Double> t = new ArrayList<>();
-        for (int r = 0; r < 3; r++) {
-          try (PointerScope s = new PointerScope()) {
-            long t0 = System.nanoTime();
-            Tensor img = itm.encodeImage(pixels1);
-            itm.itmLogits(img, T.longs(ids), T.longs(mask));
-            if (r > 0) {
-              t.add((System.nanoTime() - t0) / 1e6);
+        int reps = Integer.getInteger("bench.trainReps", 3); // measured steps after one warm-up step
+        for (int r = 0; r <= reps; r++) {
+            try (PointerScope s = new PointerScope()) {
+                long t0 = System.nanoTime();
+                Tensor idsT = T.longs(ids);
+                Tensor maskT = T.longs(mask);
+                Tensor loss = dec.loss(
+                        dec.encodeImage(torch.randn(2, 3, 224, 224)), idsT, maskT, BlipDecoder.targets(idsT, maskT, 4));
+                loss.backward();
+                org.blip4j.nn.DeferredBackward.finishAll(dec);
+                opt.step();
+                opt.zeroGrad();
+                if (r > 0) {
+                    t.add((System.nanoTime() - t0) / 1e6);
+                }
             }
-          }
         }
-        row("ITM: 1 image × 256 texts of 35 tokens, incl. image encoding (median ms)",
-            String.format("%.0f", median(t)));
-      }
-    }
-  }
-
-  static void search() throws Exception {
-    Path dir = Files.createTempDirectory("blip4j-search-bench");
-    try {
-      int n = 100_000;
-      int dim = 256;
-      Random rnd = new Random(4);
-      EmbeddingIndex idx = EmbeddingIndex.create(dir.resolve("idx"), dim).durable(false);
-      int chunk = 5000;
-      for (int start = 0; start < n; start += chunk) {
-        List<String> ids = new ArrayList<>();
-        List<float[]> vecs = new ArrayList<>();
-        for (int i = 0; i < chunk; i++) {
-          ids.add("img" + (start + i));
-          float[] v = new float[dim];
-          for (int j = 0; j < dim; j++) {
-            v[j] = (float) rnd.nextGaussian();
-          }
-          vecs.add(v);
+        row(
+                "train step: caption model ViT-B/16@224 + BERT-base, batch 2, fwd+bwd+AdamW, " + ckpt
+                        + " ViT blocks checkpointed (median ms)",
+                String.format("%.0f", median(t)));
+        row("  peak RSS so far (MB)", Long.toString(peakRssMb()));
+        dec = null;
+        opt = null;
+        System.gc();
+        BlipPretrain pre = random(new BlipPretrain(c, 57600, 0.995), 7);
+        pre.copyParams();
+        pre.train(true);
+        pre.blocksOf(org.blip4j.model.vision.VisionTransformer.class).forEach(v -> v.gradientCheckpointing(ckpt));
+        pre.trainableParameters().values().forEach(p -> p.set_requires_grad(true));
+        AdamW popt = AdamW.blip(pre.trainableParameters(), 3e-4, 0.05);
+        long[][] pids = new long[4][30];
+        long[][] pmask = new long[4][30];
+        for (int i = 0; i < 4; i++) {
+            pids[i][0] = 101;
+            for (int j = 1; j < 30; j++) {
+                pids[i][j] = 1000 + rnd.nextInt(28000);
+                pmask[i][j] = 1;
+            }
+            pmask[i][0] = 1;
         }
-        idx.append(ids, vecs);
-      }
-      List<Double> t = new ArrayList<>();
-      for (int q = 0; q < 60; q++) {
-        float[] query = new float[dim];
-        for (int j = 0; j < dim; j++) {
-          query[j] = (float) rnd.nextGaussian();
+        List<Double> pt = new ArrayList<>();
+        for (int r = 0; r <= Math.max(1, reps - 1); r++) {
+            try (PointerScope s = new PointerScope()) {
+                long t0 = System.nanoTime();
+                BlipPretrain.Losses l = pre.forward(
+                        torch.randn(4, 3, 224, 224),
+                        T.longs(pids),
+                        T.longs(pmask),
+                        0.4,
+                        30523,
+                        30522,
+                        NegativeSampler.seeded(r));
+                l.total().backward();
+                org.blip4j.nn.DeferredBackward.finishAll(pre);
+                popt.step();
+                popt.zeroGrad();
+                if (r > 0) {
+                    pt.add((System.nanoTime() - t0) / 1e6);
+                }
+            }
         }
-        long t0 = System.nanoTime();
-        idx.search(query, 256);
-        if (q >= 10) {
-          t.add((System.nanoTime() - t0) / 1e6);
-        }
-      }
-      row("ITC search, 100k × 256 index, top 256 (median ms, goal < 20)", String.format("%.1f", median(t)));
-      idx.close();
-    } finally {
-      try (var s = Files.walk(dir)) {
-        s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
+        row(
+                "train step: pre-training (ITC+ITM+LM, momentum, queue 57600), ViT-B@224, batch 4, " + ckpt
+                        + " ViT blocks checkpointed (median ms)",
+                String.format("%.0f", median(pt)));
+        row("  peak RSS (MB)", Long.toString(peakRssMb()));
     }
-  }
-
-  static void train() throws Exception {
-    BlipConfig c = BlipConfig.base(224);
-    BlipDecoder dec = random(new BlipDecoder(c), 5);
-    dec.train(true);
-    dec.requiresGrad(true);
-    int ckpt = Integer.getInteger("bench.vitCkpt", 0); // ViT blocks gradient-checkpointed (vit_ckpt_layer)
-    dec.visualEncoder().gradientCheckpointing(ckpt);
-    AdamW opt = AdamW.blip(dec.namedParameters(), 1e-5, 0.05);
-    Random rnd = new Random(6);
-    long[][] ids = new long[2][30];
-    long[][] mask = new long[2][30];
-    for (int i = 0; i < 2; i++) {
-      ids[i][0] = 30522;
-      for (int j = 1; j < 30; j++) {
-        ids[i][j] = 1000 + rnd.nextInt(28000);
-        mask[i][j] = 1;
-      }
-      mask[i][0] = 1;
-    }
-    List<Double> t = new ArrayList<>();
-    int reps = Integer.getInteger("bench.trainReps", 3); // measured steps after one warm-up step
-    for (int r = 0; r <= reps; r++) {
-      try (PointerScope s = new PointerScope()) {
-        long t0 = System.nanoTime();
-        Tensor idsT = T.longs(ids);
-        Tensor maskT = T.longs(mask);
-        Tensor loss = dec.loss(dec.encodeImage(torch.randn(2, 3, 224, 224)), idsT, maskT,
-            BlipDecoder.targets(idsT, maskT, 4));
-        loss.backward();
-        dec.finishBackward();
-        opt.step();
-        opt.zeroGrad();
-        if (r > 0) {
-          t.add((System.nanoTime() - t0) / 1e6);
-        }
-      }
-    }
-    row("train step: caption model ViT-B/16@224 + BERT-base, batch 2, fwd+bwd+AdamW, " + ckpt
-        + " ViT blocks checkpointed (median ms)",
-        String.format("%.0f", median(t)));
-    row("  peak RSS so far (MB)", Long.toString(peakRssMb()));
-    dec = null;
-    opt = null;
-    System.gc();
-    BlipPretrain pre = random(new BlipPretrain(c, 57600, 0.995), 7);
-    pre.copyParams();
-    pre.train(true);
-    pre.blocksOf(org.blip4j.model.vision.VisionTransformer.class).forEach(v -> v.gradientCheckpointing(ckpt));
-    pre.trainableParameters().values().forEach(p -> p.set_requires_grad(true));
-    AdamW popt = AdamW.blip(pre.trainableParameters(), 3e-4, 0.05);
-    long[][] pids = new long[4][30];
-    long[][] pmask = new long[4][30];
-    for (int i = 0; i < 4; i++) {
-      pids[i][0] = 101;
-      for (int j = 1; j < 30; j++) {
-        pids[i][j] = 1000 + rnd.nextInt(28000);
-        pmask[i][j] = 1;
-      }
-      pmask[i][0] = 1;
-    }
-    List<Double> pt = new ArrayList<>();
-    for (int r = 0; r <= Math.max(1, reps - 1); r++) {
-      try (PointerScope s = new PointerScope()) {
-        long t0 = System.nanoTime();
-        BlipPretrain.Losses l = pre.forward(torch.randn(4, 3, 224, 224), T.longs(pids), T.longs(pmask), 0.4, 30523,
-            30522, NegativeSampler.seeded(r));
-        l.total().backward();
-        pre.finishBackward();
-        popt.step();
-        popt.zeroGrad();
-        if (r > 0) {
-          pt.add((System.nanoTime() - t0) / 1e6);
-        }
-      }
-    }
-    row("train step: pre-training (ITC+ITM+LM, momentum, queue 57600), ViT-B@224, batch 4, " + ckpt
-        + " ViT blocks checkpointed (median ms)",
-        String.format("%.0f", median(pt)));
-    row("  peak RSS (MB)", Long.toString(peakRssMb()));
-  }
 }

@@ -5,83 +5,109 @@ import org.blip4j.engine.T;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * Per-request decoder state: self-attention keys/values that grow by one position per step, and cross-attention
- * keys/values computed once from the image (or question) states and shared by every step and every beam.
+ * Per-request decoder state, one {@link Layer} slot per text layer: self-attention keys/values that grow by one
+ * position per step, and cross-attention keys/values computed once from the image (or question) states and shared by
+ * every step and every beam. Each layer only ever sees its own slot ({@link #layer(int)}).
  *
  * <p>Cached tensors are retained, so they survive the per-step PointerScope that created them; {@link #close()}
  * releases them. Shapes: B rows (images × beams), H heads, T cached positions, S source tokens, hd head dim.
  */
 public final class KvCache implements AutoCloseable {
-  final Tensor[] selfK;
-  final Tensor[] selfV;
-  final Tensor[] crossK;
-  final Tensor[] crossV;
+    private final Layer[] layers;
 
-  public KvCache(int layers) {
-    selfK = new Tensor[layers];
-    selfV = new Tensor[layers];
-    crossK = new Tensor[layers];
-    crossV = new Tensor[layers];
-  }
-
-  /** Number of cached positions (0 before the first step). */
-  public long length() {
-    return selfK[0] == null ? 0 : selfK[0].size(2);
-  }
-
-  private static void set(Tensor[] slots, int i, Tensor t) {
-    if (t != null) {
-      t.retainReference();
+    public KvCache(int layers) {
+        this.layers = new Layer[layers];
+        for (int i = 0; i < layers; i++) {
+            this.layers[i] = new Layer();
+        }
     }
-    if (slots[i] != null) {
-      slots[i].releaseReference();
+
+    /** The slot of layer {@code i}. */
+    public Layer layer(int i) {
+        return layers[i];
     }
-    slots[i] = t;
-  }
 
-  void append(int layer, Tensor k, Tensor v) { // k, v: (B, H, L, hd)
-    set(selfK, layer, selfK[layer] == null ? k : T.cat(2, selfK[layer], k));
-    set(selfV, layer, selfV[layer] == null ? v : T.cat(2, selfV[layer], v));
-  }
-
-  void setCross(int layer, Tensor k, Tensor v) { // (B', H, S, hd)
-    set(crossK, layer, k);
-    set(crossV, layer, v);
-  }
-
-  /**
-   * Keeps self-attention rows {@code rows} (int64, B') in that order: beam reordering. Cross K/V are per source and
-   * never move, since beams only reorder within their own image.
-   */
-  public void reorder(Tensor rows) {
-    for (int i = 0; i < selfK.length; i++) {
-      if (selfK[i] != null) {
-        set(selfK, i, selfK[i].index_select(0, rows));
-        set(selfV, i, selfV[i].index_select(0, rows));
-      }
+    /** Number of cached positions (0 before the first step). */
+    public long length() {
+        return layers[0].selfK == null ? 0 : layers[0].selfK.size(2);
     }
-  }
 
-  /** Forgets the self-attention history; cross K/V stay. */
-  public void reset() {
-    for (int i = 0; i < selfK.length; i++) {
-      set(selfK, i, null);
-      set(selfV, i, null);
+    /**
+     * Keeps self-attention rows {@code rows} (int64, B') in that order: beam reordering. Cross K/V are per source and
+     * never move, since beams only reorder within their own image.
+     */
+    public void reorder(Tensor rows) {
+        for (Layer l : layers) {
+            l.reorder(rows);
+        }
     }
-  }
 
-  @Override
-  public void close() {
-    reset();
-    for (int i = 0; i < crossK.length; i++) {
-      set(crossK, i, null);
-      set(crossV, i, null);
+    /** Forgets the self-attention history; cross K/V stay. */
+    public void reset() {
+        for (Layer l : layers) {
+            l.setSelf(null, null);
+        }
     }
-  }
 
-  @Override
-  public String toString() {
-    return "KvCache(layers=" + selfK.length + ", length=" + length() + ", cross=" + Arrays.stream(crossK)
-        .filter(t -> t != null).count() + ")";
-  }
+    @Override
+    public void close() {
+        for (Layer l : layers) {
+            l.setSelf(null, null);
+            l.setCross(null, null);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "KvCache(layers=" + layers.length + ", length=" + length() + ", cross="
+                + Arrays.stream(layers).filter(l -> l.crossK != null).count() + ")";
+    }
+
+    /** One layer's keys and values: its self-attention history and its cross-attention source. */
+    public static final class Layer {
+        private Tensor selfK;
+        private Tensor selfV;
+        private Tensor crossK;
+        private Tensor crossV;
+
+        private Layer() {}
+
+        /** Appends this step's keys/values (B, H, L, hd); returns the whole history {k, v} (B, H, T, hd). */
+        Tensor[] append(Tensor k, Tensor v) {
+            setSelf(selfK == null ? k : T.cat(2, selfK, k), selfV == null ? v : T.cat(2, selfV, v));
+            return new Tensor[] {selfK, selfV};
+        }
+
+        /** The cached cross-attention {k, v} (B', H, S, hd), or null before the first step. */
+        Tensor[] cross() {
+            return crossK == null ? null : new Tensor[] {crossK, crossV};
+        }
+
+        void setCross(Tensor k, Tensor v) {
+            crossK = swap(crossK, k);
+            crossV = swap(crossV, v);
+        }
+
+        private void setSelf(Tensor k, Tensor v) {
+            selfK = swap(selfK, k);
+            selfV = swap(selfV, v);
+        }
+
+        private void reorder(Tensor rows) {
+            if (selfK != null) {
+                setSelf(selfK.index_select(0, rows), selfV.index_select(0, rows));
+            }
+        }
+
+        /** Retains the new tensor and releases the old one. */
+        private static Tensor swap(Tensor old, Tensor t) {
+            if (t != null) {
+                t.retainReference();
+            }
+            if (old != null) {
+                old.releaseReference();
+            }
+            return t;
+        }
+    }
 }

@@ -58,6 +58,23 @@ class RecipeTest {
     }
 
     /**
+     * The shapes recipes train small ViTs from scratch at batch 32: above lr/batch of about 1e-5 such a ViT stays on
+     * its initial plateau and never learns shape (docs/experiments/vit-plateau.md), which is how the first shapes
+     * model came to see only colours.
+     */
+    @ParameterizedTest
+    @MethodSource("shapesRecipes")
+    void shapesRecipesStayBelowThePlateauLearningRate(Path recipe) throws IOException {
+        Recipe r = Recipe.read(recipe, Map.of());
+        double lrPerSample = r.number("init_lr", Double.NaN) / r.integer("batch_size", 0);
+        assertTrue(lrPerSample <= 1e-5, recipe + ": init_lr / batch_size = " + lrPerSample + " > 1e-5");
+    }
+
+    static Stream<Path> shapesRecipes() throws IOException {
+        return projectRecipes().filter(p -> p.getParent().endsWith("shapes"));
+    }
+
+    /**
      * Every key of the reference's configs (salesforce/BLIP, {@code configs/*.yaml} at commit 056a1694), with a
      * value of the type the reference writes: blip4j either uses it or lists it as ignored on purpose.
      */

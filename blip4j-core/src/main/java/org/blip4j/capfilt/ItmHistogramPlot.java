@@ -29,7 +29,9 @@ final class ItmHistogramPlot {
 
     private ItmHistogramPlot() {}
 
-    /** Writes {@code png} from per-source bin counts ({@code histogram[0]} web, {@code [1]} synthetic); true if written. */
+    /**
+     * Writes {@code png} from per-source bin counts ({@code histogram[0]} web, {@code [1]} synthetic); true if written.
+     */
     static boolean write(Path png, long[][] histogram, double threshold, Consumer<String> warn) throws IOException {
         byte[] bytes;
         try {

@@ -109,8 +109,8 @@ public record HubSettings(URI endpoint, Path cacheDir, boolean offline, String t
     }
 
     /**
-     * The token in {@code file}: none when there is no such file or it is empty (as {@code huggingface_hub}), none with a
-     * warning when it exists but cannot be read.
+     * The token in {@code file}: none when there is no such file or it is empty (as {@code huggingface_hub}), none with
+     * a warning when it exists but cannot be read.
      */
     private static String readToken(Path file) {
         if (!java.nio.file.Files.exists(file)) {

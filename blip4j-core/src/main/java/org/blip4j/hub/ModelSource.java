@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * {@code refs/ blobs/ snapshots/ .no_exist/} layout, same {@code blobs/<etag>.incomplete} partial files). A
  * snapshot that already has everything is used without any network request, even for a branch such as {@code main}
  * (pin {@code @<commit>} or delete the {@code refs/} entry to pick up a newer commit). Downloads resume, are verified
- * against the hub's checksums (see {@link HubClient}), and only appear in {@code snapshots/} once complete and verified.
+ * against the hub's checksums (see {@link HubClient}), and only appear in {@code snapshots/} once complete and
+ * verified.
  *
  * <p>Files fetched: {@code config.json}; {@code model.safetensors}, else {@code pytorch_model.bin} (never TF/Flax
  * weights); and those of {@code tokenizer.json}, {@code vocab.txt}, {@code tokenizer_config.json},
@@ -109,7 +110,8 @@ public final class ModelSource {
     }
 
     /**
-     * Enough to load: a config, weights and a tokenizer. Complete: also every optional file is there or marked absent in
+     * Enough to load: a config, weights and a tokenizer. Complete: also every optional file is there or marked absent
+     * in
      * {@code .no_exist/} (files a present {@code tokenizer.json} supersedes are not needed).
      */
     static State state(HubCache cache, String commit) {

@@ -662,8 +662,8 @@ public final class ShapesGenerator {
                 .append(cfg.noise())
                 .append(").\n");
         sb.append("\nmismatched = the caption of another image, false for this one; flipped = a true caption with one ")
-                .append(
-                        "colour, shape or count changed so that it is false (original in web_noise_labels.json); junk = file ")
+                .append("colour, shape or count changed so that it is false (original in web_noise_labels.json); junk "
+                        + "= file ")
                 .append("names and advert text.\n");
         return sb.toString();
     }

@@ -646,7 +646,7 @@ public final class ShapesGenerator {
         row(
                 sb,
                 "vqa_train.json",
-                "{question_id, question, answer: [10 annotator answers], image, dataset, " + "question_type}");
+                "{question_id, question, answer: [10 annotator answers], image, dataset, question_type}");
         row(sb, "vqa_val.json", "as vqa_train");
         row(sb, "vqa_test.json", "as vqa_train (answers included for local scoring)");
         row(sb, "answer_list.json", "candidate answers for VQA ranking");

@@ -88,11 +88,6 @@ public final class CaptionDataset extends ItemDataset<CaptionDataset.Item, Capti
         return new CaptionDataset(items, transform, loader);
     }
 
-    /** The same pairs with another transform (e.g. the test transform for evaluation). */
-    public CaptionDataset withTransform(ImageTransform transform) {
-        return new CaptionDataset(items, transform, loader);
-    }
-
     public Item item(int index) {
         return items.get(index);
     }

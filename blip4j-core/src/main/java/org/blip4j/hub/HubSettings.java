@@ -76,10 +76,6 @@ public record HubSettings(URI endpoint, Path cacheDir, boolean offline, String t
         return new HubSettings(endpoint, cacheDir, off, token);
     }
 
-    public HubSettings withCacheDir(Path dir) {
-        return new HubSettings(endpoint, dir, offline, token);
-    }
-
     public HubSettings withEndpoint(URI uri) {
         return new HubSettings(uri, cacheDir, offline, token);
     }

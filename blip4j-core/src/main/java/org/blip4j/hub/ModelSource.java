@@ -83,16 +83,6 @@ public final class ModelSource {
         return new Resolver(id, settings, listener == null ? DownloadListener.NONE : listener, client).run();
     }
 
-    /** The hub id a spec names, or empty when it is an existing local path or cannot be an id. */
-    public static Optional<HubId> hubId(String spec) {
-        return localPath(spec).isPresent() ? Optional.empty() : HubId.parse(spec);
-    }
-
-    /** The folder {@code models--owner--name} of an id in the cache of these settings. */
-    public static Path cacheFolder(HubId id, HubSettings settings) {
-        return settings.cacheDir().resolve(id.folderName());
-    }
-
     private static Optional<Path> localPath(String spec) {
         try {
             Path p = Path.of(spec);

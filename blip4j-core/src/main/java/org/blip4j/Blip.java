@@ -91,8 +91,9 @@ public final class Blip implements AutoCloseable {
     }
 
     /**
-     * Loads a local folder or weight file, or a Hugging Face id {@code owner/name[@revision]} from the Hugging Face cache,
-     * downloading it there first when needed (see {@link ModelSource}; settings from the {@code HF_*} environment).
+     * Loads a local folder or weight file, or a Hugging Face id {@code owner/name[@revision]} from the Hugging Face
+     * cache, downloading it there first when needed (see {@link ModelSource}; settings from the {@code HF_*}
+     * environment).
      */
     public static Blip load(String spec) throws IOException {
         return load(spec, Options.defaults());
@@ -225,7 +226,8 @@ public final class Blip implements AutoCloseable {
     /**
      * ITM probabilities of several images, each with its own texts: {@code result[i][j]} is p(match) of image i with
      * {@code texts.get(i).get(j)}. One ViT pass encodes all images; each image's texts are then tokenised and scored
-     * exactly as {@link #itm(RgbImage, List, MatchToken)} does for that image alone (for batching independent requests).
+     * exactly as {@link #itm(RgbImage, List, MatchToken)} does for that image alone (for batching independent
+     * requests).
      */
     public double[][] itm(List<RgbImage> images, List<List<String>> texts, MatchToken first) {
         return itmOutputs(images, texts, first, true);
@@ -557,8 +559,8 @@ public final class Blip implements AutoCloseable {
     }
 
     /**
-     * Decodes an encoded image held in memory (e.g. read from a Hadoop file system) with this model's loader, exactly as
-     * {@link #readImage(Path)} decodes the same bytes from a file; {@code name} only labels error messages.
+     * Decodes an encoded image held in memory (e.g. read from a Hadoop file system) with this model's loader, exactly
+     * as {@link #readImage(Path)} decodes the same bytes from a file; {@code name} only labels error messages.
      */
     public RgbImage readImage(byte[] encoded, String name) throws IOException {
         return images.loader().load(encoded, name);

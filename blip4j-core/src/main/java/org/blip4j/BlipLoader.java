@@ -81,7 +81,8 @@ public final class BlipLoader {
     /**
      * Strict load, except that training state (momentum encoders, queues, temperature) is never needed for inference,
      * and that a network built for another task than the checkpoint's keeps only its own parts (e.g. a captioner from a
-     * pre-training checkpoint ignores the ITM side). A pre-training checkpoint feeds two networks, each taking its part.
+     * pre-training checkpoint ignores the ITM side). A pre-training checkpoint feeds two networks, each taking its
+     * part.
      */
     public static <B extends Block> B load(B model, Map<String, RawTensor> sd, Task stored, Task target, String name)
             throws IOException {
@@ -152,8 +153,9 @@ public final class BlipLoader {
     }
 
     /**
-     * The NLVR2 load rule, its one home. An NLVR2 checkpoint (twin cross-attention and {@code cls_head}) loads strictly.
-     * Any other checkpoint can only start fine-tuning ({@code fineTune}), as {@code blip_nlvr.load_checkpoint}: its
+     * The NLVR2 load rule, its one home. An NLVR2 checkpoint (twin cross-attention and {@code cls_head}) loads
+     * strictly. Any other checkpoint can only start fine-tuning ({@code fineTune}), as {@code
+     * blip_nlvr.load_checkpoint}: its
      * encoder's cross-attention is twinned ({@link BlipNlvr#twinned}), and {@code merge_layer} and {@code cls_head}
      * keep their initial values; for inference it is refused, since an untrained head would answer p_true = 0.5 (or
      * noise) for every input.
@@ -172,11 +174,11 @@ public final class BlipLoader {
                             .allowingMissing("cls_head\\..*", ".*merge_layer.*"),
                     name);
         } else {
-            throw new IOException(
-                    name + ": --task nlvr needs an NLVR2 checkpoint, but this is " + stored.describe()
-                            + " checkpoint: it has no NLVR2 head (cls_head.*) and no twin cross-attention "
-                            + "(crossattention.self0/self1, output.dense0/dense1, merge_layer). Fine-tune one with "
-                            + "'blip4j train nlvr' (its pretrained: may be this checkpoint), or use a released NLVR2 checkpoint");
+            throw new IOException(name + ": --task nlvr needs an NLVR2 checkpoint, but this is " + stored.describe()
+                    + " checkpoint: it has no NLVR2 head (cls_head.*) and no twin cross-attention "
+                    + "(crossattention.self0/self1, output.dense0/dense1, merge_layer). Fine-tune one with "
+                    + "'blip4j train nlvr' (its pretrained: may be this checkpoint), or use a released NLVR2 "
+                    + "checkpoint");
         }
         return model;
     }

@@ -36,7 +36,8 @@ public enum Task {
             return ITM;
         }
         throw new IllegalArgumentException(
-                "cannot tell which BLIP model these weights belong to (no text_decoder, text_encoder + itm_head or cls_head)");
+                "cannot tell which BLIP model these weights belong to (no text_decoder, text_encoder + itm_head or "
+                        + "cls_head)");
     }
 
     /** "a captioning (BLIP_Decoder)", … : for messages such as "this is a … checkpoint". */

@@ -100,7 +100,9 @@ class BlipApiTest {
         assertEquals(expected, vqa.answer(images.subList(0, questions.size()), questions));
     }
 
-    /** A single question equals the reference where the reference batch did not pad it (see Blip#answer(List, List)). */
+    /**
+     * A single question equals the reference where the reference batch did not pad it (see Blip#answer(List, List)).
+     */
     @Test
     void singleAnswersMatchTheReferenceForUnpaddedQuestions() {
         List<String> questions = manifestStrings("questions");

@@ -101,8 +101,9 @@ class NlvrParityTest {
     }
 
     /**
-     * The reference ran {@code model.train()} with every dropout and drop-path probability 0, which computes exactly the
-     * eval-mode forward (BLIP_NLVR has no other train-only path); blip4j's model is run with autograd on in that mode.
+     * The reference ran {@code model.train()} with every dropout and drop-path probability 0, which computes exactly
+     * the eval-mode forward (BLIP_NLVR has no other train-only path); blip4j's model is run with autograd on in that
+     * mode.
      */
     @Test
     void trainingLossAndEveryGradientMatch() throws Exception {

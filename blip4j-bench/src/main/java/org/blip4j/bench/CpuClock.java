@@ -2,7 +2,10 @@ package org.blip4j.bench;
 
 import java.lang.management.ManagementFactory;
 
-/** CPU time consumed by this whole process (all native threads included), for figures that external load distorts less than wall time. */
+/**
+ * CPU time consumed by this whole process (all native threads included), for figures that external load distorts less
+ * than wall time.
+ */
 final class CpuClock {
     private static final com.sun.management.OperatingSystemMXBean OS =
             (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();

@@ -22,18 +22,20 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "CapFilt (BLIP paper 3.3): caption each web image with the captioner (nucleus sampling, top-p 0.9),"
-                    + " score the web text and the synthetic captions with the filter's ITM p(match), keep those above the"
-                    + " threshold, and write a pre-training list (human + kept web + kept synthetic) to OUT/bootstrapped.json.",
+                    + " score the web text and the synthetic captions with the filter's ITM p(match), keep those above "
+                    + "the threshold, and write a pre-training list (human + kept web + kept synthetic) to "
+                    + "OUT/bootstrapped.json.",
             "Also written: decisions/part-NNNNN.jsonl (every score and decision), rejects.jsonl (unreadable images),"
-                    + " report.json, itm_histogram.png, examples.html. Killed runs resume where they stopped when rerun with the"
-                    + " same arguments, and end with the same files as an uninterrupted run."
+                    + " report.json, itm_histogram.png, examples.html. Killed runs resume where they stopped when "
+                    + "rerun with the same arguments, and end with the same files as an uninterrupted run."
         },
         footer = {
             "",
             "Examples:",
             "  blip4j capfilt --captioner models/caption-coco --filter models/retrieval-coco \\",
             "      --web cc3m.jsonl --images /data/cc3m --human coco_karpathy_train.json --out cc3m-capfilt",
-            "  blip4j capfilt --captioner Salesforce/blip-image-captioning-base --filter Salesforce/blip-itm-base-coco \\",
+            "  blip4j capfilt --captioner Salesforce/blip-image-captioning-base --filter Salesforce/blip-itm-base-coco "
+                    + "\\",
             "      --web web.json --images imgs --out out --captions-per-image 2 --threshold 0.6 --seed 7",
             "  blip4j capfilt --captioner cap/ --filter itm/ --web web.json --images imgs --out out --beam",
             "",
@@ -160,8 +162,9 @@ final class CapfiltCommand implements Callable<Integer> {
             paramLabel = "FILE",
             description =
                     "Ground-truth noise labels of the web texts ({image, caption, label: clean|<noise kind>}, e.g. the "
-                            + "shapes world's web_noise_labels.json): after the run, print the filter's precision and recall at "
-                            + "removing noisy texts and write noise_audit.json. Never used for the decisions.")
+                            + "shapes world's web_noise_labels.json): after the run, print the filter's precision and "
+                            + "recall at removing noisy texts and write noise_audit.json. "
+                            + "Never used for the decisions.")
     Path noiseLabels;
 
     @Option(

@@ -40,9 +40,9 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "Show BLIP working end to end on the embedded 'shapes' model: draw new scenes (a new random seed "
-                    + "each run), caption them, answer questions, search images by text, check image-text matches, and mark "
-                    + "each output against what the scene really shows; print the results and write an HTML report with the "
-                    + "images inline and the model's test-split figures.",
+                    + "each run), caption them, answer questions, search images by text, check image-text matches, and "
+                    + "mark each output against what the scene really shows; print the results and write an HTML "
+                    + "report with the images inline and the model's test-split figures.",
             "Captions and search queries are judged by the shapes world's parser (docs/shapes.md, \"Measuring truth\")."
         },
         footer = {"", "Examples:", "  blip4j demo", "  blip4j demo --seed 7 --images 8 --out /tmp/report.html"})
@@ -520,8 +520,8 @@ final class DemoCommand implements Callable<Integer> {
         void figures(List<String[]> rows) {
             figures.append(
                     "<p>The shipped model's figures on the held-out test split of the shapes world (seed 1, 1,000 "
-                            + "images, 5,000 captions, 3,000 questions; <code>blip4j data shapes --seed 1 --out data/shapes</code>), "
-                            + "as <code>bin/train-shapes</code> measures them:</p><table>");
+                            + "images, 5,000 captions, 3,000 questions; <code>blip4j data shapes --seed 1 --out "
+                            + "data/shapes</code>), as <code>bin/train-shapes</code> measures them:</p><table>");
             for (String[] r : rows) {
                 figures.append("<tr><td><b>")
                         .append(esc(r[0]))
@@ -538,8 +538,8 @@ final class DemoCommand implements Callable<Integer> {
             foot.append(String.format(
                     Locale.ROOT,
                     "<p class=ref>this run: %d of %d captions true, %d of %d answers right, "
-                            + "top search result true for %d of %d queries · scene seed %d (<code>blip4j demo --seed %d</code>) · "
-                            + "%.1f s · blip4j demo</p>",
+                            + "top search result true for %d of %d queries · scene seed %d (<code>blip4j demo --seed "
+                            + "%d</code>) · %.1f s · blip4j demo</p>",
                     trueCaptions,
                     captions,
                     right,
@@ -581,13 +581,13 @@ final class DemoCommand implements Callable<Integer> {
         @Override
         public String toString() {
             return "<!doctype html><meta charset=utf-8><title>blip4j demo</title><style>body{font-family:sans-serif;"
-                    + "max-width:1000px;margin:2em auto}.card{display:flex;gap:1em;margin:1em 0;border-bottom:1px solid #ddd;"
-                    + "padding-bottom:1em}img{image-rendering:pixelated}.cap{font-size:1.2em}.ref{color:#666}.ok{color:#080}"
-                    + ".bad{color:#b00}td,th{padding:2px 8px;text-align:left}.row{display:flex;gap:1em}figure{margin:0}"
-                    + "code{font-size:.85em}</style>"
-                    + "<h1>blip4j demo</h1><p>BLIP (Li et al. 2022) running in Java on blip4j's embedded <code>shapes</code> "
-                    + "model, on scenes drawn just now (seed " + seed + "). Every output is checked against the scene: "
-                    + "✓ means the world says it is true.</p><h2>Captions and answers</h2>" + images
+                    + "max-width:1000px;margin:2em auto}.card{display:flex;gap:1em;margin:1em 0;border-bottom:1px "
+                    + "solid #ddd;padding-bottom:1em}img{image-rendering:pixelated}.cap{font-size:1.2em}.ref{color:#666"
+                    + "}.ok{color:#080}.bad{color:#b00}td,th{padding:2px "
+                    + "8px;text-align:left}.row{display:flex;gap:1em}figure{margin:0}code{font-size:.85em}</style>"
+                    + "<h1>blip4j demo</h1><p>BLIP (Li et al. 2022) running in Java on blip4j's embedded "
+                    + "<code>shapes</code> model, on scenes drawn just now (seed " + seed + "). Every output is checked"
+                    + " against the scene: ✓ means the world says it is true.</p><h2>Captions and answers</h2>" + images
                     + "<h2>Text → image search</h2>" + searches + "<h2>Image–text matching</h2>" + itm
                     + "<h2>Test-split figures</h2>" + figures + foot;
         }

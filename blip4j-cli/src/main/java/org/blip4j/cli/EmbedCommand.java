@@ -20,9 +20,9 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "Write ITC embeddings (normalised projections) of images and/or texts as JSON Lines.",
-            "With --raw, the unprojected features of BLIP's feature extractor instead: image = ViT hidden states (N x W, "
-                    + "[CLS] first), text = [CLS] state of the text encoder (D); --multimodal adds one row per image and "
-                    + "text: the [ENC] state of the text cross-attending to the image (D)."
+            "With --raw, the unprojected features of BLIP's feature extractor instead: image = ViT hidden states (N x "
+                    + "W, [CLS] first), text = [CLS] state of the text encoder (D); --multimodal adds one row per "
+                    + "image and text: the [ENC] state of the text cross-attending to the image (D)."
         },
         footer = {
             "",

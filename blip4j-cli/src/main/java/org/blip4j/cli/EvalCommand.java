@@ -34,10 +34,10 @@ import picocli.CommandLine.Spec;
         description = {
             "Evaluate: caption (BLEU-1..4, ROUGE-L, CIDEr-D with PTB tokenisation), retrieval (R@1/5/10 both "
                     + "directions, ITC top-k re-ranked by ITM), vqa (VQA accuracy), nlvr (accuracy).",
-            "On shapes-world data (a scenes.json in the image root, or --scenes) it also judges the outputs against the "
-                    + "scenes: caption truth rate and shape/colour word accuracy, retrieval truth@1/5, and shape and colour "
-                    + "confusion matrices; VQA files with question_type get the accuracy per type (docs/shapes.md, "
-                    + "\"Measuring truth\")."
+            "On shapes-world data (a scenes.json in the image root, or --scenes) it also judges the outputs against "
+                    + "the scenes: caption truth rate and shape/colour word accuracy, retrieval truth@1/5, and shape "
+                    + "and colour confusion matrices; VQA files with question_type get the accuracy per type "
+                    + "(docs/shapes.md, \"Measuring truth\")."
         },
         footer = {
             "",
@@ -86,10 +86,10 @@ final class EvalCommand implements Callable<Integer> {
     @Option(
             names = "--scenes",
             paramLabel = "FILE",
-            description =
-                    "caption, retrieval on shapes-world data: the "
-                            + "scenes.json to judge outputs against (default: IMAGES/scenes.json when it exists; then images it does not "
-                            + "describe only skip the truth metrics, with a warning). VQA needs none: question_type is in its file.")
+            description = "caption, retrieval on shapes-world data: the "
+                    + "scenes.json to judge outputs against (default: IMAGES/scenes.json when it exists; then "
+                    + "images it does not describe only skip the truth metrics, with a warning). VQA needs "
+                    + "none: question_type is in its file.")
     Path scenes;
 
     @Option(

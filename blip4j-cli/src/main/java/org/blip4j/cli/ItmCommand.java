@@ -42,8 +42,8 @@ final class ItmCommand implements Callable<Integer> {
     @Option(
             names = "--match-token",
             defaultValue = "CLS",
-            description =
-                    "First token for ITM: CLS (BLIP_ITM, HF) or ENC (retrieval evaluation, LAVIS). Default: ${DEFAULT-VALUE}.")
+            description = "First token for ITM: CLS (BLIP_ITM, HF) or ENC (retrieval evaluation, LAVIS). Default: "
+                    + "${DEFAULT-VALUE}.")
     Blip.MatchToken matchToken;
 
     @Spec

@@ -22,9 +22,10 @@ final class ModelOptions {
             names = {"-m", "--model"},
             paramLabel = "MODEL",
             description = "Model: local folder, weight file, 'shapes' (the embedded small model; shapes/caption, "
-                    + "shapes/retrieval, shapes/vqa pick a part, plain 'shapes' the one for this command), or a Hugging Face id "
-                    + "such as Salesforce/blip-image-captioning-base (optionally @revision; downloaded once into the Hugging "
-                    + "Face cache, see HF_HOME, HF_HUB_OFFLINE). Required except for caption, which defaults to "
+                    + "shapes/retrieval, shapes/vqa pick a part, plain 'shapes' the one for this command), or a "
+                    + "Hugging Face id such as Salesforce/blip-image-captioning-base (optionally @revision; downloaded "
+                    + "once into the Hugging Face cache, see HF_HOME, HF_HUB_OFFLINE). Required except for caption, "
+                    + "which defaults to "
                     + DEFAULT_CAPTIONER + ".")
     String model;
 

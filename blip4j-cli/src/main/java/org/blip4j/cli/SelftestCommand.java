@@ -27,9 +27,10 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "Check blip4j against published reference outputs of the released BLIP checkpoints (Hugging Face "
-                    + "transformers' integration tests: captioning-base greedy ids with and without the prompt 'a picture of', "
-                    + "vqa-base 'how many dogs are in the picture?', itm-base-coco ITM softmax and ITC score, tolerance 1e-3) on "
-                    + "BLIP's demo image, or against a reference fixture's own goldens (--fixture).",
+                    + "transformers' integration tests: captioning-base greedy ids with and without the prompt 'a "
+                    + "picture of', vqa-base 'how many dogs are in the picture?', itm-base-coco ITM softmax and ITC "
+                    + "score, tolerance 1e-3) on BLIP's demo image, or against a reference fixture's own goldens "
+                    + "(--fixture).",
             "Runs the checks that apply to --model (all three models when none is given) and prints PASS or FAIL per "
                     + "check; exit code 0 when every check passed."
         },

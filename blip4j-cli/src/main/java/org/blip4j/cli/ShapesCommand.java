@@ -19,7 +19,8 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "Generate the shapes world: a synthetic image-text dataset whose truth is known, in BLIP's "
-                    + "annotation formats (pre-training with human and noisy web captions, captioning, retrieval, VQA, NLVR2).",
+                    + "annotation formats (pre-training with human and noisy web captions, captioning, retrieval, VQA, "
+                    + "NLVR2).",
             "The output is byte-for-byte the same for the same options, whatever --threads is. See docs/shapes.md."
         },
         footer = {
@@ -101,9 +102,9 @@ final class ShapesCommand implements Callable<Integer> {
             names = "--jitter",
             defaultValue = "0.08",
             paramLabel = "F",
-            description =
-                    "How far an object's centre may "
-                            + "move from its grid cell's centre, as a fraction of the side, 0..0.167 (default: ${DEFAULT-VALUE}).")
+            description = "How far an object's centre may "
+                    + "move from its grid cell's centre, as a fraction of the side, 0..0.167 (default: "
+                    + "${DEFAULT-VALUE}).")
     double jitter;
 
     @Option(

@@ -26,9 +26,9 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "train",
         mixinStandardHelpOptions = true,
-        description =
-                "Train with a recipe (YAML, keys as BLIP's configs/*.yaml). Checkpoints go to "
-                        + "<output_dir>/checkpoints (atomic; --resume continues exactly), the trained model to <output_dir>/model.",
+        description = "Train with a recipe (YAML, keys as BLIP's configs/*.yaml). Checkpoints go to "
+                + "<output_dir>/checkpoints (atomic; --resume continues exactly), the trained model to "
+                + "<output_dir>/model.",
         footer = {
             "",
             "Examples:",
@@ -36,11 +36,13 @@ import picocli.CommandLine.Spec;
             "  blip4j train retrieval --config recipes/retrieval_coco.yaml --set batch_size=8 --resume",
             "  blip4j train pretrain --config recipes/pretrain.yaml --set max_steps=100",
             "  blip4j train pretrain --config recipes/pretrain.yaml --nproc 2          (2 data-parallel ranks here)",
-            "  blip4j train caption -c r.yaml --nproc 8 --nnodes 2 --node-rank 0 --master-addr node0 --master-port 29500",
+            "  blip4j train caption -c r.yaml --nproc 8 --nnodes 2 --node-rank 0 --master-addr node0 "
+                    + "--master-port 29500",
             "",
             "Data-parallel training (see docs/training.md): --nproc N starts N worker processes on this machine, as",
             "torchrun does; a worker started by another launcher (torchrun, srun, Spark barrier mode) reads RANK,",
-            "WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT from its environment. batch_size is per",
+            "WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT from its environment. "
+                    + "batch_size is per",
             "rank; only rank 0 writes checkpoints, metrics and the model."
         })
 final class TrainCommand implements Callable<Integer> {

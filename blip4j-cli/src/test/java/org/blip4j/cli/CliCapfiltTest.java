@@ -13,7 +13,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code blip4j capfilt}: output files, summary, exit codes (1 with rejected images, 2 on usage errors), resume guard. */
+/**
+ * {@code blip4j capfilt}: output files, summary, exit codes (1 with rejected images, 2 on usage errors), resume guard.
+ */
 class CliCapfiltTest {
     static final CliFixture FX = CliFixture.get();
 

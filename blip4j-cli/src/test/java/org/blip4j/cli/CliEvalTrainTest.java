@@ -141,7 +141,8 @@ class CliEvalTrainTest {
                 recipe,
                 "pretrained: " + FX.file("blip_decoder.pth") + "\n"
                         + "image_root: " + FX.dir + "\ntrain_file: " + train + "\n"
-                        + "batch_size: 1\nmax_epoch: 2\ninit_lr: 1e-4\nmin_lr: 0\nweight_decay: 0.05\nseed: 7\nworkers: 1\n");
+                        + "batch_size: 1\nmax_epoch: 2\ninit_lr: 1e-4\nmin_lr: 0\nweight_decay: 0.05\nseed: "
+                        + "7\nworkers: 1\n");
         int steps = 2 * FX.images().size();
         int stopAt = FX.images().size() + 1; // mid-way through the second epoch
         Path whole = tmp.resolve("whole");

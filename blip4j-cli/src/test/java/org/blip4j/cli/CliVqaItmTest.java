@@ -15,7 +15,9 @@ import org.blip4j.io.RawTensor;
 import org.blip4j.io.SafeTensors;
 import org.junit.jupiter.api.Test;
 
-/** {@code blip4j vqa} and {@code blip4j itm} reproduce the reference's answers, ITM probabilities and ITC similarities. */
+/**
+ * {@code blip4j vqa} and {@code blip4j itm} reproduce the reference's answers, ITM probabilities and ITC similarities.
+ */
 class CliVqaItmTest {
     static final CliFixture FX = CliFixture.get();
     static final double PROB_TOL = 1e-5;

@@ -208,8 +208,8 @@ class HostileCorpusTest {
         HostileFiles.safetensors(
                 st,
                 "{\"visual_encoder.pos_embed\":{\"dtype\":\"F32\",\"shape\":[1,17,48],"
-                        + "\"data_offsets\":[0,3264]},\"text_decoder.bert.embeddings.word_embeddings.weight\":{\"dtype\":\"F32\","
-                        + "\"shape\":[2,48],\"data_offsets\":[3264,3648]}}",
+                        + "\"data_offsets\":[0,3264]},\"text_decoder.bert.embeddings.word_embeddings.weight\":{\"dtype"
+                        + "\":\"F32\",\"shape\":[2,48],\"data_offsets\":[3264,3648]}}",
                 new byte[3648]);
         caption("safetensors: embedding smaller than the config", st, st.resolveSibling("config.json"));
 

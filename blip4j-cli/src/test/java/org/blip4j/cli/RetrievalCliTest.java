@@ -38,7 +38,9 @@ class RetrievalCliTest {
     @TempDir
     Path tmp;
 
-    /** The fixture dir: system property {@code blip4j.fixture}, else ../shared/fixtures/blip-tiny from the repo root. */
+    /**
+     * The fixture dir: system property {@code blip4j.fixture}, else ../shared/fixtures/blip-tiny from the repo root.
+     */
     @BeforeAll
     static void fixture() throws Exception {
         String p = System.getProperty("blip4j.fixture", "../shared/fixtures/blip-tiny");

@@ -113,7 +113,10 @@ public final class CapFilt {
             return new Options(1, nucleus(0.9), 0.5, 8, 0, 1000, Blip.MatchToken.CLS, 24, null);
         }
 
-        /** BLIP's sampling ({@code BLIP_Decoder.generate(sample=True)}): top_p, top_k 50, repetition 1.1, max 30, min 10. */
+        /**
+         * BLIP's sampling ({@code BLIP_Decoder.generate(sample=True)}): top_p, top_k 50, repetition 1.1, max 30, min
+         * 10.
+         */
         public static GenerationConfig nucleus(double topP) {
             return GenerationConfig.nucleus(topP, 30, 10, 0);
         }
@@ -176,8 +179,8 @@ public final class CapFilt {
         default void started(long firstItem, long totalItems) {}
 
         /**
-         * Item {@code index} (its {@code image} as the web file gives it) is done: scored, or rejected with {@code error}
-         * (null when scored).
+         * Item {@code index} (its {@code image} as the web file gives it) is done: scored, or rejected with {@code
+         * error} (null when scored).
          */
         default void itemDone(long index, String image, String error) {}
 
@@ -269,8 +272,8 @@ public final class CapFilt {
     /**
      * Runs (or resumes) CapFilt over the web pairs ({@code {image, caption}} entries, a JSON array or JSON Lines; a
      * caption may be a list, each of its texts then scored) with images resolved against {@code images} (absolute
-     * paths as they are), writing into {@code out}. A folder holding a complete run with the same settings is left as it
-     * is; one holding another run or other files is refused ({@link OutputConflictException}).
+     * paths as they are), writing into {@code out}. A folder holding a complete run with the same settings is left as
+     * it is; one holding another run or other files is refused ({@link OutputConflictException}).
      */
     public Result run(Path web, Path images, Path out, Listener listener) throws IOException {
         Listener l = listener != null ? listener : new Listener() {};

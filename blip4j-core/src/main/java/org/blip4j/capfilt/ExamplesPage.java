@@ -12,7 +12,10 @@ import java.util.Locale;
 import javax.imageio.ImageIO;
 import org.blip4j.image.RgbImage;
 
-/** Writes {@code examples.html}: sampled items with an inline thumbnail, their web and synthetic texts, scores, decisions. */
+/**
+ * Writes {@code examples.html}: sampled items with an inline thumbnail, their web and synthetic texts, scores,
+ * decisions.
+ */
 final class ExamplesPage {
     /** Longest side of a thumbnail, in pixels. */
     static final int THUMBNAIL = 160;
@@ -32,8 +35,8 @@ final class ExamplesPage {
             Path file, List<Example> examples, RunState state, double threshold, ImageSource images, ObjectMapper json)
             throws IOException {
         StringBuilder h = new StringBuilder();
-        h.append(
-                "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>CapFilt examples</title>\n");
+        h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>CapFilt "
+                + "examples</title>\n");
         h.append("<style>\n")
                 .append("body{font-family:sans-serif;margin:24px;color:#222}\n")
                 .append("table{border-collapse:collapse;width:100%}\n")

@@ -3,15 +3,12 @@ package org.blip4j.capfilt;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
-import java.awt.Graphics2D;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.function.Consumer;
-import javax.imageio.ImageIO;
+import org.blip4j.image.PngCanvas;
 
 /**
  * Draws the p(match) histograms of web and synthetic texts with the threshold into a PNG (plain Java2D); best-effort:
@@ -29,7 +26,9 @@ final class ItmHistogramPlot {
 
     private ItmHistogramPlot() {}
 
-    /** Writes {@code png} from per-source bin counts ({@code histogram[0]} web, {@code [1]} synthetic); true if written. */
+    /**
+     * Writes {@code png} from per-source bin counts ({@code histogram[0]} web, {@code [1]} synthetic); true if written.
+     */
     static boolean write(Path png, long[][] histogram, double threshold, Consumer<String> warn) throws IOException {
         byte[] bytes;
         try {
@@ -61,11 +60,7 @@ final class ItmHistogramPlot {
             }
         }
         long max = (peak + 3) / 4 * 4; // whole-number grid lines at quarters
-        BufferedImage img = new BufferedImage(W, H, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        try {
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, W, H);
+        return PngCanvas.draw(W, H, g -> {
             int pw = W - LEFT - RIGHT;
             int ph = H - TOP - BOTTOM;
             // light grid at quarter heights
@@ -124,13 +119,6 @@ final class ItmHistogramPlot {
                 g.setColor(new Color(0xd62728));
                 g.drawString("threshold", Math.min(tx + 4, LEFT + pw - 60), TOP - 2);
             }
-        } finally {
-            g.dispose();
-        }
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        if (!ImageIO.write(img, "png", buf)) {
-            throw new IOException("no PNG writer");
-        }
-        return buf.toByteArray();
+        });
     }
 }

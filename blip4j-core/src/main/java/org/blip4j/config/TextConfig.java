@@ -124,38 +124,35 @@ public record TextConfig(
     /** Parses BLIP's original {@code med_config.json} (BertConfig). */
     public static TextConfig fromMed(JsonNode n) {
         int hidden = ConfigException.intField(n, "hidden_size", 768);
-        return new TextConfig(
-                ConfigException.intField(n, "vocab_size", 30524),
-                hidden,
-                ConfigException.intField(n, "num_hidden_layers", 12),
-                ConfigException.intField(n, "num_attention_heads", 12),
-                ConfigException.intField(n, "intermediate_size", 3072),
-                ConfigException.intField(n, "max_position_embeddings", 512),
-                n.path("layer_norm_eps").asDouble(1e-12),
+        return parse(
+                n,
+                12,
                 ConfigException.intField(n, "encoder_width", hidden),
                 n.path("add_cross_attention").asBoolean(true),
-                n.path("pad_token_id").asInt(0),
-                n.path("hidden_dropout_prob").asDouble(0.1),
-                n.path("attention_probs_dropout_prob").asDouble(0.1),
-                ConfigException.activation(n, "text"));
+                0.1);
     }
 
     /** Parses HF {@code text_config}. */
     public static TextConfig fromHf(JsonNode n) {
-        int hidden = ConfigException.intField(n, "hidden_size", 768);
+        return parse(n, 8, ConfigException.intField(n, "encoder_hidden_size", 768), true, 0.0);
+    }
+
+    /** The keys both formats share; the two differ only in these defaults and in how they name the encoder width. */
+    private static TextConfig parse(
+            JsonNode n, int defaultHeads, int encoderWidth, boolean addCrossAttention, double defaultDropout) {
         return new TextConfig(
                 ConfigException.intField(n, "vocab_size", 30524),
-                hidden,
+                ConfigException.intField(n, "hidden_size", 768),
                 ConfigException.intField(n, "num_hidden_layers", 12),
-                ConfigException.intField(n, "num_attention_heads", 8),
+                ConfigException.intField(n, "num_attention_heads", defaultHeads),
                 ConfigException.intField(n, "intermediate_size", 3072),
                 ConfigException.intField(n, "max_position_embeddings", 512),
                 n.path("layer_norm_eps").asDouble(1e-12),
-                ConfigException.intField(n, "encoder_hidden_size", 768),
-                true,
+                encoderWidth,
+                addCrossAttention,
                 n.path("pad_token_id").asInt(0),
-                n.path("hidden_dropout_prob").asDouble(0.0),
-                n.path("attention_probs_dropout_prob").asDouble(0.0),
+                n.path("hidden_dropout_prob").asDouble(defaultDropout),
+                n.path("attention_probs_dropout_prob").asDouble(defaultDropout),
                 ConfigException.activation(n, "text"));
     }
 

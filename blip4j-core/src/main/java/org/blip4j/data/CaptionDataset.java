@@ -15,7 +15,7 @@ import org.blip4j.text.TextNormalizer;
  * {@code pretrain_dataset} and {@code data/coco_karpathy_dataset.py} {@code coco_karpathy_train} (also
  * {@code flickr30k_train}). Captions are cleaned with {@code pre_caption(c, maxWords)} once, when read.
  */
-public final class CaptionDataset implements Dataset<CaptionDataset.Sample> {
+public final class CaptionDataset extends ItemDataset<CaptionDataset.Item, CaptionDataset.Sample> {
     /** BLIP's {@code max_words} for pre-training and Karpathy train. */
     public static final int MAX_WORDS = 30;
     /** BLIP's captioning prompt ({@code configs/caption_coco.yaml}). */
@@ -31,14 +31,8 @@ public final class CaptionDataset implements Dataset<CaptionDataset.Sample> {
     /** A loaded pair, as {@code __getitem__} returns {@code (image, caption, img_id)}. */
     public record Sample(int index, Pixels pixels, String caption, int imageId) {}
 
-    private final List<Item> items;
-    private final ImageTransform transform;
-    private final ImageLoader loader;
-
     public CaptionDataset(List<Item> items, ImageTransform transform, ImageLoader loader) {
-        this.items = List.copyOf(items);
-        this.transform = transform;
-        this.loader = loader;
+        super(items, transform, loader);
     }
 
     /**
@@ -94,15 +88,6 @@ public final class CaptionDataset implements Dataset<CaptionDataset.Sample> {
         return new CaptionDataset(items, transform, loader);
     }
 
-    /** The same pairs with another transform (e.g. the test transform for evaluation). */
-    public CaptionDataset withTransform(ImageTransform transform) {
-        return new CaptionDataset(items, transform, loader);
-    }
-
-    public List<Item> items() {
-        return items;
-    }
-
     public Item item(int index) {
         return items.get(index);
     }
@@ -117,14 +102,9 @@ public final class CaptionDataset implements Dataset<CaptionDataset.Sample> {
     }
 
     @Override
-    public int size() {
-        return items.size();
-    }
-
-    @Override
     public Sample load(int index, SplittableRandom rng) throws IOException {
         Item it = items.get(index);
-        Pixels px = transform.apply(loader.load(Path.of(it.image())), rng);
+        Pixels px = image(it.image(), rng);
         return new Sample(index, px, it.caption(), it.imageId());
     }
 

@@ -115,7 +115,9 @@ public final class Collate {
         };
     }
 
-    /** NLVR2: 2B images (all {@code image0}, then all {@code image1}), sentences ({@link TextEncoding#NLVR}), labels. */
+    /**
+     * NLVR2: 2B images (all {@code image0}, then all {@code image1}), sentences ({@link TextEncoding#NLVR}), labels.
+     */
     public static Function<List<NlvrDataset.Sample>, Batch> nlvr(BertTokenizer tokenizer) {
         return samples -> {
             int b = samples.size();

@@ -116,7 +116,8 @@ public final class DataLoader<T> implements AutoCloseable {
 
         /**
          * Visit only rank {@code rank}'s shard of each epoch's order among {@code replicas} ranks
-         * ({@link DistributedSampler}: padded by repetition to a multiple of {@code replicas}, every replicas-th index).
+         * ({@link DistributedSampler}: padded by repetition to a multiple of {@code replicas}, every replicas-th
+         * index).
          */
         public Builder<S, T> shard(int rank, int replicas) {
             this.rank = rank;

@@ -14,7 +14,7 @@ import org.blip4j.text.TextNormalizer;
  * as in the reference for every split) with probability 0.5 the two images are exchanged and the words "left" and
  * "right" swapped in the sentence.
  */
-public final class NlvrDataset implements Dataset<NlvrDataset.Sample> {
+public final class NlvrDataset extends ItemDataset<NlvrDataset.Item, NlvrDataset.Sample> {
     /** BLIP's {@code max_words} for NLVR2. */
     public static final int MAX_WORDS = 40;
 
@@ -24,15 +24,10 @@ public final class NlvrDataset implements Dataset<NlvrDataset.Sample> {
     /** A loaded pair after the optional swap ({@code __getitem__}'s {@code (image0, image1, sentence, label)}). */
     public record Sample(int index, Pixels image0, Pixels image1, String sentence, int label) {}
 
-    private final List<Item> items;
-    private final ImageTransform transform;
-    private final ImageLoader loader;
     private final boolean swap;
 
     public NlvrDataset(List<Item> items, ImageTransform transform, ImageLoader loader, boolean swap) {
-        this.items = List.copyOf(items);
-        this.transform = transform;
-        this.loader = loader;
+        super(items, transform, loader);
         this.swap = swap;
     }
 
@@ -59,10 +54,6 @@ public final class NlvrDataset implements Dataset<NlvrDataset.Sample> {
         return new NlvrDataset(items, transform, loader, swap);
     }
 
-    public List<Item> items() {
-        return items;
-    }
-
     /** {@code sentence} with every word "left" and "right" exchanged (words split on single spaces). */
     public static String swapLeftRight(String sentence) {
         String[] words = sentence.split(" ", -1);
@@ -77,15 +68,10 @@ public final class NlvrDataset implements Dataset<NlvrDataset.Sample> {
     }
 
     @Override
-    public int size() {
-        return items.size();
-    }
-
-    @Override
     public Sample load(int index, SplittableRandom rng) throws IOException {
         Item it = items.get(index);
-        Pixels p0 = transform.apply(loader.load(Path.of(it.image0())), rng);
-        Pixels p1 = transform.apply(loader.load(Path.of(it.image1())), rng);
+        Pixels p0 = image(it.image0(), rng);
+        Pixels p1 = image(it.image1(), rng);
         if (swap && rng.nextDouble() >= 0.5) { // the reference keeps the order when random() < 0.5
             return new Sample(index, p1, p0, swapLeftRight(it.sentence()), it.label());
         }

@@ -17,7 +17,7 @@ import org.blip4j.text.TextNormalizer;
  * {@code 1/len} additions in double, like the reference, then float32) and 0.2 for VG; the test split keeps the
  * {@code question_id}. Answers are used as written (the reference does not clean them).
  */
-public final class VqaDataset implements Dataset<VqaDataset.Sample> {
+public final class VqaDataset extends ItemDataset<VqaDataset.Item, VqaDataset.Sample> {
     /** The weight {@code vqa_dataset} gives a Visual Genome answer. */
     public static final float VG_WEIGHT = 0.2f;
 
@@ -31,14 +31,8 @@ public final class VqaDataset implements Dataset<VqaDataset.Sample> {
     public record Sample(
             int index, Pixels pixels, String question, List<String> answers, float[] weights, long questionId) {}
 
-    private final List<Item> items;
-    private final ImageTransform transform;
-    private final ImageLoader loader;
-
     public VqaDataset(List<Item> items, ImageTransform transform, ImageLoader loader) {
-        this.items = List.copyOf(items);
-        this.transform = transform;
-        this.loader = loader;
+        super(items, transform, loader);
     }
 
     /**
@@ -101,21 +95,12 @@ public final class VqaDataset implements Dataset<VqaDataset.Sample> {
         return new VqaDataset(items, transform, loader);
     }
 
-    public List<Item> items() {
-        return items;
-    }
-
-    @Override
-    public int size() {
-        return items.size();
-    }
-
     @Override
     public Sample load(int index, SplittableRandom rng) throws IOException {
         Item it = items.get(index);
         return new Sample(
                 index,
-                transform.apply(loader.load(Path.of(it.image())), rng),
+                image(it.image(), rng),
                 it.question(),
                 it.answers(),
                 it.weights().clone(),

@@ -537,7 +537,8 @@ public final class Distributed implements AutoCloseable {
             msg = "a collective failed on every rank";
         } else {
             msg = (silent.size() == 1 ? "rank " + silent.get(0) + " is" : "ranks " + silent + " are")
-                    + " gone or not responding (process died, machine unreachable, or hung for the collective timeout of "
+                    + " gone or not responding (process died, machine unreachable, or hung for the collective timeout "
+                    + "of "
                     + timeout.toSeconds() + " s)";
         }
         failed = new DistributedException(

@@ -15,7 +15,8 @@ import org.bytedeco.pytorch.global.torch;
  * in its thread synchronisation (its sources warn "Detect OpenMP Loop and this application may hang"). On 2 cores that
  * made {@code scaled_dot_product_attention} for ViT-B/16 at 384 px 3–5× slower than with one OpenBLAS thread, and
  * 12–37× slower while other processes kept the cores busy (docs/performance.md). MKL builds of PyTorch avoid this
- * because MKL runs serially inside OpenMP regions; this class does the same by hand. Results differ only by float rounding (OpenBLAS's blocking depends on its thread count).
+ * because MKL runs serially inside OpenMP regions; this class does the same by hand. Results differ only by float
+ * rounding (OpenBLAS's blocking depends on its thread count).
  * {@code -Dblip4j.blas.serial=false} turns the serial sections off (read on every call, for side-by-side benchmarks).
  */
 public final class BlasThreads {

@@ -11,8 +11,8 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  *
  * <p>Hand-written because OpenBLAS's sgemm copies (packs) the whole weight matrix on every call, which for 1–4 rows
  * costs more than the product itself: measured on 2 cores, 3 rows × BERT-base 768→3072 takes 1.57 ms through
- * {@code torch.linear} and 0.59 ms as three {@code addmv}. Blocks of {@link #BLOCK_BYTES} keep a block of weight rows in
- * cache while every input row reads it, so the weight streams from memory once. Results equal {@code torch.linear}'s
+ * {@code torch.linear} and 0.59 ms as three {@code addmv}. Blocks of {@link #BLOCK_BYTES} keep a block of weight rows
+ * in cache while every input row reads it, so the weight streams from memory once. Results equal {@code torch.linear}'s
  * up to float summation order (sgemv vs sgemm kernels).
  */
 public final class SkinnyLinear {

@@ -13,7 +13,9 @@ import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
-/** The thin helper layer over the verbose parts of the libtorch Java API: scalars, optionals, copies to and from Java. */
+/**
+ * The thin helper layer over the verbose parts of the libtorch Java API: scalars, optionals, copies to and from Java.
+ */
 public final class T {
     private T() {}
 

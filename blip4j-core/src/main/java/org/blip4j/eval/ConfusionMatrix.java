@@ -70,7 +70,9 @@ public final class ConfusionMatrix {
         return n == 0 ? Double.NaN : (double) right / n;
     }
 
-    /** As JSON: {@code {title, labels, columns, counts: [[...]], total, accuracy}} (rows: truth, columns: predicted). */
+    /**
+     * As JSON: {@code {title, labels, columns, counts: [[...]], total, accuracy}} (rows: truth, columns: predicted).
+     */
     public Map<String, Object> toJson() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("title", title);

@@ -5,8 +5,6 @@ import java.awt.Font;
 import java.awt.FontMetrics;
 import java.awt.Graphics2D;
 import java.awt.geom.AffineTransform;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +12,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
-import javax.imageio.ImageIO;
+import org.blip4j.image.PngCanvas;
 
 /**
  * Draws confusion matrices side by side into a PNG (plain Java2D): each cell shaded by its share of the row (the
@@ -63,24 +61,13 @@ public final class ConfusionPlot {
             width += (m.labels().size() + 1) * CELL + GAP + LEFT;
             height = Math.max(height, TOP + m.labels().size() * CELL + BOTTOM);
         }
-        BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        try {
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, width, height);
+        return PngCanvas.draw(width, height, g -> {
             int x0 = LEFT;
             for (ConfusionMatrix m : matrices) {
                 panel(g, m, x0, text);
                 x0 += (m.labels().size() + 1) * CELL + GAP + LEFT;
             }
-        } finally {
-            g.dispose();
-        }
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        if (!ImageIO.write(img, "png", buf)) {
-            throw new IOException("no PNG writer");
-        }
-        return buf.toByteArray();
+        });
     }
 
     private static void panel(Graphics2D g, ConfusionMatrix m, int x0, boolean text) {

@@ -28,7 +28,8 @@ public final class Evaluation {
 
     /**
      * An image–text retrieval run: the images (annotation paths) and texts in file order, the score matrices BLIP
-     * ranks by (ITC cosine everywhere, ITM logit + cosine for the re-ranked top k, -100 elsewhere) and {@code itm_eval}.
+     * ranks by (ITC cosine everywhere, ITM logit + cosine for the re-ranked top k, -100 elsewhere) and {@code
+     * itm_eval}.
      *
      * @param txt2img the image each text was written for
      */

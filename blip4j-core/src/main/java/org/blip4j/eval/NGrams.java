@@ -10,8 +10,8 @@ final class NGrams {
     private NGrams() {}
 
     /**
-     * Counts the n-grams of {@code sentence} split as Python's {@code str.split()}; element {@code k} of the result maps
-     * each n-gram of order {@code k + 1} (words joined by a space) to its count.
+     * Counts the n-grams of {@code sentence} split as Python's {@code str.split()}; element {@code k} of the result
+     * maps each n-gram of order {@code k + 1} (words joined by a space) to its count.
      */
     static List<Map<String, Integer>> count(String sentence, int n) {
         return count(PyStrings.split(sentence), n);

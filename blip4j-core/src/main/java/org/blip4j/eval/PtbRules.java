@@ -94,17 +94,17 @@ final class PtbRules {
     static final String INSENTP = "[,;:\\u3001]";
     static final String ABBREV1 =
             "(?:(?i:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|mon|tue|tues|wed|thu|thurs|fri"
-                    + "|ala|ariz)|A(?i:z)|A(?i:rk)|(?i:calif|colo|conn|ct|dak)|D(?i:el)|(?i:fla|ga)|I(?i:ll)|(?i:ind|kans?|ky)"
-                    + "|L(?i:a)|M(?i:ass)|(?i:md|mich|minn)|M(?i:iss)|(?i:mo|mont|neb|nev|okla)|O(?i:re)|P(?i:a)|(?i:penn|tenn)"
-                    + "|T(?i:ex)|(?i:va|vt)|W(?i:ash)|(?i:wisc?|wyo|inc|cos?|corp)|(?i:pp?t)[ye](?i:s?)"
-                    + "|(?i:ltd|plc|rt|bancorp|bhd|assn|univ|intl|sys|tel|est|ext|sq|jr|sr|bros|ed\\.d|ph\\.d|blvd|rd|esq|etc|al"
-                    + "|seq|bldg))\\.";
+                    + "|ala|ariz)|A(?i:z)|A(?i:rk)|(?i:calif|colo|conn|ct|dak)|D(?i:el)|(?i:fla|ga)|I(?i:ll)|(?i:ind"
+                    + "|kans?|ky)|L(?i:a)|M(?i:ass)|(?i:md|mich|minn)|M(?i:iss)|(?i:mo|mont|neb|nev|okla)|O(?i:re)|P"
+                    + "(?i:a)|(?i:penn|tenn)|T(?i:ex)|(?i:va|vt)|W(?i:ash)|(?i:wisc?|wyo|inc|cos?|corp)|(?i:pp?t)[ye]"
+                    + "(?i:s?)|(?i:ltd|plc|rt|bancorp|bhd|assn|univ|intl|sys|tel|est|ext|sq|jr|sr|bros|ed\\.d|ph\\.d"
+                    + "|blvd|rd|esq|etc|al|seq|bldg))\\.";
     /** ABBREV4 without its {@code {ACRO}} alternative (kept apart so that the longer of the two wins). */
     static final String ABBREV4_WORDS =
             "(?:(?i:mr|mrs|ms)|M(?i:iss)|(?i:drs?|profs?|sens?|reps?|attys?|lt|col|gen|messrs"
-                    + "|govs?|adm|rev|maj|sgt|cpl|pvt|capt|ste?|ave|pres|lieut|hon|brig|co?mdr|pfc|spc|supts?|det|mt|ft|adj|adv|asst"
-                    + "|assoc|ens|insp|mlle|mme|msgr|sfc|vs|alex|wm|jos|cie|a\\.k\\.a|cf|treas|ph|invt|elec|natl)|(?i:m)[ft](?i:g)"
-                    + "|(?i:dept))";
+                    + "|govs?|adm|rev|maj|sgt|cpl|pvt|capt|ste?|ave|pres|lieut|hon|brig|co?mdr|pfc|spc|supts?|det|mt|ft"
+                    + "|adj|adv|asst|assoc|ens|insp|mlle|mme|msgr|sfc|vs|alex|wm|jos|cie|a\\.k\\.a|cf|treas|ph|invt"
+                    + "|elec|natl)|(?i:m)[ft](?i:g)|(?i:dept))";
 
     static final String ABBREV4 = "(?:" + ABBREV4_WORDS + "|" + ACRO + ")";
     static final String FILENAME_EXT =
@@ -114,10 +114,11 @@ final class PtbRules {
     static final String DBLQUOT = "(?:\"|(?i:&quot;))";
     static final String MISC_SYMBOL =
             "[+%&~^|\\\\\\u00A6\\u00A7\\u00A8\\u00A9\\u00AC\\u00AE\\u00AF\\u00B0-\\u00BA\\u00D7"
-                    + "\\u00F7\\u0387\\u05BE\\u05C0\\u05C3\\u05C6\\u05F3\\u05F4\\u0600-\\u0603\\u0606-\\u060A\\u060C\\u0614\\u061B"
-                    + "\\u061E\\u066A\\u066D\\u0703-\\u070D\\u07F6-\\u07F8\\u0964\\u0965\\u0E4F\\u1FBD\\u2016\\u2017\\u2020-\\u2023"
-                    + "\\u2030-\\u2038\\u203B\\u203E-\\u2042\\u2044\\u207A-\\u207F\\u208A-\\u208E\\u2100-\\u214F\\u2190-\\u21FF"
-                    + "\\u2200-\\u2BFF\\u3012\\u30FB\\uFF01-\\uFF0F\\uFF1A-\\uFF20\\uFF3B-\\uFF40\\uFF5B-\\uFF65]";
+                    + "\\u00F7\\u0387\\u05BE\\u05C0\\u05C3\\u05C6\\u05F3\\u05F4\\u0600-\\u0603\\u0606-\\u060A\\u060C"
+                    + "\\u0614\\u061B\\u061E\\u066A\\u066D\\u0703-\\u070D\\u07F6-\\u07F8\\u0964\\u0965\\u0E4F\\u1FBD"
+                    + "\\u2016\\u2017\\u2020-\\u2023\\u2030-\\u2038\\u203B\\u203E-\\u2042\\u2044\\u207A-\\u207F\\u208A-"
+                    + "\\u208E\\u2100-\\u214F\\u2190-\\u21FF\\u2200-\\u2BFF\\u3012\\u30FB\\uFF01-\\uFF0F\\uFF1A-\\uFF20"
+                    + "\\uFF3B-\\uFF40\\uFF5B-\\uFF65]";
     /** Words after which "X.Y." is taken as sentence-final (first letter case-sensitive, as in the lexer). */
     private static final String[] SENTENCE_STARTERS = {
         "About",
@@ -237,7 +238,8 @@ final class PtbRules {
                         Act.KEEP,
                         null,
                         "(?:(?i:&lt;)|<)?[a-zA-Z0-9][^ \\t\\n\\f\\r\"<>|()\\u00A0{}]*@"
-                                + "(?:[^ \\t\\n\\f\\r\"<>|(){}.\\u00A0]+\\.)*[^ \\t\\n\\f\\r\"<>|(){}.\\u00A0]+(?:(?i:&gt;)|>)?")
+                                + "(?:[^ \\t\\n\\f\\r\"<>|(){}.\\u00A0]+\\.)*[^ \\t\\n\\f\\r\"<>|(){}.\\u00A0]+(?:"
+                                + "(?i:&gt;)|>)?")
                 .needing("@"));
         r.add(rule("TWITTER", chars("@#"), Act.KEEP, null, "@[a-zA-Z_][a-zA-Z_0-9]*|#" + LETTER + "+"));
         r.add(rule("REDAUX/nonletter", apos, Act.QUOTE_RIGHT, null, ctx(REDAUX, "[^A-Za-z]")));
@@ -249,13 +251,13 @@ final class PtbRules {
                 Act.SOFT_HYPHENS,
                 null,
                 "[-+]?(?:" + DIGIT + "*(?:[.:,\\u00AD\\u066B\\u066C]" + DIGIT + "+)+|" + DIGIT + "+)"));
-        r.add(
-                rule(
-                        "SUBSUPNUM",
-                        c -> (c >= 0x2070 && c <= 0x208B) || (c >= 0xB2 && c <= 0xB3) || c == 0xB9,
-                        Act.KEEP,
-                        null,
-                        "[\\u207A\\u207B\\u208A\\u208B]?(?:[\\u2070\\u00B9\\u00B2\\u00B3\\u2074-\\u2079]+|[\\u2080-\\u2089]+)"));
+        r.add(rule(
+                "SUBSUPNUM",
+                c -> (c >= 0x2070 && c <= 0x208B) || (c >= 0xB2 && c <= 0xB3) || c == 0xB9,
+                Act.KEEP,
+                null,
+                "[\\u207A\\u207B\\u208A\\u208B]?(?:[\\u2070\\u00B9\\u00B2\\u00B3\\u2074-\\u2079]+|[\\u2080-"
+                        + "\\u2089]+)"));
         r.add(rule(
                 "FRAC",
                 digit,
@@ -289,13 +291,13 @@ final class PtbRules {
                         "[A-Za-z0-9]+(?:-[A-Za-z]+){0,2}(?:\\\\?/[A-Za-z0-9]+(?:-[A-Za-z]+){0,2}){1,2}")
                 .needing("/"));
         r.add(rule("DOLSIGN", chars("$#ABCDEFGHIJKLMNOPQRSTUVWXYZ"), Act.KEEP, null, "[A-Z]*\\$|#"));
-        r.add(
-                rule(
-                        "DOLSIGN2",
-                        chars("\u00A2\u00A3\u00A4\u00A5\u0080\u20A0\u20AC\u060B\u0E3F\u20A4\uFFE0\uFFE1\uFFE5\uFFE6"),
-                        Act.CURRENCY,
-                        null,
-                        "[\\u00A2\\u00A3\\u00A4\\u00A5\\u0080\\u20A0\\u20AC\\u060B\\u0E3F\\u20A4\\uFFE0\\uFFE1\\uFFE5\\uFFE6]"));
+        r.add(rule(
+                "DOLSIGN2",
+                chars("\u00A2\u00A3\u00A4\u00A5\u0080\u20A0\u20AC\u060B\u0E3F\u20A4\uFFE0\uFFE1\uFFE5\uFFE6"),
+                Act.CURRENCY,
+                null,
+                "[\\u00A2\\u00A3\\u00A4\\u00A5\\u0080\\u20A0\\u20AC\\u060B\\u0E3F\\u20A4\\uFFE0\\uFFE1\\uFFE5"
+                        + "\\uFFE6]"));
         StringBuilder starters = new StringBuilder();
         for (String w : SENTENCE_STARTERS) {
             starters.append(starters.length() == 0 ? "" : "|")
@@ -411,17 +413,16 @@ final class PtbRules {
         r.add(rule("'/letter", chars("'"), Act.QUOTE_LEFT, null, ctx("'", "[A-Za-z][^ \\t\\n\\r\\u00A0]")));
         r.add(rule("REDAUX", apos, Act.QUOTE_RIGHT, null, REDAUX));
         r.add(rule("SREDAUX", chars("nN"), Act.QUOTE_RIGHT, null, SREDAUX));
-        r.add(
-                rule(
-                        "QUOTES",
-                        apos.or(
-                                chars(
-                                        "`\u0091\u0093\u0094\u2018\u201A\u201B\u201C\u201D\u201E\u201F\u2039\u203A\u00AB\u00BB")),
-                        Act.QUOTE_RIGHT,
-                        null,
-                        APOS,
-                        "''",
-                        "[`\\u2018\\u2019\\u201A\\u201B\\u201C\\u201D\\u0091-\\u0094\\u201E\\u201F\\u2039\\u203A\\u00AB\\u00BB]{1,2}"));
+        r.add(rule(
+                "QUOTES",
+                apos.or(chars(
+                        "`\u0091\u0093\u0094\u2018\u201A\u201B\u201C\u201D\u201E\u201F\u2039\u203A" + "\u00AB\u00BB")),
+                Act.QUOTE_RIGHT,
+                null,
+                APOS,
+                "''",
+                "[`\\u2018\\u2019\\u201A\\u201B\\u201C\\u201D\\u0091-\\u0094\\u201E\\u201F\\u2039\\u203A\\u00AB"
+                        + "\\u00BB]{1,2}"));
         r.add(rule("FAKEDUCKFEET", chars("<>"), Act.KEEP, null, "<<|>>"));
         r.add(rule("MISCSYMBOL", c -> c >= 0xA6 || "+%&~^|\\".indexOf(c) >= 0, Act.KEEP, null, MISC_SYMBOL));
         IntPredicate blank = c -> c <= ' '

@@ -71,7 +71,8 @@ public final class PtbTokenizer {
 
     /**
      * pycocoevalcap's tokenisation of one caption, as if it were the only caption in the tokenizer's input: the
-     * lower-cased PTB tokens (with {@code \n} replaced by a space) minus {@link #PUNCTUATIONS}, joined by single spaces.
+     * lower-cased PTB tokens (with {@code \n} replaced by a space) minus {@link #PUNCTUATIONS}, joined by single
+     * spaces.
      */
     public static String tokenize(String caption) {
         return filter(ptbTokens(caption, null, true));
@@ -188,8 +189,8 @@ public final class PtbTokenizer {
      * followed by whitespace, by {@code , ; :} (when nothing up to the next whitespace could make a longer e-mail,
      * hyphenated word or URL), or by a sentence-final period (when "word." is no abbreviation); or the end of a digit
      * run followed by whitespace and no further digit. In these cases no rule matches longer than {@code WORD},
-     * {@code THING} or {@code NUMBER} do, and rules that match as long (an abbreviation or acronym before a space) yield
-     * the same token. Words the lexer splits ({@code cannot}, {@code gonna}...) always take the slow path.
+     * {@code THING} or {@code NUMBER} do, and rules that match as long (an abbreviation or acronym before a space)
+     * yield the same token. Words the lexer splits ({@code cannot}, {@code gonna}...) always take the slow path.
      */
     private static int plainWordEnd(String line, int pos) {
         int i = pos;
@@ -242,7 +243,9 @@ public final class PtbTokenizer {
         return false;
     }
 
-    /** The characters no token with a {@link Rule#needs()} condition can contain (tab, newline, form feed, CR, space). */
+    /**
+     * The characters no token with a {@link Rule#needs()} condition can contain (tab, newline, form feed, CR, space).
+     */
     private static boolean isBreak(char ch) {
         return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\f' || ch == '\r';
     }

@@ -88,7 +88,8 @@ public final class ShapesTruth {
 
         /**
          * As flat metrics (fractions 0..1, as the caption metrics): {@code truth_rate, parse_rate, shape_word_accuracy,
-         * color_word_accuracy, shape_words_judged, color_words_judged}; accuracies are left out when nothing was judged.
+         * color_word_accuracy, shape_words_judged, color_words_judged}; accuracies are left out when nothing was
+         * judged.
          */
         public Map<String, Double> metrics() {
             Map<String, Double> m = new LinkedHashMap<>();

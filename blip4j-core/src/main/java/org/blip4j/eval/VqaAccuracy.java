@@ -52,8 +52,9 @@ public final class VqaAccuracy {
     }
 
     /**
-     * {@code processPunctuation}: each of {@code ; / [ ] " { } ( ) = + \ _ - > < @ ` , ? !} is deleted if it has a space
-     * on either side somewhere in the input or if the input contains digit,digit, and replaced by a space otherwise;
+     * {@code processPunctuation}: each of {@code ; / [ ] " { } ( ) = + \ _ - > < @ ` , ? !} is deleted if it has a
+     * space on either side somewhere in the input or if the input contains digit,digit, and replaced by a space
+     * otherwise;
      * then periods not followed by a digit are deleted (at most 32 of them).
      */
     public static String processPunctuation(String in) {

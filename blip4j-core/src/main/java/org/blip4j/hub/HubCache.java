@@ -17,8 +17,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One repository's folder in the Hugging Face cache, laid out as {@code huggingface_hub} writes it:
- * {@code refs/<revision>} holds a commit hash, {@code blobs/<etag>} the file contents, {@code snapshots/<commit>/<file>}
- * relative symlinks into {@code blobs/}, and {@code .no_exist/<commit>/<file>} empty markers for files the repository
+ * {@code refs/<revision>} holds a commit hash, {@code blobs/<etag>} the file contents, {@code
+ * snapshots/<commit>/<file>} relative symlinks into {@code blobs/}, and {@code .no_exist/<commit>/<file>} empty markers
+ * for files the repository
  * does not have.
  */
 final class HubCache {

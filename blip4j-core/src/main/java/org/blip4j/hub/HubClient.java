@@ -48,7 +48,9 @@ final class HubClient {
     /** What {@code /api/models/{id}/revision/{rev}} says: the commit and the repository's file names. */
     record RepoInfo(String sha, List<String> files) {}
 
-    /** What {@code HEAD /resolve/} says about one file; etag normalised (no {@code W/}, no quotes), size -1 if unknown. */
+    /**
+     * What {@code HEAD /resolve/} says about one file; etag normalised (no {@code W/}, no quotes), size -1 if unknown.
+     */
     record FileMeta(String etag, long size, String commit) {}
 
     private final HubSettings settings;
@@ -138,8 +140,9 @@ final class HubClient {
 
     /**
      * Downloads a file into {@code incomplete}, resuming what is already there, retrying interrupted transfers, and
-     * verifies it against the etag; returns its SHA-256 when it was computed (the etag is one), else null. On a checksum
-     * mismatch the partial file is deleted (after one fresh retry if the bad bytes may come from an earlier, resumed
+     * verifies it against the etag; returns its SHA-256 when it was computed (the etag is one), else null. On a
+     * checksum mismatch the partial file is deleted (after one fresh retry if the bad bytes may come from an earlier,
+     * resumed
      * attempt).
      */
     String download(HubId id, String commit, String file, FileMeta meta, Path incomplete, DownloadListener listener)
@@ -173,8 +176,8 @@ final class HubClient {
             if (check.ok()) {
                 if (!Checksums.usable(meta.etag())) { // not silent: the cache now holds a file nothing vouches for
                     LOG.warn(
-                            "{} of {} (commit {}) was stored without a checksum check: the hub sent {} instead of a SHA-256 "
-                                    + "or git SHA-1 etag",
+                            "{} of {} (commit {}) was stored without a checksum check: the hub sent {} instead of a "
+                                    + "SHA-256 or git SHA-1 etag",
                             file,
                             id,
                             commit,

@@ -76,10 +76,6 @@ public record HubSettings(URI endpoint, Path cacheDir, boolean offline, String t
         return new HubSettings(endpoint, cacheDir, off, token);
     }
 
-    public HubSettings withCacheDir(Path dir) {
-        return new HubSettings(endpoint, dir, offline, token);
-    }
-
     public HubSettings withEndpoint(URI uri) {
         return new HubSettings(uri, cacheDir, offline, token);
     }
@@ -109,8 +105,8 @@ public record HubSettings(URI endpoint, Path cacheDir, boolean offline, String t
     }
 
     /**
-     * The token in {@code file}: none when there is no such file or it is empty (as {@code huggingface_hub}), none with a
-     * warning when it exists but cannot be read.
+     * The token in {@code file}: none when there is no such file or it is empty (as {@code huggingface_hub}), none with
+     * a warning when it exists but cannot be read.
      */
     private static String readToken(Path file) {
         if (!java.nio.file.Files.exists(file)) {

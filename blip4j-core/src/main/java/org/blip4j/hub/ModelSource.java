@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * {@code refs/ blobs/ snapshots/ .no_exist/} layout, same {@code blobs/<etag>.incomplete} partial files). A
  * snapshot that already has everything is used without any network request, even for a branch such as {@code main}
  * (pin {@code @<commit>} or delete the {@code refs/} entry to pick up a newer commit). Downloads resume, are verified
- * against the hub's checksums (see {@link HubClient}), and only appear in {@code snapshots/} once complete and verified.
+ * against the hub's checksums (see {@link HubClient}), and only appear in {@code snapshots/} once complete and
+ * verified.
  *
  * <p>Files fetched: {@code config.json}; {@code model.safetensors}, else {@code pytorch_model.bin} (never TF/Flax
  * weights); and those of {@code tokenizer.json}, {@code vocab.txt}, {@code tokenizer_config.json},
@@ -82,16 +83,6 @@ public final class ModelSource {
         return new Resolver(id, settings, listener == null ? DownloadListener.NONE : listener, client).run();
     }
 
-    /** The hub id a spec names, or empty when it is an existing local path or cannot be an id. */
-    public static Optional<HubId> hubId(String spec) {
-        return localPath(spec).isPresent() ? Optional.empty() : HubId.parse(spec);
-    }
-
-    /** The folder {@code models--owner--name} of an id in the cache of these settings. */
-    public static Path cacheFolder(HubId id, HubSettings settings) {
-        return settings.cacheDir().resolve(id.folderName());
-    }
-
     private static Optional<Path> localPath(String spec) {
         try {
             Path p = Path.of(spec);
@@ -109,7 +100,8 @@ public final class ModelSource {
     }
 
     /**
-     * Enough to load: a config, weights and a tokenizer. Complete: also every optional file is there or marked absent in
+     * Enough to load: a config, weights and a tokenizer. Complete: also every optional file is there or marked absent
+     * in
      * {@code .no_exist/} (files a present {@code tokenizer.json} supersedes are not needed).
      */
     static State state(HubCache cache, String commit) {

@@ -188,7 +188,8 @@ public final class PthReader {
             throw new CheckpointFormatException(
                     file,
                     "unsupported storage type torch." + type.name() + " (complex and "
-                            + "quantized tensors are not supported; only float, half, bfloat16, double, integer and bool)");
+                            + "quantized tensors are not supported; only float, half, bfloat16, double, integer and "
+                            + "bool)");
         }
         String key = String.valueOf(t.get(2));
         ZipDirectory.Entry e = zip.get(archive + "/data/" + key);
@@ -238,8 +239,8 @@ public final class PthReader {
                     + "directory record (" + size + " bytes; incomplete download or copy?)";
         }
         if (h.length >= 2 && (h[0] & 0xff) == 0x80 && h[1] >= 1 && h[1] <= 5) {
-            return "legacy (non-zip) PyTorch serialization format, which is not supported; convert it with PyTorch >= 1.6:"
-                    + " torch.save(torch.load('old.pth'), 'new.pth') (the zip format is the default since 1.6)";
+            return "legacy (non-zip) PyTorch serialization format, which is not supported; convert it with PyTorch >= "
+                    + "1.6: torch.save(torch.load('old.pth'), 'new.pth') (the zip format is the default since 1.6)";
         }
         if (h.length >= 9
                 && h[8] == '{'

@@ -334,8 +334,8 @@ public final class SafeTensors implements AutoCloseable {
         }
 
         /**
-         * Opens the file for direct reads, or returns null when the file on disk is no longer the one these tensors were
-         * mapped from (replaced or resized since): then the mapped views are the only correct source.
+         * Opens the file for direct reads, or returns null when the file on disk is no longer the one these tensors
+         * were mapped from (replaced or resized since): then the mapped views are the only correct source.
          */
         public Reader openReader() throws IOException {
             FileChannel ch;
@@ -366,7 +366,10 @@ public final class SafeTensors implements AutoCloseable {
                 this.channel = channel;
             }
 
-            /** Fills {@code dst} (exactly the tensor's byte size remaining) with the raw little-endian bytes of a tensor. */
+            /**
+             * Fills {@code dst} (exactly the tensor's byte size remaining) with the raw little-endian bytes of a
+             * tensor.
+             */
             public void readInto(String name, ByteBuffer dst) throws IOException {
                 SafeTensors.Entry e = entries.get(name);
                 if (e == null) {

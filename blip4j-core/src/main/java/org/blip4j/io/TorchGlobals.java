@@ -27,7 +27,9 @@ final class TorchGlobals {
         }
     }
 
-    /** What {@code persistent_load} returns: a storage record {@code <archive>/data/<key>} of {@code numel} elements. */
+    /**
+     * What {@code persistent_load} returns: a storage record {@code <archive>/data/<key>} of {@code numel} elements.
+     */
     record StorageRef(String key, StorageType type, String location, long numel) {
         @Override
         public String toString() {

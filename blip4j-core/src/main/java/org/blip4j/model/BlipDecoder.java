@@ -4,8 +4,6 @@ import org.blip4j.config.BlipConfig;
 import org.blip4j.engine.T;
 import org.blip4j.model.text.BertLMHeadModel;
 import org.blip4j.model.text.KvCache;
-import org.blip4j.model.vision.VisionTransformer;
-import org.blip4j.nn.Block;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -14,37 +12,21 @@ import org.bytedeco.pytorch.Tensor;
  *
  * <p>Shapes: B images/rows, N image tokens, L text length, V vocabulary.
  */
-public final class BlipDecoder extends Block {
+public final class BlipDecoder extends BlipModel {
     /** BLIP's caption loss smoothing. */
     public static final double LABEL_SMOOTHING = 0.1;
 
-    private final BlipConfig config;
-    private final VisionTransformer visualEncoder;
     private final BertLMHeadModel textDecoder;
 
     public BlipDecoder(BlipConfig c) {
-        this.config = c;
-        this.visualEncoder = child("visual_encoder", new VisionTransformer(c.vision()));
+        super(c, c.vision());
         this.textDecoder = child(
                 "text_decoder",
                 new BertLMHeadModel(c.text().withEncoderWidth(c.vision().hiddenSize())));
     }
 
-    public BlipConfig config() {
-        return config;
-    }
-
-    public VisionTransformer visualEncoder() {
-        return visualEncoder;
-    }
-
     public BertLMHeadModel textDecoder() {
         return textDecoder;
-    }
-
-    /** Image embeddings (B, N, W) from pixels (B, 3, S, S). */
-    public Tensor encodeImage(Tensor pixels) {
-        return visualEncoder.forward(pixels);
     }
 
     /** Next-token logits (B, L, V) for decoder input ids (first token [DEC]) over image embeddings. */

@@ -4,8 +4,6 @@ import org.blip4j.config.BlipConfig;
 import org.blip4j.engine.T;
 import org.blip4j.model.text.BertModel;
 import org.blip4j.model.text.TextMode;
-import org.blip4j.model.vision.VisionTransformer;
-import org.blip4j.nn.Block;
 import org.blip4j.nn.Linear;
 import org.bytedeco.pytorch.Tensor;
 
@@ -17,17 +15,14 @@ import org.bytedeco.pytorch.Tensor;
  *
  * <p>Shapes: B images/rows, N image tokens, L text length, D text width, E embed dim.
  */
-public sealed class BlipItm extends Block permits ContrastiveModel {
-    final BlipConfig config;
-    final VisionTransformer visualEncoder;
+public sealed class BlipItm extends BlipModel permits ContrastiveModel {
     final BertModel textEncoder;
     final Linear visionProj;
     final Linear textProj;
     final Linear itmHead;
 
     public BlipItm(BlipConfig c) {
-        this.config = c;
-        this.visualEncoder = child("visual_encoder", new VisionTransformer(c.vision()));
+        super(c, c.vision());
         this.textEncoder = child(
                 "text_encoder",
                 new BertModel(c.text().withEncoderWidth(c.vision().hiddenSize())));
@@ -36,20 +31,8 @@ public sealed class BlipItm extends Block permits ContrastiveModel {
         this.itmHead = child("itm_head", new Linear(c.text().hiddenSize(), 2));
     }
 
-    public BlipConfig config() {
-        return config;
-    }
-
-    public VisionTransformer visualEncoder() {
-        return visualEncoder;
-    }
-
     public BertModel textEncoder() {
         return textEncoder;
-    }
-
-    public Tensor encodeImage(Tensor pixels) {
-        return visualEncoder.forward(pixels); // (B, N, W)
     }
 
     /** Unimodal text states (B, L, D): [CLS] first, no cross-attention. */

@@ -4,7 +4,6 @@ import org.blip4j.config.BlipConfig;
 import org.blip4j.model.text.BertModel;
 import org.blip4j.model.text.CrossStates;
 import org.blip4j.model.text.TextMode;
-import org.blip4j.model.vision.VisionTransformer;
 import org.blip4j.nn.Block;
 import org.blip4j.nn.Linear;
 import org.bytedeco.pytorch.Tensor;
@@ -14,14 +13,12 @@ import org.bytedeco.pytorch.global.torch;
  * NLVR2 (two images + a statement → true/false), mirrors {@code models/blip_nlvr.py BLIP_NLVR}: the text encoder's
  * cross-attention is doubled ({@code nlvr_encoder.py}) and {@code cls_head} is Linear, ReLU, Linear.
  */
-public final class BlipNlvr extends Block {
-    private final VisionTransformer visualEncoder;
+public final class BlipNlvr extends BlipModel {
     private final BertModel textEncoder;
     private final ClsHead clsHead;
 
     public BlipNlvr(BlipConfig c) {
-        this.visualEncoder =
-                child("visual_encoder", new VisionTransformer(c.vision().withDropPath(0.1))); // as BLIP_NLVR
+        super(c, c.vision().withDropPath(0.1)); // as BLIP_NLVR
         this.textEncoder = child(
                 "text_encoder",
                 new BertModel(c.text().withEncoderWidth(c.vision().hiddenSize()), true));
@@ -60,10 +57,6 @@ public final class BlipNlvr extends Block {
     /** The twin-cross-attention encoder's states (B, L, D) for statements about image pairs. */
     public Tensor encoderStates(Tensor image0, Tensor image1, Tensor ids, Tensor mask) {
         return textEncoder.forward(ids, mask, TextMode.MULTIMODAL, new CrossStates.Pair(image0, image1), null, null);
-    }
-
-    public VisionTransformer visualEncoder() {
-        return visualEncoder;
     }
 
     /** Sequential(Linear, ReLU, Linear) stored as {@code cls_head.0} and {@code cls_head.2}. */

@@ -4,8 +4,6 @@ import org.blip4j.config.BlipConfig;
 import org.blip4j.model.text.BertLMHeadModel;
 import org.blip4j.model.text.BertModel;
 import org.blip4j.model.text.TextMode;
-import org.blip4j.model.vision.VisionTransformer;
-import org.blip4j.nn.Block;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -13,21 +11,18 @@ import org.bytedeco.pytorch.Tensor;
  * {@code visual_encoder}, the image-grounded question encoder {@code text_encoder}, and an answer decoder
  * {@code text_decoder} that cross-attends to the question states (so its cross-attention width is the text width).
  */
-public final class BlipVqa extends Block {
+public final class BlipVqa extends BlipModel {
     /** BLIP_VQA builds its ViT with drop_path_rate 0.1 (training only). */
     public static final double DROP_PATH = 0.1;
 
-    private final BlipConfig config;
-    private final VisionTransformer visualEncoder;
     private final BertModel textEncoder;
     private final BertLMHeadModel textDecoder;
 
     public BlipVqa(BlipConfig c) {
-        this.config = c;
-        this.visualEncoder = child(
-                "visual_encoder",
-                new VisionTransformer(c.vision()
-                        .withDropPath(c.vision().dropPathRate() > 0 ? c.vision().dropPathRate() : DROP_PATH)));
+        super(
+                c,
+                c.vision()
+                        .withDropPath(c.vision().dropPathRate() > 0 ? c.vision().dropPathRate() : DROP_PATH));
         this.textEncoder = child(
                 "text_encoder",
                 new BertModel(c.text().withEncoderWidth(c.vision().hiddenSize())));
@@ -36,20 +31,8 @@ public final class BlipVqa extends Block {
                 new BertLMHeadModel(c.text().withEncoderWidth(c.text().hiddenSize())));
     }
 
-    public BlipConfig config() {
-        return config;
-    }
-
-    public VisionTransformer visualEncoder() {
-        return visualEncoder;
-    }
-
     public BertLMHeadModel textDecoder() {
         return textDecoder;
-    }
-
-    public Tensor encodeImage(Tensor pixels) {
-        return visualEncoder.forward(pixels);
     }
 
     /**

@@ -58,7 +58,9 @@ public abstract class Block {
         return Collections.unmodifiableList(blocks);
     }
 
-    /** Every tensor of this subtree under its dotted path, in registration order (tied tensors appear under each name). */
+    /**
+     * Every tensor of this subtree under its dotted path, in registration order (tied tensors appear under each name).
+     */
     public final Map<String, Tensor> namedTensors() {
         Map<String, Tensor> out = new LinkedHashMap<>();
         collect("", out, false);

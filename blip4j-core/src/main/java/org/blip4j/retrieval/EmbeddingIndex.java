@@ -179,8 +179,8 @@ public final class EmbeddingIndex implements AutoCloseable {
     }
 
     /**
-     * Opens the index in {@code dir} for appending, or creates it; an existing index must have the same dim, and the same
-     * kind unless either is {@link Kind#ANY}.
+     * Opens the index in {@code dir} for appending, or creates it; an existing index must have the same dim, and the
+     * same kind unless either is {@link Kind#ANY}.
      */
     public static EmbeddingIndex openOrCreate(Path dir, int dim, Kind kind) throws IOException {
         if (!exists(dir)) {
@@ -357,8 +357,8 @@ public final class EmbeddingIndex implements AutoCloseable {
     }
 
     /**
-     * Appends rows in one commit (all or none survive a crash); vectors are L2-normalised before they are stored. Ids may
-     * repeat (use {@link #contains} to skip known ones). Returns the first new row number.
+     * Appends rows in one commit (all or none survive a crash); vectors are L2-normalised before they are stored. Ids
+     * may repeat (use {@link #contains} to skip known ones). Returns the first new row number.
      */
     public synchronized int append(List<String> newIds, List<float[]> vecs) throws IOException {
         ensureOpen();
@@ -457,8 +457,8 @@ public final class EmbeddingIndex implements AutoCloseable {
     }
 
     /**
-     * The k rows most similar to {@code query} (cosine: the query is L2-normalised, rows are), best first; ties go to the
-     * lower row. Fewer than k when the index is smaller.
+     * The k rows most similar to {@code query} (cosine: the query is L2-normalised, rows are), best first; ties go to
+     * the lower row. Fewer than k when the index is smaller.
      */
     public List<Hit> search(float[] query, int k) {
         ensureOpen();

@@ -27,8 +27,8 @@ public final class Retriever {
     /**
      * Search settings. {@code topK}: results returned; {@code candidates}: ITC candidates re-ranked by ITM (the
      * reference's {@code k_test}); {@code rerank}: false returns the ITC ranking alone; {@code batchSize}: candidate
-     * images per ViT + ITM forward pass (text→image); {@code preCaption}: apply BLIP's {@code pre_caption(text, 30)} to query and candidate texts
-     * as the COCO/Flickr datasets do (off by default: texts are used as given).
+     * images per ViT + ITM forward pass (text→image); {@code preCaption}: apply BLIP's {@code pre_caption(text, 30)} to
+     * query and candidate texts as the COCO/Flickr datasets do (off by default: texts are used as given).
      */
     public record Options(int topK, int candidates, boolean rerank, int batchSize, boolean preCaption) {
         public Options {
@@ -87,7 +87,9 @@ public final class Retriever {
         RgbImage read(String id) throws IOException;
     }
 
-    /** Hears about re-ranking progress: {@code start} once with the candidate count, then {@code done} per candidate. */
+    /**
+     * Hears about re-ranking progress: {@code start} once with the candidate count, then {@code done} per candidate.
+     */
     public interface Listener {
         default void start(int candidates) {}
 

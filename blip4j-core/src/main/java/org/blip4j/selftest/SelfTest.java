@@ -134,8 +134,9 @@ public final class SelfTest {
     }
 
     /**
-     * Checks from a reference fixture folder (the layout of {@code shared/fixtures/blip-tiny}): greedy and beam captions
-     * of {@code blip_decoder.pth}, generated answers of {@code blip_vqa.pth}, ITM and ITC of {@code blip_itm.pth}, with
+     * Checks from a reference fixture folder (the layout of {@code shared/fixtures/blip-tiny}): greedy and beam
+     * captions of {@code blip_decoder.pth}, generated answers of {@code blip_vqa.pth}, ITM and ITC of {@code
+     * blip_itm.pth}, with
      * the settings the goldens' descriptions state and the goldens as expected values.
      *
      * @throws IOException naming the fixture file or golden that is missing or malformed
@@ -397,7 +398,9 @@ public final class SelfTest {
                 .asText();
     }
 
-    /** An integer setting ({@code max_length=20}) stated in a golden's description; absent is an error, not a default. */
+    /**
+     * An integer setting ({@code max_length=20}) stated in a golden's description; absent is an error, not a default.
+     */
     private static int setting(String desc, String key, String golden) throws IOException {
         Matcher mt = Pattern.compile("\\b" + Pattern.quote(key) + "=(\\d+)").matcher(desc);
         if (!mt.find()) {

@@ -21,8 +21,8 @@ public final class SceneFile {
     private SceneFile() {}
 
     /**
-     * The scenes of a {@code scenes.json}, keyed by their {@code image} path as written (relative to the file's folder),
-     * in file order.
+     * The scenes of a {@code scenes.json}, keyed by their {@code image} path as written (relative to the file's
+     * folder), in file order.
      *
      * @throws AnnotationException naming the file, the record and the problem, for a malformed record
      */

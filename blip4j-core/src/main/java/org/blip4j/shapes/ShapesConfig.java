@@ -59,42 +59,6 @@ public record ShapesConfig(
         }
     }
 
-    /** A configuration with the default rendering (antialiased, jitter {@value #DEFAULT_JITTER}, all backgrounds). */
-    public ShapesConfig(
-            long seed,
-            int size,
-            int train,
-            int val,
-            int test,
-            int web,
-            double noise,
-            int captionsPerImage,
-            int questionsPerImage,
-            int nlvrTrain,
-            int nlvrTest,
-            int maxObjects,
-            double maxOcclusion,
-            int threads) {
-        this(
-                seed,
-                size,
-                train,
-                val,
-                test,
-                web,
-                noise,
-                captionsPerImage,
-                questionsPerImage,
-                nlvrTrain,
-                nlvrTest,
-                maxObjects,
-                maxOcclusion,
-                threads,
-                true,
-                DEFAULT_JITTER,
-                Backgrounds.ALL);
-    }
-
     public ShapesConfig {
         if (size < 32 || size > 1024) {
             throw new IllegalArgumentException("image size must be 32..1024: " + size);
@@ -150,248 +114,135 @@ public record ShapesConfig(
                 500,
                 4,
                 0.2,
-                Runtime.getRuntime().availableProcessors());
+                Runtime.getRuntime().availableProcessors(),
+                true,
+                DEFAULT_JITTER,
+                Backgrounds.ALL);
     }
 
     /** A copy with other split sizes. */
     public ShapesConfig withSizes(int train, int val, int test, int web) {
-        return new ShapesConfig(
-                seed,
-                size,
-                train,
-                val,
-                test,
-                web,
-                noise,
-                captionsPerImage,
-                questionsPerImage,
-                nlvrTrain,
-                nlvrTest,
-                maxObjects,
-                maxOcclusion,
-                threads,
-                antialias,
-                jitter,
-                backgrounds);
+        return with(b -> {
+            b.train = train;
+            b.val = val;
+            b.test = test;
+            b.web = web;
+        });
     }
 
     /** A copy with other NLVR pair counts. */
     public ShapesConfig withNlvr(int train, int test) {
-        return new ShapesConfig(
-                seed,
-                size,
-                this.train,
-                val,
-                this.test,
-                web,
-                noise,
-                captionsPerImage,
-                questionsPerImage,
-                train,
-                test,
-                maxObjects,
-                maxOcclusion,
-                threads,
-                antialias,
-                jitter,
-                backgrounds);
+        return with(b -> {
+            b.nlvrTrain = train;
+            b.nlvrTest = test;
+        });
     }
 
     /** A copy with another seed. */
     public ShapesConfig withSeed(long s) {
-        return new ShapesConfig(
-                s,
-                size,
-                train,
-                val,
-                test,
-                web,
-                noise,
-                captionsPerImage,
-                questionsPerImage,
-                nlvrTrain,
-                nlvrTest,
-                maxObjects,
-                maxOcclusion,
-                threads,
-                antialias,
-                jitter,
-                backgrounds);
+        return with(b -> b.seed = s);
     }
 
     /** A copy with another image side. */
     public ShapesConfig withSize(int s) {
-        return new ShapesConfig(
-                seed,
-                s,
-                train,
-                val,
-                test,
-                web,
-                noise,
-                captionsPerImage,
-                questionsPerImage,
-                nlvrTrain,
-                nlvrTest,
-                maxObjects,
-                maxOcclusion,
-                threads,
-                antialias,
-                jitter,
-                backgrounds);
-    }
-
-    /** A copy with another web noise fraction. */
-    public ShapesConfig withNoise(double n) {
-        return new ShapesConfig(
-                seed,
-                size,
-                train,
-                val,
-                test,
-                web,
-                n,
-                captionsPerImage,
-                questionsPerImage,
-                nlvrTrain,
-                nlvrTest,
-                maxObjects,
-                maxOcclusion,
-                threads,
-                antialias,
-                jitter,
-                backgrounds);
+        return with(b -> b.size = s);
     }
 
     /** A copy with other caption and question counts per image. */
     public ShapesConfig withPerImage(int captions, int questions) {
-        return new ShapesConfig(
-                seed,
-                size,
-                train,
-                val,
-                test,
-                web,
-                noise,
-                captions,
-                questions,
-                nlvrTrain,
-                nlvrTest,
-                maxObjects,
-                maxOcclusion,
-                threads,
-                antialias,
-                jitter,
-                backgrounds);
+        return with(b -> {
+            b.captionsPerImage = captions;
+            b.questionsPerImage = questions;
+        });
     }
 
     /** A copy with another number of worker threads. */
     public ShapesConfig withThreads(int t) {
-        return new ShapesConfig(
-                seed,
-                size,
-                train,
-                val,
-                test,
-                web,
-                noise,
-                captionsPerImage,
-                questionsPerImage,
-                nlvrTrain,
-                nlvrTest,
-                maxObjects,
-                maxOcclusion,
-                t,
-                antialias,
-                jitter,
-                backgrounds);
+        return with(b -> b.threads = t);
     }
 
     /** A copy with another largest number of objects per image. */
     public ShapesConfig withMaxObjects(int n) {
-        return new ShapesConfig(
-                seed,
-                size,
-                train,
-                val,
-                test,
-                web,
-                noise,
-                captionsPerImage,
-                questionsPerImage,
-                nlvrTrain,
-                nlvrTest,
-                n,
-                maxOcclusion,
-                threads,
-                antialias,
-                jitter,
-                backgrounds);
+        return with(b -> b.maxObjects = n);
     }
 
     /** A copy with objects drawn with or without antialiasing. */
     public ShapesConfig withAntialias(boolean on) {
-        return new ShapesConfig(
-                seed,
-                size,
-                train,
-                val,
-                test,
-                web,
-                noise,
-                captionsPerImage,
-                questionsPerImage,
-                nlvrTrain,
-                nlvrTest,
-                maxObjects,
-                maxOcclusion,
-                threads,
-                on,
-                jitter,
-                backgrounds);
+        return with(b -> b.antialias = on);
     }
 
     /** A copy with another position jitter (fraction of the side, 0..{@value #MAX_JITTER}). */
     public ShapesConfig withJitter(double j) {
-        return new ShapesConfig(
-                seed,
-                size,
-                train,
-                val,
-                test,
-                web,
-                noise,
-                captionsPerImage,
-                questionsPerImage,
-                nlvrTrain,
-                nlvrTest,
-                maxObjects,
-                maxOcclusion,
-                threads,
-                antialias,
-                j,
-                backgrounds);
+        return with(b -> b.jitter = j);
     }
 
     /** A copy with other backgrounds. */
     public ShapesConfig withBackgrounds(Backgrounds b) {
+        return with(x -> x.backgrounds = b);
+    }
+
+    /** A copy with the fields {@code edit} sets on a mutable copy of this one (checked again on the way back). */
+    private ShapesConfig with(java.util.function.Consumer<Copy> edit) {
+        Copy c = new Copy(this);
+        edit.accept(c);
         return new ShapesConfig(
-                seed,
-                size,
-                train,
-                val,
-                test,
-                web,
-                noise,
-                captionsPerImage,
-                questionsPerImage,
-                nlvrTrain,
-                nlvrTest,
-                maxObjects,
-                maxOcclusion,
-                threads,
-                antialias,
-                jitter,
-                b);
+                c.seed,
+                c.size,
+                c.train,
+                c.val,
+                c.test,
+                c.web,
+                c.noise,
+                c.captionsPerImage,
+                c.questionsPerImage,
+                c.nlvrTrain,
+                c.nlvrTest,
+                c.maxObjects,
+                c.maxOcclusion,
+                c.threads,
+                c.antialias,
+                c.jitter,
+                c.backgrounds);
+    }
+
+    /** The record's fields, mutable: the one place that copies them all, so each {@code withX} names only its own. */
+    private static final class Copy {
+        long seed;
+        int size;
+        int train;
+        int val;
+        int test;
+        int web;
+        double noise;
+        int captionsPerImage;
+        int questionsPerImage;
+        int nlvrTrain;
+        int nlvrTest;
+        int maxObjects;
+        double maxOcclusion;
+        int threads;
+        boolean antialias;
+        double jitter;
+        Backgrounds backgrounds;
+
+        Copy(ShapesConfig c) {
+            seed = c.seed;
+            size = c.size;
+            train = c.train;
+            val = c.val;
+            test = c.test;
+            web = c.web;
+            noise = c.noise;
+            captionsPerImage = c.captionsPerImage;
+            questionsPerImage = c.questionsPerImage;
+            nlvrTrain = c.nlvrTrain;
+            nlvrTest = c.nlvrTest;
+            maxObjects = c.maxObjects;
+            maxOcclusion = c.maxOcclusion;
+            threads = c.threads;
+            antialias = c.antialias;
+            jitter = c.jitter;
+            backgrounds = c.backgrounds;
+        }
     }
 }

@@ -646,7 +646,7 @@ public final class ShapesGenerator {
         row(
                 sb,
                 "vqa_train.json",
-                "{question_id, question, answer: [10 annotator answers], image, dataset, " + "question_type}");
+                "{question_id, question, answer: [10 annotator answers], image, dataset, question_type}");
         row(sb, "vqa_val.json", "as vqa_train");
         row(sb, "vqa_test.json", "as vqa_train (answers included for local scoring)");
         row(sb, "answer_list.json", "candidate answers for VQA ranking");
@@ -662,8 +662,8 @@ public final class ShapesGenerator {
                 .append(cfg.noise())
                 .append(").\n");
         sb.append("\nmismatched = the caption of another image, false for this one; flipped = a true caption with one ")
-                .append(
-                        "colour, shape or count changed so that it is false (original in web_noise_labels.json); junk = file ")
+                .append("colour, shape or count changed so that it is false (original in web_noise_labels.json); junk "
+                        + "= file ")
                 .append("names and advert text.\n");
         return sb.toString();
     }

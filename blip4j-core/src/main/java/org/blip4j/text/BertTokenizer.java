@@ -122,7 +122,8 @@ public final class BertTokenizer {
 
     /**
      * Loads a tokenizer directory: {@code tokenizer.json} (WordPiece) if present, else {@code vocab.txt} (with
-     * {@code added_tokens.json}); {@code tokenizer_config.json} and {@code special_tokens_map.json} are read when present.
+     * {@code added_tokens.json}); {@code tokenizer_config.json} and {@code special_tokens_map.json} are read when
+     * present.
      *
      * @throws IOException naming the directory or file when nothing usable is found or a file is malformed
      */
@@ -225,8 +226,9 @@ public final class BertTokenizer {
 
     /**
      * HF {@code decode(ids, skip_special_tokens=skip)} with {@code clean_up_tokenization_spaces=True}: special ids
-     * (including {@code [UNK]}) are dropped when skipping; added tokens stand apart, other pieces are joined with spaces
-     * and {@code " ##"} removed; then the clean-up replacements ({@code " ." -> "."}, {@code " n't" -> "n't"}, ...).
+     * (including {@code [UNK]}) are dropped when skipping; added tokens stand apart, other pieces are joined with
+     * spaces and {@code " ##"} removed; then the clean-up replacements ({@code " ." -> "."}, {@code " n't" -> "n't"},
+     * ...).
      */
     public String decode(long[] ids, boolean skipSpecialTokens) {
         List<String> subTexts = new ArrayList<>();

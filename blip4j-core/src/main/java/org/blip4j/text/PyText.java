@@ -38,7 +38,10 @@ public final class PyText {
         }
     }
 
-    /** Final_Sigma: cased (case-ignorable)* Σ not followed by (case-ignorable)* cased; as CPython's handle_capital_sigma. */
+    /**
+     * Final_Sigma: cased (case-ignorable)* Σ not followed by (case-ignorable)* cased; as CPython's
+     * handle_capital_sigma.
+     */
     private static boolean isFinalSigma(String s, int index) {
         int j = index;
         int c = -1;

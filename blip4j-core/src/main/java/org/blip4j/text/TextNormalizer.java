@@ -19,8 +19,9 @@ public final class TextNormalizer {
     }
 
     /**
-     * {@code pre_caption(caption, maxWords)}: lower-case; each of {@code .!"()*#:;~} becomes a space; runs of two or more
-     * whitespace characters become one space; {@code rstrip('\n')}; {@code strip(' ')}; keep the first {@code maxWords}
+     * {@code pre_caption(caption, maxWords)}: lower-case; each of {@code .!"()*#:;~} becomes a space; runs of two or
+     * more whitespace characters become one space; {@code rstrip('\n')}; {@code strip(' ')}; keep the first {@code
+     * maxWords}
      * pieces of {@code split(' ')} when there are more.
      */
     public static String preCaption(String caption, int maxWords) {

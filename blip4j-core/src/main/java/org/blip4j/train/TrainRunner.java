@@ -280,8 +280,8 @@ public final class TrainRunner {
 
     /**
      * The recipe's {@code train_stream} (fresh shapes-world scenes instead of {@code train_file}), or null: a mapping
-     * {@code {world: shapes, seed, epoch_size, min_side, max_side, aliased, max_objects, pool}} ({@code pool: N} repeats
-     * N fixed scenes: the overfit check).
+     * {@code {world: shapes, seed, epoch_size, min_side, max_side, aliased, max_objects, pool}} ({@code pool: N}
+     * repeats N fixed scenes: the overfit check).
      */
     static ShapesStream stream(Recipe r, int imageSize) {
         if (!r.has("train_stream")) {
@@ -302,8 +302,9 @@ public final class TrainRunner {
     }
 
     /**
-     * The recipe's training transform: BLIP's (random resized crop from {@code min_scale}, horizontal flip, RandAugment)
-     * unless the recipe sets {@code min_scale}, {@code hflip} (flip probability) or {@code rand_augment: false} — worlds
+     * The recipe's training transform: BLIP's (random resized crop from {@code min_scale}, horizontal flip,
+     * RandAugment) unless the recipe sets {@code min_scale}, {@code hflip} (flip probability) or {@code rand_augment:
+     * false} — worlds
      * where left/right or position words matter (the shapes world) turn flips and crops off.
      */
     static TrainTransform transform(Recipe r, int size, double defaultMinScale) {

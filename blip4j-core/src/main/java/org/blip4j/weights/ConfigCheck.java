@@ -24,7 +24,9 @@ import org.blip4j.text.BertTokenizer;
  * checks every tensor name and shape; this check only bounds the work before it.
  */
 public final class ConfigCheck {
-    /** Ceilings for sizes no checkpoint tensor pins down: far above every released BLIP (ViT-L: 24 layers, 1024 wide). */
+    /**
+     * Ceilings for sizes no checkpoint tensor pins down: far above every released BLIP (ViT-L: 24 layers, 1024 wide).
+     */
     public static final int MAX_LAYERS = 256;
 
     public static final int MAX_WIDTH = 1 << 14;

@@ -33,7 +33,8 @@ public final class CheckpointProbe {
             }
         }
         System.out.printf(
-                "| ViT-B/16@224, batch %d, %d blocks checkpointed | %.1f s | peak RSS %d MB (after building the model %d MB) |%n",
+                "| ViT-B/16@224, batch %d, %d blocks checkpointed | %.1f s | peak RSS %d MB (after building the model "
+                        + "%d MB) |%n",
                 batch, ckpt, ms / 1000, TaskBenchmark.peakRssMb(), rss0);
     }
 }

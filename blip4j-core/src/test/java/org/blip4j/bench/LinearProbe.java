@@ -69,7 +69,8 @@ public final class LinearProbe {
                     }
                     System.out.println("  skinny" + sk);
                     System.out.printf(
-                            "rows %2d W %5dx%4d: linear %.3f ms (%.1f GB/s) | addmv rows %.3f ms | mkldnn %s | fbgemm-fp16 %s%n",
+                            "rows %2d W %5dx%4d: linear %.3f ms (%.1f GB/s) | addmv rows %.3f ms | mkldnn %s | "
+                                    + "fbgemm-fp16 %s%n",
                             rows, s[0], s[1], base, s[0] * s[1] * 4 / 1e6 / base, mv, mk, fb);
                 }
             }

@@ -100,7 +100,8 @@ record CapFiltData(
         Files.writeString(
                 human,
                 "[\n {\"image\": \"/data/coco/1.jpg\", \"caption\": \"" + captions.get(0)
-                        + "\", \"image_id\": 7},\n {\"image\": \"/data/coco/2.jpg\", \"caption\": [\"x\", \"y\"]}\n]\n");
+                        + "\", \"image_id\": 7},\n"
+                        + " {\"image\": \"/data/coco/2.jpg\", \"caption\": [\"x\", \"y\"]}\n]\n");
         return new CapFiltData(
                 dir,
                 webJson,

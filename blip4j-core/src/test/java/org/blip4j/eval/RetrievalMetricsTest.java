@@ -105,7 +105,9 @@ class RetrievalMetricsTest {
         return m;
     }
 
-    /** Scores n - 1, n - 2, ... for the other candidates in index order; the target sits just below the r-th of them. */
+    /**
+     * Scores n - 1, n - 2, ... for the other candidates in index order; the target sits just below the r-th of them.
+     */
     private static double[] row(int n, int target, int r) {
         double[] row = new double[n];
         int k = 0;

@@ -90,8 +90,8 @@ public final class SearchBenchmark {
     }
 
     /**
-     * Wall time per query, plus the calling thread's CPU time (exact when the work runs on that thread: 1 thread) and the
-     * process CPU time (coarse ticks): on a shared, loaded machine the CPU times show the cost apart from waiting.
+     * Wall time per query, plus the calling thread's CPU time (exact when the work runs on that thread: 1 thread) and
+     * the process CPU time (coarse ticks): on a shared, loaded machine the CPU times show the cost apart from waiting.
      */
     private static void measure(String what, float[][] qs, Consumer<float[]> search) {
         int n = qs.length;

@@ -35,8 +35,8 @@ class SceneFileTest {
         Files.writeString(
                 f,
                 "[{\"image\": \"a.png\", \"size\": 96, \"background\": {\"kind\": \"solid\", \"color\": "
-                        + "\"beige\"}, \"objects\": []},\n{\"image\": \"b.png\", \"size\": 96, \"background\": {\"kind\": \"solid\", "
-                        + "\"color\": \"beige\"}, \"objects\": [{\"shape\": \"blob\"}]}]");
+                        + "\"beige\"}, \"objects\": []},\n{\"image\": \"b.png\", \"size\": 96, \"background\": "
+                        + "{\"kind\": \"solid\", \"color\": \"beige\"}, \"objects\": [{\"shape\": \"blob\"}]}]");
         AnnotationException e = assertThrows(AnnotationException.class, () -> SceneFile.read(f));
         assertTrue(e.getMessage().contains("scenes.json: entry 1"), e.getMessage());
         assertTrue(e.getMessage().contains("bbox") || e.getMessage().contains("blob"), e.getMessage());

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ShapesModelFloorTest {
     /**
      * Floors, about 60 % of what the committed model scores on exactly this generated set (VQA 52.3 %, CIDEr 85.8,
-     * text→image R@1 26.0 % of 70 images; chance: R@1 1.4 %); its full-test-split figures are in models/shapes/eval_*.json.
+     * text→image R@1 26.0 % of 70 images; chance: R@1 1.4 %); its full-test-split figures are in
+     * models/shapes/eval_*.json.
      */
     static final double VQA_FLOOR = Double.parseDouble(System.getProperty("blip4j.floor.vqa", "40"));
 

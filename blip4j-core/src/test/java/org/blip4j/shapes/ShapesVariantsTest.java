@@ -27,7 +27,26 @@ class ShapesVariantsTest {
         assertEquals(ShapesConfig.Backgrounds.ALL, BASE.backgrounds());
         assertTrue(BASE.defaultRendering());
         // the constructor without rendering options means the default rendering
-        assertEquals(BASE, new ShapesConfig(12, 96, 5000, 500, 1000, 5000, 0.4, 5, 3, 2000, 500, 4, 0.2, 1));
+        assertEquals(
+                BASE,
+                new ShapesConfig(
+                        12,
+                        96,
+                        5000,
+                        500,
+                        1000,
+                        5000,
+                        0.4,
+                        5,
+                        3,
+                        2000,
+                        500,
+                        4,
+                        0.2,
+                        1,
+                        true,
+                        0.08,
+                        ShapesConfig.Backgrounds.ALL));
         ShapesConfig v = BASE.withAntialias(false)
                 .withJitter(0.12)
                 .withBackgrounds(ShapesConfig.Backgrounds.SOLID)

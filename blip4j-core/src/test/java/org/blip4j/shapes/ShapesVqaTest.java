@@ -27,7 +27,8 @@ class ShapesVqaTest {
     private static final Pattern EXIST = Pattern.compile("is there an? (?:(\\w+) )?(\\w+)(?: in the image)?\\?");
     private static final Pattern ANY = Pattern.compile("are there any (\\w+) objects\\?");
     private static final Pattern RELATION = Pattern.compile(
-            "what (is|shape is|color is the object) (?:to the )?(left of|right of|above|below) the (?:(\\w+) )?(\\w+)\\?");
+            "what (is|shape is|color is the object) (?:to the )?(left of|right of|above|below) the (?:(\\w+) )?"
+                    + "(\\w+)\\?");
 
     /** The correct answer recomputed from the scene; fails if the question does not pin down one answer. */
     static String answer(String q, WorldFixture.World w) {

@@ -186,7 +186,9 @@ class TokenizerParityTest {
         assertTrue(e.getMessage().contains("vocab.txt"), e.getMessage());
     }
 
-    /** tokenizer.json in Hugging Face format with the fixture's vocabulary; BLIP's tokens optionally as added tokens. */
+    /**
+     * tokenizer.json in Hugging Face format with the fixture's vocabulary; BLIP's tokens optionally as added tokens.
+     */
     private static void writeTokenizerJson(Path dir, boolean withBlipTokens) throws IOException {
         JsonNode specialIds = tok().get("special_ids");
         List<String> lines = vocabLines();

@@ -119,7 +119,8 @@ class DistributedTrainingTest {
                 f,
                 "pretrained: " + fx.require(weights) + "\nimage_root: " + fx.dir() + "\ntrain_file: "
                         + tmp.resolve("train.json") + "\noutput_dir: " + tmp.resolve(name) + "\nbatch_size: " + batch
-                        + "\nmax_epoch: 2\ninit_lr: 1e-3\nmin_lr: 0\nweight_decay: 0.05\nseed: 7\nworkers: 1\nqueue_size: "
+                        + "\nmax_epoch: 2\ninit_lr: 1e-3\nmin_lr: 0\nweight_decay: 0.05\nseed: 7\nworkers: "
+                        + "1\nqueue_size: "
                         + queue[1] + "\nwarmup_steps: 2\nwarmup_lr: 1e-4\n" + extra);
         return f;
     }
@@ -285,8 +286,9 @@ class DistributedTrainingTest {
     /**
      * Pre-trains as TrainRunner would with batch {@code world}·b, but each step computes BLIP's per-rank objective on
      * the rows rank r would get (rows r, r + world, …: the sampler's stride), from the same weights and queues, seeded
-     * as rank r, and back-propagates 1/world of them (so the parameters' gradients are DDP's average); then writes every
-     * rank's momentum features into the queues in rank order (concat_all_gather). Logs the mean of the ranks' losses.
+     * as rank r, and back-propagates 1/world of them (so the parameters' gradients are DDP's average); then writes
+     * every rank's momentum features into the queues in rank order (concat_all_gather). Logs the mean of the ranks'
+     * losses.
      */
     private BlipPretrain splitReference(Recipe r, int world) throws Exception {
         TrainRunner.Setup s = TrainRunner.setup(r);

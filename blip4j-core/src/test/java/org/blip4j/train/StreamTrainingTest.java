@@ -40,9 +40,9 @@ class StreamTrainingTest {
     private Recipe recipe(String name, String extra) throws Exception {
         String yaml = "med_config: med_config.json\nvocab: vocab.txt\n"
                 + "vision: {patch_size: 8, hidden_size: 32, num_layers: 1, num_heads: 2, intermediate_size: 64}\n"
-                + "embed_dim: 16\nimage_size: 32\nmin_scale: 1.0\nhflip: 0\nrand_augment: false\ntext_padding: longest\n"
-                + "train_stream: {world: shapes, seed: 3, epoch_size: 16, min_side: 48, max_side: 80, aliased: 0.5}\n"
-                + "output_dir: out-" + name
+                + "embed_dim: 16\nimage_size: 32\nmin_scale: 1.0\nhflip: 0\nrand_augment: false\ntext_padding: "
+                + "longest\ntrain_stream: {world: shapes, seed: 3, epoch_size: 16, min_side: 48, max_side: 80, "
+                + "aliased: 0.5}\noutput_dir: out-" + name
                 + "\nbatch_size: 4\ninit_lr: 1e-4\nmin_lr: 0\nmax_epoch: 1\nweight_decay: 0.05\n"
                 + "queue_size: 8\nwarmup_steps: 2\nseed: 5\nworkers: 1\ncheckpoint_every: 2\n" + extra;
         Path f = tmp.resolve(name + ".yaml");
@@ -123,9 +123,9 @@ class StreamTrainingTest {
         Files.writeString(
                 f,
                 "med_config: med_config.json\nvocab: vocab.txt\n"
-                        + "vision: {patch_size: 8, hidden_size: 32, num_layers: 1, num_heads: 2, intermediate_size: 64}\n"
-                        + "embed_dim: 16\nimage_size: 32\ntrain_file: none.json\nimage_root: .\noutput_dir: out-bad\n"
-                        + "validate: {every: 2}\n");
+                        + "vision: {patch_size: 8, hidden_size: 32, num_layers: 1, num_heads: 2, intermediate_size: "
+                        + "64}\nembed_dim: 16\nimage_size: 32\ntrain_file: none.json\nimage_root: .\noutput_dir: "
+                        + "out-bad\nvalidate: {every: 2}\n");
         Exception e = assertThrows(
                 Exception.class, () -> TrainRunner.run(Task.CAPTION, Recipe.read(f, Map.of()), false, false));
         assertTrue(e.getMessage().contains("'validate' needs a 'train_stream'"), e.getMessage());

@@ -42,8 +42,8 @@ public final class ServeCommand implements Callable<Integer> {
             names = {"-m", "--model"},
             paramLabel = "[NAME=]MODEL",
             description = "A model to serve (repeatable): a folder, weight file, Hugging Face id or shapes/<part>, "
-                    + "optionally named (NAME=MODEL; the name is what requests give as \"model\"). 'shapes' alone serves "
-                    + "shapes/caption, shapes/retrieval and shapes/vqa. Default: shapes.")
+                    + "optionally named (NAME=MODEL; the name is what requests give as \"model\"). 'shapes' alone "
+                    + "serves shapes/caption, shapes/retrieval and shapes/vqa. Default: shapes.")
     List<String> models = new ArrayList<>();
 
     @Option(
@@ -64,7 +64,8 @@ public final class ServeCommand implements Callable<Integer> {
             paramLabel = "NAME=DIR[@MODEL]",
             description =
                     "An embedding index to search (repeatable), built by `blip4j index` (images) or `blip4j search "
-                            + "--texts --index` (texts); @MODEL names the served model that built it (default: the first ITM model).")
+                            + "--texts --index` (texts); @MODEL names the served model that built it (default: the "
+                            + "first ITM model).")
     List<String> indexes = new ArrayList<>();
 
     @Option(

@@ -50,10 +50,10 @@ public final class LoadRun {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 2) {
-            System.err.println(
-                    "usage: LoadRun scenes DIR N | run DIR [--clients C] [--requests R] [--max-batch B] | "
-                            + "bench DIR "
-                            + "[--clients 1,4,16,64] [--total N] [--total-base N] [--models shapes,base]; --threads N for either");
+            System.err.println("usage: LoadRun scenes DIR N | run DIR [--clients C] [--requests R] [--max-batch B] | "
+                    + "bench DIR "
+                    + "[--clients 1,4,16,64] [--total N] [--total-base N] [--models shapes,base]; --threads N "
+                    + "for either");
             System.exit(2);
         }
         Path dir = Path.of(args[1]);

@@ -20,8 +20,8 @@ final class Batches<I, O> implements Iterator<O> {
     }
 
     /**
-     * Test hook: set this system property (in the JVM that runs the tasks, i.e. local mode) to a job name and that job's
-     * partition 0 fails once, on its first attempt, after its first batch has been emitted.
+     * Test hook: set this system property (in the JVM that runs the tasks, i.e. local mode) to a job name and that
+     * job's partition 0 fails once, on its first attempt, after its first batch has been emitted.
      */
     static final String FAIL_FIRST_ATTEMPT = "blip4j.spark.failFirstAttempt";
 

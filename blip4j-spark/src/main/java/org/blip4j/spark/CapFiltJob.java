@@ -186,7 +186,9 @@ final class CapFiltJob {
         }
     }
 
-    /** The web table's entries with their indices: JSON through blip4j's own streaming reader, Parquet through Spark. */
+    /**
+     * The web table's entries with their indices: JSON through blip4j's own streaming reader, Parquet through Spark.
+     */
     private static JavaRDD<WebItem> webItems(
             SparkSession spark, JavaSparkContext jsc, Table web, Broadcast<SerializableConfiguration> conf)
             throws InputException {

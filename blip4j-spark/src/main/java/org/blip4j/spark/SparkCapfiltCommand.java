@@ -16,18 +16,19 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "CapFilt (BLIP paper 3.3) on Spark: caption each web image (nucleus sampling, top-p 0.9, item i "
-                    + "seeded with itemSeed(seed, i) as in blip4j capfilt), score the web text(s) and the synthetic captions with "
-                    + "the filter's ITM p(match), keep those above the threshold.",
-            "Writes OUT/decisions (every score and decision), OUT/rejects (unreadable images), OUT/bootstrapped.jsonl (kept "
-                    + "web texts, then kept synthetic captions, as {image, caption}) and OUT/report.json (last). A rerun replaces "
-                    + "them; failed tasks are redone by Spark with the same rows."
+                    + "seeded with itemSeed(seed, i) as in blip4j capfilt), score the web text(s) and the synthetic "
+                    + "captions with the filter's ITM p(match), keep those above the threshold.",
+            "Writes OUT/decisions (every score and decision), OUT/rejects (unreadable images), OUT/bootstrapped.jsonl "
+                    + "(kept web texts, then kept synthetic captions, as {image, caption}) and OUT/report.json (last). "
+                    + "A rerun replaces them; failed tasks are redone by Spark with the same rows."
         },
         footer = {
             "",
             "Examples:",
             "  blip4j-spark capfilt --captioner models/caption-coco --filter models/retrieval-coco \\",
             "      --web cc3m.jsonl --images /data/cc3m --out cc3m-capfilt",
-            "  spark-submit --master yarn --conf spark.executor.memoryOverhead=2g --class org.blip4j.spark.SparkMain \\",
+            "  spark-submit --master yarn --conf spark.executor.memoryOverhead=2g "
+                    + "--class org.blip4j.spark.SparkMain \\",
             "      blip4j-spark-shaded.jar capfilt --captioner /shared/cap --filter /shared/itm \\",
             "      --web hdfs:///web/cc3m.parquet --images hdfs:///web/images --out hdfs:///web/capfilt"
         })

@@ -13,14 +13,15 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "Caption every image of a table (beam 3, max 30, min 10 by default, as Blip.captions; --sample: "
-                    + "nucleus sampling, row i seeded with itemSeed(seed, i)). Writes the table with two more columns: the caption "
-                    + "and error (null, or why the image could not be read)."
+                    + "nucleus sampling, row i seeded with itemSeed(seed, i)). Writes the table with two more columns: "
+                    + "the caption and error (null, or why the image could not be read)."
         },
         footer = {
             "",
             "Examples:",
             "  blip4j-spark caption --model models/caption-coco --input photos.jsonl --out captions --format json",
-            "  blip4j-spark caption --model models/caption-coco --input hdfs:///t/photos.parquet --image-column path \\",
+            "  blip4j-spark caption --model models/caption-coco --input hdfs:///t/photos.parquet "
+                    + "--image-column path \\",
             "      --images hdfs:///photos --out hdfs:///t/captions --sample --seed 7"
         })
 final class SparkCaptionCommand implements Callable<Integer> {

@@ -13,8 +13,8 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "Add the normalised ITC embedding (Blip.imageEmbeddings / textEmbeddings: the projected, L2-"
-                    + "normalised [CLS] feature) of each row's image, or with --text-column of its text, as an array<float> column "
-                    + "plus an error column. Written as Parquet by default."
+                    + "normalised [CLS] feature) of each row's image, or with --text-column of its text, as an "
+                    + "array<float> column plus an error column. Written as Parquet by default."
         },
         footer = {
             "",

@@ -58,10 +58,10 @@ final class Table {
     }
 
     /**
-     * Lists the table's files (a folder's files sorted by name, skipping names starting with {@code _} or {@code .}) and
-     * decides each one's format: {@code forced} if given, else by extension ({@code .parquet}; {@code .json},
-     * {@code .jsonl}, {@code .ndjson}), else by content ({@code PAR1} magic: Parquet). A JSON file whose first non-blank
-     * character is {@code [} is a JSON array, any other JSON file JSON Lines.
+     * Lists the table's files (a folder's files sorted by name, skipping names starting with {@code _} or {@code .})
+     * and decides each one's format: {@code forced} if given, else by extension ({@code .parquet}; {@code .json},
+     * {@code .jsonl}, {@code .ndjson}), else by content ({@code PAR1} magic: Parquet). A JSON file whose first
+     * non-blank character is {@code [} is a JSON array, any other JSON file JSON Lines.
      */
     static Table open(String location, Format forced, Configuration conf) throws IOException {
         Path path = new Path(location);
@@ -200,7 +200,9 @@ final class Table {
         return df.javaRDD().zipWithIndex().mapToPair(t -> new Tuple2<>(t._2(), t._1()));
     }
 
-    /** The position of a required column of the given type, or an error naming the table, the column and the choices. */
+    /**
+     * The position of a required column of the given type, or an error naming the table, the column and the choices.
+     */
     int column(StructType schema, String name, DataType type, String option) throws InputException {
         StructField[] fields = schema.fields();
         for (int i = 0; i < fields.length; i++) {

@@ -9,7 +9,8 @@ import org.blip4j.nn.Linear;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * The image-grounded text decoder (paper §3.1), mirrors {@code models/med.py BertLMHeadModel}: {@code bert} plus the LM head
+ * The image-grounded text decoder (paper §3.1), mirrors {@code models/med.py BertLMHeadModel}: {@code bert} plus the LM
+ * head
  * {@code cls.predictions} whose decoder weight is the word-embedding matrix (tied) and whose decoder bias is
  * {@code cls.predictions.bias}.
  */
@@ -52,7 +53,10 @@ public final class BertLMHeadModel extends Block {
         }
     }
 
-    /** transform (dense, activation, LayerNorm) then the tied vocabulary projection; mirrors {@code BertLMPredictionHead}. */
+    /**
+     * transform (dense, activation, LayerNorm) then the tied vocabulary projection; mirrors {@code
+     * BertLMPredictionHead}.
+     */
     static final class Predictions extends Block {
         private final Transform transform;
         private final Tensor weight;

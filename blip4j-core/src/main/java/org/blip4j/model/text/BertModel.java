@@ -9,7 +9,8 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * The MED text transformer (paper §3.1), mirrors {@code models/med.py BertModel} without pooler (children {@code embeddings},
+ * The MED text transformer (paper §3.1), mirrors {@code models/med.py BertModel} without pooler (children {@code
+ * embeddings},
  * {@code encoder.layer.N}); one network used as unimodal encoder, image-grounded encoder or causal decoder.
  *
  * <p>Shapes: B rows, L new tokens, T = past + L, S source tokens, D hidden.
@@ -72,8 +73,8 @@ public final class BertModel extends Block {
     }
 
     /**
-     * Full forward. {@code mask} (B, T) covers past and new tokens (null = all ones); {@code statesMask} (B', S) or null
-     * = all ones; {@code cache} only for DECODER.
+     * Full forward. {@code mask} (B, T) covers past and new tokens (null = all ones); {@code statesMask} (B', S) or
+     * null = all ones; {@code cache} only for DECODER.
      */
     public Tensor forward(
             Tensor ids, Tensor mask, TextMode mode, CrossStates states, Tensor statesMask, KvCache cache) {

@@ -7,8 +7,8 @@ import org.blip4j.nn.Linear;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * Multi-head attention projections, mirrors {@code models/med.py BertSelfAttention}; for cross-attention key and value read
- * states of the encoder width.
+ * Multi-head attention projections, mirrors {@code models/med.py BertSelfAttention}; for cross-attention key and value
+ * read states of the encoder width.
  *
  * <p>Shapes: B rows, L queries, S keys, H heads, hd head dim, D hidden.
  */

@@ -39,7 +39,9 @@ public final class NlvrTwinAttention extends Block implements CrossAttention {
         return output.forward(a0, a1, x);
     }
 
-    /** dense0 / dense1, optional merge_layer, dropout, LayerNorm; mirrors nlvr_encoder's twin {@code BertSelfOutput}. */
+    /**
+     * dense0 / dense1, optional merge_layer, dropout, LayerNorm; mirrors nlvr_encoder's twin {@code BertSelfOutput}.
+     */
     static final class TwinOutput extends Block {
         private final Linear dense0;
         private final Linear dense1;

@@ -15,7 +15,8 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * The image encoder (paper §3.1), mirrors {@code models/vit.py VisionTransformer} (timm style, pre-norm, fused qkv, final norm).
+ * The image encoder (paper §3.1), mirrors {@code models/vit.py VisionTransformer} (timm style, pre-norm, fused qkv,
+ * final norm).
  *
  * <p>Shapes: B images, N = 1 + patches tokens, D width.
  */
@@ -147,8 +148,8 @@ public final class VisionTransformer extends Block implements DeferredBackward {
         }
 
         /**
-         * With {@code masks}: records the drop-path masks drawn ({@code replay} false) or uses the recorded ones in order
-         * ({@code replay} true), so that a checkpointed block recomputes exactly its first forward.
+         * With {@code masks}: records the drop-path masks drawn ({@code replay} false) or uses the recorded ones in
+         * order ({@code replay} true), so that a checkpointed block recomputes exactly its first forward.
          */
         Tensor forward(Tensor x, List<Tensor> masks, boolean replay) {
             int[] next = {0};

@@ -119,11 +119,7 @@ public final class TrainRunner {
                 architecture = "BlipForConditionalGeneration";
             }
             case PRETRAIN -> {
-                BlipPretrain m = prepare(
-                        new BlipPretrain(c, r.integer("queue_size", 57600), r.number("momentum", 0.995)),
-                        s,
-                        task,
-                        seed);
+                BlipPretrain m = prepare(new BlipPretrain(c, queueSize(r), momentum(r)), s, task, seed);
                 org.blip4j.data.Dataset<CaptionDataset.Sample> ds;
                 if (stream != null) {
                     ds = StreamDatasets.captions(stream, streamEpoch, transform(r, size, 0.2), "");
@@ -155,11 +151,7 @@ public final class TrainRunner {
                 architecture = "BlipPretrain";
             }
             case ITM -> {
-                BlipRetrieval m = prepare(
-                        new BlipRetrieval(c, r.integer("queue_size", 57600), r.number("momentum", 0.995)),
-                        s,
-                        task,
-                        seed);
+                BlipRetrieval m = prepare(new BlipRetrieval(c, queueSize(r), momentum(r)), s, task, seed);
                 var ds = stream != null
                         ? StreamDatasets.captions(stream, streamEpoch, transform(r, size, 0.5), "")
                         : CaptionDataset.karpathyTrain(
@@ -469,5 +461,15 @@ public final class TrainRunner {
                         + "  \"image_mean\": [0.48145466, 0.4578275, 0.40821073],\n"
                         + "  \"image_std\": [0.26862954, 0.26130258, 0.27577711]\n}\n");
         return dir;
+    }
+
+    /** ITC queue length: the recipe's {@code queue_size}, else configs/pretrain.yaml's 57,600. */
+    private static int queueSize(Recipe r) {
+        return r.integer("queue_size", 57600);
+    }
+
+    /** Momentum-encoder EMA factor: the recipe's {@code momentum}, else the reference's 0.995. */
+    private static double momentum(Recipe r) {
+        return r.number("momentum", 0.995);
     }
 }

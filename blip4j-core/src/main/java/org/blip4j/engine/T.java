@@ -185,6 +185,10 @@ public final class T {
   }
 
   public static Tensor linear(Tensor x, Tensor w, Tensor b) {
+    Int8Linear q = Int8Linear.forWeight(w);
+    if (q != null && x.scalar_type().intern() == ScalarType.Float) {
+      return q.forward(x, b); // opt-in int8 decoding (Int8Decoding), inference only
+    }
     if (SkinnyLinear.applies(x, w)) {
       return SkinnyLinear.forward(x, w, b); // 1–4 rows at inference: matrix–vector products beat sgemm's packing
     }

@@ -46,6 +46,7 @@ public final class Engine {
         throw new IllegalStateException("could not extract the libtorch natives into the JavaCPP cache: " + e, e);
       }
       Loader.load(torch.class);
+      IntraOpThreads.apply();
       BlasThreads.init();
       loaded = true;
     }

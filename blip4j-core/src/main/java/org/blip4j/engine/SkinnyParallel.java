@@ -26,9 +26,6 @@ final class SkinnyParallel {
   /** System property fixing the thread count (otherwise chosen from the load, see {@link #parts}). */
   static final String PROPERTY = "blip4j.skinny.threads";
 
-  private static volatile long loadReadAt;
-  private static volatile double load;
-
   /**
    * Threads to split a product over {@code weightBytes} across: the property when set; else libtorch's intra-op
    * count while the machine's 1-minute load average is below its core count, and 1 when it is not (measured: with
@@ -44,22 +41,7 @@ final class SkinnyParallel {
       return n;
     }
     int threads = org.bytedeco.pytorch.global.torch.get_num_threads();
-    return threads > 1 && loadAverage() < Runtime.getRuntime().availableProcessors() ? threads : 1;
-  }
-
-  /** The 1-minute load average, read at most once a second; 0 where /proc/loadavg is missing. */
-  static double loadAverage() {
-    long now = System.nanoTime();
-    if (now - loadReadAt > 1_000_000_000L || loadReadAt == 0) {
-      try {
-        String s = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg"));
-        load = Double.parseDouble(s.substring(0, s.indexOf(' ')));
-      } catch (java.io.IOException | RuntimeException e) {
-        load = 0;
-      }
-      loadReadAt = now;
-    }
-    return load;
+    return threads > 1 && !MachineLoad.oversubscribed() ? threads : 1;
   }
 
   private static ExecutorService pool() {

@@ -5,6 +5,7 @@ import java.nio.ByteOrder;
 import org.blip4j.io.DType;
 import org.blip4j.io.RawTensor;
 import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.pytorch.GradMode;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
@@ -191,6 +192,9 @@ public final class T {
     }
     if (SkinnyLinear.applies(x, w)) {
       return SkinnyLinear.forward(x, w, b); // 1–4 rows at inference: matrix–vector products beat sgemm's packing
+    }
+    if (!GradMode.is_enabled() && MachineLoad.oversubscribed()) {
+      return BlasThreads.serial(() -> torch.linear(x, w, opt(b))); // busy machine: see MachineLoad
     }
     return torch.linear(x, w, opt(b));
   }

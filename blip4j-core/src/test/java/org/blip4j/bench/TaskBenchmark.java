@@ -135,10 +135,16 @@ public final class TaskBenchmark {
   static void vit(Ceiling.Rates c) throws Exception {
     BlipDecoder dec = random(new BlipDecoder(BlipConfig.base(384)), 1);
     try (NoGradGuard g = new NoGradGuard()) {
+      for (String adaptive : new String[] {"false", null}) { // before (always threaded OpenBLAS) / after
       for (int batch : new int[] {1, 8}) {
+        if (adaptive != null) {
+          System.setProperty(org.blip4j.engine.MachineLoad.PROPERTY, adaptive);
+        } else {
+          System.clearProperty(org.blip4j.engine.MachineLoad.PROPERTY);
+        }
         List<Double> t = new ArrayList<>();
         List<Double> mm = new ArrayList<>();
-        for (int r = 0; r < (batch == 1 ? 4 : 2); r++) {
+        for (int r = 0; r < (batch == 1 ? 3 : 2); r++) {
           try (PointerScope s = new PointerScope()) {
             Tensor px = torch.randn(batch, 3, 384, 384);
             double before = Ceiling.libtorchMatmul(1);
@@ -151,9 +157,12 @@ public final class TaskBenchmark {
             }
           }
         }
-        row("ViT-B/16@384 encode, batch " + batch + " (median ms)", String.format("%.0f; %s", median(t),
-            rate(vitFlops(384) * batch, median(t), c, median(mm))));
+        row("ViT-B/16@384 encode, batch " + batch + (adaptive == null ? "" : ", threaded OpenBLAS always (before)")
+            + " (median ms)", String.format("%.0f; %s", median(t), rate(vitFlops(384) * batch, median(t), c,
+            median(mm))));
       }
+      }
+      System.clearProperty(org.blip4j.engine.MachineLoad.PROPERTY);
     }
     free(dec);
     rss("ViT");

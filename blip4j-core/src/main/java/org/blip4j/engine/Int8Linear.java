@@ -13,7 +13,8 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 /**
  * A float32 linear layer's weight quantised to int8 for inference, as PyTorch's dynamic quantisation does it
  * ({@code torch.ao.quantization.quantize_dynamic}): the weight is quantised once (per tensor, FBGEMM's choice of scale
- * and zero point) and packed for FBGEMM's int8 GEMM; each call quantises its activations on the fly, multiplies in
+ * and zero point, after scaling each output row to the same range: in effect per-channel) and packed for FBGEMM's
+ * int8 GEMM; each call quantises its activations on the fly, multiplies in
  * int8 with int32 accumulation and returns float32. Uses libtorch's FBGEMM entry points
  * ({@code fbgemm_linear_quantize_weight}, {@code fbgemm_pack_quantized_matrix},
  * {@code fbgemm_linear_int8_weight_fp32_activation}) rather than a hand-written kernel.
@@ -31,14 +32,19 @@ public final class Int8Linear {
   private final Tensor qweight; // (out, in) int8
   private final Tensor colOffsets; // (out) int32
   private final Tensor packed; // FBGEMM's packed matrix (opaque)
-  private final Tensor zeroBias; // (out) zeros, for layers without bias
+  private final Tensor zeroBias; // (out) zeros: the bias is added after the per-channel scale
+  private final Tensor rowScale; // (out) max |w| of each weight row
   private final double scale;
   private final long zeroPoint;
   private int users; // registrations of the same weight; guarded by LOCK
 
   private Int8Linear(Tensor w) {
     try (PointerScope s = new PointerScope()) {
-      T_TensorTensorDoubleLong_T q = torch.fbgemm_linear_quantize_weight(w.contiguous());
+      // per output channel: each weight row is scaled to max |w| = 1 before the per-tensor quantisation, so every row
+      // uses all 255 levels; the product is scaled back per output column (PyTorch's per-channel qconfig does this)
+      Tensor amax = w.abs().amax(new long[] {1}, true).clamp_min(T.s(1e-12)); // (out, 1)
+      this.rowScale = keep(amax.view(-1).contiguous()); // (out)
+      T_TensorTensorDoubleLong_T q = torch.fbgemm_linear_quantize_weight(w.div(amax).contiguous());
       this.qweight = keep(new Tensor(q.get0())); // copies of the handles: get0/get1 point into the tuple
       this.colOffsets = keep(new Tensor(q.get1()));
       this.scale = q.get2();
@@ -86,9 +92,9 @@ public final class Int8Linear {
 
   /** y = x Wᵀ + b with int8 weight and dynamically quantised activations; x (…, in) float32: (…, out). */
   public Tensor forward(Tensor x, Tensor bias) {
-    Tensor b = bias == null ? zeroBias : bias;
-    return torch.fbgemm_linear_int8_weight_fp32_activation(x.contiguous(), qweight, packed, colOffsets, T.s(scale),
-        T.s(zeroPoint), b); // (…, out)
+    Tensor y = torch.fbgemm_linear_int8_weight_fp32_activation(x.contiguous(), qweight, packed, colOffsets,
+        T.s(scale), T.s(zeroPoint), zeroBias).mul_(rowScale); // (…, out)
+    return bias == null ? y : y.add_(bias);
   }
 
   /** Bytes of int8 weight held (the packed copy is about the same again). */
@@ -101,6 +107,7 @@ public final class Int8Linear {
     colOffsets.releaseReference();
     packed.releaseReference();
     zeroBias.releaseReference();
+    rowScale.releaseReference();
   }
 
   /**

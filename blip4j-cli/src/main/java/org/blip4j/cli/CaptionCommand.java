@@ -19,119 +19,148 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code blip4j caption}: one caption per image, beam search by default as the reference. */
-@Command(name = "caption", mixinStandardHelpOptions = true,
-    description = "Caption images (BLIP_Decoder.generate: 3 beams, max 30 tokens, min 10 by default).",
-    footer = {"", "Examples:",
-        "  blip4j caption -m models/blip-image-captioning-base photo.jpg",
-        "  blip4j caption -m model/ --json photos/ > captions.jsonl",
-        "  blip4j caption -m model/ --sample --top-p 0.9 --seed 7 'photos/*.jpg'",
-        "  blip4j caption -m model/ --prefix \"a painting of\" art.png",
-        "  find photos -name '*.jpg' | blip4j caption -m model/ -"})
+@Command(
+        name = "caption",
+        mixinStandardHelpOptions = true,
+        description = "Caption images (BLIP_Decoder.generate: 3 beams, max 30 tokens, min 10 by default).",
+        footer = {
+            "",
+            "Examples:",
+            "  blip4j caption -m models/blip-image-captioning-base photo.jpg",
+            "  blip4j caption -m model/ --json photos/ > captions.jsonl",
+            "  blip4j caption -m model/ --sample --top-p 0.9 --seed 7 'photos/*.jpg'",
+            "  blip4j caption -m model/ --prefix \"a painting of\" art.png",
+            "  find photos -name '*.jpg' | blip4j caption -m model/ -"
+        })
 final class CaptionCommand implements Callable<Integer> {
-  @Mixin ModelOptions model;
+    @Mixin
+    ModelOptions model;
 
-  @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Image files, folders, globs, or - for a list on stdin.")
-  List<String> inputs;
+    @Parameters(
+            arity = "1..*",
+            paramLabel = "IMAGE",
+            description = "Image files, folders, globs, or - for a list on stdin.")
+    List<String> inputs;
 
-  @Option(names = "--beams", defaultValue = "3", description = "Beam width; 1 = greedy (default: ${DEFAULT-VALUE}).")
-  int beams;
+    @Option(names = "--beams", defaultValue = "3", description = "Beam width; 1 = greedy (default: ${DEFAULT-VALUE}).")
+    int beams;
 
-  @Option(names = "--max-length", defaultValue = "30", description = "Max tokens incl. prompt (default: ${DEFAULT-VALUE}).")
-  int maxLength;
+    @Option(
+            names = "--max-length",
+            defaultValue = "30",
+            description = "Max tokens incl. prompt (default: ${DEFAULT-VALUE}).")
+    int maxLength;
 
-  @Option(names = "--min-length", defaultValue = "10", description = "Min tokens incl. prompt (default: ${DEFAULT-VALUE}).")
-  int minLength;
+    @Option(
+            names = "--min-length",
+            defaultValue = "10",
+            description = "Min tokens incl. prompt (default: ${DEFAULT-VALUE}).")
+    int minLength;
 
-  @Option(names = "--sample", description = "Nucleus sampling (top-p, repetition penalty 1.1, top-k 50) as BLIP's sample=True.")
-  boolean sample;
+    @Option(
+            names = "--sample",
+            description = "Nucleus sampling (top-p, repetition penalty 1.1, top-k 50) as BLIP's sample=True.")
+    boolean sample;
 
-  @Option(names = "--top-p", defaultValue = "0.9", description = "Nucleus mass when sampling (default: ${DEFAULT-VALUE}).")
-  double topP;
+    @Option(
+            names = "--top-p",
+            defaultValue = "0.9",
+            description = "Nucleus mass when sampling (default: ${DEFAULT-VALUE}).")
+    double topP;
 
-  @Option(names = "--seed", defaultValue = "0", description = "Sampling seed (default: ${DEFAULT-VALUE}).")
-  long seed;
+    @Option(names = "--seed", defaultValue = "0", description = "Sampling seed (default: ${DEFAULT-VALUE}).")
+    long seed;
 
-  @Option(names = "--repetition-penalty", description = "Repetition penalty (default: 1.0, or 1.1 when sampling).")
-  Double repetitionPenalty;
+    @Option(names = "--repetition-penalty", description = "Repetition penalty (default: 1.0, or 1.1 when sampling).")
+    Double repetitionPenalty;
 
-  @Option(names = "--prefix", description = "Conditional captioning: start the caption with this text (kept in the output).")
-  String prefix;
+    @Option(
+            names = "--prefix",
+            description = "Conditional captioning: start the caption with this text (kept in the output).")
+    String prefix;
 
-  @Option(names = "--batch-size", defaultValue = "8", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
-  int batchSize;
+    @Option(
+            names = "--batch-size",
+            defaultValue = "8",
+            description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
+    int batchSize;
 
-  @Option(names = "--int8", description = "Decode with int8 weights (FBGEMM dynamic quantisation of the text decoder's "
-      + "linear layers): faster, slightly different captions; see docs/performance.md.")
-  boolean int8;
+    @Option(
+            names = "--int8",
+            description = "Decode with int8 weights (FBGEMM dynamic quantisation of the text decoder's "
+                    + "linear layers): faster, slightly different captions; see docs/performance.md.")
+    boolean int8;
 
-  @Spec picocli.CommandLine.Model.CommandSpec spec;
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
 
-  @ParentCommand Main parent;
+    @ParentCommand
+    Main parent;
 
-  @Override
-  public Integer call() throws Exception {
-    if (batchSize < 1) {
-      throw new ParameterException(spec.commandLine(), "--batch-size must be at least 1");
-    }
-    GenerationConfig gen;
-    try {
-      gen = sample
-          ? GenerationConfig.nucleus(topP, maxLength, minLength, seed)
-          : GenerationConfig.beam(beams, maxLength, minLength);
-      if (repetitionPenalty != null) {
-        gen = gen.withRepetitionPenalty(repetitionPenalty);
-      }
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
-    }
-    Blip.CaptionOptions opts = Blip.CaptionOptions.defaults().withGeneration(gen);
-    if (prefix != null) {
-      opts = opts.withPrefix(prefix);
-    }
-    var out = spec.commandLine().getOut();
-    var err = spec.commandLine().getErr();
-    ObjectMapper json = new ObjectMapper();
-    List<Path> files = Inputs.expand(inputs);
-    try (Blip blip = model.load()) {
-      if (int8) {
-        Int8Option.apply(blip, spec);
-      }
-      Progress progress = new Progress(err, files.size(), parent.progress);
-      for (int start = 0; start < files.size(); start += batchSize) {
-        List<Path> chunk = files.subList(start, Math.min(files.size(), start + batchSize));
-        // decode the chunk, caption what decoded, then report every item in input order
-        Exception[] failures = new Exception[chunk.size()];
-        List<RgbImage> okImages = new ArrayList<>();
-        for (int i = 0; i < chunk.size(); i++) {
-          try {
-            okImages.add(blip.readImage(chunk.get(i)));
-          } catch (Exception e) {
-            failures[i] = e;
-          }
+    @Override
+    public Integer call() throws Exception {
+        if (batchSize < 1) {
+            throw new ParameterException(spec.commandLine(), "--batch-size must be at least 1");
         }
-        List<String> captions = okImages.isEmpty() ? List.of() : blip.caption(okImages, opts);
-        int next = 0;
-        for (int i = 0; i < chunk.size(); i++) {
-          Path f = chunk.get(i);
-          if (failures[i] != null) {
-            Report.failure(out, err, json, model.json, "image", f, failures[i], model.verbose, progress);
-            progress.step(false);
-            continue;
-          }
-          String caption = captions.get(next++);
-          if (model.json) {
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("image", f.toString());
-            row.put("caption", caption);
-            out.println(json.writeValueAsString(row));
-          } else {
-            out.println(files.size() > 1 ? f + "\t" + caption : caption);
-          }
-          progress.step(true);
+        GenerationConfig gen;
+        try {
+            gen = sample
+                    ? GenerationConfig.nucleus(topP, maxLength, minLength, seed)
+                    : GenerationConfig.beam(beams, maxLength, minLength);
+            if (repetitionPenalty != null) {
+                gen = gen.withRepetitionPenalty(repetitionPenalty);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
-        out.flush();
-      }
-      return progress.failed() > 0 ? 1 : 0;
+        Blip.CaptionOptions opts = Blip.CaptionOptions.defaults().withGeneration(gen);
+        if (prefix != null) {
+            opts = opts.withPrefix(prefix);
+        }
+        var out = spec.commandLine().getOut();
+        var err = spec.commandLine().getErr();
+        ObjectMapper json = new ObjectMapper();
+        List<Path> files = Inputs.expand(inputs);
+        try (Blip blip = model.load()) {
+            if (int8) {
+                Int8Option.apply(blip, spec);
+            }
+            Progress progress = new Progress(err, files.size(), parent.progress);
+            for (int start = 0; start < files.size(); start += batchSize) {
+                List<Path> chunk = files.subList(start, Math.min(files.size(), start + batchSize));
+                // decode the chunk, caption what decoded, then report every item in input order
+                Exception[] failures = new Exception[chunk.size()];
+                List<RgbImage> okImages = new ArrayList<>();
+                for (int i = 0; i < chunk.size(); i++) {
+                    try {
+                        okImages.add(blip.readImage(chunk.get(i)));
+                    } catch (Exception e) {
+                        failures[i] = e;
+                    }
+                }
+                List<String> captions = okImages.isEmpty() ? List.of() : blip.caption(okImages, opts);
+                int next = 0;
+                for (int i = 0; i < chunk.size(); i++) {
+                    Path f = chunk.get(i);
+                    if (failures[i] != null) {
+                        Report.failure(out, err, json, model.json, "image", f, failures[i], model.verbose, progress);
+                        progress.step(false);
+                        continue;
+                    }
+                    String caption = captions.get(next++);
+                    if (model.json) {
+                        Map<String, Object> row = new LinkedHashMap<>();
+                        row.put("image", f.toString());
+                        row.put("caption", caption);
+                        out.println(json.writeValueAsString(row));
+                    } else {
+                        out.println(files.size() > 1 ? f + "\t" + caption : caption);
+                    }
+                    progress.step(true);
+                }
+                out.flush();
+            }
+            return progress.failed() > 0 ? 1 : 0;
+        }
     }
-  }
 }

@@ -28,210 +28,243 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code blip4j eval}: score a model on an evaluation split with the reference's metrics (and the world's truth). */
-@Command(name = "eval", mixinStandardHelpOptions = true,
-    description = {"Evaluate: caption (BLEU-1..4, ROUGE-L, CIDEr-D with PTB tokenisation), retrieval (R@1/5/10 both "
-        + "directions, ITC top-k re-ranked by ITM), vqa (VQA accuracy), nlvr (accuracy).",
-        "On shapes-world data (a scenes.json in the image root, or --scenes) it also judges the outputs against the "
-            + "scenes: caption truth rate and shape/colour word accuracy, retrieval truth@1/5, and shape and colour "
-            + "confusion matrices; VQA files with question_type get the accuracy per type (docs/shapes.md, "
-            + "\"Measuring truth\")."},
-    footer = {"", "Examples:",
-        "  blip4j eval caption -m output/caption/model --data coco_karpathy_test.json --images coco/",
-        "  blip4j eval retrieval -m model/ --data flickr30k_test.json --images flickr30k/ -k 128",
-        "  blip4j eval vqa -m model/ --data vqa_val.json --images vqa/ --answers answer_list.json",
-        "  blip4j eval caption -m shapes --data data/shapes/caption_test.json --images data/shapes --json "
-            + "--confusion caption-confusion.png"})
+@Command(
+        name = "eval",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Evaluate: caption (BLEU-1..4, ROUGE-L, CIDEr-D with PTB tokenisation), retrieval (R@1/5/10 both "
+                    + "directions, ITC top-k re-ranked by ITM), vqa (VQA accuracy), nlvr (accuracy).",
+            "On shapes-world data (a scenes.json in the image root, or --scenes) it also judges the outputs against the "
+                    + "scenes: caption truth rate and shape/colour word accuracy, retrieval truth@1/5, and shape and colour "
+                    + "confusion matrices; VQA files with question_type get the accuracy per type (docs/shapes.md, "
+                    + "\"Measuring truth\")."
+        },
+        footer = {
+            "",
+            "Examples:",
+            "  blip4j eval caption -m output/caption/model --data coco_karpathy_test.json --images coco/",
+            "  blip4j eval retrieval -m model/ --data flickr30k_test.json --images flickr30k/ -k 128",
+            "  blip4j eval vqa -m model/ --data vqa_val.json --images vqa/ --answers answer_list.json",
+            "  blip4j eval caption -m shapes --data data/shapes/caption_test.json --images data/shapes --json "
+                    + "--confusion caption-confusion.png"
+        })
 final class EvalCommand implements Callable<Integer> {
-  @Mixin ModelOptions model;
+    @Mixin
+    ModelOptions model;
 
-  @Parameters(index = "0", paramLabel = "TASK", description = "caption, retrieval, vqa or nlvr.")
-  String task;
+    @Parameters(index = "0", paramLabel = "TASK", description = "caption, retrieval, vqa or nlvr.")
+    String task;
 
-  @Option(names = "--data", required = true, description = "Annotation file in BLIP's format for the task.")
-  Path data;
+    @Option(names = "--data", required = true, description = "Annotation file in BLIP's format for the task.")
+    Path data;
 
-  @Option(names = "--images", required = true, description = "Image root folder.")
-  Path images;
+    @Option(names = "--images", required = true, description = "Image root folder.")
+    Path images;
 
-  @Option(names = "-k", defaultValue = "256", description = "Retrieval candidates re-ranked by ITM (COCO 256, Flickr "
-      + "128); VQA rank candidates (default: ${DEFAULT-VALUE}).")
-  int k;
+    @Option(
+            names = "-k",
+            defaultValue = "256",
+            description = "Retrieval candidates re-ranked by ITM (COCO 256, Flickr "
+                    + "128); VQA rank candidates (default: ${DEFAULT-VALUE}).")
+    int k;
 
-  @Option(names = "--answers", description = "VQA: rank this answer list (answer_list.json) instead of generating.")
-  Path answers;
+    @Option(names = "--answers", description = "VQA: rank this answer list (answer_list.json) instead of generating.")
+    Path answers;
 
-  @Option(names = "--beams", defaultValue = "3") int beams;
+    @Option(names = "--beams", defaultValue = "3")
+    int beams;
 
-  @Option(names = "--max-length", defaultValue = "20", description = "Caption max length (caption_coco.yaml: 20).")
-  int maxLength;
+    @Option(names = "--max-length", defaultValue = "20", description = "Caption max length (caption_coco.yaml: 20).")
+    int maxLength;
 
-  @Option(names = "--min-length", defaultValue = "5", description = "Caption min length (caption_coco.yaml: 5).")
-  int minLength;
+    @Option(names = "--min-length", defaultValue = "5", description = "Caption min length (caption_coco.yaml: 5).")
+    int minLength;
 
-  @Option(names = "--batch-size", defaultValue = "8") int batchSize;
+    @Option(names = "--batch-size", defaultValue = "8")
+    int batchSize;
 
-  @Option(names = "--scenes", paramLabel = "FILE", description = "caption, retrieval on shapes-world data: the "
-      + "scenes.json to judge outputs against (default: IMAGES/scenes.json when it exists; then images it does not "
-      + "describe only skip the truth metrics, with a warning). VQA needs none: question_type is in its file.")
-  Path scenes;
+    @Option(
+            names = "--scenes",
+            paramLabel = "FILE",
+            description =
+                    "caption, retrieval on shapes-world data: the "
+                            + "scenes.json to judge outputs against (default: IMAGES/scenes.json when it exists; then images it does not "
+                            + "describe only skip the truth metrics, with a warning). VQA needs none: question_type is in its file.")
+    Path scenes;
 
-  @Option(names = "--confusion", paramLabel = "FILE.png", description = "caption, vqa: write the shape and colour "
-      + "confusion matrices as this PNG and as JSON beside it (FILE.json).")
-  Path confusion;
+    @Option(
+            names = "--confusion",
+            paramLabel = "FILE.png",
+            description = "caption, vqa: write the shape and colour "
+                    + "confusion matrices as this PNG and as JSON beside it (FILE.json).")
+    Path confusion;
 
-  @Option(names = "--int8", description = "caption, vqa: decode with int8 weights (see blip4j caption --int8).")
-  boolean int8;
+    @Option(names = "--int8", description = "caption, vqa: decode with int8 weights (see blip4j caption --int8).")
+    boolean int8;
 
-  @Spec picocli.CommandLine.Model.CommandSpec spec;
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
 
-  @Override
-  public Integer call() throws Exception {
-    Map<String, Object> result = new LinkedHashMap<>();
-    String t = task.toLowerCase(Locale.ROOT);
-    if (!List.of("caption", "retrieval", "vqa", "nlvr").contains(t)) {
-      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-          "unknown task '" + task + "' (caption, retrieval, vqa, nlvr)");
-    }
-    PrintWriter err = spec.commandLine().getErr();
-    Map<String, Scene> truth = null; // annotation image path -> scene, for caption and retrieval
-    SceneIndex world = t.equals("caption") || t.equals("retrieval") ? world() : null;
-    if (world != null) {
-      List<String> paths = Annotations.readKarpathyEval(data).stream().map(Annotations.KarpathyEval::image).toList();
-      truth = scenesOf(world, paths, err); // checked before the model runs
-    }
-    List<ConfusionMatrix> matrices = new ArrayList<>();
-    try (Blip blip = model.load(t.equals("caption") || t.equals("vqa") || t.equals("nlvr") ? t : "retrieval")) {
-      if (int8) {
-        Int8Option.apply(blip, spec);
-      }
-      switch (t) {
-        case "caption" -> {
-          Evaluation.CaptionRun run = Evaluation.captionRun(blip, data, images,
-              GenerationConfig.beam(beams, maxLength, minLength), batchSize, null);
-          result.putAll(run.scores().metrics());
-          if (truth != null) {
-            List<Scene> sc = run.candidates().keySet().stream().map(truth::get).toList();
-            ShapesTruth.CaptionTruth ct = ShapesTruth.captions(sc, new ArrayList<>(run.candidates().values()));
-            putCounts(result, ct.metrics());
-            matrices.add(ct.shapes());
-            matrices.add(ct.colors());
-          }
+    @Override
+    public Integer call() throws Exception {
+        Map<String, Object> result = new LinkedHashMap<>();
+        String t = task.toLowerCase(Locale.ROOT);
+        if (!List.of("caption", "retrieval", "vqa", "nlvr").contains(t)) {
+            throw new picocli.CommandLine.ParameterException(
+                    spec.commandLine(), "unknown task '" + task + "' (caption, retrieval, vqa, nlvr)");
         }
-        case "retrieval" -> {
-          Evaluation.RetrievalRun run = Evaluation.retrievalRun(blip, data, images, k, null);
-          result.putAll(run.metrics());
-          if (truth != null) {
-            List<Scene> sc = run.images().stream().map(truth::get).toList();
-            result.putAll(ShapesTruth.retrieval(sc, run.texts(), run.i2t(), run.t2i()).metrics());
-          }
+        PrintWriter err = spec.commandLine().getErr();
+        Map<String, Scene> truth = null; // annotation image path -> scene, for caption and retrieval
+        SceneIndex world = t.equals("caption") || t.equals("retrieval") ? world() : null;
+        if (world != null) {
+            List<String> paths = Annotations.readKarpathyEval(data).stream()
+                    .map(Annotations.KarpathyEval::image)
+                    .toList();
+            truth = scenesOf(world, paths, err); // checked before the model runs
         }
-        case "vqa" -> {
-          List<String> list = answers == null ? null : Annotations.readAnswerList(answers);
-          List<Annotations.Vqa> items = Annotations.readVqa(data, true);
-          List<String> types = new ArrayList<>();
-          Annotations.streamObjects(data, (i, node) -> types.add(node.hasNonNull("question_type")
-              ? node.get("question_type").asText() : null));
-          List<String> preds = Evaluation.vqaAnswers(blip, items, images, list, k, null);
-          List<List<String>> gts = items.stream().map(Annotations.Vqa::answers).toList();
-          result.put("vqa_accuracy", VqaAccuracy.overall(preds, gts));
-          if (types.stream().anyMatch(x -> x != null)) {
-            ShapesTruth.VqaTruth vt = ShapesTruth.vqa(types, preds, gts);
-            putCounts(result, vt.metrics());
-            matrices.add(vt.shapes());
-            matrices.add(vt.colors());
-          }
+        List<ConfusionMatrix> matrices = new ArrayList<>();
+        try (Blip blip = model.load(t.equals("caption") || t.equals("vqa") || t.equals("nlvr") ? t : "retrieval")) {
+            if (int8) {
+                Int8Option.apply(blip, spec);
+            }
+            switch (t) {
+                case "caption" -> {
+                    Evaluation.CaptionRun run = Evaluation.captionRun(
+                            blip, data, images, GenerationConfig.beam(beams, maxLength, minLength), batchSize, null);
+                    result.putAll(run.scores().metrics());
+                    if (truth != null) {
+                        List<Scene> sc = run.candidates().keySet().stream()
+                                .map(truth::get)
+                                .toList();
+                        ShapesTruth.CaptionTruth ct = ShapesTruth.captions(
+                                sc, new ArrayList<>(run.candidates().values()));
+                        putCounts(result, ct.metrics());
+                        matrices.add(ct.shapes());
+                        matrices.add(ct.colors());
+                    }
+                }
+                case "retrieval" -> {
+                    Evaluation.RetrievalRun run = Evaluation.retrievalRun(blip, data, images, k, null);
+                    result.putAll(run.metrics());
+                    if (truth != null) {
+                        List<Scene> sc = run.images().stream().map(truth::get).toList();
+                        result.putAll(ShapesTruth.retrieval(sc, run.texts(), run.i2t(), run.t2i())
+                                .metrics());
+                    }
+                }
+                case "vqa" -> {
+                    List<String> list = answers == null ? null : Annotations.readAnswerList(answers);
+                    List<Annotations.Vqa> items = Annotations.readVqa(data, true);
+                    List<String> types = new ArrayList<>();
+                    Annotations.streamObjects(
+                            data,
+                            (i, node) -> types.add(
+                                    node.hasNonNull("question_type")
+                                            ? node.get("question_type").asText()
+                                            : null));
+                    List<String> preds = Evaluation.vqaAnswers(blip, items, images, list, k, null);
+                    List<List<String>> gts =
+                            items.stream().map(Annotations.Vqa::answers).toList();
+                    result.put("vqa_accuracy", VqaAccuracy.overall(preds, gts));
+                    if (types.stream().anyMatch(x -> x != null)) {
+                        ShapesTruth.VqaTruth vt = ShapesTruth.vqa(types, preds, gts);
+                        putCounts(result, vt.metrics());
+                        matrices.add(vt.shapes());
+                        matrices.add(vt.colors());
+                    }
+                }
+                default -> result.put("accuracy", Evaluation.nlvr(blip, data, images, null));
+            }
         }
-        default -> result.put("accuracy", Evaluation.nlvr(blip, data, images, null));
-      }
-    }
-    if (!matrices.isEmpty()) {
-      Map<String, Object> conf = new LinkedHashMap<>();
-      conf.put("shape", matrices.get(0).toJson());
-      conf.put("color", matrices.get(1).toJson());
-      result.put("confusion", conf);
-      if (confusion != null) {
-        ConfusionPlot.write(confusion, matrices, w -> err.println("blip4j: warning: " + w));
-        String name = confusion.getFileName().toString();
-        Path json = confusion.resolveSibling((name.endsWith(".png") ? name.substring(0, name.length() - 4) : name)
-            + ".json");
-        Files.writeString(json, new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(conf) + "\n");
-      }
-    } else if (confusion != null) {
-      err.println("blip4j: warning: no confusion matrices for this data (shapes-world caption or vqa data only); "
-          + confusion + " not written");
-    }
-    var out = spec.commandLine().getOut();
-    if (model.json) {
-      out.println(new ObjectMapper().writeValueAsString(result));
-    } else {
-      int w = 12;
-      for (String key : result.keySet()) {
-        w = Math.max(w, key.equals("confusion") ? 0 : key.length());
-      }
-      for (Map.Entry<String, Object> e : result.entrySet()) {
-        if (!e.getKey().equals("confusion")) {
-          out.printf("%-" + w + "s %s%n", e.getKey(), e.getValue());
+        if (!matrices.isEmpty()) {
+            Map<String, Object> conf = new LinkedHashMap<>();
+            conf.put("shape", matrices.get(0).toJson());
+            conf.put("color", matrices.get(1).toJson());
+            result.put("confusion", conf);
+            if (confusion != null) {
+                ConfusionPlot.write(confusion, matrices, w -> err.println("blip4j: warning: " + w));
+                String name = confusion.getFileName().toString();
+                Path json = confusion.resolveSibling(
+                        (name.endsWith(".png") ? name.substring(0, name.length() - 4) : name) + ".json");
+                Files.writeString(
+                        json,
+                        new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(conf) + "\n");
+            }
+        } else if (confusion != null) {
+            err.println("blip4j: warning: no confusion matrices for this data (shapes-world caption or vqa data only); "
+                    + confusion + " not written");
         }
-      }
-      for (ConfusionMatrix m : matrices) {
-        out.println();
-        out.print(m.format());
-      }
-    }
-    err.flush();
-    return 0;
-  }
-
-  /** Adds metrics, counts ({@code *_judged}, {@code vqa_questions_*}) as integers. */
-  private static void putCounts(Map<String, Object> result, Map<String, Double> metrics) {
-    metrics.forEach((key, v) -> result.put(key, key.endsWith("_judged") || key.startsWith("vqa_questions_")
-        ? (Object) Math.round(v) : v));
-  }
-
-  /** The shapes world's scenes by image path, or null when this is not shapes-world data. */
-  private SceneIndex world() throws IOException {
-    Path f = scenes != null ? scenes : images.resolve(SceneFile.NAME);
-    if (scenes == null && !Files.isRegularFile(f)) {
-      return null;
-    }
-    if (!Files.isRegularFile(f)) {
-      throw new java.io.FileNotFoundException(f + ": file not found (--scenes)");
-    }
-    return new SceneIndex(SceneFile.read(f), f.toAbsolutePath().normalize().getParent());
-  }
-
-  /** Scenes by their image path as written, and by absolute path (relative to the scenes file's folder). */
-  private record SceneIndex(Map<String, Scene> byName, Path dir) {
-    Scene find(String image, Path root) {
-      Scene s = byName.get(image);
-      if (s != null) {
-        return s;
-      }
-      Path p = root.resolve(image).toAbsolutePath().normalize();
-      return p.startsWith(dir) ? byName.get(dir.relativize(p).toString().replace('\\', '/')) : null;
-    }
-  }
-
-  /**
-   * The scene of each image (its annotation path as scenes.json writes it, or the same file under --images), or
-   * null when the world does not describe one of them (an error with --scenes, a warning when the scenes file was
-   * only found beside the images).
-   */
-  private Map<String, Scene> scenesOf(SceneIndex world, List<String> imagePaths, PrintWriter err)
-      throws IOException {
-    Map<String, Scene> out = new LinkedHashMap<>();
-    for (String image : imagePaths) {
-      Scene s = world.find(image, images);
-      if (s == null) {
-        String msg = (scenes != null ? scenes : images.resolve(SceneFile.NAME)) + " does not describe " + image;
-        if (scenes != null) {
-          throw new IOException(msg);
+        var out = spec.commandLine().getOut();
+        if (model.json) {
+            out.println(new ObjectMapper().writeValueAsString(result));
+        } else {
+            int w = 12;
+            for (String key : result.keySet()) {
+                w = Math.max(w, key.equals("confusion") ? 0 : key.length());
+            }
+            for (Map.Entry<String, Object> e : result.entrySet()) {
+                if (!e.getKey().equals("confusion")) {
+                    out.printf("%-" + w + "s %s%n", e.getKey(), e.getValue());
+                }
+            }
+            for (ConfusionMatrix m : matrices) {
+                out.println();
+                out.print(m.format());
+            }
         }
-        err.println("blip4j: warning: " + msg + "; truth metrics skipped");
-        return null;
-      }
-      out.put(image, s);
+        err.flush();
+        return 0;
     }
-    return out;
-  }
+
+    /** Adds metrics, counts ({@code *_judged}, {@code vqa_questions_*}) as integers. */
+    private static void putCounts(Map<String, Object> result, Map<String, Double> metrics) {
+        metrics.forEach((key, v) -> result.put(
+                key, key.endsWith("_judged") || key.startsWith("vqa_questions_") ? (Object) Math.round(v) : v));
+    }
+
+    /** The shapes world's scenes by image path, or null when this is not shapes-world data. */
+    private SceneIndex world() throws IOException {
+        Path f = scenes != null ? scenes : images.resolve(SceneFile.NAME);
+        if (scenes == null && !Files.isRegularFile(f)) {
+            return null;
+        }
+        if (!Files.isRegularFile(f)) {
+            throw new java.io.FileNotFoundException(f + ": file not found (--scenes)");
+        }
+        return new SceneIndex(SceneFile.read(f), f.toAbsolutePath().normalize().getParent());
+    }
+
+    /** Scenes by their image path as written, and by absolute path (relative to the scenes file's folder). */
+    private record SceneIndex(Map<String, Scene> byName, Path dir) {
+        Scene find(String image, Path root) {
+            Scene s = byName.get(image);
+            if (s != null) {
+                return s;
+            }
+            Path p = root.resolve(image).toAbsolutePath().normalize();
+            return p.startsWith(dir) ? byName.get(dir.relativize(p).toString().replace('\\', '/')) : null;
+        }
+    }
+
+    /**
+     * The scene of each image (its annotation path as scenes.json writes it, or the same file under --images), or
+     * null when the world does not describe one of them (an error with --scenes, a warning when the scenes file was
+     * only found beside the images).
+     */
+    private Map<String, Scene> scenesOf(SceneIndex world, List<String> imagePaths, PrintWriter err) throws IOException {
+        Map<String, Scene> out = new LinkedHashMap<>();
+        for (String image : imagePaths) {
+            Scene s = world.find(image, images);
+            if (s == null) {
+                String msg = (scenes != null ? scenes : images.resolve(SceneFile.NAME)) + " does not describe " + image;
+                if (scenes != null) {
+                    throw new IOException(msg);
+                }
+                err.println("blip4j: warning: " + msg + "; truth metrics skipped");
+                return null;
+            }
+            out.put(image, s);
+        }
+        return out;
+    }
 }

@@ -16,63 +16,77 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code blip4j itm}: image–text matching probability (ITM head) and ITC cosine similarity. */
-@Command(name = "itm", mixinStandardHelpOptions = true,
-    description = "Score how well texts match images: ITM probability p(match) and ITC cosine similarity.",
-    footer = {"", "Examples:",
-        "  blip4j itm -m models/blip-itm-base-coco photo.jpg -t \"a dog on a beach\" -t \"a cat\"",
-        "  blip4j itm -m model/ --match-token enc --json photos/ -t \"a red car\""})
+@Command(
+        name = "itm",
+        mixinStandardHelpOptions = true,
+        description = "Score how well texts match images: ITM probability p(match) and ITC cosine similarity.",
+        footer = {
+            "",
+            "Examples:",
+            "  blip4j itm -m models/blip-itm-base-coco photo.jpg -t \"a dog on a beach\" -t \"a cat\"",
+            "  blip4j itm -m model/ --match-token enc --json photos/ -t \"a red car\""
+        })
 final class ItmCommand implements Callable<Integer> {
-  @Mixin ModelOptions model;
+    @Mixin
+    ModelOptions model;
 
-  @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Image files, folders, globs, or - for stdin.")
-  List<String> inputs;
+    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Image files, folders, globs, or - for stdin.")
+    List<String> inputs;
 
-  @Option(names = {"-t", "--text"}, required = true, description = "Text to match (repeatable).")
-  List<String> texts;
+    @Option(
+            names = {"-t", "--text"},
+            required = true,
+            description = "Text to match (repeatable).")
+    List<String> texts;
 
-  @Option(names = "--match-token", defaultValue = "CLS",
-      description = "First token for ITM: CLS (BLIP_ITM, HF) or ENC (retrieval evaluation, LAVIS). Default: ${DEFAULT-VALUE}.")
-  Blip.MatchToken matchToken;
+    @Option(
+            names = "--match-token",
+            defaultValue = "CLS",
+            description =
+                    "First token for ITM: CLS (BLIP_ITM, HF) or ENC (retrieval evaluation, LAVIS). Default: ${DEFAULT-VALUE}.")
+    Blip.MatchToken matchToken;
 
-  @Spec picocli.CommandLine.Model.CommandSpec spec;
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
 
-  @ParentCommand Main parent;
+    @ParentCommand
+    Main parent;
 
-  @Override
-  public Integer call() throws Exception {
-    var out = spec.commandLine().getOut();
-    var err = spec.commandLine().getErr();
-    ObjectMapper json = new ObjectMapper();
-    List<Path> files = Inputs.expand(inputs);
-    try (Blip blip = model.load()) {
-      Progress progress = new Progress(err, files.size(), parent.progress);
-      for (Path f : files) {
-        RgbImage img;
-        try {
-          img = blip.readImage(f);
-        } catch (Exception e) {
-          Report.failure(out, err, json, model.json, "image", f, e, model.verbose, progress);
-          progress.step(false);
-          continue;
+    @Override
+    public Integer call() throws Exception {
+        var out = spec.commandLine().getOut();
+        var err = spec.commandLine().getErr();
+        ObjectMapper json = new ObjectMapper();
+        List<Path> files = Inputs.expand(inputs);
+        try (Blip blip = model.load()) {
+            Progress progress = new Progress(err, files.size(), parent.progress);
+            for (Path f : files) {
+                RgbImage img;
+                try {
+                    img = blip.readImage(f);
+                } catch (Exception e) {
+                    Report.failure(out, err, json, model.json, "image", f, e, model.verbose, progress);
+                    progress.step(false);
+                    continue;
+                }
+                double[] p = blip.itm(img, texts, matchToken);
+                double[] c = blip.itc(img, texts);
+                for (int i = 0; i < texts.size(); i++) {
+                    if (model.json) {
+                        Map<String, Object> row = new LinkedHashMap<>();
+                        row.put("image", f.toString());
+                        row.put("text", texts.get(i));
+                        row.put("itm", p[i]);
+                        row.put("itc", c[i]);
+                        out.println(json.writeValueAsString(row));
+                    } else {
+                        out.printf("%s\titm=%.4f\titc=%.4f\t%s%n", f, p[i], c[i], texts.get(i));
+                    }
+                }
+                progress.step(true);
+                out.flush();
+            }
+            return progress.failed() > 0 ? 1 : 0;
         }
-        double[] p = blip.itm(img, texts, matchToken);
-        double[] c = blip.itc(img, texts);
-        for (int i = 0; i < texts.size(); i++) {
-          if (model.json) {
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("image", f.toString());
-            row.put("text", texts.get(i));
-            row.put("itm", p[i]);
-            row.put("itc", c[i]);
-            out.println(json.writeValueAsString(row));
-          } else {
-            out.printf("%s\titm=%.4f\titc=%.4f\t%s%n", f, p[i], c[i], texts.get(i));
-          }
-        }
-        progress.step(true);
-        out.flush();
-      }
-      return progress.failed() > 0 ? 1 : 0;
     }
-  }
 }

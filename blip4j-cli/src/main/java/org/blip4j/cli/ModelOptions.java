@@ -15,80 +15,95 @@ import picocli.CommandLine.Spec;
 
 /** Options every model command shares. */
 final class ModelOptions {
-  /** The model {@code caption} uses without {@code --model}. */
-  static final String DEFAULT_CAPTIONER = "Salesforce/blip-image-captioning-base";
+    /** The model {@code caption} uses without {@code --model}. */
+    static final String DEFAULT_CAPTIONER = "Salesforce/blip-image-captioning-base";
 
-  @Option(names = {"-m", "--model"}, paramLabel = "MODEL",
-      description = "Model: local folder, weight file, 'shapes' (the embedded small model; shapes/caption, "
-          + "shapes/retrieval, shapes/vqa pick a part, plain 'shapes' the one for this command), or a Hugging Face id "
-          + "such as Salesforce/blip-image-captioning-base (optionally @revision; downloaded once into the Hugging "
-          + "Face cache, see HF_HOME, HF_HUB_OFFLINE). Required except for caption, which defaults to "
-          + DEFAULT_CAPTIONER + ".")
-  String model;
+    @Option(
+            names = {"-m", "--model"},
+            paramLabel = "MODEL",
+            description = "Model: local folder, weight file, 'shapes' (the embedded small model; shapes/caption, "
+                    + "shapes/retrieval, shapes/vqa pick a part, plain 'shapes' the one for this command), or a Hugging Face id "
+                    + "such as Salesforce/blip-image-captioning-base (optionally @revision; downloaded once into the Hugging "
+                    + "Face cache, see HF_HOME, HF_HUB_OFFLINE). Required except for caption, which defaults to "
+                    + DEFAULT_CAPTIONER + ".")
+    String model;
 
-  @Spec(Spec.Target.MIXEE) CommandSpec mixee;
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec mixee;
 
-  @Option(names = "--task", paramLabel = "TASK",
-      description = "Network to build from the checkpoint: ${COMPLETION-CANDIDATES} (default: inferred).")
-  Task task;
+    @Option(
+            names = "--task",
+            paramLabel = "TASK",
+            description = "Network to build from the checkpoint: ${COMPLETION-CANDIDATES} (default: inferred).")
+    Task task;
 
-  @Option(names = "--image-size", paramLabel = "PX", description = "Input resolution (default: from the config).")
-  Integer imageSize;
+    @Option(names = "--image-size", paramLabel = "PX", description = "Input resolution (default: from the config).")
+    Integer imageSize;
 
-  @Option(names = "--exif", description = "Apply EXIF orientation (the reference does not).")
-  boolean exif;
+    @Option(names = "--exif", description = "Apply EXIF orientation (the reference does not).")
+    boolean exif;
 
-  @Option(names = "--threads", paramLabel = "N", description = "Compute threads (default: all cores).")
-  Integer threads;
+    @Option(names = "--threads", paramLabel = "N", description = "Compute threads (default: all cores).")
+    Integer threads;
 
-  @Option(names = "--json", description = "Write JSON Lines instead of text.")
-  boolean json;
+    @Option(names = "--json", description = "Write JSON Lines instead of text.")
+    boolean json;
 
-  @Option(names = {"-v", "--verbose"}, description = "Print stack traces on errors.")
-  boolean verbose;
+    @Option(
+            names = {"-v", "--verbose"},
+            description = "Print stack traces on errors.")
+    boolean verbose;
 
-  /** Loads the model; plain {@code shapes} picks the part this command needs. */
-  Blip load() throws IOException {
-    String cmd = mixee != null ? mixee.name() : "";
-    return load(switch (cmd) {
-      case "caption", "vqa", "nlvr" -> cmd;
-      default -> "retrieval";
-    });
-  }
-
-  /** Loads the model; plain {@code shapes} means {@code shapes/<shapesPart>}. */
-  Blip load(String shapesPart) throws IOException {
-    if (threads != null) {
-      org.blip4j.engine.Engine.setThreads(threads);
+    /** Loads the model; plain {@code shapes} picks the part this command needs. */
+    Blip load() throws IOException {
+        String cmd = mixee != null ? mixee.name() : "";
+        return load(
+                switch (cmd) {
+                    case "caption", "vqa", "nlvr" -> cmd;
+                    default -> "retrieval";
+                });
     }
-    boolean defaulted = model == null;
-    String spec = model;
-    if (defaulted) {
-      if (mixee == null || !"caption".equals(mixee.name())) {
-        throw new picocli.CommandLine.ParameterException(mixee.commandLine(), "Missing required option: "
-            + "'--model=MODEL' (a model folder, a weight file, 'shapes' or a Hugging Face id)");
-      }
-      spec = DEFAULT_CAPTIONER;
-    } else if (spec.equalsIgnoreCase(BundledModels.SHAPES) && !java.nio.file.Files.exists(Path.of(spec))) {
-      if (!BundledModels.PARTS.contains(shapesPart)) {
-        throw new picocli.CommandLine.ParameterException(mixee.commandLine(), "the embedded shapes model has no "
-            + shapesPart + " part (it has " + String.join(", ", BundledModels.PARTS) + "); pass a " + shapesPart
-            + " model with --model");
-      }
-      spec = BundledModels.SHAPES + "/" + shapesPart;
+
+    /** Loads the model; plain {@code shapes} means {@code shapes/<shapesPart>}. */
+    Blip load(String shapesPart) throws IOException {
+        if (threads != null) {
+            org.blip4j.engine.Engine.setThreads(threads);
+        }
+        boolean defaulted = model == null;
+        String spec = model;
+        if (defaulted) {
+            if (mixee == null || !"caption".equals(mixee.name())) {
+                throw new picocli.CommandLine.ParameterException(
+                        mixee.commandLine(),
+                        "Missing required option: "
+                                + "'--model=MODEL' (a model folder, a weight file, 'shapes' or a Hugging Face id)");
+            }
+            spec = DEFAULT_CAPTIONER;
+        } else if (spec.equalsIgnoreCase(BundledModels.SHAPES) && !java.nio.file.Files.exists(Path.of(spec))) {
+            if (!BundledModels.PARTS.contains(shapesPart)) {
+                throw new picocli.CommandLine.ParameterException(
+                        mixee.commandLine(),
+                        "the embedded shapes model has no "
+                                + shapesPart + " part (it has " + String.join(", ", BundledModels.PARTS) + "); pass a "
+                                + shapesPart
+                                + " model with --model");
+            }
+            spec = BundledModels.SHAPES + "/" + shapesPart;
+        }
+        PrintWriter err = mixee != null ? mixee.commandLine().getErr() : new PrintWriter(System.err, true);
+        Path path;
+        try (DownloadProgress progress = new DownloadProgress(err)) {
+            path = ModelSource.resolve(spec, HubSettings.fromEnvironment(), progress);
+        } catch (HubException e) {
+            if (defaulted) {
+                throw new HubException(
+                        "no --model given, and the default " + DEFAULT_CAPTIONER + " is not available: "
+                                + e.getMessage()
+                                + ". Use --model shapes for the embedded small model, or --model with a local folder.",
+                        e);
+            }
+            throw e;
+        }
+        return Blip.load(path, new Blip.Options(task, imageSize, exif));
     }
-    PrintWriter err = mixee != null ? mixee.commandLine().getErr() : new PrintWriter(System.err, true);
-    Path path;
-    try (DownloadProgress progress = new DownloadProgress(err)) {
-      path = ModelSource.resolve(spec, HubSettings.fromEnvironment(), progress);
-    } catch (HubException e) {
-      if (defaulted) {
-        throw new HubException("no --model given, and the default " + DEFAULT_CAPTIONER + " is not available: "
-            + e.getMessage() + ". Use --model shapes for the embedded small model, or --model with a local folder.",
-            e);
-      }
-      throw e;
-    }
-    return Blip.load(path, new Blip.Options(task, imageSize, exif));
-  }
 }

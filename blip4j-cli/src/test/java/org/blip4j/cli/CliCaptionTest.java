@@ -14,119 +14,136 @@ import org.junit.jupiter.api.Test;
 
 /** {@code blip4j caption} reproduces the reference's decoded captions (beam and greedy) in text and JSON output. */
 class CliCaptionTest {
-  static final CliFixture FX = CliFixture.get();
+    static final CliFixture FX = CliFixture.get();
 
-  /** {@code caption -m <decoder> --beams B --max-length L --min-length M} with the settings of a golden. */
-  static List<String> captionArgs(String golden, String weights) {
-    List<String> args = new ArrayList<>(List.of("caption", "-m", FX.file(weights).toString(),
-        "--beams", String.valueOf(FX.setting(golden, "num_beams")),
-        "--max-length", String.valueOf(FX.setting(golden, "max_length")),
-        "--min-length", String.valueOf(FX.setting(golden, "min_length"))));
-    return args;
-  }
-
-  @Test
-  void beamCaptionsOfEveryImageMatchTheReference() {
-    List<Path> images = FX.images();
-    List<String> expected = FX.texts("beam3");
-    List<String> args = captionArgs("beam3.ids", "blip_decoder.hf.safetensors");
-    images.forEach(p -> args.add(p.toString()));
-    CliFixture.Run r = CliFixture.run(args).expect(0);
-    List<String> lines = r.outLines();
-    assertEquals(images.size(), lines.size(), r.out());
-    for (int i = 0; i < images.size(); i++) {
-      String line = lines.get(i);
-      String caption = images.size() > 1 ? line.substring(line.indexOf('\t') + 1) : line;
-      if (images.size() > 1) {
-        assertEquals(images.get(i).toString(), line.substring(0, line.indexOf('\t')));
-      }
-      assertEquals(expected.get(i), caption, "beam caption of " + images.get(i));
+    /** {@code caption -m <decoder> --beams B --max-length L --min-length M} with the settings of a golden. */
+    static List<String> captionArgs(String golden, String weights) {
+        List<String> args = new ArrayList<>(List.of(
+                "caption",
+                "-m",
+                FX.file(weights).toString(),
+                "--beams",
+                String.valueOf(FX.setting(golden, "num_beams")),
+                "--max-length",
+                String.valueOf(FX.setting(golden, "max_length")),
+                "--min-length",
+                String.valueOf(FX.setting(golden, "min_length"))));
+        return args;
     }
-    assertFalse(r.hasStackTrace(), r.err());
-  }
 
-  @Test
-  void singleImagePrintsTheBareCaptionFromOriginalWeights() {
-    Path img = FX.images().get(0);
-    List<String> args = captionArgs("beam3.ids", "blip_decoder.pth");
-    args.add(img.toString());
-    CliFixture.Run r = CliFixture.run(args).expect(0);
-    assertEquals(List.of(FX.texts("beam3").get(0)), r.outLines());
-    assertEquals("", r.err(), "nothing on stderr for a clean run");
-  }
-
-  @Test
-  void jsonWritesOneObjectPerImageWithImageAndCaption() {
-    List<Path> images = FX.images();
-    List<String> expected = FX.texts("beam3");
-    List<String> args = captionArgs("beam3.ids", "blip_decoder.hf.safetensors");
-    args.add("--json");
-    images.forEach(p -> args.add(p.toString()));
-    CliFixture.Run r = CliFixture.run(args).expect(0);
-    List<String> lines = r.outLines();
-    assertEquals(images.size(), lines.size(), r.out());
-    for (int i = 0; i < images.size(); i++) {
-      JsonNode row = CliFixture.json(lines.get(i));
-      assertEquals(List.of("image", "caption"), iterableToList(row.fieldNames()), lines.get(i));
-      assertEquals(images.get(i).toString(), row.get("image").asText());
-      assertEquals(expected.get(i), row.get("caption").asText());
+    @Test
+    void beamCaptionsOfEveryImageMatchTheReference() {
+        List<Path> images = FX.images();
+        List<String> expected = FX.texts("beam3");
+        List<String> args = captionArgs("beam3.ids", "blip_decoder.hf.safetensors");
+        images.forEach(p -> args.add(p.toString()));
+        CliFixture.Run r = CliFixture.run(args).expect(0);
+        List<String> lines = r.outLines();
+        assertEquals(images.size(), lines.size(), r.out());
+        for (int i = 0; i < images.size(); i++) {
+            String line = lines.get(i);
+            String caption = images.size() > 1 ? line.substring(line.indexOf('\t') + 1) : line;
+            if (images.size() > 1) {
+                assertEquals(images.get(i).toString(), line.substring(0, line.indexOf('\t')));
+            }
+            assertEquals(expected.get(i), caption, "beam caption of " + images.get(i));
+        }
+        assertFalse(r.hasStackTrace(), r.err());
     }
-  }
 
-  @Test
-  void greedyCaptionsMatchTheReference() {
-    List<Path> images = FX.images();
-    List<String> expected = FX.texts("greedy20");
-    List<String> args = captionArgs("greedy20.ids", "blip_decoder.hf.safetensors");
-    args.add("--json");
-    images.forEach(p -> args.add(p.toString()));
-    CliFixture.Run r = CliFixture.run(args).expect(0);
-    List<String> lines = r.outLines();
-    assertEquals(images.size(), lines.size(), r.out());
-    for (int i = 0; i < images.size(); i++) {
-      assertEquals(expected.get(i), CliFixture.json(lines.get(i)).get("caption").asText(),
-          "greedy caption of " + images.get(i));
+    @Test
+    void singleImagePrintsTheBareCaptionFromOriginalWeights() {
+        Path img = FX.images().get(0);
+        List<String> args = captionArgs("beam3.ids", "blip_decoder.pth");
+        args.add(img.toString());
+        CliFixture.Run r = CliFixture.run(args).expect(0);
+        assertEquals(List.of(FX.texts("beam3").get(0)), r.outLines());
+        assertEquals("", r.err(), "nothing on stderr for a clean run");
     }
-  }
 
-  /** {@code --prefix}: conditional captions start with the prefix and are the Java API's conditional captions. */
-  @Test
-  void prefixStartsTheCaptionAsTheJavaApiDoes() throws Exception {
-    List<Path> images = FX.images();
-    String[] words = FX.strings("preset_config", "captions").get(0).split(" ");
-    String prefix = words[0] + " " + words[1]; // the opening of a caption the tokenizer knows
-    List<String> args = new ArrayList<>(List.of("caption", "-m", FX.file("blip_decoder.pth").toString(), "--prefix",
-        prefix, "--json"));
-    images.forEach(p -> args.add(p.toString()));
-    CliFixture.Run r = CliFixture.run(args).expect(0);
-    List<String> lines = r.outLines();
-    assertEquals(images.size(), lines.size(), r.out());
-    List<String> api;
-    try (Blip blip = Blip.load(FX.file("blip_decoder.pth"))) {
-      List<RgbImage> imgs = new ArrayList<>();
-      for (Path p : images) {
-        imgs.add(blip.readImage(p));
-      }
-      api = blip.caption(imgs, Blip.CaptionOptions.defaults().withPrefix(prefix)); // CLI defaults: 3 beams, 30, 10
+    @Test
+    void jsonWritesOneObjectPerImageWithImageAndCaption() {
+        List<Path> images = FX.images();
+        List<String> expected = FX.texts("beam3");
+        List<String> args = captionArgs("beam3.ids", "blip_decoder.hf.safetensors");
+        args.add("--json");
+        images.forEach(p -> args.add(p.toString()));
+        CliFixture.Run r = CliFixture.run(args).expect(0);
+        List<String> lines = r.outLines();
+        assertEquals(images.size(), lines.size(), r.out());
+        for (int i = 0; i < images.size(); i++) {
+            JsonNode row = CliFixture.json(lines.get(i));
+            assertEquals(List.of("image", "caption"), iterableToList(row.fieldNames()), lines.get(i));
+            assertEquals(images.get(i).toString(), row.get("image").asText());
+            assertEquals(expected.get(i), row.get("caption").asText());
+        }
     }
-    for (int i = 0; i < images.size(); i++) {
-      String caption = CliFixture.json(lines.get(i)).get("caption").asText();
-      assertTrue(caption.startsWith(prefix), "starts with the prefix: " + caption);
-      assertTrue(caption.length() > prefix.length(), "something generated after the prefix: " + caption);
-      assertEquals(api.get(i), caption, "CLI vs Blip.caption(..., withPrefix) for " + images.get(i));
+
+    @Test
+    void greedyCaptionsMatchTheReference() {
+        List<Path> images = FX.images();
+        List<String> expected = FX.texts("greedy20");
+        List<String> args = captionArgs("greedy20.ids", "blip_decoder.hf.safetensors");
+        args.add("--json");
+        images.forEach(p -> args.add(p.toString()));
+        CliFixture.Run r = CliFixture.run(args).expect(0);
+        List<String> lines = r.outLines();
+        assertEquals(images.size(), lines.size(), r.out());
+        for (int i = 0; i < images.size(); i++) {
+            assertEquals(
+                    expected.get(i),
+                    CliFixture.json(lines.get(i)).get("caption").asText(),
+                    "greedy caption of " + images.get(i));
+        }
     }
-  }
 
-  @Test
-  void minLengthAboveMaxLengthIsAUsageError() {
-    CliFixture.Run r = CliFixture.run("caption", "-m", FX.file("blip_decoder.hf.safetensors").toString(),
-        "--max-length", "5", "--min-length", "6", FX.images().get(0).toString()).expect(2);
-    assertFalse(r.hasStackTrace(), r.err());
-  }
+    /** {@code --prefix}: conditional captions start with the prefix and are the Java API's conditional captions. */
+    @Test
+    void prefixStartsTheCaptionAsTheJavaApiDoes() throws Exception {
+        List<Path> images = FX.images();
+        String[] words = FX.strings("preset_config", "captions").get(0).split(" ");
+        String prefix = words[0] + " " + words[1]; // the opening of a caption the tokenizer knows
+        List<String> args = new ArrayList<>(
+                List.of("caption", "-m", FX.file("blip_decoder.pth").toString(), "--prefix", prefix, "--json"));
+        images.forEach(p -> args.add(p.toString()));
+        CliFixture.Run r = CliFixture.run(args).expect(0);
+        List<String> lines = r.outLines();
+        assertEquals(images.size(), lines.size(), r.out());
+        List<String> api;
+        try (Blip blip = Blip.load(FX.file("blip_decoder.pth"))) {
+            List<RgbImage> imgs = new ArrayList<>();
+            for (Path p : images) {
+                imgs.add(blip.readImage(p));
+            }
+            api = blip.caption(
+                    imgs, Blip.CaptionOptions.defaults().withPrefix(prefix)); // CLI defaults: 3 beams, 30, 10
+        }
+        for (int i = 0; i < images.size(); i++) {
+            String caption = CliFixture.json(lines.get(i)).get("caption").asText();
+            assertTrue(caption.startsWith(prefix), "starts with the prefix: " + caption);
+            assertTrue(caption.length() > prefix.length(), "something generated after the prefix: " + caption);
+            assertEquals(api.get(i), caption, "CLI vs Blip.caption(..., withPrefix) for " + images.get(i));
+        }
+    }
 
-  static List<String> iterableToList(java.util.Iterator<String> it) {
-    List<String> out = new ArrayList<>();
-    it.forEachRemaining(out::add);
-    return out;
-  }
+    @Test
+    void minLengthAboveMaxLengthIsAUsageError() {
+        CliFixture.Run r = CliFixture.run(
+                        "caption",
+                        "-m",
+                        FX.file("blip_decoder.hf.safetensors").toString(),
+                        "--max-length",
+                        "5",
+                        "--min-length",
+                        "6",
+                        FX.images().get(0).toString())
+                .expect(2);
+        assertFalse(r.hasStackTrace(), r.err());
+    }
+
+    static List<String> iterableToList(java.util.Iterator<String> it) {
+        List<String> out = new ArrayList<>();
+        it.forEachRemaining(out::add);
+        return out;
+    }
 }

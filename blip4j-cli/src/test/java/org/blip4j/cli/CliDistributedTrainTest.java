@@ -28,89 +28,126 @@ import org.junit.jupiter.api.io.TempDir;
  * which data-parallel caption training equals when the captions have equally many tokens (DistributedTrainingTest).
  */
 class CliDistributedTrainTest {
-  static final CliFixture FX = CliFixture.get();
-  private static final ObjectMapper JSON = new ObjectMapper();
+    static final CliFixture FX = CliFixture.get();
+    private static final ObjectMapper JSON = new ObjectMapper();
 
-  @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
-  private Path recipe() throws Exception {
-    var images = FX.node("preset_config", "images");
-    String[] words = FX.strings("preset_config", "captions").get(0).replace(".", "").split(" ");
-    ArrayNode ann = JSON.createArrayNode();
-    for (int i = 0; i < 8; i++) { // rotations of one caption: the same number of tokens in every row
-      List<String> rot = new ArrayList<>(Arrays.asList(words));
-      Collections.rotate(rot, i);
-      ann.addObject().put("image", images.get(i % images.size()).get(0).asText()).put("caption", String.join(" ", rot))
-          .put("image_id", "img" + (i % images.size()));
+    private Path recipe() throws Exception {
+        var images = FX.node("preset_config", "images");
+        String[] words =
+                FX.strings("preset_config", "captions").get(0).replace(".", "").split(" ");
+        ArrayNode ann = JSON.createArrayNode();
+        for (int i = 0; i < 8; i++) { // rotations of one caption: the same number of tokens in every row
+            List<String> rot = new ArrayList<>(Arrays.asList(words));
+            Collections.rotate(rot, i);
+            ann.addObject()
+                    .put("image", images.get(i % images.size()).get(0).asText())
+                    .put("caption", String.join(" ", rot))
+                    .put("image_id", "img" + (i % images.size()));
+        }
+        JSON.writeValue(tmp.resolve("train.json").toFile(), ann);
+        Path r = tmp.resolve("caption.yaml");
+        Files.writeString(
+                r,
+                "pretrained: " + FX.file("blip_decoder.pth") + "\nimage_root: " + FX.dir + "\ntrain_file: "
+                        + tmp.resolve("train.json") + "\noutput_dir: " + tmp.resolve("two")
+                        + "\nbatch_size: 2\nmax_epoch: 6\n"
+                        + "init_lr: 1e-3\nmin_lr: 0\nseed: 7\nworkers: 1\ncheckpoint_every: 2\nkeep_checkpoints: 1\n");
+        return r;
     }
-    JSON.writeValue(tmp.resolve("train.json").toFile(), ann);
-    Path r = tmp.resolve("caption.yaml");
-    Files.writeString(r, "pretrained: " + FX.file("blip_decoder.pth") + "\nimage_root: " + FX.dir + "\ntrain_file: "
-        + tmp.resolve("train.json") + "\noutput_dir: " + tmp.resolve("two") + "\nbatch_size: 2\nmax_epoch: 6\n"
-        + "init_lr: 1e-3\nmin_lr: 0\nseed: 7\nworkers: 1\ncheckpoint_every: 2\nkeep_checkpoints: 1\n");
-    return r;
-  }
 
-  private static List<Double> losses(Path out) throws Exception {
-    List<Double> l = new ArrayList<>();
-    for (String line : Files.readAllLines(out.resolve("checkpoints").resolve("metrics.jsonl"))) {
-      JsonNode n = JSON.readTree(line);
-      assertEquals(l.size() + 1, n.path("step").asInt(), "steps in order, none twice: " + line);
-      l.add(n.path("loss").asDouble());
+    private static List<Double> losses(Path out) throws Exception {
+        List<Double> l = new ArrayList<>();
+        for (String line : Files.readAllLines(out.resolve("checkpoints").resolve("metrics.jsonl"))) {
+            JsonNode n = JSON.readTree(line);
+            assertEquals(l.size() + 1, n.path("step").asInt(), "steps in order, none twice: " + line);
+            l.add(n.path("loss").asDouble());
+        }
+        return l;
     }
-    return l;
-  }
 
-  @Test
-  void workersGetTheCommandLineWithoutTheLauncherOptions() throws Exception {
-    assertEquals(List.of("train", "caption", "-c", "r.yaml", "--resume", "--set", "seed=3"),
-        TrainCommand.workerArgs(List.of("train", "caption", "--nproc", "4", "-c", "r.yaml", "--nnodes=2",
-            "--node-rank", "1", "--resume", "--master-addr", "node0", "--master-port=29501", "--set", "seed=3")));
-    Path recipe = Files.writeString(tmp.resolve("r.yaml"), "seed: 1\n");
-    CliFixture.Run bad = CliFixture.run("train", "caption", "-c", recipe.toString(), "--nproc", "2", "--nnodes", "2",
-        "--node-rank", "2");
-    assertEquals(2, bad.code(), bad.err()); // a usage error
-    assertTrue(bad.err().contains("0 <= --node-rank < --nnodes"), bad.err());
-    assertFalse(bad.hasStackTrace(), bad.err());
-  }
-
-  @Test
-  void aKilledRankStopsTheJobAndResumeReachesTheUninterruptedLosses() throws Exception {
-    Path recipe = recipe();
-    Path metrics = tmp.resolve("two").resolve("checkpoints").resolve("metrics.jsonl");
-    Path latest = metrics.resolveSibling("latest"); // written once a checkpoint is complete
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CompletableFuture<Integer> job = CompletableFuture.supplyAsync(() -> Main.run(new String[] {"train", "caption",
-        "-c", recipe.toString(), "--nproc", "2"}, new PrintWriter(out, true), new PrintWriter(err, true)));
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    Matcher pid = Pattern.compile("\\[launcher\\] rank 1 of 2: pid (\\d+)").matcher("");
-    while (!(Files.exists(latest) && pid.reset(err.toString()).find())) {
-      assertFalse(job.isDone(), "the job ended before rank 1 could be killed:\n" + out + err);
-      assertTrue(System.nanoTime() < end, "no checkpoint within 120 s:\n" + out + err);
-      Thread.sleep(50);
+    @Test
+    void workersGetTheCommandLineWithoutTheLauncherOptions() throws Exception {
+        assertEquals(
+                List.of("train", "caption", "-c", "r.yaml", "--resume", "--set", "seed=3"),
+                TrainCommand.workerArgs(List.of(
+                        "train",
+                        "caption",
+                        "--nproc",
+                        "4",
+                        "-c",
+                        "r.yaml",
+                        "--nnodes=2",
+                        "--node-rank",
+                        "1",
+                        "--resume",
+                        "--master-addr",
+                        "node0",
+                        "--master-port=29501",
+                        "--set",
+                        "seed=3")));
+        Path recipe = Files.writeString(tmp.resolve("r.yaml"), "seed: 1\n");
+        CliFixture.Run bad = CliFixture.run(
+                "train", "caption", "-c", recipe.toString(), "--nproc", "2", "--nnodes", "2", "--node-rank", "2");
+        assertEquals(2, bad.code(), bad.err()); // a usage error
+        assertTrue(bad.err().contains("0 <= --node-rank < --nnodes"), bad.err());
+        assertFalse(bad.hasStackTrace(), bad.err());
     }
-    long rank1 = Long.parseLong(pid.group(1));
-    ProcessHandle.of(rank1).orElseThrow().destroyForcibly();
-    int code = job.get(60, TimeUnit.SECONDS);
-    assertEquals(1, code, out + "\n" + err);
-    assertTrue(err.toString().contains("blip4j: training failed: rank 1 (pid " + rank1 + ") was killed by signal 9 "
-        + "(SIGKILL)"), err.toString());
-    assertFalse(err.toString().contains("\tat "), "no stack trace:\n" + err);
-    int before = Files.readAllLines(metrics).size();
-    assertTrue(before < 12, "killed before the end: " + before + " steps logged");
 
-    CliFixture.Run resumed = CliFixture.run("train", "caption", "-c", recipe.toString(), "--nproc", "2", "--resume")
-        .expect(0);
-    assertTrue(resumed.err().contains("resuming from"), resumed.err());
-    CliFixture.run("train", "caption", "-c", recipe.toString(), "--set", "batch_size=4", "--set",
-        "output_dir=" + tmp.resolve("one"), "--set", "checkpoint_every=0").expect(0);
-    List<Double> uninterrupted = losses(tmp.resolve("one"));
-    List<Double> got = losses(tmp.resolve("two"));
-    assertEquals(12, uninterrupted.size());
-    assertEquals(uninterrupted.size(), got.size());
-    for (int i = 0; i < got.size(); i++) {
-      assertEquals(uninterrupted.get(i), got.get(i), 1e-5, "loss of step " + (i + 1));
+    @Test
+    void aKilledRankStopsTheJobAndResumeReachesTheUninterruptedLosses() throws Exception {
+        Path recipe = recipe();
+        Path metrics = tmp.resolve("two").resolve("checkpoints").resolve("metrics.jsonl");
+        Path latest = metrics.resolveSibling("latest"); // written once a checkpoint is complete
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CompletableFuture<Integer> job = CompletableFuture.supplyAsync(() -> Main.run(
+                new String[] {"train", "caption", "-c", recipe.toString(), "--nproc", "2"},
+                new PrintWriter(out, true),
+                new PrintWriter(err, true)));
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        Matcher pid = Pattern.compile("\\[launcher\\] rank 1 of 2: pid (\\d+)").matcher("");
+        while (!(Files.exists(latest) && pid.reset(err.toString()).find())) {
+            assertFalse(job.isDone(), "the job ended before rank 1 could be killed:\n" + out + err);
+            assertTrue(System.nanoTime() < end, "no checkpoint within 120 s:\n" + out + err);
+            Thread.sleep(50);
+        }
+        long rank1 = Long.parseLong(pid.group(1));
+        ProcessHandle.of(rank1).orElseThrow().destroyForcibly();
+        int code = job.get(60, TimeUnit.SECONDS);
+        assertEquals(1, code, out + "\n" + err);
+        assertTrue(
+                err.toString()
+                        .contains("blip4j: training failed: rank 1 (pid " + rank1 + ") was killed by signal 9 "
+                                + "(SIGKILL)"),
+                err.toString());
+        assertFalse(err.toString().contains("\tat "), "no stack trace:\n" + err);
+        int before = Files.readAllLines(metrics).size();
+        assertTrue(before < 12, "killed before the end: " + before + " steps logged");
+
+        CliFixture.Run resumed = CliFixture.run("train", "caption", "-c", recipe.toString(), "--nproc", "2", "--resume")
+                .expect(0);
+        assertTrue(resumed.err().contains("resuming from"), resumed.err());
+        CliFixture.run(
+                        "train",
+                        "caption",
+                        "-c",
+                        recipe.toString(),
+                        "--set",
+                        "batch_size=4",
+                        "--set",
+                        "output_dir=" + tmp.resolve("one"),
+                        "--set",
+                        "checkpoint_every=0")
+                .expect(0);
+        List<Double> uninterrupted = losses(tmp.resolve("one"));
+        List<Double> got = losses(tmp.resolve("two"));
+        assertEquals(12, uninterrupted.size());
+        assertEquals(uninterrupted.size(), got.size());
+        for (int i = 0; i < got.size(); i++) {
+            assertEquals(uninterrupted.get(i), got.get(i), 1e-5, "loss of step " + (i + 1));
+        }
     }
-  }
 }

@@ -22,116 +22,167 @@ import org.junit.jupiter.api.io.TempDir;
  * (one compute thread: the model is tiny, and more threads only contend on a loaded 2-core machine).
  */
 class CliEvalShapesTest {
-  @TempDir static Path world;
+    @TempDir
+    static Path world;
 
-  @BeforeAll
-  static void generate() throws Exception {
-    ShapesConfig cfg = ShapesConfig.defaults(31).withNlvr(0, 0).withSizes(0, 0, 8, 0).withThreads(2);
-    ShapesGenerator.generate(cfg, world, null);
-  }
-
-  /** --threads is process-wide: give the next test classes libtorch's default (one thread per core) back. */
-  @AfterAll
-  static void restoreThreads() {
-    org.blip4j.engine.Engine.setThreads(Runtime.getRuntime().availableProcessors());
-  }
-
-  static JsonNode json(CliFixture.Run r) throws Exception {
-    assertEquals(1, r.outLines().size(), r.out());
-    return new ObjectMapper().readTree(r.outLines().get(0));
-  }
-
-  static String[] eval(String task, String data, String... extra) {
-    String[] base = {"eval", task, "--model", "shapes", "--data", world.resolve(data).toString(), "--images",
-        world.toString(), "--json", "--threads", "1"};
-    String[] out = java.util.Arrays.copyOf(base, base.length + extra.length);
-    System.arraycopy(extra, 0, out, base.length, extra.length);
-    return out;
-  }
-
-  @Test
-  void captionTruthRateBesideCider(@TempDir Path tmp) throws Exception {
-    Path png = tmp.resolve("conf/caption.png");
-    CliFixture.Run r = CliFixture.run(eval("caption", "caption_test.json", "--confusion", png.toString())).expect(0);
-    JsonNode j = json(r);
-    for (String k : new String[] {"Bleu_1", "Bleu_4", "ROUGE_L", "CIDEr", "truth_rate", "parse_rate",
-        "shape_words_judged", "color_words_judged"}) {
-      assertTrue(j.has(k), k + " in " + j);
+    @BeforeAll
+    static void generate() throws Exception {
+        ShapesConfig cfg =
+                ShapesConfig.defaults(31).withNlvr(0, 0).withSizes(0, 0, 8, 0).withThreads(2);
+        ShapesGenerator.generate(cfg, world, null);
     }
-    double truth = j.get("truth_rate").asDouble();
-    assertTrue(truth >= 0 && truth <= j.get("parse_rate").asDouble(), j.toString());
-    JsonNode shape = j.get("confusion").get("shape");
-    assertEquals(9, shape.get("counts").size());
-    assertEquals(10, shape.get("counts").get(0).size());
-    assertEquals(j.get("shape_words_judged").asLong(), shape.get("total").asLong());
-    assertTrue(Files.size(png) > 1000);
-    JsonNode written = new ObjectMapper().readTree(tmp.resolve("conf/caption.json").toFile());
-    assertEquals(j.get("confusion"), written);
-    assertEquals("", r.err().strip(), r.err());
-  }
 
-  @Test
-  void retrievalTruthIsAtLeastRecall() throws Exception {
-    JsonNode j = json(CliFixture.run(eval("retrieval", "caption_test.json", "-k", "2")).expect(0));
-    for (String k : new String[] {"txt_r1", "img_r1", "img_r5", "r_mean", "img_truth1", "img_truth5", "txt_truth1"}) {
-      assertTrue(j.has(k), k + " in " + j);
+    /** --threads is process-wide: give the next test classes libtorch's default (one thread per core) back. */
+    @AfterAll
+    static void restoreThreads() {
+        org.blip4j.engine.Engine.setThreads(Runtime.getRuntime().availableProcessors());
     }
-    // the image a caption was written for satisfies it: a hit for R@K is a hit for truth@K
-    assertTrue(j.get("img_truth1").asDouble() >= j.get("img_r1").asDouble(), j.toString());
-    assertTrue(j.get("img_truth5").asDouble() >= j.get("img_r5").asDouble(), j.toString());
-    assertTrue(j.get("txt_truth1").asDouble() >= j.get("txt_r1").asDouble(), j.toString());
-  }
 
-  @Test
-  void vqaAccuracyPerQuestionType(@TempDir Path tmp) throws Exception {
-    String answers = world.resolve("answer_list.json").toString();
-    JsonNode j = json(CliFixture.run(eval("vqa", "vqa_test.json", "--answers", answers, "-k", "3")).expect(0));
-    Map<String, Integer> perType = new HashMap<>();
-    new ObjectMapper().readTree(world.resolve("vqa_test.json").toFile())
-        .forEach(q -> perType.merge(q.get("question_type").asText(), 1, Integer::sum));
-    double weighted = 0;
-    int n = 0;
-    for (Map.Entry<String, Integer> e : perType.entrySet()) {
-      assertEquals(e.getValue(), j.get("vqa_questions_" + e.getKey()).asInt(), e.getKey());
-      weighted += j.get("vqa_accuracy_" + e.getKey()).asDouble() * e.getValue();
-      n += e.getValue();
+    static JsonNode json(CliFixture.Run r) throws Exception {
+        assertEquals(1, r.outLines().size(), r.out());
+        return new ObjectMapper().readTree(r.outLines().get(0));
     }
-    assertEquals(j.get("vqa_accuracy").asDouble(), weighted / n, 1e-9);
-    assertTrue(j.get("confusion").get("color").has("counts"));
 
-    Path few = tmp.resolve("vqa_few.json"); // human-readable output, on three questions
-    String all = Files.readString(world.resolve("vqa_test.json"));
-    int third = all.indexOf(",\n{", all.indexOf(",\n{", all.indexOf(",\n{") + 1) + 1);
-    Files.writeString(few, all.substring(0, third) + "\n]\n");
-    CliFixture.Run text = CliFixture.run("eval", "vqa", "--model", "shapes", "--data", few.toString(), "--images",
-        world.toString(), "--answers", answers, "-k", "3", "--threads", "1").expect(0);
-    assertTrue(text.out().contains("vqa_accuracy_"), text.out());
-    assertTrue(text.out().contains("rows: truth, columns: predicted"), text.out());
-  }
-
-  @Test
-  void scenesAreOptionalAndAMismatchIsNamed(@TempDir Path tmp) throws Exception {
-    // no scenes.json beside the images: the reference's metrics only
-    Path plain = tmp.resolve("plain");
-    Files.createDirectories(plain.resolve("images/test"));
-    try (var pngs = Files.list(world.resolve("images/test"))) {
-      for (Path p : pngs.toList()) {
-        Files.copy(p, plain.resolve("images/test").resolve(p.getFileName()));
-      }
+    static String[] eval(String task, String data, String... extra) {
+        String[] base = {
+            "eval",
+            task,
+            "--model",
+            "shapes",
+            "--data",
+            world.resolve(data).toString(),
+            "--images",
+            world.toString(),
+            "--json",
+            "--threads",
+            "1"
+        };
+        String[] out = java.util.Arrays.copyOf(base, base.length + extra.length);
+        System.arraycopy(extra, 0, out, base.length, extra.length);
+        return out;
     }
-    JsonNode j = json(CliFixture.run("eval", "caption", "--model", "shapes", "--data",
-        world.resolve("caption_test.json").toString(), "--images", plain.toString(), "--json", "--threads", "1")
-        .expect(0));
-    assertTrue(j.has("CIDEr"));
-    assertFalse(j.has("truth_rate"), j.toString());
-    assertFalse(j.has("confusion"), j.toString());
-    // an explicit --scenes that lacks an image: one message naming both, before any model work
-    Path partial = tmp.resolve("scenes.json");
-    String all = Files.readString(world.resolve("scenes.json"));
-    Files.writeString(partial, all.substring(0, all.indexOf(",\n{")) + "\n]\n");
-    CliFixture.Run bad = CliFixture.run(eval("retrieval", "caption_test.json", "--scenes", partial.toString()));
-    assertEquals(1, bad.code(), bad.err());
-    assertTrue(bad.err().contains(partial + " does not describe images/test/test_000001.png"), bad.err());
-    assertFalse(bad.hasStackTrace(), bad.err());
-  }
+
+    @Test
+    void captionTruthRateBesideCider(@TempDir Path tmp) throws Exception {
+        Path png = tmp.resolve("conf/caption.png");
+        CliFixture.Run r = CliFixture.run(eval("caption", "caption_test.json", "--confusion", png.toString()))
+                .expect(0);
+        JsonNode j = json(r);
+        for (String k : new String[] {
+            "Bleu_1",
+            "Bleu_4",
+            "ROUGE_L",
+            "CIDEr",
+            "truth_rate",
+            "parse_rate",
+            "shape_words_judged",
+            "color_words_judged"
+        }) {
+            assertTrue(j.has(k), k + " in " + j);
+        }
+        double truth = j.get("truth_rate").asDouble();
+        assertTrue(truth >= 0 && truth <= j.get("parse_rate").asDouble(), j.toString());
+        JsonNode shape = j.get("confusion").get("shape");
+        assertEquals(9, shape.get("counts").size());
+        assertEquals(10, shape.get("counts").get(0).size());
+        assertEquals(j.get("shape_words_judged").asLong(), shape.get("total").asLong());
+        assertTrue(Files.size(png) > 1000);
+        JsonNode written =
+                new ObjectMapper().readTree(tmp.resolve("conf/caption.json").toFile());
+        assertEquals(j.get("confusion"), written);
+        assertEquals("", r.err().strip(), r.err());
+    }
+
+    @Test
+    void retrievalTruthIsAtLeastRecall() throws Exception {
+        JsonNode j = json(CliFixture.run(eval("retrieval", "caption_test.json", "-k", "2"))
+                .expect(0));
+        for (String k :
+                new String[] {"txt_r1", "img_r1", "img_r5", "r_mean", "img_truth1", "img_truth5", "txt_truth1"}) {
+            assertTrue(j.has(k), k + " in " + j);
+        }
+        // the image a caption was written for satisfies it: a hit for R@K is a hit for truth@K
+        assertTrue(j.get("img_truth1").asDouble() >= j.get("img_r1").asDouble(), j.toString());
+        assertTrue(j.get("img_truth5").asDouble() >= j.get("img_r5").asDouble(), j.toString());
+        assertTrue(j.get("txt_truth1").asDouble() >= j.get("txt_r1").asDouble(), j.toString());
+    }
+
+    @Test
+    void vqaAccuracyPerQuestionType(@TempDir Path tmp) throws Exception {
+        String answers = world.resolve("answer_list.json").toString();
+        JsonNode j = json(CliFixture.run(eval("vqa", "vqa_test.json", "--answers", answers, "-k", "3"))
+                .expect(0));
+        Map<String, Integer> perType = new HashMap<>();
+        new ObjectMapper()
+                .readTree(world.resolve("vqa_test.json").toFile())
+                .forEach(q -> perType.merge(q.get("question_type").asText(), 1, Integer::sum));
+        double weighted = 0;
+        int n = 0;
+        for (Map.Entry<String, Integer> e : perType.entrySet()) {
+            assertEquals(e.getValue(), j.get("vqa_questions_" + e.getKey()).asInt(), e.getKey());
+            weighted += j.get("vqa_accuracy_" + e.getKey()).asDouble() * e.getValue();
+            n += e.getValue();
+        }
+        assertEquals(j.get("vqa_accuracy").asDouble(), weighted / n, 1e-9);
+        assertTrue(j.get("confusion").get("color").has("counts"));
+
+        Path few = tmp.resolve("vqa_few.json"); // human-readable output, on three questions
+        String all = Files.readString(world.resolve("vqa_test.json"));
+        int third = all.indexOf(",\n{", all.indexOf(",\n{", all.indexOf(",\n{") + 1) + 1);
+        Files.writeString(few, all.substring(0, third) + "\n]\n");
+        CliFixture.Run text = CliFixture.run(
+                        "eval",
+                        "vqa",
+                        "--model",
+                        "shapes",
+                        "--data",
+                        few.toString(),
+                        "--images",
+                        world.toString(),
+                        "--answers",
+                        answers,
+                        "-k",
+                        "3",
+                        "--threads",
+                        "1")
+                .expect(0);
+        assertTrue(text.out().contains("vqa_accuracy_"), text.out());
+        assertTrue(text.out().contains("rows: truth, columns: predicted"), text.out());
+    }
+
+    @Test
+    void scenesAreOptionalAndAMismatchIsNamed(@TempDir Path tmp) throws Exception {
+        // no scenes.json beside the images: the reference's metrics only
+        Path plain = tmp.resolve("plain");
+        Files.createDirectories(plain.resolve("images/test"));
+        try (var pngs = Files.list(world.resolve("images/test"))) {
+            for (Path p : pngs.toList()) {
+                Files.copy(p, plain.resolve("images/test").resolve(p.getFileName()));
+            }
+        }
+        JsonNode j = json(CliFixture.run(
+                        "eval",
+                        "caption",
+                        "--model",
+                        "shapes",
+                        "--data",
+                        world.resolve("caption_test.json").toString(),
+                        "--images",
+                        plain.toString(),
+                        "--json",
+                        "--threads",
+                        "1")
+                .expect(0));
+        assertTrue(j.has("CIDEr"));
+        assertFalse(j.has("truth_rate"), j.toString());
+        assertFalse(j.has("confusion"), j.toString());
+        // an explicit --scenes that lacks an image: one message naming both, before any model work
+        Path partial = tmp.resolve("scenes.json");
+        String all = Files.readString(world.resolve("scenes.json"));
+        Files.writeString(partial, all.substring(0, all.indexOf(",\n{")) + "\n]\n");
+        CliFixture.Run bad = CliFixture.run(eval("retrieval", "caption_test.json", "--scenes", partial.toString()));
+        assertEquals(1, bad.code(), bad.err());
+        assertTrue(bad.err().contains(partial + " does not describe images/test/test_000001.png"), bad.err());
+        assertFalse(bad.hasStackTrace(), bad.err());
+    }
 }

@@ -10,71 +10,86 @@ import com.fasterxml.jackson.databind.JsonNode;
  *     VQA and NLVR2, else 0)
  */
 public record VisionConfig(
-    int imageSize, int patchSize, int hiddenSize, int numLayers, int numHeads, int intermediateSize,
-    double layerNormEps, double dropPathRate) {
+        int imageSize,
+        int patchSize,
+        int hiddenSize,
+        int numLayers,
+        int numHeads,
+        int intermediateSize,
+        double layerNormEps,
+        double dropPathRate) {
 
-  /** Without stochastic depth. */
-  public VisionConfig(int imageSize, int patchSize, int hiddenSize, int numLayers, int numHeads, int intermediateSize,
-      double layerNormEps) {
-    this(imageSize, patchSize, hiddenSize, numLayers, numHeads, intermediateSize, layerNormEps, 0.0);
-  }
+    /** Without stochastic depth. */
+    public VisionConfig(
+            int imageSize,
+            int patchSize,
+            int hiddenSize,
+            int numLayers,
+            int numHeads,
+            int intermediateSize,
+            double layerNormEps) {
+        this(imageSize, patchSize, hiddenSize, numLayers, numHeads, intermediateSize, layerNormEps, 0.0);
+    }
 
-  public VisionConfig {
-    ConfigException.require(imageSize > 0 && patchSize > 0, "vision image_size and patch_size must be positive");
-    ConfigException.require(imageSize % patchSize == 0,
-        "vision image_size " + imageSize + " is not a multiple of patch_size " + patchSize);
-    ConfigException.require(hiddenSize > 0 && numHeads > 0 && hiddenSize % numHeads == 0,
-        "vision hidden_size " + hiddenSize + " is not divisible by num_attention_heads " + numHeads);
-    ConfigException.require(numLayers > 0 && intermediateSize > 0, "vision layers and intermediate size must be positive");
-    ConfigException.require(layerNormEps > 0, "vision layer_norm_eps must be positive");
-    ConfigException.require(dropPathRate >= 0 && dropPathRate < 1, "vision drop_path_rate must be in [0, 1)");
-  }
+    public VisionConfig {
+        ConfigException.require(imageSize > 0 && patchSize > 0, "vision image_size and patch_size must be positive");
+        ConfigException.require(
+                imageSize % patchSize == 0,
+                "vision image_size " + imageSize + " is not a multiple of patch_size " + patchSize);
+        ConfigException.require(
+                hiddenSize > 0 && numHeads > 0 && hiddenSize % numHeads == 0,
+                "vision hidden_size " + hiddenSize + " is not divisible by num_attention_heads " + numHeads);
+        ConfigException.require(
+                numLayers > 0 && intermediateSize > 0, "vision layers and intermediate size must be positive");
+        ConfigException.require(layerNormEps > 0, "vision layer_norm_eps must be positive");
+        ConfigException.require(dropPathRate >= 0 && dropPathRate < 1, "vision drop_path_rate must be in [0, 1)");
+    }
 
-  /** The same ViT with stochastic depth (training only). */
-  public VisionConfig withDropPath(double rate) {
-    return new VisionConfig(imageSize, patchSize, hiddenSize, numLayers, numHeads, intermediateSize, layerNormEps,
-        rate);
-  }
+    /** The same ViT with stochastic depth (training only). */
+    public VisionConfig withDropPath(double rate) {
+        return new VisionConfig(
+                imageSize, patchSize, hiddenSize, numLayers, numHeads, intermediateSize, layerNormEps, rate);
+    }
 
-  /** Patches per side. */
-  public int gridSize() {
-    return imageSize / patchSize;
-  }
+    /** Patches per side. */
+    public int gridSize() {
+        return imageSize / patchSize;
+    }
 
-  /** Tokens including [CLS]. */
-  public int numTokens() {
-    return gridSize() * gridSize() + 1;
-  }
+    /** Tokens including [CLS]. */
+    public int numTokens() {
+        return gridSize() * gridSize() + 1;
+    }
 
-  public int headDim() {
-    return hiddenSize / numHeads;
-  }
+    public int headDim() {
+        return hiddenSize / numHeads;
+    }
 
-  /** ViT-B/16 as BLIP builds it ({@code vit='base'}). */
-  public static VisionConfig base(int imageSize) {
-    return new VisionConfig(imageSize, 16, 768, 12, 12, 3072, 1e-6);
-  }
+    /** ViT-B/16 as BLIP builds it ({@code vit='base'}). */
+    public static VisionConfig base(int imageSize) {
+        return new VisionConfig(imageSize, 16, 768, 12, 12, 3072, 1e-6);
+    }
 
-  /** ViT-L/16 as BLIP builds it ({@code vit='large'}). */
-  public static VisionConfig large(int imageSize) {
-    return new VisionConfig(imageSize, 16, 1024, 24, 16, 4096, 1e-6);
-  }
+    /** ViT-L/16 as BLIP builds it ({@code vit='large'}). */
+    public static VisionConfig large(int imageSize) {
+        return new VisionConfig(imageSize, 16, 1024, 24, 16, 4096, 1e-6);
+    }
 
-  /** Same sizes at another input resolution. */
-  public VisionConfig withImageSize(int size) {
-    return new VisionConfig(size, patchSize, hiddenSize, numLayers, numHeads, intermediateSize, layerNormEps,
-        dropPathRate);
-  }
+    /** Same sizes at another input resolution. */
+    public VisionConfig withImageSize(int size) {
+        return new VisionConfig(
+                size, patchSize, hiddenSize, numLayers, numHeads, intermediateSize, layerNormEps, dropPathRate);
+    }
 
-  /** Parses HF {@code vision_config}. */
-  public static VisionConfig fromHf(JsonNode n) {
-    return new VisionConfig(
-        ConfigException.intField(n, "image_size", 384),
-        ConfigException.intField(n, "patch_size", 16),
-        ConfigException.intField(n, "hidden_size", 768),
-        ConfigException.intField(n, "num_hidden_layers", 12),
-        ConfigException.intField(n, "num_attention_heads", 12),
-        ConfigException.intField(n, "intermediate_size", 3072),
-        n.path("layer_norm_eps").asDouble(1e-5));
-  }
+    /** Parses HF {@code vision_config}. */
+    public static VisionConfig fromHf(JsonNode n) {
+        return new VisionConfig(
+                ConfigException.intField(n, "image_size", 384),
+                ConfigException.intField(n, "patch_size", 16),
+                ConfigException.intField(n, "hidden_size", 768),
+                ConfigException.intField(n, "num_hidden_layers", 12),
+                ConfigException.intField(n, "num_attention_heads", 12),
+                ConfigException.intField(n, "intermediate_size", 3072),
+                n.path("layer_norm_eps").asDouble(1e-5));
+    }
 }

@@ -20,41 +20,52 @@ import org.blip4j.text.BertTokenizer;
  * @param answerWeights weight of each answer in {@code answers}
  * @param answerCounts number of answers of each sample ({@code n} in {@code vqa_collate_fn})
  */
-public record Batch(int[] indices, float[] pixels, int imagesPerSample, int height, int width, Text text,
-    long[] imageIds, long[] questionIds, int[] labels, Text answers, float[] answerWeights, int[] answerCounts) {
+public record Batch(
+        int[] indices,
+        float[] pixels,
+        int imagesPerSample,
+        int height,
+        int width,
+        Text text,
+        long[] imageIds,
+        long[] questionIds,
+        int[] labels,
+        Text answers,
+        float[] answerWeights,
+        int[] answerCounts) {
 
-  /**
-   * Texts and, when a tokenizer was given, their token ids and attention mask (B rows, padded as the task's
-   * {@link TextEncoding}); ids and mask are null without a tokenizer.
-   */
-  public record Text(List<String> strings, long[][] inputIds, long[][] attentionMask) {
-    /** Tokenises {@code strings} as the task does (or keeps them raw when {@code tokenizer} is null). */
-    public static Text encode(BertTokenizer tokenizer, List<String> strings, TextEncoding encoding) {
-      if (tokenizer == null) {
-        return new Text(List.copyOf(strings), null, null);
-      }
-      BertTokenizer.Encoding e = tokenizer.encode(strings, encoding.maxLength(), encoding.padding());
-      return new Text(List.copyOf(strings), e.ids(), e.attentionMask());
+    /**
+     * Texts and, when a tokenizer was given, their token ids and attention mask (B rows, padded as the task's
+     * {@link TextEncoding}); ids and mask are null without a tokenizer.
+     */
+    public record Text(List<String> strings, long[][] inputIds, long[][] attentionMask) {
+        /** Tokenises {@code strings} as the task does (or keeps them raw when {@code tokenizer} is null). */
+        public static Text encode(BertTokenizer tokenizer, List<String> strings, TextEncoding encoding) {
+            if (tokenizer == null) {
+                return new Text(List.copyOf(strings), null, null);
+            }
+            BertTokenizer.Encoding e = tokenizer.encode(strings, encoding.maxLength(), encoding.padding());
+            return new Text(List.copyOf(strings), e.ids(), e.attentionMask());
+        }
+
+        /** Sequence length after padding (0 without a tokenizer or for no rows). */
+        public int length() {
+            return inputIds == null || inputIds.length == 0 ? 0 : inputIds[0].length;
+        }
     }
 
-    /** Sequence length after padding (0 without a tokenizer or for no rows). */
-    public int length() {
-      return inputIds == null || inputIds.length == 0 ? 0 : inputIds[0].length;
+    /** Number of samples B. */
+    public int size() {
+        return indices.length;
     }
-  }
 
-  /** Number of samples B. */
-  public int size() {
-    return indices.length;
-  }
+    /** Number of images N in {@link #pixels()}. */
+    public int imageCount() {
+        return indices.length * imagesPerSample;
+    }
 
-  /** Number of images N in {@link #pixels()}. */
-  public int imageCount() {
-    return indices.length * imagesPerSample;
-  }
-
-  /** The NCHW shape {@code {N, 3, height, width}}. */
-  public long[] pixelShape() {
-    return new long[] {imageCount(), 3, height, width};
-  }
+    /** The NCHW shape {@code {N, 3, height, width}}. */
+    public long[] pixelShape() {
+        return new long[] {imageCount(), 3, height, width};
+    }
 }

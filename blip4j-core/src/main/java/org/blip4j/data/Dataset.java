@@ -12,22 +12,22 @@ import java.util.SplittableRandom;
  * @param <S> the sample type
  */
 public interface Dataset<S> {
-  /** Number of samples. */
-  int size();
+    /** Number of samples. */
+    int size();
 
-  /**
-   * Loads sample {@code index}: decode its image(s) and apply the transform.
-   *
-   * @param rng the sample's own random source (the loader seeds it from seed, epoch and index)
-   * @throws IOException when an image is missing or cannot be decoded; the loader skips such samples
-   */
-  S load(int index, SplittableRandom rng) throws IOException;
+    /**
+     * Loads sample {@code index}: decode its image(s) and apply the transform.
+     *
+     * @param rng the sample's own random source (the loader seeds it from seed, epoch and index)
+     * @throws IOException when an image is missing or cannot be decoded; the loader skips such samples
+     */
+    S load(int index, SplittableRandom rng) throws IOException;
 
-  /** The file(s) sample {@code index} reads, for log messages. */
-  String source(int index);
+    /** The file(s) sample {@code index} reads, for log messages. */
+    String source(int index);
 
-  /** {@code os.path.join(root, image)}: an absolute {@code image} ignores the root; a null root means none. */
-  static Path resolve(Path root, String image) {
-    return root == null ? Path.of(image) : root.resolve(image);
-  }
+    /** {@code os.path.join(root, image)}: an absolute {@code image} ignores the root; a null root means none. */
+    static Path resolve(Path root, String image) {
+        return root == null ? Path.of(image) : root.resolve(image);
+    }
 }

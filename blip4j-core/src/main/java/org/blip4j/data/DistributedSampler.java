@@ -11,26 +11,26 @@ package org.blip4j.data;
  * <p>With one replica this is exactly the single-process order.
  */
 public record DistributedSampler(int numReplicas, int rank, boolean shuffle, long seed) {
-  public DistributedSampler {
-    if (numReplicas < 1 || rank < 0 || rank >= numReplicas) {
-      throw new IllegalArgumentException("need 0 <= rank < numReplicas, got rank " + rank + " of " + numReplicas);
+    public DistributedSampler {
+        if (numReplicas < 1 || rank < 0 || rank >= numReplicas) {
+            throw new IllegalArgumentException("need 0 <= rank < numReplicas, got rank " + rank + " of " + numReplicas);
+        }
     }
-  }
 
-  /** {@code ceil(n / numReplicas)}: how many indices each rank visits per epoch. */
-  public int numSamples(int n) {
-    return (n + numReplicas - 1) / numReplicas;
-  }
-
-  /** This rank's indices for epoch {@code epoch} of a dataset of {@code n} samples. */
-  public int[] indices(int n, int epoch) {
-    int[] order = Seeds.order(n, shuffle, seed, epoch);
-    int per = numSamples(n);
-    int[] mine = new int[n == 0 ? 0 : per];
-    for (int i = 0; i < mine.length; i++) {
-      int position = i * numReplicas + rank; // torch: indices[rank:total_size:num_replicas]
-      mine[i] = order[position % n]; // padding repeats the order from its start (cycling when n < numReplicas)
+    /** {@code ceil(n / numReplicas)}: how many indices each rank visits per epoch. */
+    public int numSamples(int n) {
+        return (n + numReplicas - 1) / numReplicas;
     }
-    return mine;
-  }
+
+    /** This rank's indices for epoch {@code epoch} of a dataset of {@code n} samples. */
+    public int[] indices(int n, int epoch) {
+        int[] order = Seeds.order(n, shuffle, seed, epoch);
+        int per = numSamples(n);
+        int[] mine = new int[n == 0 ? 0 : per];
+        for (int i = 0; i < mine.length; i++) {
+            int position = i * numReplicas + rank; // torch: indices[rank:total_size:num_replicas]
+            mine[i] = order[position % n]; // padding repeats the order from its start (cycling when n < numReplicas)
+        }
+        return mine;
+    }
 }

@@ -12,19 +12,19 @@ import org.blip4j.image.RgbImage;
  */
 @FunctionalInterface
 public interface ImageTransform {
-  /** Transforms one image; random transforms draw from {@code rng} only. */
-  Pixels apply(RgbImage image, SplittableRandom rng);
+    /** Transforms one image; random transforms draw from {@code rng} only. */
+    Pixels apply(RgbImage image, SplittableRandom rng);
 
-  /** BLIP's test transform (Pillow bicubic resize to S x S, ToTensor, Normalize); ignores {@code rng}. */
-  static ImageTransform test(ImageProcessor processor) {
-    return (image, rng) -> {
-      RgbImage r = processor.resize(image);
-      return new Pixels(r.height(), r.width(), processor.toTensor(r));
-    };
-  }
+    /** BLIP's test transform (Pillow bicubic resize to S x S, ToTensor, Normalize); ignores {@code rng}. */
+    static ImageTransform test(ImageProcessor processor) {
+        return (image, rng) -> {
+            RgbImage r = processor.resize(image);
+            return new Pixels(r.height(), r.width(), processor.toTensor(r));
+        };
+    }
 
-  /** {@link #test(ImageProcessor)} with {@link ImageProcessor#blip(int)}. */
-  static ImageTransform test(int size) {
-    return test(ImageProcessor.blip(size));
-  }
+    /** {@link #test(ImageProcessor)} with {@link ImageProcessor#blip(int)}. */
+    static ImageTransform test(int size) {
+        return test(ImageProcessor.blip(size));
+    }
 }

@@ -7,10 +7,10 @@ package org.blip4j.data;
  * @param chw {@code 3 * height * width} floats, channel-major; shared, not copied
  */
 public record Pixels(int height, int width, float[] chw) {
-  public Pixels {
-    if (height <= 0 || width <= 0 || chw == null || chw.length != 3L * height * width) {
-      throw new IllegalArgumentException("pixels must be 3x" + height + "x" + width + ", got "
-          + (chw == null ? "null" : chw.length + " floats"));
+    public Pixels {
+        if (height <= 0 || width <= 0 || chw == null || chw.length != 3L * height * width) {
+            throw new IllegalArgumentException("pixels must be 3x" + height + "x" + width + ", got "
+                    + (chw == null ? "null" : chw.length + " floats"));
+        }
     }
-  }
 }

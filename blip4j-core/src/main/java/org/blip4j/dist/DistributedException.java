@@ -4,17 +4,17 @@ import java.util.List;
 
 /** A data-parallel job cannot go on: a rank is gone or hung, or the master cannot be reached. Names the ranks. */
 public final class DistributedException extends RuntimeException {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  private final List<Integer> ranks;
+    private final List<Integer> ranks;
 
-  public DistributedException(String message, List<Integer> ranks, Throwable cause) {
-    super(message, cause);
-    this.ranks = List.copyOf(ranks);
-  }
+    public DistributedException(String message, List<Integer> ranks, Throwable cause) {
+        super(message, cause);
+        this.ranks = List.copyOf(ranks);
+    }
 
-  /** The ranks the failure is attributed to (empty when none could be told). */
-  public List<Integer> ranks() {
-    return ranks;
-  }
+    /** The ranks the failure is attributed to (empty when none could be told). */
+    public List<Integer> ranks() {
+        return ranks;
+    }
 }

@@ -26,106 +26,108 @@ import org.bytedeco.pytorch.global.torch;
  * of the others, so every rank applies the same update.
  */
 public final class GradientSync {
-  /** DDP's default bucket size. */
-  public static final long DEFAULT_BUCKET_BYTES = 25L << 20;
+    /** DDP's default bucket size. */
+    public static final long DEFAULT_BUCKET_BYTES = 25L << 20;
 
-  private final Distributed dist;
-  private final List<Tensor> params;
-  private final long capBytes;
-  private List<Bucket> buckets;
+    private final Distributed dist;
+    private final List<Tensor> params;
+    private final long capBytes;
+    private List<Bucket> buckets;
 
-  private record Bucket(List<Tensor> params, long[] offsets, Tensor flat) {}
+    private record Bucket(List<Tensor> params, long[] offsets, Tensor flat) {}
 
-  /**
-   * @param params the trained parameters in registration order
-   * @param capBytes bucket size in bytes (a parameter larger than this gets a bucket of its own)
-   */
-  public GradientSync(Distributed dist, Collection<Tensor> params, long capBytes) {
-    if (capBytes < 1) {
-      throw new IllegalArgumentException("bucket size must be positive, got " + capBytes);
-    }
-    this.dist = dist;
-    this.params = new ArrayList<>(params);
-    this.capBytes = capBytes;
-  }
-
-  /** Number of buckets (known after the first {@link #average()}; 0 before, or with one rank). */
-  public int buckets() {
-    return buckets == null ? 0 : buckets.size();
-  }
-
-  /** Replaces every parameter's gradient by its mean over all ranks. A no-op with one rank. */
-  public void average() {
-    if (!dist.enabled()) {
-      return;
-    }
-    if (buckets == null) {
-      buckets = build();
-    }
-    try (NoGradGuard g = new NoGradGuard(); PointerScope s = new PointerScope()) {
-      List<Distributed.Pending> pending = new ArrayList<>();
-      for (Bucket b : buckets) {
-        for (int i = 0; i < b.params().size(); i++) {
-          Tensor grad = b.params().get(i).grad();
-          Tensor slot = b.flat().narrow(0, b.offsets()[i], b.params().get(i).numel());
-          if (grad.defined()) {
-            slot.copy_(grad.reshape(-1));
-          } else {
-            slot.zero_();
-          }
+    /**
+     * @param params the trained parameters in registration order
+     * @param capBytes bucket size in bytes (a parameter larger than this gets a bucket of its own)
+     */
+    public GradientSync(Distributed dist, Collection<Tensor> params, long capBytes) {
+        if (capBytes < 1) {
+            throw new IllegalArgumentException("bucket size must be positive, got " + capBytes);
         }
-        pending.add(dist.start(b.flat(), ReduceOp.RedOpType.SUM));
-      }
-      for (int k = 0; k < buckets.size(); k++) {
-        Bucket b = buckets.get(k);
-        dist.await(pending.get(k), "gradient all-reduce");
-        b.flat().div_(org.blip4j.engine.T.s((double) dist.worldSize()));
-        for (int i = 0; i < b.params().size(); i++) {
-          Tensor p = b.params().get(i);
-          Tensor mean = b.flat().narrow(0, b.offsets()[i], p.numel()).view(p.sizes());
-          Tensor grad = p.grad();
-          if (grad.defined()) {
-            grad.copy_(mean);
-          } else {
-            p.mutable_grad().put(mean.clone());
-          }
+        this.dist = dist;
+        this.params = new ArrayList<>(params);
+        this.capBytes = capBytes;
+    }
+
+    /** Number of buckets (known after the first {@link #average()}; 0 before, or with one rank). */
+    public int buckets() {
+        return buckets == null ? 0 : buckets.size();
+    }
+
+    /** Replaces every parameter's gradient by its mean over all ranks. A no-op with one rank. */
+    public void average() {
+        if (!dist.enabled()) {
+            return;
         }
-      }
+        if (buckets == null) {
+            buckets = build();
+        }
+        try (NoGradGuard g = new NoGradGuard();
+                PointerScope s = new PointerScope()) {
+            List<Distributed.Pending> pending = new ArrayList<>();
+            for (Bucket b : buckets) {
+                for (int i = 0; i < b.params().size(); i++) {
+                    Tensor grad = b.params().get(i).grad();
+                    Tensor slot =
+                            b.flat().narrow(0, b.offsets()[i], b.params().get(i).numel());
+                    if (grad.defined()) {
+                        slot.copy_(grad.reshape(-1));
+                    } else {
+                        slot.zero_();
+                    }
+                }
+                pending.add(dist.start(b.flat(), ReduceOp.RedOpType.SUM));
+            }
+            for (int k = 0; k < buckets.size(); k++) {
+                Bucket b = buckets.get(k);
+                dist.await(pending.get(k), "gradient all-reduce");
+                b.flat().div_(org.blip4j.engine.T.s((double) dist.worldSize()));
+                for (int i = 0; i < b.params().size(); i++) {
+                    Tensor p = b.params().get(i);
+                    Tensor mean = b.flat().narrow(0, b.offsets()[i], p.numel()).view(p.sizes());
+                    Tensor grad = p.grad();
+                    if (grad.defined()) {
+                        grad.copy_(mean);
+                    } else {
+                        p.mutable_grad().put(mean.clone());
+                    }
+                }
+            }
+        }
     }
-  }
 
-  private List<Bucket> build() {
-    List<Bucket> out = new ArrayList<>();
-    List<Tensor> current = new ArrayList<>();
-    long bytes = 0;
-    for (int i = params.size() - 1; i >= 0; i--) { // reverse registration order, as DDP
-      Tensor p = params.get(i);
-      long size = p.numel() * p.element_size();
-      boolean otherType = !current.isEmpty() && current.get(0).scalar_type().value != p.scalar_type().value;
-      if (!current.isEmpty() && (bytes + size > capBytes || otherType)) {
-        out.add(bucket(current));
-        current = new ArrayList<>();
-        bytes = 0;
-      }
-      current.add(p);
-      bytes += size;
+    private List<Bucket> build() {
+        List<Bucket> out = new ArrayList<>();
+        List<Tensor> current = new ArrayList<>();
+        long bytes = 0;
+        for (int i = params.size() - 1; i >= 0; i--) { // reverse registration order, as DDP
+            Tensor p = params.get(i);
+            long size = p.numel() * p.element_size();
+            boolean otherType = !current.isEmpty() && current.get(0).scalar_type().value != p.scalar_type().value;
+            if (!current.isEmpty() && (bytes + size > capBytes || otherType)) {
+                out.add(bucket(current));
+                current = new ArrayList<>();
+                bytes = 0;
+            }
+            current.add(p);
+            bytes += size;
+        }
+        if (!current.isEmpty()) {
+            out.add(bucket(current));
+        }
+        return out;
     }
-    if (!current.isEmpty()) {
-      out.add(bucket(current));
-    }
-    return out;
-  }
 
-  private static Bucket bucket(List<Tensor> ps) {
-    long[] offsets = new long[ps.size()];
-    long n = 0;
-    for (int i = 0; i < ps.size(); i++) {
-      offsets[i] = n;
-      n += ps.get(i).numel();
+    private static Bucket bucket(List<Tensor> ps) {
+        long[] offsets = new long[ps.size()];
+        long n = 0;
+        for (int i = 0; i < ps.size(); i++) {
+            offsets[i] = n;
+            n += ps.get(i).numel();
+        }
+        TensorOptions o = ps.get(0).options();
+        Tensor flat = torch.zeros(new long[] {n}, o);
+        flat.retainReference(); // lives as long as the training run, whatever scope is open
+        return new Bucket(List.copyOf(ps), offsets, flat);
     }
-    TensorOptions o = ps.get(0).options();
-    Tensor flat = torch.zeros(new long[] {n}, o);
-    flat.retainReference(); // lives as long as the training run, whatever scope is open
-    return new Bucket(List.copyOf(ps), offsets, flat);
-  }
 }

@@ -10,10 +10,10 @@ import org.bytedeco.pytorch.nccl.ProcessGroupNCCL;
  * no GPU build runs on this project's machines.
  */
 final class Nccl {
-  private Nccl() {}
+    private Nccl() {}
 
-  static Backend create(TCPStore store, DistEnv env) {
-    ProcessGroupNCCL.Options o = ProcessGroupNCCL.Options.create();
-    return new ProcessGroupNCCL(store, env.rank(), env.worldSize(), o);
-  }
+    static Backend create(TCPStore store, DistEnv env) {
+        ProcessGroupNCCL.Options o = ProcessGroupNCCL.Options.create();
+        return new ProcessGroupNCCL(store, env.rank(), env.worldSize(), o);
+    }
 }

@@ -19,101 +19,101 @@ import org.bytedeco.pytorch.global.torch;
  * {@code -Dblip4j.blas.serial=false} turns the serial sections off (read on every call, for side-by-side benchmarks).
  */
 public final class BlasThreads {
-  /** System property that turns serial sections off when {@code false}. */
-  public static final String SERIAL_PROPERTY = "blip4j.blas.serial";
+    /** System property that turns serial sections off when {@code false}. */
+    public static final String SERIAL_PROPERTY = "blip4j.blas.serial";
 
-  private static final Object LOCK = new Object();
-  private static int threads = -1; // guarded by LOCK; -1 until init
-  private static int serialSections; // guarded by LOCK
-  /**
-   * {@code openblas_set_num_threads}, looked up once: the presets' {@code blas_set_num_threads} helper looks it up
-   * (and reloads the presets) on every call, 2–40 ms each. Null when the BLAS is not OpenBLAS.
-   */
-  private static SetThreads setThreads; // guarded by LOCK
+    private static final Object LOCK = new Object();
+    private static int threads = -1; // guarded by LOCK; -1 until init
+    private static int serialSections; // guarded by LOCK
+    /**
+     * {@code openblas_set_num_threads}, looked up once: the presets' {@code blas_set_num_threads} helper looks it up
+     * (and reloads the presets) on every call, 2–40 ms each. Null when the BLAS is not OpenBLAS.
+     */
+    private static SetThreads setThreads; // guarded by LOCK
 
-  private BlasThreads() {}
+    private BlasThreads() {}
 
-  /**
-   * Sets the OpenBLAS pool to {@code OPENBLAS_NUM_THREADS} when the user set it, else to libtorch's intra-op thread
-   * count, so that the count restored after a serial section is known. Called once by {@link Engine#load()}.
-   */
-  static void init() {
-    synchronized (LOCK) {
-      int n = torch.get_num_threads();
-      String env = System.getenv("OPENBLAS_NUM_THREADS");
-      if (env != null) {
-        try {
-          n = Integer.parseInt(env.trim());
-        } catch (NumberFormatException e) {
-          // keep libtorch's count, as OpenBLAS ignores a malformed value too
+    /**
+     * Sets the OpenBLAS pool to {@code OPENBLAS_NUM_THREADS} when the user set it, else to libtorch's intra-op thread
+     * count, so that the count restored after a serial section is known. Called once by {@link Engine#load()}.
+     */
+    static void init() {
+        synchronized (LOCK) {
+            int n = torch.get_num_threads();
+            String env = System.getenv("OPENBLAS_NUM_THREADS");
+            if (env != null) {
+                try {
+                    n = Integer.parseInt(env.trim());
+                } catch (NumberFormatException e) {
+                    // keep libtorch's count, as OpenBLAS ignores a malformed value too
+                }
+            }
+            threads = Math.max(1, n);
+            Pointer fn = Loader.addressof("openblas_set_num_threads");
+            setThreads = null;
+            if (fn != null && !fn.isNull()) {
+                setThreads = new SetThreads();
+                setThreads.retainReference(); // outlives any PointerScope that happens to be open during Engine.load()
+                setThreads.put(fn);
+            }
+            set(threads);
         }
-      }
-      threads = Math.max(1, n);
-      Pointer fn = Loader.addressof("openblas_set_num_threads");
-      setThreads = null;
-      if (fn != null && !fn.isNull()) {
-        setThreads = new SetThreads();
-        setThreads.retainReference(); // outlives any PointerScope that happens to be open during Engine.load()
-        setThreads.put(fn);
-      }
-      set(threads);
     }
-  }
 
-  /** Calls {@code openblas_set_num_threads} (a no-op without OpenBLAS). */
-  private static void set(int n) {
-    if (setThreads != null) {
-      setThreads.call(n);
+    /** Calls {@code openblas_set_num_threads} (a no-op without OpenBLAS). */
+    private static void set(int n) {
+        if (setThreads != null) {
+            setThreads.call(n);
+        }
     }
-  }
 
-  /** The presets' function-pointer type for {@code void (int)}, made instantiable. */
-  private static final class SetThreads extends SetNumThreads {
-    SetThreads() {
-      super();
+    /** The presets' function-pointer type for {@code void (int)}, made instantiable. */
+    private static final class SetThreads extends SetNumThreads {
+        SetThreads() {
+            super();
+        }
     }
-  }
 
-  /** The OpenBLAS thread count outside serial sections. */
-  public static int threads() {
-    Engine.load();
-    synchronized (LOCK) {
-      return threads;
+    /** The OpenBLAS thread count outside serial sections. */
+    public static int threads() {
+        Engine.load();
+        synchronized (LOCK) {
+            return threads;
+        }
     }
-  }
 
-  /**
-   * Runs {@code body} (an operation that libtorch parallelises itself and that calls BLAS inside its parallel loop)
-   * with OpenBLAS on one thread. Sections may nest and may run on several Java threads at once: the pool goes back to
-   * {@link #threads()} when the last one ends. A top-level product that another thread runs meanwhile only runs on
-   * one thread; its result is still correct.
-   */
-  public static <R> R serial(Supplier<R> body) {
-    Engine.load();
-    if ("false".equals(System.getProperty(SERIAL_PROPERTY))) {
-      return body.get();
+    /**
+     * Runs {@code body} (an operation that libtorch parallelises itself and that calls BLAS inside its parallel loop)
+     * with OpenBLAS on one thread. Sections may nest and may run on several Java threads at once: the pool goes back to
+     * {@link #threads()} when the last one ends. A top-level product that another thread runs meanwhile only runs on
+     * one thread; its result is still correct.
+     */
+    public static <R> R serial(Supplier<R> body) {
+        Engine.load();
+        if ("false".equals(System.getProperty(SERIAL_PROPERTY))) {
+            return body.get();
+        }
+        enter();
+        try {
+            return body.get();
+        } finally {
+            exit();
+        }
     }
-    enter();
-    try {
-      return body.get();
-    } finally {
-      exit();
-    }
-  }
 
-  private static void enter() {
-    synchronized (LOCK) {
-      if (serialSections++ == 0 && threads > 1) {
-        set(1);
-      }
+    private static void enter() {
+        synchronized (LOCK) {
+            if (serialSections++ == 0 && threads > 1) {
+                set(1);
+            }
+        }
     }
-  }
 
-  private static void exit() {
-    synchronized (LOCK) {
-      if (--serialSections == 0 && threads > 1) {
-        set(threads);
-      }
+    private static void exit() {
+        synchronized (LOCK) {
+            if (--serialSections == 0 && threads > 1) {
+                set(threads);
+            }
+        }
     }
-  }
 }

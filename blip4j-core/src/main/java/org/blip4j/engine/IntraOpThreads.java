@@ -11,35 +11,35 @@ import org.bytedeco.pytorch.global.torch;
  * it), then one thread per available processor. {@link Engine#setThreads} changes it later.
  */
 public final class IntraOpThreads {
-  /** System property that fixes the count. */
-  public static final String PROPERTY = "blip4j.threads";
+    /** System property that fixes the count. */
+    public static final String PROPERTY = "blip4j.threads";
 
-  private IntraOpThreads() {}
+    private IntraOpThreads() {}
 
-  /** The count {@link #apply()} chooses, or -1 when OMP_NUM_THREADS is set and libtorch's own choice stands. */
-  public static int chosen() {
-    String p = System.getProperty(PROPERTY);
-    if (p != null) {
-      try {
-        int n = Integer.parseInt(p.trim());
-        if (n >= 1) {
-          return n;
+    /** The count {@link #apply()} chooses, or -1 when OMP_NUM_THREADS is set and libtorch's own choice stands. */
+    public static int chosen() {
+        String p = System.getProperty(PROPERTY);
+        if (p != null) {
+            try {
+                int n = Integer.parseInt(p.trim());
+                if (n >= 1) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // fall through: a malformed value is ignored, as OpenMP ignores a malformed OMP_NUM_THREADS
+            }
         }
-      } catch (NumberFormatException e) {
-        // fall through: a malformed value is ignored, as OpenMP ignores a malformed OMP_NUM_THREADS
-      }
+        if (System.getenv("OMP_NUM_THREADS") != null) {
+            return -1;
+        }
+        return Runtime.getRuntime().availableProcessors();
     }
-    if (System.getenv("OMP_NUM_THREADS") != null) {
-      return -1;
-    }
-    return Runtime.getRuntime().availableProcessors();
-  }
 
-  /** Sets the count when it differs from libtorch's (called once by {@link Engine#load()}, natives loaded). */
-  static void apply() {
-    int n = chosen();
-    if (n > 0 && torch.get_num_threads() != n) {
-      torch.set_num_threads(n);
+    /** Sets the count when it differs from libtorch's (called once by {@link Engine#load()}, natives loaded). */
+    static void apply() {
+        int n = chosen();
+        if (n > 0 && torch.get_num_threads() != n) {
+            torch.set_num_threads(n);
+        }
     }
-  }
 }

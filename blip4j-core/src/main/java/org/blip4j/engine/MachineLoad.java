@@ -15,38 +15,38 @@ import java.nio.file.Path;
  * threaded pool always (side-by-side benchmarks); {@code =true} forces the serial choice.
  */
 public final class MachineLoad {
-  /** System property: false = never adapt, true = always treat the machine as oversubscribed. */
-  public static final String PROPERTY = "blip4j.blas.adaptive";
+    /** System property: false = never adapt, true = always treat the machine as oversubscribed. */
+    public static final String PROPERTY = "blip4j.blas.adaptive";
 
-  private static volatile long readAt;
-  private static volatile double load;
+    private static volatile long readAt;
+    private static volatile double load;
 
-  private MachineLoad() {}
+    private MachineLoad() {}
 
-  /** Whether products should run on a serial OpenBLAS now. */
-  public static boolean oversubscribed() {
-    String p = System.getProperty(PROPERTY);
-    if ("false".equals(p)) {
-      return false;
+    /** Whether products should run on a serial OpenBLAS now. */
+    public static boolean oversubscribed() {
+        String p = System.getProperty(PROPERTY);
+        if ("false".equals(p)) {
+            return false;
+        }
+        if ("true".equals(p)) {
+            return true;
+        }
+        return loadAverage() >= Runtime.getRuntime().availableProcessors();
     }
-    if ("true".equals(p)) {
-      return true;
-    }
-    return loadAverage() >= Runtime.getRuntime().availableProcessors();
-  }
 
-  /** The 1-minute load average; 0 where /proc/loadavg is missing or unreadable. */
-  public static double loadAverage() {
-    long now = System.nanoTime();
-    if (readAt == 0 || now - readAt > 1_000_000_000L) {
-      try {
-        String s = Files.readString(Path.of("/proc/loadavg"));
-        load = Double.parseDouble(s.substring(0, s.indexOf(' ')));
-      } catch (java.io.IOException | RuntimeException e) {
-        load = 0;
-      }
-      readAt = now;
+    /** The 1-minute load average; 0 where /proc/loadavg is missing or unreadable. */
+    public static double loadAverage() {
+        long now = System.nanoTime();
+        if (readAt == 0 || now - readAt > 1_000_000_000L) {
+            try {
+                String s = Files.readString(Path.of("/proc/loadavg"));
+                load = Double.parseDouble(s.substring(0, s.indexOf(' ')));
+            } catch (java.io.IOException | RuntimeException e) {
+                load = 0;
+            }
+            readAt = now;
+        }
+        return load;
     }
-    return load;
-  }
 }

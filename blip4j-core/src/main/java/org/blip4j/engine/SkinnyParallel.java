@@ -16,84 +16,85 @@ import org.bytedeco.pytorch.NoGradGuard;
  * memory bandwidth of both cores on a calm machine; on a busy one a single serial thread is best (see {@link #parts}).
  */
 final class SkinnyParallel {
-  /** Below this many weight bytes one thread is faster than a hand-off. */
-  static final long MIN_BYTES = 1L << 20;
+    /** Below this many weight bytes one thread is faster than a hand-off. */
+    static final long MIN_BYTES = 1L << 20;
 
-  private static volatile ExecutorService pool;
+    private static volatile ExecutorService pool;
 
-  private SkinnyParallel() {}
+    private SkinnyParallel() {}
 
-  /** System property fixing the thread count (otherwise chosen from the load, see {@link #parts}). */
-  static final String PROPERTY = "blip4j.skinny.threads";
+    /** System property fixing the thread count (otherwise chosen from the load, see {@link #parts}). */
+    static final String PROPERTY = "blip4j.skinny.threads";
 
-  /**
-   * Threads to split a product over {@code weightBytes} across: the property when set; else libtorch's intra-op
-   * count while the machine's 1-minute load average is below its core count, and 1 when it is not (measured: with
-   * the cores oversubscribed, splitting cost 2–4× against one serial thread; on a calm machine two threads read
-   * memory faster).
-   */
-  static int parts(long weightBytes) {
-    if (weightBytes < MIN_BYTES) {
-      return 1;
+    /**
+     * Threads to split a product over {@code weightBytes} across: the property when set; else libtorch's intra-op
+     * count while the machine's 1-minute load average is below its core count, and 1 when it is not (measured: with
+     * the cores oversubscribed, splitting cost 2–4× against one serial thread; on a calm machine two threads read
+     * memory faster).
+     */
+    static int parts(long weightBytes) {
+        if (weightBytes < MIN_BYTES) {
+            return 1;
+        }
+        int n = Integer.getInteger(PROPERTY, -1);
+        if (n >= 1) {
+            return n;
+        }
+        int threads = org.bytedeco.pytorch.global.torch.get_num_threads();
+        return threads > 1 && !MachineLoad.oversubscribed() ? threads : 1;
     }
-    int n = Integer.getInteger(PROPERTY, -1);
-    if (n >= 1) {
-      return n;
-    }
-    int threads = org.bytedeco.pytorch.global.torch.get_num_threads();
-    return threads > 1 && !MachineLoad.oversubscribed() ? threads : 1;
-  }
 
-  private static ExecutorService pool() {
-    ExecutorService p = pool;
-    if (p == null) {
-      synchronized (SkinnyParallel.class) {
-        p = pool;
+    private static ExecutorService pool() {
+        ExecutorService p = pool;
         if (p == null) {
-          p = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "blip4j-skinny");
-            t.setDaemon(true);
-            return t;
-          });
-          pool = p;
+            synchronized (SkinnyParallel.class) {
+                p = pool;
+                if (p == null) {
+                    p = Executors.newCachedThreadPool(r -> {
+                        Thread t = new Thread(r, "blip4j-skinny");
+                        t.setDaemon(true);
+                        return t;
+                    });
+                    pool = p;
+                }
+            }
         }
-      }
+        return p;
     }
-    return p;
-  }
 
-  /** Runs {@code part.accept(k)} for k in [0, parts): k ≥ 1 on pool threads, 0 on the caller; returns null. */
-  static Void run(int parts, IntConsumer part) {
-    Future<?>[] f = new Future<?>[parts - 1];
-    for (int k = 1; k < parts; k++) {
-      int kk = k;
-      f[k - 1] = pool().submit(() -> {
-        try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-          part.accept(kk);
+    /** Runs {@code part.accept(k)} for k in [0, parts): k ≥ 1 on pool threads, 0 on the caller; returns null. */
+    static Void run(int parts, IntConsumer part) {
+        Future<?>[] f = new Future<?>[parts - 1];
+        for (int k = 1; k < parts; k++) {
+            int kk = k;
+            f[k - 1] = pool().submit(() -> {
+                try (PointerScope s = new PointerScope();
+                        NoGradGuard g = new NoGradGuard()) {
+                    part.accept(kk);
+                }
+            });
         }
-      });
-    }
-    RuntimeException failure = null;
-    try {
-      part.accept(0);
-    } catch (RuntimeException e) {
-      failure = e;
-    }
-    for (Future<?> x : f) {
-      try {
-        x.get();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted during a matrix–vector product", e);
-      } catch (java.util.concurrent.ExecutionException e) {
-        if (failure == null) {
-          failure = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        RuntimeException failure = null;
+        try {
+            part.accept(0);
+        } catch (RuntimeException e) {
+            failure = e;
         }
-      }
+        for (Future<?> x : f) {
+            try {
+                x.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted during a matrix–vector product", e);
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (failure == null) {
+                    failure = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        return null;
     }
-    if (failure != null) {
-      throw failure;
-    }
-    return null;
-  }
 }

@@ -13,19 +13,19 @@ import java.util.Map;
  * @param perImage image id to (metric name to that image's value), in the candidates' order
  */
 public record CaptionScores(Map<String, Double> metrics, Map<String, Map<String, Double>> perImage) {
-  public CaptionScores {
-    metrics = Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
-    Map<String, Map<String, Double>> copy = new LinkedHashMap<>();
-    perImage.forEach((id, m) -> copy.put(id, Collections.unmodifiableMap(new LinkedHashMap<>(m))));
-    perImage = Collections.unmodifiableMap(copy);
-  }
-
-  /** The corpus value of one metric, e.g. {@code "CIDEr"}. */
-  public double get(String metric) {
-    Double v = metrics.get(metric);
-    if (v == null) {
-      throw new IllegalArgumentException("no metric " + metric + "; have " + metrics.keySet());
+    public CaptionScores {
+        metrics = Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
+        Map<String, Map<String, Double>> copy = new LinkedHashMap<>();
+        perImage.forEach((id, m) -> copy.put(id, Collections.unmodifiableMap(new LinkedHashMap<>(m))));
+        perImage = Collections.unmodifiableMap(copy);
     }
-    return v;
-  }
+
+    /** The corpus value of one metric, e.g. {@code "CIDEr"}. */
+    public double get(String metric) {
+        Double v = metrics.get(metric);
+        if (v == null) {
+            throw new IllegalArgumentException("no metric " + metric + "; have " + metrics.keySet());
+        }
+        return v;
+    }
 }

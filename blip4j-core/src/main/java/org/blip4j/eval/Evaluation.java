@@ -18,198 +18,216 @@ import org.blip4j.image.RgbImage;
  * cosine, then {@code itm_eval}), {@code train_vqa.py} (answers scored with the VQA accuracy) and NLVR2 accuracy.
  */
 public final class Evaluation {
-  private Evaluation() {}
+    private Evaluation() {}
 
-  /**
-   * A captioning run: the generated captions and the references per image (annotation path, in file order), scored.
-   */
-  public record CaptionRun(Map<String, String> candidates, Map<String, List<String>> references,
-      CaptionScores scores) {}
+    /**
+     * A captioning run: the generated captions and the references per image (annotation path, in file order), scored.
+     */
+    public record CaptionRun(
+            Map<String, String> candidates, Map<String, List<String>> references, CaptionScores scores) {}
 
-  /**
-   * An image–text retrieval run: the images (annotation paths) and texts in file order, the score matrices BLIP
-   * ranks by (ITC cosine everywhere, ITM logit + cosine for the re-ranked top k, -100 elsewhere) and {@code itm_eval}.
-   *
-   * @param txt2img the image each text was written for
-   */
-  public record RetrievalRun(List<String> images, List<String> texts, int[] txt2img, double[][] i2t, double[][] t2i,
-      Map<String, Double> metrics) {}
+    /**
+     * An image–text retrieval run: the images (annotation paths) and texts in file order, the score matrices BLIP
+     * ranks by (ITC cosine everywhere, ITM logit + cosine for the re-ranked top k, -100 elsewhere) and {@code itm_eval}.
+     *
+     * @param txt2img the image each text was written for
+     */
+    public record RetrievalRun(
+            List<String> images,
+            List<String> texts,
+            int[] txt2img,
+            double[][] i2t,
+            double[][] t2i,
+            Map<String, Double> metrics) {}
 
-  /** Captions every image of a Karpathy eval file (5 references each) in batches and scores them. */
-  public static CaptionScores captions(Blip blip, Path annFile, Path imageRoot, GenerationConfig gen, int batch,
-      IntConsumer progress) throws IOException {
-    return captionRun(blip, annFile, imageRoot, gen, batch, progress).scores();
-  }
-
-  /** As {@link #captions}, keeping the generated captions. */
-  public static CaptionRun captionRun(Blip blip, Path annFile, Path imageRoot, GenerationConfig gen, int batch,
-      IntConsumer progress) throws IOException {
-    List<Annotations.KarpathyEval> items = Annotations.readKarpathyEval(annFile);
-    Map<String, List<String>> refs = new LinkedHashMap<>();
-    Map<String, String> cands = new LinkedHashMap<>();
-    Blip.CaptionOptions opts = Blip.CaptionOptions.defaults().withGeneration(gen);
-    for (int start = 0; start < items.size(); start += batch) {
-      List<Annotations.KarpathyEval> chunk = items.subList(start, Math.min(items.size(), start + batch));
-      List<RgbImage> imgs = new ArrayList<>();
-      for (Annotations.KarpathyEval e : chunk) {
-        imgs.add(blip.readImage(imageRoot.resolve(e.image())));
-      }
-      List<String> out = blip.caption(imgs, opts);
-      for (int i = 0; i < chunk.size(); i++) {
-        refs.put(chunk.get(i).image(), chunk.get(i).captions());
-        cands.put(chunk.get(i).image(), out.get(i));
-      }
-      if (progress != null) {
-        progress.accept(chunk.size());
-      }
+    /** Captions every image of a Karpathy eval file (5 references each) in batches and scores them. */
+    public static CaptionScores captions(
+            Blip blip, Path annFile, Path imageRoot, GenerationConfig gen, int batch, IntConsumer progress)
+            throws IOException {
+        return captionRun(blip, annFile, imageRoot, gen, batch, progress).scores();
     }
-    return new CaptionRun(cands, refs, CaptionEvaluator.evaluate(refs, cands));
-  }
 
-  /**
-   * Image–text retrieval over a Karpathy eval file: ITC cosine for every pair, then each image's top-k texts and
-   * each text's top-k images re-scored as ITM match logit ([ENC]) + cosine; everything else scores -100.
-   */
-  public static Map<String, Double> retrieval(Blip blip, Path annFile, Path imageRoot, int k, IntConsumer progress)
-      throws IOException {
-    return retrievalRun(blip, annFile, imageRoot, k, progress).metrics();
-  }
-
-  /** As {@link #retrieval}, keeping the texts and the score matrices. */
-  public static RetrievalRun retrievalRun(Blip blip, Path annFile, Path imageRoot, int k, IntConsumer progress)
-      throws IOException {
-    List<Annotations.KarpathyEval> items = Annotations.readKarpathyEval(annFile);
-    List<String> texts = new ArrayList<>();
-    List<Integer> txt2img = new ArrayList<>();
-    int[][] img2txt = new int[items.size()][];
-    List<RgbImage> images = new ArrayList<>();
-    for (int i = 0; i < items.size(); i++) {
-      List<String> caps = items.get(i).captions();
-      img2txt[i] = new int[caps.size()];
-      for (int j = 0; j < caps.size(); j++) {
-        img2txt[i][j] = texts.size();
-        texts.add(caps.get(j));
-        txt2img.add(i);
-      }
-      images.add(blip.readImage(imageRoot.resolve(items.get(i).image())));
-    }
-    float[][] ie = blip.imageEmbeddings(images);
-    float[][] te = blip.textEmbeddings(texts);
-    int ni = ie.length;
-    int nt = te.length;
-    double[][] sim = new double[ni][nt];
-    for (int i = 0; i < ni; i++) {
-      for (int t = 0; t < nt; t++) {
-        double d = 0;
-        for (int j = 0; j < ie[i].length; j++) {
-          d += ie[i][j] * te[t][j];
+    /** As {@link #captions}, keeping the generated captions. */
+    public static CaptionRun captionRun(
+            Blip blip, Path annFile, Path imageRoot, GenerationConfig gen, int batch, IntConsumer progress)
+            throws IOException {
+        List<Annotations.KarpathyEval> items = Annotations.readKarpathyEval(annFile);
+        Map<String, List<String>> refs = new LinkedHashMap<>();
+        Map<String, String> cands = new LinkedHashMap<>();
+        Blip.CaptionOptions opts = Blip.CaptionOptions.defaults().withGeneration(gen);
+        for (int start = 0; start < items.size(); start += batch) {
+            List<Annotations.KarpathyEval> chunk = items.subList(start, Math.min(items.size(), start + batch));
+            List<RgbImage> imgs = new ArrayList<>();
+            for (Annotations.KarpathyEval e : chunk) {
+                imgs.add(blip.readImage(imageRoot.resolve(e.image())));
+            }
+            List<String> out = blip.caption(imgs, opts);
+            for (int i = 0; i < chunk.size(); i++) {
+                refs.put(chunk.get(i).image(), chunk.get(i).captions());
+                cands.put(chunk.get(i).image(), out.get(i));
+            }
+            if (progress != null) {
+                progress.accept(chunk.size());
+            }
         }
-        sim[i][t] = d;
-      }
+        return new CaptionRun(cands, refs, CaptionEvaluator.evaluate(refs, cands));
     }
-    double[][] i2t = fill(ni, nt);
-    for (int i = 0; i < ni; i++) {
-      int[] top = topK(sim[i], k);
-      List<String> cand = new ArrayList<>();
-      for (int t : top) {
-        cand.add(texts.get(t));
-      }
-      double[] itm = blip.itmLogits(images.get(i), cand, Blip.MatchToken.ENC);
-      for (int c = 0; c < top.length; c++) {
-        i2t[i][top[c]] = itm[c] + sim[i][top[c]];
-      }
-      if (progress != null) {
-        progress.accept(1);
-      }
-    }
-    double[][] t2i = fill(nt, ni);
-    for (int t = 0; t < nt; t++) {
-      double[] col = new double[ni];
-      for (int i = 0; i < ni; i++) {
-        col[i] = sim[i][t];
-      }
-      int[] top = topK(col, k);
-      List<RgbImage> cand = new ArrayList<>();
-      for (int i : top) {
-        cand.add(images.get(i));
-      }
-      double[] itm = blip.itmLogits(cand, texts.get(t), Blip.MatchToken.ENC);
-      for (int c = 0; c < top.length; c++) {
-        t2i[t][top[c]] = itm[c] + col[top[c]];
-      }
-    }
-    int[] gt = txt2img.stream().mapToInt(Integer::intValue).toArray();
-    List<String> paths = new ArrayList<>();
-    for (Annotations.KarpathyEval e : items) {
-      paths.add(e.image());
-    }
-    return new RetrievalRun(paths, texts, gt, i2t, t2i, RetrievalMetrics.itmEval(i2t, t2i, gt, img2txt));
-  }
 
-  /** VQA accuracy of generated answers (or answers ranked from {@code answerList} when given) on a VQA file. */
-  public static double vqa(Blip blip, Path annFile, Path imageRoot, List<String> answerList, int k,
-      IntConsumer progress) throws IOException {
-    List<Annotations.Vqa> items = Annotations.readVqa(annFile, true);
-    List<List<String>> gts = new ArrayList<>();
-    for (Annotations.Vqa q : items) {
-      gts.add(q.answers());
+    /**
+     * Image–text retrieval over a Karpathy eval file: ITC cosine for every pair, then each image's top-k texts and
+     * each text's top-k images re-scored as ITM match logit ([ENC]) + cosine; everything else scores -100.
+     */
+    public static Map<String, Double> retrieval(Blip blip, Path annFile, Path imageRoot, int k, IntConsumer progress)
+            throws IOException {
+        return retrievalRun(blip, annFile, imageRoot, k, progress).metrics();
     }
-    return VqaAccuracy.overall(vqaAnswers(blip, items, imageRoot, answerList, k, progress), gts);
-  }
 
-  /** The model's answer to each question of {@code items} (generated, or ranked from {@code answerList}). */
-  public static List<String> vqaAnswers(Blip blip, List<Annotations.Vqa> items, Path imageRoot,
-      List<String> answerList, int k, IntConsumer progress) throws IOException {
-    List<String> preds = new ArrayList<>();
-    for (Annotations.Vqa q : items) {
-      RgbImage img = blip.readImage(imageRoot.resolve(q.image()));
-      preds.add(answerList == null ? blip.answer(img, q.question()) : blip.answerFromList(img, q.question(),
-          answerList, k));
-      if (progress != null) {
-        progress.accept(1);
-      }
+    /** As {@link #retrieval}, keeping the texts and the score matrices. */
+    public static RetrievalRun retrievalRun(Blip blip, Path annFile, Path imageRoot, int k, IntConsumer progress)
+            throws IOException {
+        List<Annotations.KarpathyEval> items = Annotations.readKarpathyEval(annFile);
+        List<String> texts = new ArrayList<>();
+        List<Integer> txt2img = new ArrayList<>();
+        int[][] img2txt = new int[items.size()][];
+        List<RgbImage> images = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            List<String> caps = items.get(i).captions();
+            img2txt[i] = new int[caps.size()];
+            for (int j = 0; j < caps.size(); j++) {
+                img2txt[i][j] = texts.size();
+                texts.add(caps.get(j));
+                txt2img.add(i);
+            }
+            images.add(blip.readImage(imageRoot.resolve(items.get(i).image())));
+        }
+        float[][] ie = blip.imageEmbeddings(images);
+        float[][] te = blip.textEmbeddings(texts);
+        int ni = ie.length;
+        int nt = te.length;
+        double[][] sim = new double[ni][nt];
+        for (int i = 0; i < ni; i++) {
+            for (int t = 0; t < nt; t++) {
+                double d = 0;
+                for (int j = 0; j < ie[i].length; j++) {
+                    d += ie[i][j] * te[t][j];
+                }
+                sim[i][t] = d;
+            }
+        }
+        double[][] i2t = fill(ni, nt);
+        for (int i = 0; i < ni; i++) {
+            int[] top = topK(sim[i], k);
+            List<String> cand = new ArrayList<>();
+            for (int t : top) {
+                cand.add(texts.get(t));
+            }
+            double[] itm = blip.itmLogits(images.get(i), cand, Blip.MatchToken.ENC);
+            for (int c = 0; c < top.length; c++) {
+                i2t[i][top[c]] = itm[c] + sim[i][top[c]];
+            }
+            if (progress != null) {
+                progress.accept(1);
+            }
+        }
+        double[][] t2i = fill(nt, ni);
+        for (int t = 0; t < nt; t++) {
+            double[] col = new double[ni];
+            for (int i = 0; i < ni; i++) {
+                col[i] = sim[i][t];
+            }
+            int[] top = topK(col, k);
+            List<RgbImage> cand = new ArrayList<>();
+            for (int i : top) {
+                cand.add(images.get(i));
+            }
+            double[] itm = blip.itmLogits(cand, texts.get(t), Blip.MatchToken.ENC);
+            for (int c = 0; c < top.length; c++) {
+                t2i[t][top[c]] = itm[c] + col[top[c]];
+            }
+        }
+        int[] gt = txt2img.stream().mapToInt(Integer::intValue).toArray();
+        List<String> paths = new ArrayList<>();
+        for (Annotations.KarpathyEval e : items) {
+            paths.add(e.image());
+        }
+        return new RetrievalRun(paths, texts, gt, i2t, t2i, RetrievalMetrics.itmEval(i2t, t2i, gt, img2txt));
     }
-    return preds;
-  }
 
-  /** NLVR2 accuracy (fraction) on an NLVR file. */
-  public static double nlvr(Blip blip, Path annFile, Path imageRoot, IntConsumer progress) throws IOException {
-    List<Annotations.Nlvr> items = Annotations.readNlvr(annFile);
-    int[] pred = new int[items.size()];
-    int[] gold = new int[items.size()];
-    for (int i = 0; i < items.size(); i++) {
-      Annotations.Nlvr n = items.get(i);
-      double p = blip.nlvr(blip.readImage(imageRoot.resolve(n.image0())), blip.readImage(imageRoot.resolve(n.image1())),
-          n.sentence());
-      pred[i] = p > 0.5 ? 1 : 0;
-      gold[i] = n.label() ? 1 : 0;
-      if (progress != null) {
-        progress.accept(1);
-      }
+    /** VQA accuracy of generated answers (or answers ranked from {@code answerList} when given) on a VQA file. */
+    public static double vqa(
+            Blip blip, Path annFile, Path imageRoot, List<String> answerList, int k, IntConsumer progress)
+            throws IOException {
+        List<Annotations.Vqa> items = Annotations.readVqa(annFile, true);
+        List<List<String>> gts = new ArrayList<>();
+        for (Annotations.Vqa q : items) {
+            gts.add(q.answers());
+        }
+        return VqaAccuracy.overall(vqaAnswers(blip, items, imageRoot, answerList, k, progress), gts);
     }
-    return NlvrAccuracy.accuracy(pred, gold);
-  }
 
-  private static double[][] fill(int r, int c) {
-    double[][] m = new double[r][c];
-    for (double[] row : m) {
-      java.util.Arrays.fill(row, -100.0);
+    /** The model's answer to each question of {@code items} (generated, or ranked from {@code answerList}). */
+    public static List<String> vqaAnswers(
+            Blip blip,
+            List<Annotations.Vqa> items,
+            Path imageRoot,
+            List<String> answerList,
+            int k,
+            IntConsumer progress)
+            throws IOException {
+        List<String> preds = new ArrayList<>();
+        for (Annotations.Vqa q : items) {
+            RgbImage img = blip.readImage(imageRoot.resolve(q.image()));
+            preds.add(
+                    answerList == null
+                            ? blip.answer(img, q.question())
+                            : blip.answerFromList(img, q.question(), answerList, k));
+            if (progress != null) {
+                progress.accept(1);
+            }
+        }
+        return preds;
     }
-    return m;
-  }
 
-  /** Indices of the k largest values, descending. */
-  static int[] topK(double[] v, int k) {
-    Integer[] idx = new Integer[v.length];
-    for (int i = 0; i < idx.length; i++) {
-      idx[i] = i;
+    /** NLVR2 accuracy (fraction) on an NLVR file. */
+    public static double nlvr(Blip blip, Path annFile, Path imageRoot, IntConsumer progress) throws IOException {
+        List<Annotations.Nlvr> items = Annotations.readNlvr(annFile);
+        int[] pred = new int[items.size()];
+        int[] gold = new int[items.size()];
+        for (int i = 0; i < items.size(); i++) {
+            Annotations.Nlvr n = items.get(i);
+            double p = blip.nlvr(
+                    blip.readImage(imageRoot.resolve(n.image0())),
+                    blip.readImage(imageRoot.resolve(n.image1())),
+                    n.sentence());
+            pred[i] = p > 0.5 ? 1 : 0;
+            gold[i] = n.label() ? 1 : 0;
+            if (progress != null) {
+                progress.accept(1);
+            }
+        }
+        return NlvrAccuracy.accuracy(pred, gold);
     }
-    java.util.Arrays.sort(idx, (a, b) -> Double.compare(v[b], v[a]));
-    int n = Math.min(k, v.length);
-    int[] out = new int[n];
-    for (int i = 0; i < n; i++) {
-      out[i] = idx[i];
+
+    private static double[][] fill(int r, int c) {
+        double[][] m = new double[r][c];
+        for (double[] row : m) {
+            java.util.Arrays.fill(row, -100.0);
+        }
+        return m;
     }
-    return out;
-  }
+
+    /** Indices of the k largest values, descending. */
+    static int[] topK(double[] v, int k) {
+        Integer[] idx = new Integer[v.length];
+        for (int i = 0; i < idx.length; i++) {
+            idx[i] = i;
+        }
+        java.util.Arrays.sort(idx, (a, b) -> Double.compare(v[b], v[a]));
+        int n = Math.min(k, v.length);
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = idx[i];
+        }
+        return out;
+    }
 }

@@ -9,30 +9,30 @@ import org.bytedeco.pytorch.Tensor;
  * sources, each shared by the R / S consecutive rows that decode from it, and the request's KV cache.
  */
 public final class CrossAttentionDecoder implements DecoderStep, AutoCloseable {
-  private final BertLMHeadModel decoder;
-  private final Tensor states;
-  private final KvCache cache;
+    private final BertLMHeadModel decoder;
+    private final Tensor states;
+    private final KvCache cache;
 
-  /** states (S, N, W) — not copied; keep them alive for the request. */
-  public CrossAttentionDecoder(BertLMHeadModel decoder, Tensor states) {
-    this.decoder = decoder;
-    this.states = states;
-    this.cache = decoder.newCache();
-  }
+    /** states (S, N, W) — not copied; keep them alive for the request. */
+    public CrossAttentionDecoder(BertLMHeadModel decoder, Tensor states) {
+        this.decoder = decoder;
+        this.states = states;
+        this.cache = decoder.newCache();
+    }
 
-  @Override
-  public Tensor next(Tensor newIds) {
-    Tensor logits = decoder.forward(newIds, null, states, null, cache); // (R, L', V)
-    return logits.select(1, logits.size(1) - 1); // (R, V)
-  }
+    @Override
+    public Tensor next(Tensor newIds) {
+        Tensor logits = decoder.forward(newIds, null, states, null, cache); // (R, L', V)
+        return logits.select(1, logits.size(1) - 1); // (R, V)
+    }
 
-  @Override
-  public void reorder(Tensor rows) {
-    cache.reorder(rows);
-  }
+    @Override
+    public void reorder(Tensor rows) {
+        cache.reorder(rows);
+    }
 
-  @Override
-  public void close() {
-    cache.close();
-  }
+    @Override
+    public void close() {
+        cache.close();
+    }
 }

@@ -10,28 +10,28 @@ import java.io.IOException;
  * <p>The message always reads {@code "<source>: <problem>"}.
  */
 public class ImageDecodeException extends IOException {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  private final String source;
-  private final String problem;
+    private final String source;
+    private final String problem;
 
-  public ImageDecodeException(String source, String problem) {
-    this(source, problem, null);
-  }
+    public ImageDecodeException(String source, String problem) {
+        this(source, problem, null);
+    }
 
-  public ImageDecodeException(String source, String problem, Throwable cause) {
-    super(source + ": " + problem, cause);
-    this.source = source;
-    this.problem = problem;
-  }
+    public ImageDecodeException(String source, String problem, Throwable cause) {
+        super(source + ": " + problem, cause);
+        this.source = source;
+        this.problem = problem;
+    }
 
-  /** The file path or display name of the image. */
-  public String source() {
-    return source;
-  }
+    /** The file path or display name of the image. */
+    public String source() {
+        return source;
+    }
 
-  /** What went wrong, without the source. */
-  public String problem() {
-    return problem;
-  }
+    /** What went wrong, without the source. */
+    public String problem() {
+        return problem;
+    }
 }

@@ -15,71 +15,73 @@ import org.bytedeco.pytorch.Tensor;
  * <p>Shapes: B images/rows, N image tokens, L text length, V vocabulary.
  */
 public final class BlipDecoder extends Block {
-  /** BLIP's caption loss smoothing. */
-  public static final double LABEL_SMOOTHING = 0.1;
+    /** BLIP's caption loss smoothing. */
+    public static final double LABEL_SMOOTHING = 0.1;
 
-  private final BlipConfig config;
-  private final VisionTransformer visualEncoder;
-  private final BertLMHeadModel textDecoder;
+    private final BlipConfig config;
+    private final VisionTransformer visualEncoder;
+    private final BertLMHeadModel textDecoder;
 
-  public BlipDecoder(BlipConfig c) {
-    this.config = c;
-    this.visualEncoder = child("visual_encoder", new VisionTransformer(c.vision()));
-    this.textDecoder = child("text_decoder", new BertLMHeadModel(c.text().withEncoderWidth(c.vision().hiddenSize())));
-  }
-
-  public BlipConfig config() {
-    return config;
-  }
-
-  public VisionTransformer visualEncoder() {
-    return visualEncoder;
-  }
-
-  public BertLMHeadModel textDecoder() {
-    return textDecoder;
-  }
-
-  /** Image embeddings (B, N, W) from pixels (B, 3, S, S). */
-  public Tensor encodeImage(Tensor pixels) {
-    return visualEncoder.forward(pixels);
-  }
-
-  /** Next-token logits (B, L, V) for decoder input ids (first token [DEC]) over image embeddings. */
-  public Tensor logits(Tensor imageEmbeds, Tensor ids, Tensor mask) {
-    return textDecoder.forward(ids, mask, imageEmbeds, null, null);
-  }
-
-  /**
-   * BLIP_Decoder's loss: shifted cross-entropy with label smoothing 0.1, mean over targets that are not -100.
-   * targets (B, L): the input ids with pads and prompt positions set to -100.
-   */
-  public Tensor loss(Tensor imageEmbeds, Tensor ids, Tensor mask, Tensor targets) {
-    Tensor logits = logits(imageEmbeds, ids, mask); // (B, L, V)
-    return lmLoss(logits, targets, LABEL_SMOOTHING);
-  }
-
-  /** Shifted LM loss: logits[:, :-1] predict targets[:, 1:]. */
-  public static Tensor lmLoss(Tensor logits, Tensor targets, double smoothing) {
-    long l = logits.size(1);
-    long v = logits.size(2);
-    Tensor shifted = logits.narrow(1, 0, l - 1).reshape(-1, v); // (B·(L-1), V)
-    Tensor labels = targets.narrow(1, 1, l - 1).reshape(-1); // (B·(L-1))
-    return T.crossEntropy(shifted, labels, smoothing);
-  }
-
-  /** Decoder targets: ids with pads (mask 0) and the first {@code promptLength} positions set to -100. */
-  public static Tensor targets(Tensor ids, Tensor mask, int promptLength) {
-    Tensor t = ids.masked_fill(mask.eq(T.s(0L)), T.s(-100L));
-    if (promptLength > 0) {
-      t.narrow(1, 0, promptLength).fill_(T.s(-100L));
+    public BlipDecoder(BlipConfig c) {
+        this.config = c;
+        this.visualEncoder = child("visual_encoder", new VisionTransformer(c.vision()));
+        this.textDecoder = child(
+                "text_decoder",
+                new BertLMHeadModel(c.text().withEncoderWidth(c.vision().hiddenSize())));
     }
-    return t;
-  }
 
-  /** Logits (B, V) of the next token after feeding {@code ids} (B, L') through the cache (one decode step). */
-  public Tensor step(Tensor imageEmbeds, Tensor ids, KvCache cache) {
-    Tensor logits = textDecoder.forward(ids, null, imageEmbeds, null, cache); // (B, L', V)
-    return logits.select(1, logits.size(1) - 1);
-  }
+    public BlipConfig config() {
+        return config;
+    }
+
+    public VisionTransformer visualEncoder() {
+        return visualEncoder;
+    }
+
+    public BertLMHeadModel textDecoder() {
+        return textDecoder;
+    }
+
+    /** Image embeddings (B, N, W) from pixels (B, 3, S, S). */
+    public Tensor encodeImage(Tensor pixels) {
+        return visualEncoder.forward(pixels);
+    }
+
+    /** Next-token logits (B, L, V) for decoder input ids (first token [DEC]) over image embeddings. */
+    public Tensor logits(Tensor imageEmbeds, Tensor ids, Tensor mask) {
+        return textDecoder.forward(ids, mask, imageEmbeds, null, null);
+    }
+
+    /**
+     * BLIP_Decoder's loss: shifted cross-entropy with label smoothing 0.1, mean over targets that are not -100.
+     * targets (B, L): the input ids with pads and prompt positions set to -100.
+     */
+    public Tensor loss(Tensor imageEmbeds, Tensor ids, Tensor mask, Tensor targets) {
+        Tensor logits = logits(imageEmbeds, ids, mask); // (B, L, V)
+        return lmLoss(logits, targets, LABEL_SMOOTHING);
+    }
+
+    /** Shifted LM loss: logits[:, :-1] predict targets[:, 1:]. */
+    public static Tensor lmLoss(Tensor logits, Tensor targets, double smoothing) {
+        long l = logits.size(1);
+        long v = logits.size(2);
+        Tensor shifted = logits.narrow(1, 0, l - 1).reshape(-1, v); // (B·(L-1), V)
+        Tensor labels = targets.narrow(1, 1, l - 1).reshape(-1); // (B·(L-1))
+        return T.crossEntropy(shifted, labels, smoothing);
+    }
+
+    /** Decoder targets: ids with pads (mask 0) and the first {@code promptLength} positions set to -100. */
+    public static Tensor targets(Tensor ids, Tensor mask, int promptLength) {
+        Tensor t = ids.masked_fill(mask.eq(T.s(0L)), T.s(-100L));
+        if (promptLength > 0) {
+            t.narrow(1, 0, promptLength).fill_(T.s(-100L));
+        }
+        return t;
+    }
+
+    /** Logits (B, V) of the next token after feeding {@code ids} (B, L') through the cache (one decode step). */
+    public Tensor step(Tensor imageEmbeds, Tensor ids, KvCache cache) {
+        Tensor logits = textDecoder.forward(ids, null, imageEmbeds, null, cache); // (B, L', V)
+        return logits.select(1, logits.size(1) - 1);
+    }
 }

@@ -15,57 +15,66 @@ import org.bytedeco.pytorch.global.torch;
  * shares everything but self-attention with the encoder.
  */
 public final class BlipPretrain extends ContrastiveModel {
-  private final BertLMHeadModel textDecoder;
+    private final BertLMHeadModel textDecoder;
 
-  /** The three losses of one step, the ITM logits (3B, 2) and the rows the negatives were drawn from. */
-  /**
-   * @param visionProjOut {@code vision_proj(image_embeds[:, 0])} before normalising (B, E)
-   * @param textProjOut {@code text_proj(text [CLS])} before normalising (B, E)
-   */
-  public record Losses(Tensor ita, Tensor itm, Tensor lm, Tensor itmLogits, float[][] weightsT2i,
-      float[][] weightsI2t, Tensor visionProjOut, Tensor textProjOut) {
-    public Tensor total() {
-      return ita.add(itm).add(lm);
+    /** The three losses of one step, the ITM logits (3B, 2) and the rows the negatives were drawn from. */
+    /**
+     * @param visionProjOut {@code vision_proj(image_embeds[:, 0])} before normalising (B, E)
+     * @param textProjOut {@code text_proj(text [CLS])} before normalising (B, E)
+     */
+    public record Losses(
+            Tensor ita,
+            Tensor itm,
+            Tensor lm,
+            Tensor itmLogits,
+            float[][] weightsT2i,
+            float[][] weightsI2t,
+            Tensor visionProjOut,
+            Tensor textProjOut) {
+        public Tensor total() {
+            return ita.add(itm).add(lm);
+        }
     }
-  }
 
-  public BlipPretrain(BlipConfig c, int queueSize, double momentum) {
-    super(c, queueSize, momentum, "queue_ptr");
-    this.textDecoder = child("text_decoder", new BertLMHeadModel(text, textEncoder));
-  }
-
-  public BertLMHeadModel textDecoder() {
-    return textDecoder;
-  }
-
-  /**
-   * One pre-training forward ({@code BLIP_Pretrain.forward}): ids (B, L) start with [CLS]; encId / bosId replace it
-   * for ITM / LM; pads (mask 0) are ignored by the LM loss. Updates the momentum models and the queues.
-   */
-  public Losses forward(Tensor pixels, Tensor ids, Tensor mask, double alpha, long encId, long bosId,
-      NegativeSampler sampler) {
-    long b = ids.size(0);
-    Tensor eye = torch.zeros(b, b + imageQueue.size(1)); // hard targets: each pair is its own positive
-    eye.narrow(1, 0, b).copy_(torch.eye(b));
-    ItcStep itc = itc(pixels, ids, mask, alpha, eye);
-    enqueue(itc.imageFeatM(), itc.textFeatM());
-
-    Tensor encIds = ids.clone();
-    encIds.select(1, 0).fill_(T.s(encId));
-    Tensor pos = textEncoder.forward(encIds, mask, TextMode.MULTIMODAL, itc.imageEmbeds()).select(1, 0); // (B, D)
-    float[][] wT2i;
-    float[][] wI2t;
-    try (NoGradGuard g = new NoGradGuard()) { // softmax(sim[:, :B]) + 1e-4, diagonal 0
-      wT2i = Itc.rows(T.softmax(itc.simT2i().narrow(1, 0, b), 1).add(T.s(1e-4)), true);
-      wI2t = Itc.rows(T.softmax(itc.simI2t().narrow(1, 0, b), 1).add(T.s(1e-4)), true);
+    public BlipPretrain(BlipConfig c, int queueSize, double momentum) {
+        super(c, queueSize, momentum, "queue_ptr");
+        this.textDecoder = child("text_decoder", new BertLMHeadModel(text, textEncoder));
     }
-    Itc.Itm itm = Itc.itm(textEncoder, itmHead, pos, encIds, mask, itc.imageEmbeds(), wT2i, wI2t, sampler);
 
-    Tensor decIds = ids.clone(); // LM: [DEC] first, pads ignored, label smoothing 0.1
-    decIds.select(1, 0).fill_(T.s(bosId));
-    Tensor targets = decIds.masked_fill(mask.eq(T.s(0L)), T.s(-100L));
-    Tensor logits = textDecoder.forward(decIds, mask, itc.imageEmbeds(), null, null); // (B, L, V)
-    Tensor lossLm = BlipDecoder.lmLoss(logits, targets, BlipDecoder.LABEL_SMOOTHING);
-    return new Losses(itc.loss(), itm.loss(), lossLm, itm.logits(), wT2i, wI2t, itc.imageProj(), itc.textProj());
-  }
+    public BertLMHeadModel textDecoder() {
+        return textDecoder;
+    }
+
+    /**
+     * One pre-training forward ({@code BLIP_Pretrain.forward}): ids (B, L) start with [CLS]; encId / bosId replace it
+     * for ITM / LM; pads (mask 0) are ignored by the LM loss. Updates the momentum models and the queues.
+     */
+    public Losses forward(
+            Tensor pixels, Tensor ids, Tensor mask, double alpha, long encId, long bosId, NegativeSampler sampler) {
+        long b = ids.size(0);
+        Tensor eye = torch.zeros(b, b + imageQueue.size(1)); // hard targets: each pair is its own positive
+        eye.narrow(1, 0, b).copy_(torch.eye(b));
+        ItcStep itc = itc(pixels, ids, mask, alpha, eye);
+        enqueue(itc.imageFeatM(), itc.textFeatM());
+
+        Tensor encIds = ids.clone();
+        encIds.select(1, 0).fill_(T.s(encId));
+        Tensor pos = textEncoder
+                .forward(encIds, mask, TextMode.MULTIMODAL, itc.imageEmbeds())
+                .select(1, 0); // (B, D)
+        float[][] wT2i;
+        float[][] wI2t;
+        try (NoGradGuard g = new NoGradGuard()) { // softmax(sim[:, :B]) + 1e-4, diagonal 0
+            wT2i = Itc.rows(T.softmax(itc.simT2i().narrow(1, 0, b), 1).add(T.s(1e-4)), true);
+            wI2t = Itc.rows(T.softmax(itc.simI2t().narrow(1, 0, b), 1).add(T.s(1e-4)), true);
+        }
+        Itc.Itm itm = Itc.itm(textEncoder, itmHead, pos, encIds, mask, itc.imageEmbeds(), wT2i, wI2t, sampler);
+
+        Tensor decIds = ids.clone(); // LM: [DEC] first, pads ignored, label smoothing 0.1
+        decIds.select(1, 0).fill_(T.s(bosId));
+        Tensor targets = decIds.masked_fill(mask.eq(T.s(0L)), T.s(-100L));
+        Tensor logits = textDecoder.forward(decIds, mask, itc.imageEmbeds(), null, null); // (B, L, V)
+        Tensor lossLm = BlipDecoder.lmLoss(logits, targets, BlipDecoder.LABEL_SMOOTHING);
+        return new Losses(itc.loss(), itm.loss(), lossLm, itm.logits(), wT2i, wI2t, itc.imageProj(), itc.textProj());
+    }
 }

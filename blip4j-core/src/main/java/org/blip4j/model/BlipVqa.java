@@ -14,110 +14,130 @@ import org.bytedeco.pytorch.Tensor;
  * {@code text_decoder} that cross-attends to the question states (so its cross-attention width is the text width).
  */
 public final class BlipVqa extends Block {
-  /** BLIP_VQA builds its ViT with drop_path_rate 0.1 (training only). */
-  public static final double DROP_PATH = 0.1;
+    /** BLIP_VQA builds its ViT with drop_path_rate 0.1 (training only). */
+    public static final double DROP_PATH = 0.1;
 
-  private final BlipConfig config;
-  private final VisionTransformer visualEncoder;
-  private final BertModel textEncoder;
-  private final BertLMHeadModel textDecoder;
+    private final BlipConfig config;
+    private final VisionTransformer visualEncoder;
+    private final BertModel textEncoder;
+    private final BertLMHeadModel textDecoder;
 
-  public BlipVqa(BlipConfig c) {
-    this.config = c;
-    this.visualEncoder = child("visual_encoder", new VisionTransformer(c.vision().withDropPath(
-        c.vision().dropPathRate() > 0 ? c.vision().dropPathRate() : DROP_PATH)));
-    this.textEncoder = child("text_encoder", new BertModel(c.text().withEncoderWidth(c.vision().hiddenSize())));
-    this.textDecoder = child("text_decoder", new BertLMHeadModel(c.text().withEncoderWidth(c.text().hiddenSize())));
-  }
-
-  public BlipConfig config() {
-    return config;
-  }
-
-  public VisionTransformer visualEncoder() {
-    return visualEncoder;
-  }
-
-  public BertLMHeadModel textDecoder() {
-    return textDecoder;
-  }
-
-  public Tensor encodeImage(Tensor pixels) {
-    return visualEncoder.forward(pixels);
-  }
-
-  /**
-   * Picks the best answer from a list, mirrors {@code BLIP_VQA.rank_answer}: the first answer token's probability
-   * after [DEC] selects the top k candidates, which are then scored by the negated, label-smoothed (0.1) summed loss
-   * of the whole answer; the first-token probability is not added. Question states (1, Lq, D) and mask (1, Lq);
-   * answers (A, La) with [DEC] first, padded. Returns the index of the best answer and the k candidate scores.
-   */
-  public Ranking rankAnswers(Tensor questionStates, Tensor questionMask, Tensor answerIds, Tensor answerMask, int k) {
-    long a = answerIds.size(0);
-    long la = answerIds.size(1);
-    int kk = (int) Math.min(k, a);
-    Tensor start = answerIds.narrow(0, 0, 1).narrow(1, 0, 1); // (1, 1) [DEC]
-    Tensor first = textDecoder.forward(start, null, questionStates, questionMask, null).select(1, 0); // (1, V)
-    Tensor probs = org.blip4j.engine.T.softmax(first, -1).index_select(1, answerIds.select(1, 1)); // (1, A)
-    var top = probs.topk(kk, 1, true, true);
-    Tensor topIds = top.get1().select(0, 0); // (k)
-    Tensor ids = answerIds.index_select(0, topIds); // (k, La)
-    Tensor mask = answerMask.index_select(0, topIds);
-    Tensor targets = ids.masked_fill(mask.eq(org.blip4j.engine.T.s(0L)), org.blip4j.engine.T.s(-100L));
-    Tensor logits = textDecoder.forward(ids, mask, questionStates, questionMask, null); // (k, La, V), states shared
-    Tensor score = sequenceLoss(logits, targets).neg(); // (k)
-    float[] sc = org.blip4j.engine.T.toFloats(score);
-    long[] cand = org.blip4j.engine.T.toLongs(topIds);
-    int best = 0;
-    for (int i = 1; i < sc.length; i++) {
-      if (sc[i] > sc[best]) {
-        best = i;
-      }
+    public BlipVqa(BlipConfig c) {
+        this.config = c;
+        this.visualEncoder = child(
+                "visual_encoder",
+                new VisionTransformer(c.vision()
+                        .withDropPath(c.vision().dropPathRate() > 0 ? c.vision().dropPathRate() : DROP_PATH)));
+        this.textEncoder = child(
+                "text_encoder",
+                new BertModel(c.text().withEncoderWidth(c.vision().hiddenSize())));
+        this.textDecoder = child(
+                "text_decoder",
+                new BertLMHeadModel(c.text().withEncoderWidth(c.text().hiddenSize())));
     }
-    return new Ranking((int) cand[best], cand, sc);
-  }
 
-  /** The VQA training loss and the per-answer summed losses. */
-  public record TrainLoss(Tensor loss, Tensor answerLoss) {}
-
-  /**
-   * BLIP_VQA's training loss ({@code forward(train=True)}): question ids with [ENC] first; each question's states and
-   * real mask are repeated n[b] times for its answers ([DEC] first, padded); per-answer sums of the label-smoothed
-   * (0.1) loss are weighted and divided by the number of questions.
-   */
-  public TrainLoss trainLoss(Tensor pixels, Tensor questionIds, Tensor questionMask, Tensor answerIds,
-      Tensor answerMask, long[] n, Tensor weights) {
-    Tensor states = questionStates(encodeImage(pixels), questionIds, questionMask); // (Bq, Lq, D)
-    long[] rows = new long[(int) java.util.Arrays.stream(n).sum()];
-    for (int q = 0, r = 0; q < n.length; q++) {
-      for (int j = 0; j < n[q]; j++) {
-        rows[r++] = q;
-      }
+    public BlipConfig config() {
+        return config;
     }
-    Tensor sel = org.blip4j.engine.T.longs(rows, rows.length);
-    Tensor targets = answerIds.masked_fill(answerMask.eq(org.blip4j.engine.T.s(0L)), org.blip4j.engine.T.s(-100L));
-    Tensor logits = textDecoder.forward(answerIds, answerMask, states.index_select(0, sel),
-        questionMask.index_select(0, sel), null); // (A, La, V)
-    Tensor answerLoss = sequenceLoss(logits, targets); // (A)
-    Tensor loss = weights.mul(answerLoss).sum().div(org.blip4j.engine.T.s((double) n.length));
-    return new TrainLoss(loss, answerLoss);
-  }
 
-  /** Per-sequence sum of the shifted, label-smoothed (0.1) cross-entropy (reference {@code reduction='none'}). */
-  static Tensor sequenceLoss(Tensor logits, Tensor targets) {
-    long a = logits.size(0);
-    long l = logits.size(1);
-    long v = logits.size(2);
-    Tensor perToken = org.blip4j.engine.T.crossEntropyPerToken(logits.narrow(1, 0, l - 1).reshape(-1, v),
-        targets.narrow(1, 1, l - 1).reshape(-1), 0.1); // (A·(L-1))
-    return perToken.view(a, l - 1).sum(new long[] {1}, false, new org.bytedeco.pytorch.ScalarTypeOptional());
-  }
+    public VisionTransformer visualEncoder() {
+        return visualEncoder;
+    }
 
-  /** The chosen answer index and the candidates (answer indices) with their log-likelihood scores. */
-  public record Ranking(int best, long[] candidates, float[] scores) {}
+    public BertLMHeadModel textDecoder() {
+        return textDecoder;
+    }
 
-  /** Question states (B, Lq, D): ids with [ENC] first, cross-attending to the image. */
-  public Tensor questionStates(Tensor imageEmbeds, Tensor ids, Tensor mask) {
-    return textEncoder.forward(ids, mask, TextMode.MULTIMODAL, imageEmbeds);
-  }
+    public Tensor encodeImage(Tensor pixels) {
+        return visualEncoder.forward(pixels);
+    }
+
+    /**
+     * Picks the best answer from a list, mirrors {@code BLIP_VQA.rank_answer}: the first answer token's probability
+     * after [DEC] selects the top k candidates, which are then scored by the negated, label-smoothed (0.1) summed loss
+     * of the whole answer; the first-token probability is not added. Question states (1, Lq, D) and mask (1, Lq);
+     * answers (A, La) with [DEC] first, padded. Returns the index of the best answer and the k candidate scores.
+     */
+    public Ranking rankAnswers(Tensor questionStates, Tensor questionMask, Tensor answerIds, Tensor answerMask, int k) {
+        long a = answerIds.size(0);
+        long la = answerIds.size(1);
+        int kk = (int) Math.min(k, a);
+        Tensor start = answerIds.narrow(0, 0, 1).narrow(1, 0, 1); // (1, 1) [DEC]
+        Tensor first = textDecoder
+                .forward(start, null, questionStates, questionMask, null)
+                .select(1, 0); // (1, V)
+        Tensor probs = org.blip4j.engine.T.softmax(first, -1).index_select(1, answerIds.select(1, 1)); // (1, A)
+        var top = probs.topk(kk, 1, true, true);
+        Tensor topIds = top.get1().select(0, 0); // (k)
+        Tensor ids = answerIds.index_select(0, topIds); // (k, La)
+        Tensor mask = answerMask.index_select(0, topIds);
+        Tensor targets = ids.masked_fill(mask.eq(org.blip4j.engine.T.s(0L)), org.blip4j.engine.T.s(-100L));
+        Tensor logits = textDecoder.forward(ids, mask, questionStates, questionMask, null); // (k, La, V), states shared
+        Tensor score = sequenceLoss(logits, targets).neg(); // (k)
+        float[] sc = org.blip4j.engine.T.toFloats(score);
+        long[] cand = org.blip4j.engine.T.toLongs(topIds);
+        int best = 0;
+        for (int i = 1; i < sc.length; i++) {
+            if (sc[i] > sc[best]) {
+                best = i;
+            }
+        }
+        return new Ranking((int) cand[best], cand, sc);
+    }
+
+    /** The VQA training loss and the per-answer summed losses. */
+    public record TrainLoss(Tensor loss, Tensor answerLoss) {}
+
+    /**
+     * BLIP_VQA's training loss ({@code forward(train=True)}): question ids with [ENC] first; each question's states and
+     * real mask are repeated n[b] times for its answers ([DEC] first, padded); per-answer sums of the label-smoothed
+     * (0.1) loss are weighted and divided by the number of questions.
+     */
+    public TrainLoss trainLoss(
+            Tensor pixels,
+            Tensor questionIds,
+            Tensor questionMask,
+            Tensor answerIds,
+            Tensor answerMask,
+            long[] n,
+            Tensor weights) {
+        Tensor states = questionStates(encodeImage(pixels), questionIds, questionMask); // (Bq, Lq, D)
+        long[] rows = new long[(int) java.util.Arrays.stream(n).sum()];
+        for (int q = 0, r = 0; q < n.length; q++) {
+            for (int j = 0; j < n[q]; j++) {
+                rows[r++] = q;
+            }
+        }
+        Tensor sel = org.blip4j.engine.T.longs(rows, rows.length);
+        Tensor targets = answerIds.masked_fill(answerMask.eq(org.blip4j.engine.T.s(0L)), org.blip4j.engine.T.s(-100L));
+        Tensor logits = textDecoder.forward(
+                answerIds,
+                answerMask,
+                states.index_select(0, sel),
+                questionMask.index_select(0, sel),
+                null); // (A, La, V)
+        Tensor answerLoss = sequenceLoss(logits, targets); // (A)
+        Tensor loss = weights.mul(answerLoss).sum().div(org.blip4j.engine.T.s((double) n.length));
+        return new TrainLoss(loss, answerLoss);
+    }
+
+    /** Per-sequence sum of the shifted, label-smoothed (0.1) cross-entropy (reference {@code reduction='none'}). */
+    static Tensor sequenceLoss(Tensor logits, Tensor targets) {
+        long a = logits.size(0);
+        long l = logits.size(1);
+        long v = logits.size(2);
+        Tensor perToken = org.blip4j.engine.T.crossEntropyPerToken(
+                logits.narrow(1, 0, l - 1).reshape(-1, v),
+                targets.narrow(1, 1, l - 1).reshape(-1),
+                0.1); // (A·(L-1))
+        return perToken.view(a, l - 1).sum(new long[] {1}, false, new org.bytedeco.pytorch.ScalarTypeOptional());
+    }
+
+    /** The chosen answer index and the candidates (answer indices) with their log-likelihood scores. */
+    public record Ranking(int best, long[] candidates, float[] scores) {}
+
+    /** Question states (B, Lq, D): ids with [ENC] first, cross-attending to the image. */
+    public Tensor questionStates(Tensor imageEmbeds, Tensor ids, Tensor mask) {
+        return textEncoder.forward(ids, mask, TextMode.MULTIMODAL, imageEmbeds);
+    }
 }

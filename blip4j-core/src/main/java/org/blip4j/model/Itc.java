@@ -12,66 +12,89 @@ import org.bytedeco.pytorch.global.torch;
 
 /** The contrastive and matching pieces shared by BLIP_Pretrain and BLIP_Retrieval (reference: their forward()). */
 final class Itc {
-  private Itc() {}
+    private Itc() {}
 
-  /** −mean_rows Σ_j log_softmax(sim)_{ij} · target_{ij}. */
-  static Tensor softCrossEntropy(Tensor sim, Tensor targets) {
-    return torch.log_softmax(sim, 1).mul(targets).sum(new long[] {1}, false, new ScalarTypeOptional()).mean().neg();
-  }
-
-  /** A (B, C) weight matrix as Java rows, optionally with the diagonal zeroed. */
-  static float[][] rows(Tensor w, boolean zeroDiagonal) {
-    int b = (int) w.size(0);
-    int c = (int) w.size(1);
-    float[] f = T.toFloats(w);
-    float[][] out = new float[b][c];
-    for (int i = 0; i < b; i++) {
-      System.arraycopy(f, i * c, out[i], 0, c);
-      if (zeroDiagonal) {
-        out[i][i] = 0;
-      }
+    /** −mean_rows Σ_j log_softmax(sim)_{ij} · target_{ij}. */
+    static Tensor softCrossEntropy(Tensor sim, Tensor targets) {
+        return torch.log_softmax(sim, 1)
+                .mul(targets)
+                .sum(new long[] {1}, false, new ScalarTypeOptional())
+                .mean()
+                .neg();
     }
-    return out;
-  }
 
-  /** ITM logits (3B, 2) over [positives; text + negative image; negative text + image] and their CE loss. */
-  record Itm(Tensor logits, Tensor loss) {}
-
-  /**
-   * Draws one negative image per text (rows of wT2i, first) and one negative text per image (rows of wI2t), runs the
-   * image-grounded encoder over the 2B negative pairs and applies the ITM head with labels [1]·B + [0]·2B.
-   */
-  static Itm itm(BertModel encoder, Linear head, Tensor pos, Tensor encIds, Tensor mask, Tensor imageEmbeds,
-      float[][] wT2i, float[][] wI2t, NegativeSampler sampler) {
-    return itm(encoder, head, pos, encIds, mask, imageEmbeds, imageEmbeds, encIds, mask, wT2i, wI2t, sampler);
-  }
-
-  /**
-   * As above, with the negatives drawn from candidate tensors other than the batch's own: every rank's image
-   * embeddings, ids and masks ({@code negative_all_rank}); row j of the weights scores candidate j.
-   */
-  static Itm itm(BertModel encoder, Linear head, Tensor pos, Tensor encIds, Tensor mask, Tensor imageEmbeds,
-      Tensor imageCandidates, Tensor idsCandidates, Tensor maskCandidates, float[][] wT2i, float[][] wI2t,
-      NegativeSampler sampler) {
-    int b = wT2i.length;
-    long[] negImage = new long[b];
-    long[] negText = new long[b];
-    for (int i = 0; i < b; i++) {
-      negImage[i] = sampler.draw(wT2i[i]);
+    /** A (B, C) weight matrix as Java rows, optionally with the diagonal zeroed. */
+    static float[][] rows(Tensor w, boolean zeroDiagonal) {
+        int b = (int) w.size(0);
+        int c = (int) w.size(1);
+        float[] f = T.toFloats(w);
+        float[][] out = new float[b][c];
+        for (int i = 0; i < b; i++) {
+            System.arraycopy(f, i * c, out[i], 0, c);
+            if (zeroDiagonal) {
+                out[i][i] = 0;
+            }
+        }
+        return out;
     }
-    for (int i = 0; i < b; i++) {
-      negText[i] = sampler.draw(wI2t[i]);
+
+    /** ITM logits (3B, 2) over [positives; text + negative image; negative text + image] and their CE loss. */
+    record Itm(Tensor logits, Tensor loss) {}
+
+    /**
+     * Draws one negative image per text (rows of wT2i, first) and one negative text per image (rows of wI2t), runs the
+     * image-grounded encoder over the 2B negative pairs and applies the ITM head with labels [1]·B + [0]·2B.
+     */
+    static Itm itm(
+            BertModel encoder,
+            Linear head,
+            Tensor pos,
+            Tensor encIds,
+            Tensor mask,
+            Tensor imageEmbeds,
+            float[][] wT2i,
+            float[][] wI2t,
+            NegativeSampler sampler) {
+        return itm(encoder, head, pos, encIds, mask, imageEmbeds, imageEmbeds, encIds, mask, wT2i, wI2t, sampler);
     }
-    Tensor negImg = imageCandidates.index_select(0, T.longs(negImage, b)); // (B, N, W), gradient flows
-    Tensor negIds = idsCandidates.index_select(0, T.longs(negText, b));
-    Tensor negMask = maskCandidates.index_select(0, T.longs(negText, b));
-    Tensor idsAll = T.cat(0, encIds, negIds); // (2B, L)
-    Tensor maskAll = T.cat(0, mask, negMask);
-    Tensor imgAll = T.cat(0, negImg, imageEmbeds); // (2B, N, W)
-    Tensor neg = encoder.forward(idsAll, maskAll, TextMode.MULTIMODAL, imgAll).select(1, 0); // (2B, D)
-    Tensor logits = head.forward(T.cat(0, pos, neg)); // (3B, 2)
-    long[] labels = new long[3 * b];
-    Arrays.fill(labels, 0, b, 1L);
-    return new Itm(logits, T.crossEntropy(logits, T.longs(labels, 3L * b), 0.0));
-  }
+
+    /**
+     * As above, with the negatives drawn from candidate tensors other than the batch's own: every rank's image
+     * embeddings, ids and masks ({@code negative_all_rank}); row j of the weights scores candidate j.
+     */
+    static Itm itm(
+            BertModel encoder,
+            Linear head,
+            Tensor pos,
+            Tensor encIds,
+            Tensor mask,
+            Tensor imageEmbeds,
+            Tensor imageCandidates,
+            Tensor idsCandidates,
+            Tensor maskCandidates,
+            float[][] wT2i,
+            float[][] wI2t,
+            NegativeSampler sampler) {
+        int b = wT2i.length;
+        long[] negImage = new long[b];
+        long[] negText = new long[b];
+        for (int i = 0; i < b; i++) {
+            negImage[i] = sampler.draw(wT2i[i]);
+        }
+        for (int i = 0; i < b; i++) {
+            negText[i] = sampler.draw(wI2t[i]);
+        }
+        Tensor negImg = imageCandidates.index_select(0, T.longs(negImage, b)); // (B, N, W), gradient flows
+        Tensor negIds = idsCandidates.index_select(0, T.longs(negText, b));
+        Tensor negMask = maskCandidates.index_select(0, T.longs(negText, b));
+        Tensor idsAll = T.cat(0, encIds, negIds); // (2B, L)
+        Tensor maskAll = T.cat(0, mask, negMask);
+        Tensor imgAll = T.cat(0, negImg, imageEmbeds); // (2B, N, W)
+        Tensor neg =
+                encoder.forward(idsAll, maskAll, TextMode.MULTIMODAL, imgAll).select(1, 0); // (2B, D)
+        Tensor logits = head.forward(T.cat(0, pos, neg)); // (3B, 2)
+        long[] labels = new long[3 * b];
+        Arrays.fill(labels, 0, b, 1L);
+        return new Itm(logits, T.crossEntropy(logits, T.longs(labels, 3L * b), 0.0));
+    }
 }

@@ -15,27 +15,27 @@ import org.bytedeco.pytorch.global.torch;
  * outside any section we can open, and oversubscribed 2 cores 10-fold at ViT-B sizes.
  */
 public final class Attention {
-  private Attention() {}
+    private Attention() {}
 
-  /** q (B, H, L, hd), k and v (B, H, S, hd), mask broadcastable to (B, H, L, S) or null. */
-  public static Tensor sdpa(Tensor q, Tensor k, Tensor v, Tensor mask) {
-    return sdpa(q, k, v, mask, 0.0);
-  }
-
-  /** With dropout on the attention probabilities (training). */
-  public static Tensor sdpa(Tensor q, Tensor k, Tensor v, Tensor mask, double dropout) {
-    if (GradMode.is_enabled() && (q.requires_grad() || k.requires_grad() || v.requires_grad())) {
-      Tensor scores = torch.matmul(q, k.transpose(-2, -1)).mul(T.s(1.0 / Math.sqrt(q.size(-1)))); // (B, H, L, S)
-      if (mask != null) {
-        scores = scores.add(mask);
-      }
-      Tensor probs = scores.softmax(-1); // (B, H, L, S)
-      if (dropout > 0) {
-        probs = torch.dropout(probs, dropout, true);
-      }
-      return torch.matmul(probs, v); // (B, H, L, hd)
+    /** q (B, H, L, hd), k and v (B, H, S, hd), mask broadcastable to (B, H, L, S) or null. */
+    public static Tensor sdpa(Tensor q, Tensor k, Tensor v, Tensor mask) {
+        return sdpa(q, k, v, mask, 0.0);
     }
-    return BlasThreads.serial(
-        () -> torch.scaled_dot_product_attention(q, k, v, T.opt(mask), dropout, false, new DoubleOptional(), false));
-  }
+
+    /** With dropout on the attention probabilities (training). */
+    public static Tensor sdpa(Tensor q, Tensor k, Tensor v, Tensor mask, double dropout) {
+        if (GradMode.is_enabled() && (q.requires_grad() || k.requires_grad() || v.requires_grad())) {
+            Tensor scores = torch.matmul(q, k.transpose(-2, -1)).mul(T.s(1.0 / Math.sqrt(q.size(-1)))); // (B, H, L, S)
+            if (mask != null) {
+                scores = scores.add(mask);
+            }
+            Tensor probs = scores.softmax(-1); // (B, H, L, S)
+            if (dropout > 0) {
+                probs = torch.dropout(probs, dropout, true);
+            }
+            return torch.matmul(probs, v); // (B, H, L, hd)
+        }
+        return BlasThreads.serial(() ->
+                torch.scaled_dot_product_attention(q, k, v, T.opt(mask), dropout, false, new DoubleOptional(), false));
+    }
 }

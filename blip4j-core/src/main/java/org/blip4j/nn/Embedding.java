@@ -5,13 +5,13 @@ import org.bytedeco.pytorch.global.torch;
 
 /** {@code nn.Embedding}: a lookup table (num, dim). */
 public final class Embedding extends Block {
-  public final Tensor weight;
+    public final Tensor weight;
 
-  public Embedding(long num, long dim) {
-    this.weight = param("weight", num, dim);
-  }
+    public Embedding(long num, long dim) {
+        this.weight = param("weight", num, dim);
+    }
 
-  public Tensor forward(Tensor ids) {
-    return torch.embedding(weight, ids);
-  }
+    public Tensor forward(Tensor ids) {
+        return torch.embedding(weight, ids);
+    }
 }

@@ -19,227 +19,230 @@ import org.blip4j.text.TextNormalizer;
  * ViT, as the reference does with its image tensors.
  */
 public final class Retriever {
-  /** The reference's number of ITM candidates for COCO ({@code k_test: 256}; Flickr30k uses 128). */
-  public static final int COCO_CANDIDATES = 256;
-  /** Flickr30k's {@code k_test}. */
-  public static final int FLICKR_CANDIDATES = 128;
+    /** The reference's number of ITM candidates for COCO ({@code k_test: 256}; Flickr30k uses 128). */
+    public static final int COCO_CANDIDATES = 256;
+    /** Flickr30k's {@code k_test}. */
+    public static final int FLICKR_CANDIDATES = 128;
 
-  /**
-   * Search settings. {@code topK}: results returned; {@code candidates}: ITC candidates re-ranked by ITM (the
-   * reference's {@code k_test}); {@code rerank}: false returns the ITC ranking alone; {@code batchSize}: candidate
-   * images per ViT + ITM forward pass (text→image); {@code preCaption}: apply BLIP's {@code pre_caption(text, 30)} to query and candidate texts
-   * as the COCO/Flickr datasets do (off by default: texts are used as given).
-   */
-  public record Options(int topK, int candidates, boolean rerank, int batchSize, boolean preCaption) {
-    public Options {
-      if (topK < 1) {
-        throw new IllegalArgumentException("topK must be at least 1, got " + topK);
-      }
-      if (candidates < 1) {
-        throw new IllegalArgumentException("candidates must be at least 1, got " + candidates);
-      }
-      if (batchSize < 1) {
-        throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
-      }
-    }
-
-    /** Top 10 of 256 ITM-re-ranked candidates (COCO's k_test), 8 candidates per forward pass. */
-    public static Options defaults() {
-      return new Options(10, COCO_CANDIDATES, true, 8, false);
-    }
-
-    public Options withTopK(int k) {
-      return new Options(k, candidates, rerank, batchSize, preCaption);
-    }
-
-    public Options withCandidates(int c) {
-      return new Options(topK, c, rerank, batchSize, preCaption);
-    }
-
-    public Options withRerank(boolean r) {
-      return new Options(topK, candidates, r, batchSize, preCaption);
-    }
-
-    public Options withBatchSize(int b) {
-      return new Options(topK, candidates, rerank, b, preCaption);
-    }
-
-    public Options withPreCaption(boolean p) {
-      return new Options(topK, candidates, rerank, batchSize, p);
-    }
-  }
-
-  /**
-   * One ranked result: {@code rank} from 1, index {@code row} (-1 for in-memory texts: {@code row} is then the list
-   * position), {@code score} = itm + cosine when re-ranked, else cosine; {@code itm} NaN without re-ranking.
-   */
-  public record Hit(int rank, int row, String id, double score, double cosine, double itm) {}
-
-  /** A candidate that could not be re-ranked (e.g. its image file is gone); it is left out of the ranking. */
-  public record Failure(String id, Exception error) {}
-
-  /** Ranked hits, best first, and the candidates that failed. */
-  public record Result(List<Hit> hits, List<Failure> failures) {}
-
-  /** Reads a candidate image from its index id. */
-  @FunctionalInterface
-  public interface ImageSource {
-    RgbImage read(String id) throws IOException;
-  }
-
-  /** Hears about re-ranking progress: {@code start} once with the candidate count, then {@code done} per candidate. */
-  public interface Listener {
-    default void start(int candidates) {}
-
-    /** {@code error} is null when the candidate was scored. */
-    default void done(String id, Exception error) {}
-  }
-
-  private static final Listener SILENT = new Listener() {};
-
-  private final Blip blip;
-  private final ImageSource images;
-
-  /** Candidate images are read from their ids as file paths with the model's image loader. */
-  public Retriever(Blip blip) {
-    this(blip, id -> blip.readImage(Path.of(id)));
-  }
-
-  public Retriever(Blip blip, ImageSource images) {
-    this.blip = blip;
-    this.images = images;
-  }
-
-  // ---------------------------------------------------------------- text → image
-
-  /** Images for a text query from an index of image embeddings (ids are image paths). */
-  public Result textToImage(String query, EmbeddingIndex imageIndex, Options o) {
-    return textToImage(query, imageIndex, o, SILENT);
-  }
-
-  public Result textToImage(String query, EmbeddingIndex imageIndex, Options o, Listener listener) {
-    String text = o.preCaption() ? TextNormalizer.preCaption(query, 30) : query;
-    float[] q = blip.textEmbedding(text);
-    if (!o.rerank()) {
-      return itcOnly(imageIndex.search(q, o.topK()));
-    }
-    List<EmbeddingIndex.Hit> cands = imageIndex.search(q, o.candidates());
-    listener.start(cands.size());
-    List<Hit> scored = new ArrayList<>();
-    List<Failure> failures = new ArrayList<>();
-    for (int start = 0; start < cands.size(); start += o.batchSize()) {
-      List<EmbeddingIndex.Hit> chunk = cands.subList(start, Math.min(cands.size(), start + o.batchSize()));
-      List<EmbeddingIndex.Hit> ok = new ArrayList<>();
-      List<RgbImage> imgs = new ArrayList<>();
-      for (EmbeddingIndex.Hit c : chunk) {
-        try {
-          imgs.add(images.read(c.id()));
-          ok.add(c);
-        } catch (IOException | RuntimeException e) {
-          failures.add(new Failure(c.id(), e));
-          listener.done(c.id(), e);
+    /**
+     * Search settings. {@code topK}: results returned; {@code candidates}: ITC candidates re-ranked by ITM (the
+     * reference's {@code k_test}); {@code rerank}: false returns the ITC ranking alone; {@code batchSize}: candidate
+     * images per ViT + ITM forward pass (text→image); {@code preCaption}: apply BLIP's {@code pre_caption(text, 30)} to query and candidate texts
+     * as the COCO/Flickr datasets do (off by default: texts are used as given).
+     */
+    public record Options(int topK, int candidates, boolean rerank, int batchSize, boolean preCaption) {
+        public Options {
+            if (topK < 1) {
+                throw new IllegalArgumentException("topK must be at least 1, got " + topK);
+            }
+            if (candidates < 1) {
+                throw new IllegalArgumentException("candidates must be at least 1, got " + candidates);
+            }
+            if (batchSize < 1) {
+                throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
+            }
         }
-      }
-      if (imgs.isEmpty()) {
-        continue;
-      }
-      double[] itm = blip.itmLogits(imgs, text, Blip.MatchToken.ENC);
-      for (int i = 0; i < ok.size(); i++) {
-        EmbeddingIndex.Hit c = ok.get(i);
-        scored.add(new Hit(0, c.row(), c.id(), itm[i] + c.score(), c.score(), itm[i]));
-        listener.done(c.id(), null);
-      }
+
+        /** Top 10 of 256 ITM-re-ranked candidates (COCO's k_test), 8 candidates per forward pass. */
+        public static Options defaults() {
+            return new Options(10, COCO_CANDIDATES, true, 8, false);
+        }
+
+        public Options withTopK(int k) {
+            return new Options(k, candidates, rerank, batchSize, preCaption);
+        }
+
+        public Options withCandidates(int c) {
+            return new Options(topK, c, rerank, batchSize, preCaption);
+        }
+
+        public Options withRerank(boolean r) {
+            return new Options(topK, candidates, r, batchSize, preCaption);
+        }
+
+        public Options withBatchSize(int b) {
+            return new Options(topK, candidates, rerank, b, preCaption);
+        }
+
+        public Options withPreCaption(boolean p) {
+            return new Options(topK, candidates, rerank, batchSize, p);
+        }
     }
-    return new Result(rank(scored, o.topK()), failures);
-  }
 
-  // ---------------------------------------------------------------- image → text
+    /**
+     * One ranked result: {@code rank} from 1, index {@code row} (-1 for in-memory texts: {@code row} is then the list
+     * position), {@code score} = itm + cosine when re-ranked, else cosine; {@code itm} NaN without re-ranking.
+     */
+    public record Hit(int rank, int row, String id, double score, double cosine, double itm) {}
 
-  /** Texts for an image query from an index of text embeddings (ids are the texts). */
-  public Result imageToText(RgbImage query, EmbeddingIndex textIndex, Options o) {
-    return imageToText(query, textIndex, o, SILENT);
-  }
+    /** A candidate that could not be re-ranked (e.g. its image file is gone); it is left out of the ranking. */
+    public record Failure(String id, Exception error) {}
 
-  public Result imageToText(RgbImage query, EmbeddingIndex textIndex, Options o, Listener listener) {
-    float[] q = blip.imageEmbedding(query);
-    List<EmbeddingIndex.Hit> cands = textIndex.search(q, o.rerank() ? o.candidates() : o.topK());
-    return rerankTexts(query, cands, o, listener);
-  }
+    /** Ranked hits, best first, and the candidates that failed. */
+    public record Result(List<Hit> hits, List<Failure> failures) {}
 
-  /** Texts for an image query from an in-memory list (embedded now; a hit's row is its list position). */
-  public Result imageToText(RgbImage query, List<String> texts, Options o) {
-    return imageToText(query, texts, o, SILENT);
-  }
-
-  public Result imageToText(RgbImage query, List<String> texts, Options o, Listener listener) {
-    float[][] emb = textEmbeddings(texts, o.preCaption());
-    float[] q = blip.imageEmbedding(query);
-    TopK top = new TopK(Math.min(texts.size(), o.rerank() ? o.candidates() : o.topK()));
-    for (int r = 0; r < emb.length; r++) {
-      float s = 0;
-      for (int j = 0; j < q.length; j++) {
-        s += q[j] * emb[r][j];
-      }
-      top.offer(s, r);
+    /** Reads a candidate image from its index id. */
+    @FunctionalInterface
+    public interface ImageSource {
+        RgbImage read(String id) throws IOException;
     }
-    TopK.Sorted best = top.drain();
-    List<EmbeddingIndex.Hit> cands = new ArrayList<>();
-    for (int i = 0; i < best.rows().length; i++) {
-      cands.add(new EmbeddingIndex.Hit(best.rows()[i], texts.get(best.rows()[i]), best.scores()[i]));
-    }
-    return rerankTexts(query, cands, o, listener);
-  }
 
-  /**
-   * ITC text embeddings in batches of 256 (as the reference's evaluation), for building a text index; with
-   * {@code preCaption} each text is normalised first.
-   */
-  public float[][] textEmbeddings(List<String> texts, boolean preCaption) {
-    float[][] out = new float[texts.size()][];
-    for (int start = 0; start < texts.size(); start += 256) {
-      List<String> chunk = texts.subList(start, Math.min(texts.size(), start + 256));
-      if (preCaption) {
-        chunk = chunk.stream().map(t -> TextNormalizer.preCaption(t, 30)).toList();
-      }
-      float[][] e = blip.textEmbeddings(chunk);
-      System.arraycopy(e, 0, out, start, e.length);
-    }
-    return out;
-  }
+    /** Hears about re-ranking progress: {@code start} once with the candidate count, then {@code done} per candidate. */
+    public interface Listener {
+        default void start(int candidates) {}
 
-  private Result rerankTexts(RgbImage query, List<EmbeddingIndex.Hit> cands, Options o, Listener listener) {
-    if (!o.rerank()) {
-      return itcOnly(cands);
+        /** {@code error} is null when the candidate was scored. */
+        default void done(String id, Exception error) {}
     }
-    listener.start(cands.size());
-    List<String> texts = cands.stream()
-        .map(c -> o.preCaption() ? TextNormalizer.preCaption(c.id(), 30) : c.id()).toList();
-    double[] itm = blip.itmLogits(query, texts, Blip.MatchToken.ENC); // one ViT pass for all candidates
-    List<Hit> scored = new ArrayList<>();
-    for (int i = 0; i < cands.size(); i++) {
-      EmbeddingIndex.Hit c = cands.get(i);
-      scored.add(new Hit(0, c.row(), c.id(), itm[i] + c.score(), c.score(), itm[i]));
-      listener.done(c.id(), null);
-    }
-    return new Result(rank(scored, o.topK()), List.of());
-  }
 
-  private static Result itcOnly(List<EmbeddingIndex.Hit> hits) {
-    List<Hit> out = new ArrayList<>();
-    for (EmbeddingIndex.Hit h : hits) {
-      out.add(new Hit(out.size() + 1, h.row(), h.id(), h.score(), h.score(), Double.NaN));
-    }
-    return new Result(out, List.of());
-  }
+    private static final Listener SILENT = new Listener() {};
 
-  /** Sorts by score desc (then by ITC order: row asc for equal scores), keeps topK, numbers the ranks. */
-  private static List<Hit> rank(List<Hit> scored, int topK) {
-    List<Hit> sorted = new ArrayList<>(scored);
-    sorted.sort(Comparator.comparingDouble(Hit::score).reversed().thenComparingInt(Hit::row));
-    List<Hit> out = new ArrayList<>();
-    for (Hit h : sorted.subList(0, Math.min(topK, sorted.size()))) {
-      out.add(new Hit(out.size() + 1, h.row(), h.id(), h.score(), h.cosine(), h.itm()));
+    private final Blip blip;
+    private final ImageSource images;
+
+    /** Candidate images are read from their ids as file paths with the model's image loader. */
+    public Retriever(Blip blip) {
+        this(blip, id -> blip.readImage(Path.of(id)));
     }
-    return out;
-  }
+
+    public Retriever(Blip blip, ImageSource images) {
+        this.blip = blip;
+        this.images = images;
+    }
+
+    // ---------------------------------------------------------------- text → image
+
+    /** Images for a text query from an index of image embeddings (ids are image paths). */
+    public Result textToImage(String query, EmbeddingIndex imageIndex, Options o) {
+        return textToImage(query, imageIndex, o, SILENT);
+    }
+
+    public Result textToImage(String query, EmbeddingIndex imageIndex, Options o, Listener listener) {
+        String text = o.preCaption() ? TextNormalizer.preCaption(query, 30) : query;
+        float[] q = blip.textEmbedding(text);
+        if (!o.rerank()) {
+            return itcOnly(imageIndex.search(q, o.topK()));
+        }
+        List<EmbeddingIndex.Hit> cands = imageIndex.search(q, o.candidates());
+        listener.start(cands.size());
+        List<Hit> scored = new ArrayList<>();
+        List<Failure> failures = new ArrayList<>();
+        for (int start = 0; start < cands.size(); start += o.batchSize()) {
+            List<EmbeddingIndex.Hit> chunk = cands.subList(start, Math.min(cands.size(), start + o.batchSize()));
+            List<EmbeddingIndex.Hit> ok = new ArrayList<>();
+            List<RgbImage> imgs = new ArrayList<>();
+            for (EmbeddingIndex.Hit c : chunk) {
+                try {
+                    imgs.add(images.read(c.id()));
+                    ok.add(c);
+                } catch (IOException | RuntimeException e) {
+                    failures.add(new Failure(c.id(), e));
+                    listener.done(c.id(), e);
+                }
+            }
+            if (imgs.isEmpty()) {
+                continue;
+            }
+            double[] itm = blip.itmLogits(imgs, text, Blip.MatchToken.ENC);
+            for (int i = 0; i < ok.size(); i++) {
+                EmbeddingIndex.Hit c = ok.get(i);
+                scored.add(new Hit(0, c.row(), c.id(), itm[i] + c.score(), c.score(), itm[i]));
+                listener.done(c.id(), null);
+            }
+        }
+        return new Result(rank(scored, o.topK()), failures);
+    }
+
+    // ---------------------------------------------------------------- image → text
+
+    /** Texts for an image query from an index of text embeddings (ids are the texts). */
+    public Result imageToText(RgbImage query, EmbeddingIndex textIndex, Options o) {
+        return imageToText(query, textIndex, o, SILENT);
+    }
+
+    public Result imageToText(RgbImage query, EmbeddingIndex textIndex, Options o, Listener listener) {
+        float[] q = blip.imageEmbedding(query);
+        List<EmbeddingIndex.Hit> cands = textIndex.search(q, o.rerank() ? o.candidates() : o.topK());
+        return rerankTexts(query, cands, o, listener);
+    }
+
+    /** Texts for an image query from an in-memory list (embedded now; a hit's row is its list position). */
+    public Result imageToText(RgbImage query, List<String> texts, Options o) {
+        return imageToText(query, texts, o, SILENT);
+    }
+
+    public Result imageToText(RgbImage query, List<String> texts, Options o, Listener listener) {
+        float[][] emb = textEmbeddings(texts, o.preCaption());
+        float[] q = blip.imageEmbedding(query);
+        TopK top = new TopK(Math.min(texts.size(), o.rerank() ? o.candidates() : o.topK()));
+        for (int r = 0; r < emb.length; r++) {
+            float s = 0;
+            for (int j = 0; j < q.length; j++) {
+                s += q[j] * emb[r][j];
+            }
+            top.offer(s, r);
+        }
+        TopK.Sorted best = top.drain();
+        List<EmbeddingIndex.Hit> cands = new ArrayList<>();
+        for (int i = 0; i < best.rows().length; i++) {
+            cands.add(new EmbeddingIndex.Hit(best.rows()[i], texts.get(best.rows()[i]), best.scores()[i]));
+        }
+        return rerankTexts(query, cands, o, listener);
+    }
+
+    /**
+     * ITC text embeddings in batches of 256 (as the reference's evaluation), for building a text index; with
+     * {@code preCaption} each text is normalised first.
+     */
+    public float[][] textEmbeddings(List<String> texts, boolean preCaption) {
+        float[][] out = new float[texts.size()][];
+        for (int start = 0; start < texts.size(); start += 256) {
+            List<String> chunk = texts.subList(start, Math.min(texts.size(), start + 256));
+            if (preCaption) {
+                chunk = chunk.stream()
+                        .map(t -> TextNormalizer.preCaption(t, 30))
+                        .toList();
+            }
+            float[][] e = blip.textEmbeddings(chunk);
+            System.arraycopy(e, 0, out, start, e.length);
+        }
+        return out;
+    }
+
+    private Result rerankTexts(RgbImage query, List<EmbeddingIndex.Hit> cands, Options o, Listener listener) {
+        if (!o.rerank()) {
+            return itcOnly(cands);
+        }
+        listener.start(cands.size());
+        List<String> texts = cands.stream()
+                .map(c -> o.preCaption() ? TextNormalizer.preCaption(c.id(), 30) : c.id())
+                .toList();
+        double[] itm = blip.itmLogits(query, texts, Blip.MatchToken.ENC); // one ViT pass for all candidates
+        List<Hit> scored = new ArrayList<>();
+        for (int i = 0; i < cands.size(); i++) {
+            EmbeddingIndex.Hit c = cands.get(i);
+            scored.add(new Hit(0, c.row(), c.id(), itm[i] + c.score(), c.score(), itm[i]));
+            listener.done(c.id(), null);
+        }
+        return new Result(rank(scored, o.topK()), List.of());
+    }
+
+    private static Result itcOnly(List<EmbeddingIndex.Hit> hits) {
+        List<Hit> out = new ArrayList<>();
+        for (EmbeddingIndex.Hit h : hits) {
+            out.add(new Hit(out.size() + 1, h.row(), h.id(), h.score(), h.score(), Double.NaN));
+        }
+        return new Result(out, List.of());
+    }
+
+    /** Sorts by score desc (then by ITC order: row asc for equal scores), keeps topK, numbers the ranks. */
+    private static List<Hit> rank(List<Hit> scored, int topK) {
+        List<Hit> sorted = new ArrayList<>(scored);
+        sorted.sort(Comparator.comparingDouble(Hit::score).reversed().thenComparingInt(Hit::row));
+        List<Hit> out = new ArrayList<>();
+        for (Hit h : sorted.subList(0, Math.min(topK, sorted.size()))) {
+            out.add(new Hit(out.size() + 1, h.row(), h.id(), h.score(), h.cosine(), h.itm()));
+        }
+        return out;
+    }
 }

@@ -13,17 +13,21 @@ import java.util.Locale;
  * @param annotators ten answers as a VQA annotation lists them
  */
 public record Question(String text, String answer, Type type, List<String> annotators) {
-  public Question {
-    annotators = List.copyOf(annotators);
-  }
-
-  /** Question types. */
-  public enum Type {
-    COLOR, SHAPE, COUNT, EXIST, RELATION;
-
-    /** Lower-case name. */
-    public String id() {
-      return name().toLowerCase(Locale.ROOT);
+    public Question {
+        annotators = List.copyOf(annotators);
     }
-  }
+
+    /** Question types. */
+    public enum Type {
+        COLOR,
+        SHAPE,
+        COUNT,
+        EXIST,
+        RELATION;
+
+        /** Lower-case name. */
+        public String id() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
 }

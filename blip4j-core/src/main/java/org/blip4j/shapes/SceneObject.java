@@ -19,21 +19,32 @@ import java.awt.geom.Path2D;
  * @param x1 bounding box right
  * @param y1 bounding box bottom
  */
-public record SceneObject(ShapeKind shape, ShapeColor color, SizeClass size, double x, double y, double radius,
-    double rotation, int rgb, double x0, double y0, double x1, double y1) {
+public record SceneObject(
+        ShapeKind shape,
+        ShapeColor color,
+        SizeClass size,
+        double x,
+        double y,
+        double radius,
+        double rotation,
+        int rgb,
+        double x0,
+        double y0,
+        double x1,
+        double y1) {
 
-  /** The region of the image its centre lies in. */
-  public Region region(int imageSize) {
-    return Region.of(x, y, imageSize);
-  }
+    /** The region of the image its centre lies in. */
+    public Region region(int imageSize) {
+        return Region.of(x, y, imageSize);
+    }
 
-  /** Its outline in image coordinates. */
-  public Path2D.Double path() {
-    return shape.path(x, y, radius, rotation);
-  }
+    /** Its outline in image coordinates. */
+    public Path2D.Double path() {
+        return shape.path(x, y, radius, rotation);
+    }
 
-  /** Whether it fits a description; null attributes match anything. */
-  public boolean matches(SizeClass s, ShapeColor c, ShapeKind k) {
-    return (s == null || s == size) && (c == null || c == color) && (k == null || k == shape);
-  }
+    /** Whether it fits a description; null attributes match anything. */
+    public boolean matches(SizeClass s, ShapeColor c, ShapeKind k) {
+        return (s == null || s == size) && (c == null || c == color) && (k == null || k == shape);
+    }
 }

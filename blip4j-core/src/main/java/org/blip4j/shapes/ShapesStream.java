@@ -23,82 +23,83 @@ import org.blip4j.image.RgbImage;
  *     overfit check trains and measures on the same few hundred scenes)
  */
 public record ShapesStream(long seed, int minSide, int maxSide, double aliasedFraction, int maxObjects, int pool) {
-  public ShapesStream {
-    if (minSide < 32 || maxSide < minSide) {
-      throw new IllegalArgumentException("stream sides must satisfy 32 <= min_side <= max_side, got " + minSide
-          + ".." + maxSide);
-    }
-    if (!(aliasedFraction >= 0 && aliasedFraction <= 1)) {
-      throw new IllegalArgumentException("aliased fraction must be in [0, 1], got " + aliasedFraction);
-    }
-    if (maxObjects < 1 || maxObjects > 9) {
-      throw new IllegalArgumentException("max objects must be 1..9, got " + maxObjects);
-    }
-    if (pool < 0) {
-      throw new IllegalArgumentException("pool size must be 0 (endless) or positive, got " + pool);
-    }
-  }
-
-  /** The world of docs/shapes.md at one side (1–4 objects, always antialiased). */
-  public static ShapesStream fixed(long seed, int side) {
-    return new ShapesStream(seed, side, side, 0, 4, 0);
-  }
-
-  /** One drawn sample: the scene (its truth), its pixels, and a generator seeded for its texts. */
-  public record Draw(Scene scene, RgbImage image, long textSeed) {
-    /** A true caption of the scene. */
-    public String caption() {
-      return structuredCaption().text();
+    public ShapesStream {
+        if (minSide < 32 || maxSide < minSide) {
+            throw new IllegalArgumentException(
+                    "stream sides must satisfy 32 <= min_side <= max_side, got " + minSide + ".." + maxSide);
+        }
+        if (!(aliasedFraction >= 0 && aliasedFraction <= 1)) {
+            throw new IllegalArgumentException("aliased fraction must be in [0, 1], got " + aliasedFraction);
+        }
+        if (maxObjects < 1 || maxObjects > 9) {
+            throw new IllegalArgumentException("max objects must be 1..9, got " + maxObjects);
+        }
+        if (pool < 0) {
+            throw new IllegalArgumentException("pool size must be 0 (endless) or positive, got " + pool);
+        }
     }
 
-    /** The same caption in structured form (its truth can be checked on any scene). */
-    public Caption structuredCaption() {
-      return new CaptionGenerator().generate(scene, new Rng(textSeed));
+    /** The world of docs/shapes.md at one side (1–4 objects, always antialiased). */
+    public static ShapesStream fixed(long seed, int side) {
+        return new ShapesStream(seed, side, side, 0, 4, 0);
     }
 
-    /** One question about the scene with its ten annotator answers (null if the scene allows none). */
-    public Question question(int maxObjects) {
-      List<Question> qs = new QuestionGenerator(maxObjects).generate(scene, new Rng(textSeed ^ 0x51ED27L), 1);
-      return qs.isEmpty() ? null : qs.get(0);
+    /** One drawn sample: the scene (its truth), its pixels, and a generator seeded for its texts. */
+    public record Draw(Scene scene, RgbImage image, long textSeed) {
+        /** A true caption of the scene. */
+        public String caption() {
+            return structuredCaption().text();
+        }
+
+        /** The same caption in structured form (its truth can be checked on any scene). */
+        public Caption structuredCaption() {
+            return new CaptionGenerator().generate(scene, new Rng(textSeed));
+        }
+
+        /** One question about the scene with its ten annotator answers (null if the scene allows none). */
+        public Question question(int maxObjects) {
+            List<Question> qs = new QuestionGenerator(maxObjects).generate(scene, new Rng(textSeed ^ 0x51ED27L), 1);
+            return qs.isEmpty() ? null : qs.get(0);
+        }
     }
-  }
 
-  /**
-   * Draws a fresh scene and renders it (from the pool, if the stream has one: then the scene and its pixels are
-   * those of {@link #pooled(int)}, and only the text varies with {@code rng}).
-   */
-  public Draw draw(SplittableRandom rng) {
-    if (pool > 0) {
-      Draw d = pooled(rng.nextInt(pool));
-      return new Draw(d.scene(), d.image(), rng.nextLong());
+    /**
+     * Draws a fresh scene and renders it (from the pool, if the stream has one: then the scene and its pixels are
+     * those of {@link #pooled(int)}, and only the text varies with {@code rng}).
+     */
+    public Draw draw(SplittableRandom rng) {
+        if (pool > 0) {
+            Draw d = pooled(rng.nextInt(pool));
+            return new Draw(d.scene(), d.image(), rng.nextLong());
+        }
+        return render(Rng.mix(seed * 0x9E3779B97F4A7C15L ^ rng.nextLong()));
     }
-    return render(Rng.mix(seed * 0x9E3779B97F4A7C15L ^ rng.nextLong()));
-  }
 
-  /** Scene {@code index} of the pool (defined for any index; a pooled stream draws only below {@link #pool()}). */
-  public Draw pooled(int index) {
-    return render(Rng.of(seed, 77, index).nextLong());
-  }
-
-  private Draw render(long key) {
-    Rng r = new Rng(key);
-    int side = minSide + (maxSide > minSide ? r.nextInt(maxSide - minSide + 1) : 0);
-    boolean aliased = r.nextDouble() < aliasedFraction;
-    Scene s = new SceneSampler(side, maxObjects, ShapesConfig.defaults(0).maxOcclusion()).sample(new Rng(r.nextLong()));
-    return new Draw(s, rgb(SceneRenderer.render(s, !aliased)), r.nextLong());
-  }
-
-  /** A rendered scene as the loader's RGB image. */
-  public static RgbImage rgb(BufferedImage img) {
-    int w = img.getWidth();
-    int h = img.getHeight();
-    int[] px = img.getRGB(0, 0, w, h, null, 0, w);
-    byte[] out = new byte[w * h * 3];
-    for (int i = 0; i < px.length; i++) {
-      out[3 * i] = (byte) (px[i] >> 16);
-      out[3 * i + 1] = (byte) (px[i] >> 8);
-      out[3 * i + 2] = (byte) px[i];
+    /** Scene {@code index} of the pool (defined for any index; a pooled stream draws only below {@link #pool()}). */
+    public Draw pooled(int index) {
+        return render(Rng.of(seed, 77, index).nextLong());
     }
-    return new RgbImage(w, h, out);
-  }
+
+    private Draw render(long key) {
+        Rng r = new Rng(key);
+        int side = minSide + (maxSide > minSide ? r.nextInt(maxSide - minSide + 1) : 0);
+        boolean aliased = r.nextDouble() < aliasedFraction;
+        Scene s = new SceneSampler(side, maxObjects, ShapesConfig.defaults(0).maxOcclusion())
+                .sample(new Rng(r.nextLong()));
+        return new Draw(s, rgb(SceneRenderer.render(s, !aliased)), r.nextLong());
+    }
+
+    /** A rendered scene as the loader's RGB image. */
+    public static RgbImage rgb(BufferedImage img) {
+        int w = img.getWidth();
+        int h = img.getHeight();
+        int[] px = img.getRGB(0, 0, w, h, null, 0, w);
+        byte[] out = new byte[w * h * 3];
+        for (int i = 0; i < px.length; i++) {
+            out[3 * i] = (byte) (px[i] >> 16);
+            out[3 * i + 1] = (byte) (px[i] >> 8);
+            out[3 * i + 2] = (byte) px[i];
+        }
+        return new RgbImage(w, h, out);
+    }
 }

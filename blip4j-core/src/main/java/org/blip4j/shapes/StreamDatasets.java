@@ -17,74 +17,79 @@ import org.blip4j.text.TextNormalizer;
  * the types of the file-backed datasets, so the same collate functions and objectives train on them.
  */
 public final class StreamDatasets {
-  private StreamDatasets() {}
+    private StreamDatasets() {}
 
-  /**
-   * Image–caption pairs (pre-training, captioning with {@code prompt}, retrieval with ""). A sample's image id is a
-   * 31-bit hash of its scene, so the retrieval queue's same-id positives match only the same scene.
-   */
-  public static Dataset<CaptionDataset.Sample> captions(ShapesStream stream, int epochSize, ImageTransform transform,
-      String prompt) {
-    return new Dataset<>() {
-      @Override
-      public int size() {
-        return epochSize;
-      }
+    /**
+     * Image–caption pairs (pre-training, captioning with {@code prompt}, retrieval with ""). A sample's image id is a
+     * 31-bit hash of its scene, so the retrieval queue's same-id positives match only the same scene.
+     */
+    public static Dataset<CaptionDataset.Sample> captions(
+            ShapesStream stream, int epochSize, ImageTransform transform, String prompt) {
+        return new Dataset<>() {
+            @Override
+            public int size() {
+                return epochSize;
+            }
 
-      @Override
-      public CaptionDataset.Sample load(int index, SplittableRandom rng) {
-        ShapesStream.Draw d = stream.draw(rng);
-        int imageId = d.scene().hashCode() & Integer.MAX_VALUE; // equal scenes (a pool's repeats) share an id
-        String caption = prompt + TextNormalizer.preCaption(d.caption(), CaptionDataset.MAX_WORDS);
-        return new CaptionDataset.Sample(index, transform.apply(d.image(), rng), caption, imageId);
-      }
+            @Override
+            public CaptionDataset.Sample load(int index, SplittableRandom rng) {
+                ShapesStream.Draw d = stream.draw(rng);
+                int imageId = d.scene().hashCode() & Integer.MAX_VALUE; // equal scenes (a pool's repeats) share an id
+                String caption = prompt + TextNormalizer.preCaption(d.caption(), CaptionDataset.MAX_WORDS);
+                return new CaptionDataset.Sample(index, transform.apply(d.image(), rng), caption, imageId);
+            }
 
-      @Override
-      public String source(int index) {
-        return "shapes stream #" + index;
-      }
-    };
-  }
+            @Override
+            public String source(int index) {
+                return "shapes stream #" + index;
+            }
+        };
+    }
 
-  /** Questions with their annotators' answers weighted as {@code vqa_dataset} does (count / 10). */
-  public static Dataset<VqaDataset.Sample> vqa(ShapesStream stream, int epochSize, ImageTransform transform) {
-    return new Dataset<>() {
-      @Override
-      public int size() {
-        return epochSize;
-      }
+    /** Questions with their annotators' answers weighted as {@code vqa_dataset} does (count / 10). */
+    public static Dataset<VqaDataset.Sample> vqa(ShapesStream stream, int epochSize, ImageTransform transform) {
+        return new Dataset<>() {
+            @Override
+            public int size() {
+                return epochSize;
+            }
 
-      @Override
-      public VqaDataset.Sample load(int index, SplittableRandom rng) {
-        for (;;) {
-          ShapesStream.Draw d = stream.draw(rng);
-          Question q = d.question(stream.maxObjects());
-          if (q == null) {
-            continue; // a scene that allows no unambiguous question: draw another
-          }
-          Map<String, Double> w = new LinkedHashMap<>();
-          for (String a : q.annotators()) {
-            w.merge(a, 1.0 / q.annotators().size(), Double::sum);
-          }
-          float[] weights = new float[w.size()];
-          int i = 0;
-          for (double v : w.values()) {
-            weights[i++] = (float) v;
-          }
-          return new VqaDataset.Sample(index, transform.apply(d.image(), rng), TextNormalizer.preQuestion(q.text()),
-              new ArrayList<>(w.keySet()), weights, -1);
-        }
-      }
+            @Override
+            public VqaDataset.Sample load(int index, SplittableRandom rng) {
+                for (; ; ) {
+                    ShapesStream.Draw d = stream.draw(rng);
+                    Question q = d.question(stream.maxObjects());
+                    if (q == null) {
+                        continue; // a scene that allows no unambiguous question: draw another
+                    }
+                    Map<String, Double> w = new LinkedHashMap<>();
+                    for (String a : q.annotators()) {
+                        w.merge(a, 1.0 / q.annotators().size(), Double::sum);
+                    }
+                    float[] weights = new float[w.size()];
+                    int i = 0;
+                    for (double v : w.values()) {
+                        weights[i++] = (float) v;
+                    }
+                    return new VqaDataset.Sample(
+                            index,
+                            transform.apply(d.image(), rng),
+                            TextNormalizer.preQuestion(q.text()),
+                            new ArrayList<>(w.keySet()),
+                            weights,
+                            -1);
+                }
+            }
 
-      @Override
-      public String source(int index) {
-        return "shapes stream #" + index;
-      }
-    };
-  }
+            @Override
+            public String source(int index) {
+                return "shapes stream #" + index;
+            }
+        };
+    }
 
-  /** The answers the stream's questions can have (for rank-based VQA). */
-  public static List<String> answers(ShapesStream stream) {
-    return ShapesVocabulary.answers(stream.maxObjects());
-  }
+    /** The answers the stream's questions can have (for rank-based VQA). */
+    public static List<String> answers(ShapesStream stream) {
+        return ShapesVocabulary.answers(stream.maxObjects());
+    }
 }

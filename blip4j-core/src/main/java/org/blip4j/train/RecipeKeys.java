@@ -12,178 +12,195 @@ import java.util.Map;
  * {@code configs/*.yaml} that blip4j deliberately does not use go in with {@link Type#IGNORED} and the reason.
  */
 public final class RecipeKeys {
-  private RecipeKeys() {}
+    private RecipeKeys() {}
 
-  /** What a value must be. */
-  public enum Type {
-    /** An integer (YAML int). */
-    INT("an integer"),
-    /** A number; YAML 1.1 reads {@code 1e-5} as a string, so numeric strings count. */
-    NUMBER("a number"),
-    /** true or false (YAML boolean: true/false, True/False). */
-    FLAG("true or false"),
-    /** A string. */
-    STRING("a string"),
-    /** A path, resolved against the recipe's folder. */
-    PATH("a path"),
-    /** A path or a list of paths. */
-    PATHS("a path or a list of paths"),
-    /** A mapping whose keys are listed in {@link #SUBKEYS}. */
-    MAPPING("a mapping"),
-    /** A key of the reference's configs that blip4j accepts and ignores on purpose (any value). */
-    IGNORED("anything");
+    /** What a value must be. */
+    public enum Type {
+        /** An integer (YAML int). */
+        INT("an integer"),
+        /** A number; YAML 1.1 reads {@code 1e-5} as a string, so numeric strings count. */
+        NUMBER("a number"),
+        /** true or false (YAML boolean: true/false, True/False). */
+        FLAG("true or false"),
+        /** A string. */
+        STRING("a string"),
+        /** A path, resolved against the recipe's folder. */
+        PATH("a path"),
+        /** A path or a list of paths. */
+        PATHS("a path or a list of paths"),
+        /** A mapping whose keys are listed in {@link #SUBKEYS}. */
+        MAPPING("a mapping"),
+        /** A key of the reference's configs that blip4j accepts and ignores on purpose (any value). */
+        IGNORED("anything");
 
-    final String description;
+        final String description;
 
-    Type(String description) {
-      this.description = description;
+        Type(String description) {
+            this.description = description;
+        }
     }
-  }
 
-  /** One recipe key: its type and what it does (or, for an ignored key, why it is ignored). */
-  public record Key(String name, Type type, String doc) {}
+    /** One recipe key: its type and what it does (or, for an ignored key, why it is ignored). */
+    public record Key(String name, Type type, String doc) {}
 
-  /** The table. Order: blip4j's keys by topic, then the reference's ignored keys. */
-  public static final List<Key> KEYS = List.of(
-      // model and data
-      new Key("pretrained", Type.STRING, "starting checkpoint: hub id, .pth / weight file or model folder"),
-      new Key("med_config", Type.PATH, "from scratch: BLIP's med_config.json (text sizes)"),
-      new Key("vocab", Type.PATH, "from scratch: the vocab.txt"),
-      new Key("vision", Type.MAPPING, "from scratch: ViT sizes (patch_size, hidden_size, num_layers, ...)"),
-      new Key("embed_dim", Type.INT, "from scratch: ITC projection width (default 256)"),
-      new Key("train_file", Type.PATHS, "annotation file(s) in BLIP's formats"),
-      new Key("train_stream", Type.MAPPING, "fresh shapes-world scenes rendered by the loader instead of train_file"),
-      new Key("validate", Type.MAPPING, "held-out shapes scenes measured along training (needs train_stream)"),
-      new Key("image_root", Type.PATH, "folder the annotations' image paths are relative to"),
-      new Key("vg_root", Type.PATH, "VQA: Visual Genome image folder (default image_root)"),
-      new Key("output_dir", Type.PATH, "checkpoints/ and model/ go here"),
-      new Key("image_size", Type.INT, "input resolution"),
-      new Key("prompt", Type.STRING, "caption prompt (default 'a picture of ')"),
-      new Key("text_padding", Type.STRING, "max_length (the reference) or longest"),
-      // augmentation
-      new Key("min_scale", Type.NUMBER, "RandomResizedCrop's smallest scale (reference 0.5, pre-training 0.2)"),
-      new Key("hflip", Type.NUMBER, "horizontal flip probability (default 0.5)"),
-      new Key("rand_augment", Type.FLAG, "RandAugment on (default true)"),
-      // optimisation
-      new Key("batch_size", Type.INT, "batch size"),
-      new Key("batch_size_train", Type.INT, "batch size (the reference's name; batch_size wins)"),
-      new Key("init_lr", Type.NUMBER, "learning rate"),
-      new Key("min_lr", Type.NUMBER, "cosine / step schedule floor"),
-      new Key("warmup_lr", Type.NUMBER, "pre-training warm-up start"),
-      new Key("warmup_steps", Type.INT, "pre-training warm-up steps"),
-      new Key("lr_decay_rate", Type.NUMBER, "pre-training step decay per epoch"),
-      new Key("weight_decay", Type.NUMBER, "AdamW weight decay"),
-      new Key("max_epoch", Type.INT, "epochs"),
-      new Key("max_steps", Type.INT, "stop after this many steps in total (0: run all epochs)"),
-      new Key("grad_accumulation", Type.INT, "batches per optimiser step"),
-      new Key("queue_size", Type.INT, "ITC feature queue length"),
-      new Key("alpha", Type.NUMBER, "ITC distillation weight"),
-      new Key("momentum", Type.NUMBER, "momentum-encoder coefficient (default 0.995)"),
-      new Key("vit_grad_ckpt", Type.FLAG, "ViT gradient checkpointing"),
-      new Key("vit_ckpt_layer", Type.INT, "how many of the last ViT blocks are checkpointed"),
-      new Key("seed", Type.INT, "random seed"),
-      new Key("workers", Type.INT, "data loader threads (default: cores / local ranks)"),
-      // data-parallel training (docs/training.md)
-      new Key("negative_all_rank", Type.FLAG, "retrieval: ITM hard negatives from every rank's batch"),
-      new Key("bucket_cap_mb", Type.NUMBER, "gradient all-reduce bucket size in MB (default 25, as DDP)"),
-      // checkpoints and export
-      new Key("checkpoint_every", Type.INT, "optimiser steps between checkpoints (0: epoch ends)"),
-      new Key("keep_checkpoints", Type.INT, "step checkpoints kept (default 2)"),
-      new Key("export_half", Type.FLAG, "export float16 inference weights"),
-      // reference keys accepted and ignored on purpose
-      new Key("vit", Type.IGNORED, "the ViT size is read from the pretrained checkpoint (or 'vision:' from scratch)"),
-      new Key("ann_root", Type.IGNORED, "blip4j names annotation files directly (train_file)"),
-      new Key("train_files", Type.IGNORED, "reference VQA dataset names; blip4j names files directly (train_file)"),
-      new Key("vqa_root", Type.IGNORED, "reference VQA image folder; blip4j uses image_root"),
-      new Key("dataset", Type.IGNORED, "reference dataset switch; blip4j reads the annotation format"),
-      new Key("coco_gt_root", Type.IGNORED, "evaluation ground truth; see 'blip4j eval'"),
-      new Key("laion_path", Type.IGNORED, "reference LAION shard loader, not implemented"),
-      new Key("video_root", Type.IGNORED, "video evaluation only"),
-      new Key("num_frm_test", Type.IGNORED, "video evaluation only"),
-      new Key("batch_size_test", Type.IGNORED, "evaluation only"),
-      new Key("k_test", Type.IGNORED, "evaluation only ('blip4j eval -k')"),
-      new Key("max_length", Type.IGNORED, "evaluation generation setting ('blip4j eval')"),
-      new Key("min_length", Type.IGNORED, "evaluation generation setting ('blip4j eval')"),
-      new Key("num_beams", Type.IGNORED, "evaluation generation setting ('blip4j eval')"),
-      new Key("inference", Type.IGNORED, "evaluation only (VQA 'rank' or 'generate')"));
+    /** The table. Order: blip4j's keys by topic, then the reference's ignored keys. */
+    public static final List<Key> KEYS = List.of(
+            // model and data
+            new Key("pretrained", Type.STRING, "starting checkpoint: hub id, .pth / weight file or model folder"),
+            new Key("med_config", Type.PATH, "from scratch: BLIP's med_config.json (text sizes)"),
+            new Key("vocab", Type.PATH, "from scratch: the vocab.txt"),
+            new Key("vision", Type.MAPPING, "from scratch: ViT sizes (patch_size, hidden_size, num_layers, ...)"),
+            new Key("embed_dim", Type.INT, "from scratch: ITC projection width (default 256)"),
+            new Key("train_file", Type.PATHS, "annotation file(s) in BLIP's formats"),
+            new Key(
+                    "train_stream",
+                    Type.MAPPING,
+                    "fresh shapes-world scenes rendered by the loader instead of train_file"),
+            new Key("validate", Type.MAPPING, "held-out shapes scenes measured along training (needs train_stream)"),
+            new Key("image_root", Type.PATH, "folder the annotations' image paths are relative to"),
+            new Key("vg_root", Type.PATH, "VQA: Visual Genome image folder (default image_root)"),
+            new Key("output_dir", Type.PATH, "checkpoints/ and model/ go here"),
+            new Key("image_size", Type.INT, "input resolution"),
+            new Key("prompt", Type.STRING, "caption prompt (default 'a picture of ')"),
+            new Key("text_padding", Type.STRING, "max_length (the reference) or longest"),
+            // augmentation
+            new Key("min_scale", Type.NUMBER, "RandomResizedCrop's smallest scale (reference 0.5, pre-training 0.2)"),
+            new Key("hflip", Type.NUMBER, "horizontal flip probability (default 0.5)"),
+            new Key("rand_augment", Type.FLAG, "RandAugment on (default true)"),
+            // optimisation
+            new Key("batch_size", Type.INT, "batch size"),
+            new Key("batch_size_train", Type.INT, "batch size (the reference's name; batch_size wins)"),
+            new Key("init_lr", Type.NUMBER, "learning rate"),
+            new Key("min_lr", Type.NUMBER, "cosine / step schedule floor"),
+            new Key("warmup_lr", Type.NUMBER, "pre-training warm-up start"),
+            new Key("warmup_steps", Type.INT, "pre-training warm-up steps"),
+            new Key("lr_decay_rate", Type.NUMBER, "pre-training step decay per epoch"),
+            new Key("weight_decay", Type.NUMBER, "AdamW weight decay"),
+            new Key("max_epoch", Type.INT, "epochs"),
+            new Key("max_steps", Type.INT, "stop after this many steps in total (0: run all epochs)"),
+            new Key("grad_accumulation", Type.INT, "batches per optimiser step"),
+            new Key("queue_size", Type.INT, "ITC feature queue length"),
+            new Key("alpha", Type.NUMBER, "ITC distillation weight"),
+            new Key("momentum", Type.NUMBER, "momentum-encoder coefficient (default 0.995)"),
+            new Key("vit_grad_ckpt", Type.FLAG, "ViT gradient checkpointing"),
+            new Key("vit_ckpt_layer", Type.INT, "how many of the last ViT blocks are checkpointed"),
+            new Key("seed", Type.INT, "random seed"),
+            new Key("workers", Type.INT, "data loader threads (default: cores / local ranks)"),
+            // data-parallel training (docs/training.md)
+            new Key("negative_all_rank", Type.FLAG, "retrieval: ITM hard negatives from every rank's batch"),
+            new Key("bucket_cap_mb", Type.NUMBER, "gradient all-reduce bucket size in MB (default 25, as DDP)"),
+            // checkpoints and export
+            new Key("checkpoint_every", Type.INT, "optimiser steps between checkpoints (0: epoch ends)"),
+            new Key("keep_checkpoints", Type.INT, "step checkpoints kept (default 2)"),
+            new Key("export_half", Type.FLAG, "export float16 inference weights"),
+            // reference keys accepted and ignored on purpose
+            new Key(
+                    "vit",
+                    Type.IGNORED,
+                    "the ViT size is read from the pretrained checkpoint (or 'vision:' from scratch)"),
+            new Key("ann_root", Type.IGNORED, "blip4j names annotation files directly (train_file)"),
+            new Key(
+                    "train_files",
+                    Type.IGNORED,
+                    "reference VQA dataset names; blip4j names files directly (train_file)"),
+            new Key("vqa_root", Type.IGNORED, "reference VQA image folder; blip4j uses image_root"),
+            new Key("dataset", Type.IGNORED, "reference dataset switch; blip4j reads the annotation format"),
+            new Key("coco_gt_root", Type.IGNORED, "evaluation ground truth; see 'blip4j eval'"),
+            new Key("laion_path", Type.IGNORED, "reference LAION shard loader, not implemented"),
+            new Key("video_root", Type.IGNORED, "video evaluation only"),
+            new Key("num_frm_test", Type.IGNORED, "video evaluation only"),
+            new Key("batch_size_test", Type.IGNORED, "evaluation only"),
+            new Key("k_test", Type.IGNORED, "evaluation only ('blip4j eval -k')"),
+            new Key("max_length", Type.IGNORED, "evaluation generation setting ('blip4j eval')"),
+            new Key("min_length", Type.IGNORED, "evaluation generation setting ('blip4j eval')"),
+            new Key("num_beams", Type.IGNORED, "evaluation generation setting ('blip4j eval')"),
+            new Key("inference", Type.IGNORED, "evaluation only (VQA 'rank' or 'generate')"));
 
-  /** Keys of the {@link Type#MAPPING} keys. */
-  public static final Map<String, List<Key>> SUBKEYS = Map.of(
-      "vision", List.of(
-          new Key("patch_size", Type.INT, "ViT patch size (default 16)"),
-          new Key("hidden_size", Type.INT, "ViT width (default 768)"),
-          new Key("num_layers", Type.INT, "ViT depth (default 12)"),
-          new Key("num_heads", Type.INT, "ViT heads (default 12)"),
-          new Key("intermediate_size", Type.INT, "ViT MLP width (default 3072)")),
-      "train_stream", List.of(
-          new Key("world", Type.STRING, "the synthetic world (shapes)"),
-          new Key("seed", Type.INT, "scene seed"),
-          new Key("epoch_size", Type.INT, "scenes per epoch"),
-          new Key("min_side", Type.INT, "smallest rendered side (px)"),
-          new Key("max_side", Type.INT, "largest rendered side (px)"),
-          new Key("aliased", Type.NUMBER, "fraction rendered without antialiasing"),
-          new Key("max_objects", Type.INT, "objects per scene at most"),
-          new Key("pool", Type.INT, "a fixed pool of this many scenes (0: always fresh)")),
-      "validate", List.of(
-          new Key("every", Type.INT, "steps between validations"),
-          new Key("scenes", Type.INT, "held-out scenes measured"),
-          new Key("seed", Type.INT, "their seed"),
-          new Key("training_scenes", Type.FLAG, "measure on the training pool instead (overfit check)")));
+    /** Keys of the {@link Type#MAPPING} keys. */
+    public static final Map<String, List<Key>> SUBKEYS = Map.of(
+            "vision",
+                    List.of(
+                            new Key("patch_size", Type.INT, "ViT patch size (default 16)"),
+                            new Key("hidden_size", Type.INT, "ViT width (default 768)"),
+                            new Key("num_layers", Type.INT, "ViT depth (default 12)"),
+                            new Key("num_heads", Type.INT, "ViT heads (default 12)"),
+                            new Key("intermediate_size", Type.INT, "ViT MLP width (default 3072)")),
+            "train_stream",
+                    List.of(
+                            new Key("world", Type.STRING, "the synthetic world (shapes)"),
+                            new Key("seed", Type.INT, "scene seed"),
+                            new Key("epoch_size", Type.INT, "scenes per epoch"),
+                            new Key("min_side", Type.INT, "smallest rendered side (px)"),
+                            new Key("max_side", Type.INT, "largest rendered side (px)"),
+                            new Key("aliased", Type.NUMBER, "fraction rendered without antialiasing"),
+                            new Key("max_objects", Type.INT, "objects per scene at most"),
+                            new Key("pool", Type.INT, "a fixed pool of this many scenes (0: always fresh)")),
+            "validate",
+                    List.of(
+                            new Key("every", Type.INT, "steps between validations"),
+                            new Key("scenes", Type.INT, "held-out scenes measured"),
+                            new Key("seed", Type.INT, "their seed"),
+                            new Key(
+                                    "training_scenes",
+                                    Type.FLAG,
+                                    "measure on the training pool instead (overfit check)")));
 
-  private static final Map<String, Key> BY_NAME = index(KEYS);
+    private static final Map<String, Key> BY_NAME = index(KEYS);
 
-  private static Map<String, Key> index(List<Key> keys) {
-    Map<String, Key> m = new LinkedHashMap<>();
-    for (Key k : keys) {
-      if (m.put(k.name(), k) != null) {
-        throw new IllegalStateException("recipe key listed twice: " + k.name());
-      }
+    private static Map<String, Key> index(List<Key> keys) {
+        Map<String, Key> m = new LinkedHashMap<>();
+        for (Key k : keys) {
+            if (m.put(k.name(), k) != null) {
+                throw new IllegalStateException("recipe key listed twice: " + k.name());
+            }
+        }
+        return m;
     }
-    return m;
-  }
 
-  /** The key, or null when it is not in the table. */
-  public static Key get(String name) {
-    return BY_NAME.get(name);
-  }
-
-  /** A sub-key of a mapping key, or null. */
-  static Key get(String parent, String name) {
-    return SUBKEYS.getOrDefault(parent, List.of()).stream().filter(k -> k.name().equals(name)).findFirst()
-        .orElse(null);
-  }
-
-  /** The known name nearest to {@code name} by edit distance. */
-  static String nearest(String name, List<Key> known) {
-    String best = null;
-    int bestDistance = Integer.MAX_VALUE;
-    for (Key k : known) {
-      int d = distance(name, k.name());
-      if (d < bestDistance) {
-        best = k.name();
-        bestDistance = d;
-      }
+    /** The key, or null when it is not in the table. */
+    public static Key get(String name) {
+        return BY_NAME.get(name);
     }
-    return best;
-  }
 
-  /** Levenshtein distance; a dozen lines here rather than a text library for one function. */
-  static int distance(String a, String b) {
-    int[] prev = new int[b.length() + 1];
-    int[] cur = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) {
-      prev[j] = j;
+    /** A sub-key of a mapping key, or null. */
+    static Key get(String parent, String name) {
+        return SUBKEYS.getOrDefault(parent, List.of()).stream()
+                .filter(k -> k.name().equals(name))
+                .findFirst()
+                .orElse(null);
     }
-    for (int i = 1; i <= a.length(); i++) {
-      cur[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
-        int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-        cur[j] = Math.min(sub, Math.min(prev[j], cur[j - 1]) + 1);
-      }
-      int[] t = prev;
-      prev = cur;
-      cur = t;
+
+    /** The known name nearest to {@code name} by edit distance. */
+    static String nearest(String name, List<Key> known) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (Key k : known) {
+            int d = distance(name, k.name());
+            if (d < bestDistance) {
+                best = k.name();
+                bestDistance = d;
+            }
+        }
+        return best;
     }
-    return prev[b.length()];
-  }
+
+    /** Levenshtein distance; a dozen lines here rather than a text library for one function. */
+    static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                cur[j] = Math.min(sub, Math.min(prev[j], cur[j - 1]) + 1);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
 }

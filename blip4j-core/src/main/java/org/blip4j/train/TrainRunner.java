@@ -47,339 +47,435 @@ import org.slf4j.LoggerFactory;
  * AdamW and the reference schedule, trains with checkpoints, and exports a model folder that inference loads.
  */
 public final class TrainRunner {
-  private static final Logger LOG = LoggerFactory.getLogger(TrainRunner.class);
+    private static final Logger LOG = LoggerFactory.getLogger(TrainRunner.class);
 
-  private TrainRunner() {}
+    private TrainRunner() {}
 
-  /** Everything a run needs besides the recipe values. */
-  record Setup(BlipConfig config, BertTokenizer tokenizer, Map<String, RawTensor> weights, Task stored,
-      Path tokenizerDir) {}
+    /** Everything a run needs besides the recipe values. */
+    record Setup(
+            BlipConfig config,
+            BertTokenizer tokenizer,
+            Map<String, RawTensor> weights,
+            Task stored,
+            Path tokenizerDir) {}
 
-  /** Trains and returns the exported model folder ({@code output_dir/model}). */
-  public static Path run(Task task, Recipe r, boolean resume, boolean progress) throws IOException {
-    return run(task, r, resume, progress, Distributed.single());
-  }
-
-  /**
-   * Trains as one rank of a data-parallel job ({@code batch_size} is per rank, as in BLIP's configs): this rank's
-   * shard of the data, gradients averaged over the ranks, BLIP's cross-rank gathers; rank 0 writes checkpoints,
-   * metrics and the exported model. See docs/training.md.
-   */
-  public static Path run(Task task, Recipe r, boolean resume, boolean progress, Distributed dist) throws IOException {
-    if (!r.ignoredKeys().isEmpty() && dist.isMain()) {
-      LOG.info("{}: not used by blip4j's training (evaluation or reference-only settings): {}", r.file(),
-          r.ignoredKeys());
+    /** Trains and returns the exported model folder ({@code output_dir/model}). */
+    public static Path run(Task task, Recipe r, boolean resume, boolean progress) throws IOException {
+        return run(task, r, resume, progress, Distributed.single());
     }
-    Setup s = setup(r);
-    BlipConfig c = s.config();
-    long seed = r.integer("seed", 42);
-    int size = c.vision().imageSize();
-    Path out = r.path("output_dir");
-    int workers = r.integer("workers", Math.max(1, Runtime.getRuntime().availableProcessors()
-        / dist.localWorldSize()));
-    BertTokenizer tok = s.tokenizer();
-    Block model;
-    Trainer.Objective<Batch> objective;
-    DataLoader<Batch> loader;
-    Trainer.LrSchedule schedule;
-    double initLr = r.number("init_lr", 1e-5);
-    double minLr = r.number("min_lr", 0.0);
-    int epochs = r.integer("max_epoch", 1);
-    int batch = r.integer("batch_size", r.integer("batch_size_train", 8));
-    String architecture;
-    ShapesStream stream = stream(r, size);
-    if (r.has("validate") && stream == null) {
-      throw new IllegalArgumentException(r.file() + ": 'validate' needs a 'train_stream' (held-out scenes of its world)");
-    }
-    // the feature queues start as random draws: seed them, so a run is a function of its recipe in any process
-    org.bytedeco.pytorch.global.torch.manual_seed(seed);
-    int streamEpoch = stream == null ? 0 : r.node("train_stream").path("epoch_size").asInt(10_000);
-    switch (task) {
-      case CAPTION -> {
-        BlipDecoder m = prepare(new BlipDecoder(c), s, task, seed);
-        String prompt = r.string("prompt", Blip.PROMPT);
-        int promptLength = tok.encode(prompt).length - 1;
-        var ds = stream != null ? StreamDatasets.captions(stream, streamEpoch, transform(r, size, 0.5), prompt)
-            : CaptionDataset.karpathyTrain(r.path("train_file"), r.path("image_root"), transform(r, size, 0.5), prompt);
-        loader = loader(ds, Collate.captions(tok, padding(r, TextEncoding.CAPTION)), batch, seed, workers);
-        objective = Objectives.caption(m, tok.bosId(), promptLength);
-        schedule = (e, b, n) -> Schedules.cosine(e, epochs, initLr, minLr);
-        model = m;
-        architecture = "BlipForConditionalGeneration";
-      }
-      case PRETRAIN -> {
-        BlipPretrain m = prepare(new BlipPretrain(c, r.integer("queue_size", 57600), r.number("momentum", 0.995)), s, task, seed);
-        org.blip4j.data.Dataset<CaptionDataset.Sample> ds;
-        if (stream != null) {
-          ds = StreamDatasets.captions(stream, streamEpoch, transform(r, size, 0.2), "");
-        } else {
-          List<Path> files = new ArrayList<>();
-          for (var f : r.node("train_file").isArray() ? r.node("train_file") : List.of(r.node("train_file"))) {
-            Path p = Path.of(f.asText());
-            files.add(p.isAbsolute() ? p : r.file().toAbsolutePath().getParent().resolve(p).normalize());
-          }
-          ds = CaptionDataset.pretrain(files, r.path("image_root"), transform(r, size, 0.2));
+
+    /**
+     * Trains as one rank of a data-parallel job ({@code batch_size} is per rank, as in BLIP's configs): this rank's
+     * shard of the data, gradients averaged over the ranks, BLIP's cross-rank gathers; rank 0 writes checkpoints,
+     * metrics and the exported model. See docs/training.md.
+     */
+    public static Path run(Task task, Recipe r, boolean resume, boolean progress, Distributed dist) throws IOException {
+        if (!r.ignoredKeys().isEmpty() && dist.isMain()) {
+            LOG.info(
+                    "{}: not used by blip4j's training (evaluation or reference-only settings): {}",
+                    r.file(),
+                    r.ignoredKeys());
         }
-        loader = loader(ds, Collate.captions(tok, padding(r, TextEncoding.PRETRAIN)), batch, seed, workers);
-        objective = Objectives.pretrain(m, r.number("alpha", 0.4), tok.encId(), tok.bosId());
-        double warmLr = r.number("warmup_lr", 1e-6);
-        long warmSteps = r.integer("warmup_steps", 3000);
-        double decay = r.number("lr_decay_rate", 0.9);
-        schedule = (e, b, n) -> e == 0 ? Schedules.warmup(b, warmSteps, warmLr, initLr)
-            : Schedules.step(e, initLr, minLr, decay);
-        model = m;
-        architecture = "BlipPretrain";
-      }
-      case ITM -> {
-        BlipRetrieval m = prepare(new BlipRetrieval(c, r.integer("queue_size", 57600), r.number("momentum", 0.995)), s, task, seed);
-        var ds = stream != null ? StreamDatasets.captions(stream, streamEpoch, transform(r, size, 0.5), "")
-            : CaptionDataset.karpathyTrain(r.path("train_file"), r.path("image_root"), transform(r, size, 0.5), "");
-        loader = loader(ds, Collate.captions(tok, padding(r, TextEncoding.RETRIEVAL)), batch, seed, workers);
-        objective = Objectives.retrieval(m, r.number("alpha", 0.4), tok.encId());
-        schedule = (e, b, n) -> Schedules.cosine(e, epochs, initLr, minLr);
-        model = m;
-        architecture = "BlipForImageTextRetrieval";
-      }
-      case VQA -> {
-        BlipVqa m = prepare(new BlipVqa(c), s, task, seed);
-        var ds = stream != null ? StreamDatasets.vqa(stream, streamEpoch, transform(r, size, 0.5))
-            : VqaDataset.train(List.of(r.path("train_file")), r.path("image_root"),
-                r.has("vg_root") ? r.path("vg_root") : r.path("image_root"), transform(r, size, 0.5));
-        loader = loader(ds, Collate.vqa(tok), batch, seed, workers);
-        objective = Objectives.vqa(m, tok.encId(), tok.bosId());
-        schedule = (e, b, n) -> Schedules.cosine(e, epochs, initLr, minLr);
-        model = m;
-        architecture = "BlipForQuestionAnswering";
-      }
-      case NLVR -> {
-        org.blip4j.model.BlipNlvr m = new org.blip4j.model.BlipNlvr(c);
+        Setup s = setup(r);
+        BlipConfig c = s.config();
+        long seed = r.integer("seed", 42);
+        int size = c.vision().imageSize();
+        Path out = r.path("output_dir");
+        int workers =
+                r.integer("workers", Math.max(1, Runtime.getRuntime().availableProcessors() / dist.localWorldSize()));
+        BertTokenizer tok = s.tokenizer();
+        Block model;
+        Trainer.Objective<Batch> objective;
+        DataLoader<Batch> loader;
+        Trainer.LrSchedule schedule;
+        double initLr = r.number("init_lr", 1e-5);
+        double minLr = r.number("min_lr", 0.0);
+        int epochs = r.integer("max_epoch", 1);
+        int batch = r.integer("batch_size", r.integer("batch_size_train", 8));
+        String architecture;
+        ShapesStream stream = stream(r, size);
+        if (r.has("validate") && stream == null) {
+            throw new IllegalArgumentException(
+                    r.file() + ": 'validate' needs a 'train_stream' (held-out scenes of its world)");
+        }
+        // the feature queues start as random draws: seed them, so a run is a function of its recipe in any process
+        org.bytedeco.pytorch.global.torch.manual_seed(seed);
+        int streamEpoch =
+                stream == null ? 0 : r.node("train_stream").path("epoch_size").asInt(10_000);
+        switch (task) {
+            case CAPTION -> {
+                BlipDecoder m = prepare(new BlipDecoder(c), s, task, seed);
+                String prompt = r.string("prompt", Blip.PROMPT);
+                int promptLength = tok.encode(prompt).length - 1;
+                var ds = stream != null
+                        ? StreamDatasets.captions(stream, streamEpoch, transform(r, size, 0.5), prompt)
+                        : CaptionDataset.karpathyTrain(
+                                r.path("train_file"), r.path("image_root"), transform(r, size, 0.5), prompt);
+                loader = loader(ds, Collate.captions(tok, padding(r, TextEncoding.CAPTION)), batch, seed, workers);
+                objective = Objectives.caption(m, tok.bosId(), promptLength);
+                schedule = (e, b, n) -> Schedules.cosine(e, epochs, initLr, minLr);
+                model = m;
+                architecture = "BlipForConditionalGeneration";
+            }
+            case PRETRAIN -> {
+                BlipPretrain m = prepare(
+                        new BlipPretrain(c, r.integer("queue_size", 57600), r.number("momentum", 0.995)),
+                        s,
+                        task,
+                        seed);
+                org.blip4j.data.Dataset<CaptionDataset.Sample> ds;
+                if (stream != null) {
+                    ds = StreamDatasets.captions(stream, streamEpoch, transform(r, size, 0.2), "");
+                } else {
+                    List<Path> files = new ArrayList<>();
+                    for (var f :
+                            r.node("train_file").isArray() ? r.node("train_file") : List.of(r.node("train_file"))) {
+                        Path p = Path.of(f.asText());
+                        files.add(
+                                p.isAbsolute()
+                                        ? p
+                                        : r.file()
+                                                .toAbsolutePath()
+                                                .getParent()
+                                                .resolve(p)
+                                                .normalize());
+                    }
+                    ds = CaptionDataset.pretrain(files, r.path("image_root"), transform(r, size, 0.2));
+                }
+                loader = loader(ds, Collate.captions(tok, padding(r, TextEncoding.PRETRAIN)), batch, seed, workers);
+                objective = Objectives.pretrain(m, r.number("alpha", 0.4), tok.encId(), tok.bosId());
+                double warmLr = r.number("warmup_lr", 1e-6);
+                long warmSteps = r.integer("warmup_steps", 3000);
+                double decay = r.number("lr_decay_rate", 0.9);
+                schedule = (e, b, n) -> e == 0
+                        ? Schedules.warmup(b, warmSteps, warmLr, initLr)
+                        : Schedules.step(e, initLr, minLr, decay);
+                model = m;
+                architecture = "BlipPretrain";
+            }
+            case ITM -> {
+                BlipRetrieval m = prepare(
+                        new BlipRetrieval(c, r.integer("queue_size", 57600), r.number("momentum", 0.995)),
+                        s,
+                        task,
+                        seed);
+                var ds = stream != null
+                        ? StreamDatasets.captions(stream, streamEpoch, transform(r, size, 0.5), "")
+                        : CaptionDataset.karpathyTrain(
+                                r.path("train_file"), r.path("image_root"), transform(r, size, 0.5), "");
+                loader = loader(ds, Collate.captions(tok, padding(r, TextEncoding.RETRIEVAL)), batch, seed, workers);
+                objective = Objectives.retrieval(m, r.number("alpha", 0.4), tok.encId());
+                schedule = (e, b, n) -> Schedules.cosine(e, epochs, initLr, minLr);
+                model = m;
+                architecture = "BlipForImageTextRetrieval";
+            }
+            case VQA -> {
+                BlipVqa m = prepare(new BlipVqa(c), s, task, seed);
+                var ds = stream != null
+                        ? StreamDatasets.vqa(stream, streamEpoch, transform(r, size, 0.5))
+                        : VqaDataset.train(
+                                List.of(r.path("train_file")),
+                                r.path("image_root"),
+                                r.has("vg_root") ? r.path("vg_root") : r.path("image_root"),
+                                transform(r, size, 0.5));
+                loader = loader(ds, Collate.vqa(tok), batch, seed, workers);
+                objective = Objectives.vqa(m, tok.encId(), tok.bosId());
+                schedule = (e, b, n) -> Schedules.cosine(e, epochs, initLr, minLr);
+                model = m;
+                architecture = "BlipForQuestionAnswering";
+            }
+            case NLVR -> {
+                org.blip4j.model.BlipNlvr m = new org.blip4j.model.BlipNlvr(c);
+                if (s.weights() == null) {
+                    Init.blip(m, seed, 0.02);
+                } else if (s.stored() == Task.NLVR) {
+                    WeightLoader.load(
+                            m, s.weights(), LoadPolicy.strict().ignoringTrainingState(), "pre-trained weights");
+                } else { // blip_nlvr.load_checkpoint: twin the pre-trained cross-attention, new merge layers and head
+                    Init.blip(m, seed, 0.02);
+                    WeightLoader.load(
+                            m,
+                            org.blip4j.model.BlipNlvr.twinned(s.weights()),
+                            LoadPolicy.strict()
+                                    .ignoringTrainingState()
+                                    .ignoring("(?!(visual_encoder|text_encoder)\\.).*")
+                                    .allowingMissing("cls_head\\..*", ".*merge_layer.*"),
+                            "pre-trained weights");
+                }
+                org.blip4j.data.NlvrDataset ds = org.blip4j.data.NlvrDataset.read(
+                        r.path("train_file"), r.path("image_root"), transform(r, size, 0.5));
+                loader = loader(ds, Collate.nlvr(tok), batch, seed, workers);
+                objective = Objectives.nlvr(m, tok.encId());
+                schedule = (e, b, n) -> Schedules.cosine(e, epochs, initLr, minLr);
+                model = m;
+                architecture = "BlipNlvr";
+            }
+            default -> throw new IllegalArgumentException("training " + task + " is not supported");
+        }
+        if (model instanceof BlipPretrain p) { // the models' own cross-rank ops (queue gathers, negative_all_rank)
+            p.distributed(dist);
+        } else if (model instanceof BlipRetrieval q) {
+            q.distributed(dist);
+            q.negativeAllRank(r.flag("negative_all_rank", false));
+        }
+        if (r.flag("vit_grad_ckpt", false)) { // as the reference configs: the last vit_ckpt_layer ViT blocks
+            int layers = r.integer("vit_ckpt_layer", 0);
+            model.blocksOf(org.blip4j.model.vision.VisionTransformer.class)
+                    .forEach(v -> v.gradientCheckpointing(layers));
+        }
+        Map<String, org.bytedeco.pytorch.Tensor> trainable = model instanceof BlipPretrain p
+                ? p.trainableParameters()
+                : model instanceof BlipRetrieval q ? q.trainableParameters() : model.namedParameters();
+        trainable.values().forEach(t -> t.set_requires_grad(true));
+        AdamW opt = AdamW.blip(trainable, initLr, r.number("weight_decay", 0.05));
+        try (DataLoader<Batch> l = loader.sharded(dist.rank(), dist.worldSize())) {
+            Trainer.EpochData<Batch> data = new Trainer.EpochData<>() {
+                @Override
+                public long batchesPerEpoch() {
+                    return l.batchesPerEpoch();
+                }
+
+                @Override
+                public java.util.Iterator<Batch> epoch(int epoch, long start) {
+                    var it = l.epoch(epoch);
+                    for (long i = 0; i < start && it.hasNext(); i++) {
+                        it.next(); // resume: skip the batches already trained on (same order for the same seed)
+                    }
+                    return it;
+                }
+            };
+            Trainer<Batch> trainer = new Trainer<>(
+                            model,
+                            trainable,
+                            opt,
+                            objective,
+                            data,
+                            schedule,
+                            new Trainer.Options(
+                                    out.resolve("checkpoints"),
+                                    epochs,
+                                    seed,
+                                    r.integer("grad_accumulation", 1),
+                                    r.integer("checkpoint_every", 0),
+                                    r.integer("keep_checkpoints", 2),
+                                    r.integer("max_steps", 0),
+                                    resume,
+                                    progress))
+                    .distributed(dist, Math.round(r.number("bucket_cap_mb", 25) * (1 << 20)));
+            if (r.has("validate") && dist.isMain()) { // validation writes files: rank 0's job
+                var v = r.node("validate");
+                ShapesValidator validator = new ShapesValidator(
+                        stream,
+                        v.path("scenes").asInt(64),
+                        v.path("seed").asLong(9),
+                        v.path("training_scenes").asBoolean(false));
+                Block trained = model;
+                String arch = architecture;
+                boolean half = r.flag("export_half", false);
+                trainer.validateEvery(
+                        v.path("every").asLong(200),
+                        step -> validator.validate(
+                                export(trained, s, out.resolve("validation-model"), arch, half), task));
+            }
+            trainer.fit();
+            if (l.skipped() > 0) {
+                LOG.warn("{} unreadable images were skipped (see the log above)", l.skipped());
+            }
+        }
+        return dist.isMain()
+                ? export(model, s, out.resolve("model"), architecture, r.flag("export_half", false))
+                : out.resolve("model");
+    }
+
+    /**
+     * The recipe's {@code train_stream} (fresh shapes-world scenes instead of {@code train_file}), or null: a mapping
+     * {@code {world: shapes, seed, epoch_size, min_side, max_side, aliased, max_objects, pool}} ({@code pool: N} repeats
+     * N fixed scenes: the overfit check).
+     */
+    static ShapesStream stream(Recipe r, int imageSize) {
+        if (!r.has("train_stream")) {
+            return null;
+        }
+        var n = r.node("train_stream");
+        String world = n.path("world").asText("shapes");
+        if (!world.equals("shapes")) {
+            throw new IllegalArgumentException(r.file() + ": train_stream.world must be 'shapes', got '" + world + "'");
+        }
+        return new ShapesStream(
+                n.path("seed").asLong(0),
+                n.path("min_side").asInt(imageSize),
+                n.path("max_side").asInt(n.path("min_side").asInt(imageSize)),
+                n.path("aliased").asDouble(0),
+                n.path("max_objects").asInt(4),
+                n.path("pool").asInt(0));
+    }
+
+    /**
+     * The recipe's training transform: BLIP's (random resized crop from {@code min_scale}, horizontal flip, RandAugment)
+     * unless the recipe sets {@code min_scale}, {@code hflip} (flip probability) or {@code rand_augment: false} — worlds
+     * where left/right or position words matter (the shapes world) turn flips and crops off.
+     */
+    static TrainTransform transform(Recipe r, int size, double defaultMinScale) {
+        return new TrainTransform(
+                org.blip4j.data.RandomResizedCrop.of(size, r.number("min_scale", defaultMinScale)),
+                r.number("hflip", 0.5),
+                r.flag("rand_augment", true) ? org.blip4j.data.RandomAugment.blip() : null,
+                org.blip4j.image.ImageProcessor.BLIP_MEAN,
+                org.blip4j.image.ImageProcessor.BLIP_STD);
+    }
+
+    /**
+     * The task's text encoding, padded to the longest text of the batch instead of {@code max_length} when the recipe
+     * says {@code text_padding: longest}: the same losses (padding is masked) for less compute on short captions.
+     */
+    static TextEncoding padding(Recipe r, TextEncoding task) {
+        String p = r.string("text_padding", "max_length");
+        return switch (p) {
+            case "max_length" -> task;
+            case "longest" -> new TextEncoding(task.maxLength(), org.blip4j.text.BertTokenizer.Padding.LONGEST);
+            default ->
+                throw new IllegalArgumentException(r.file() + ": text_padding must be max_length or longest, got " + p);
+        };
+    }
+
+    static <S> DataLoader<Batch> loader(
+            org.blip4j.data.Dataset<S> ds,
+            java.util.function.Function<List<S>, Batch> collate,
+            int batch,
+            long seed,
+            int workers) {
+        return DataLoader.builder(ds, collate)
+                .batchSize(batch)
+                .shuffle(true)
+                .dropLast(true)
+                .seed(seed)
+                .workers(workers)
+                .build();
+    }
+
+    /** The config, tokenizer and (optional) pre-trained weights named by the recipe. */
+    static Setup setup(Recipe r) throws IOException {
+        if (r.has("pretrained")) {
+            String spec = r.string("pretrained");
+            Path local = r.file().toAbsolutePath().getParent().resolve(spec);
+            ModelFiles files = ModelFiles.resolve(Files.exists(local) ? local : ModelSource.resolve(spec));
+            Map<String, RawTensor> sd = WeightLoader.canonical(Checkpoints.read(files.weights()));
+            Integer size = r.has("image_size") ? r.integer("image_size", 0) : null;
+            BlipConfig c = Blip.config(files, sd, new Blip.Options(null, size, false));
+            BertTokenizer tok = BertTokenizer.fromDirectory(files.tokenizerDir());
+            Blip.check(files, sd, c, tok); // before the network is allocated
+            return new Setup(c, tok, sd, Task.infer(sd.keySet()), files.tokenizerDir());
+        }
+        // from scratch: text sizes from a med_config.json, ViT sizes from the recipe's 'vision' mapping
+        var v = r.node("vision");
+        VisionConfig vision = new VisionConfig(
+                r.integer("image_size", 224),
+                v.path("patch_size").asInt(16),
+                v.path("hidden_size").asInt(768),
+                v.path("num_layers").asInt(12),
+                v.path("num_heads").asInt(12),
+                v.path("intermediate_size").asInt(3072),
+                1e-6);
+        BlipConfig c = BlipConfig.readOriginal(r.path("med_config"), vision, r.integer("embed_dim", 256));
+        ConfigCheck.limits(c, r.file());
+        Path vocab = r.path("vocab");
+        BertTokenizer tok = BertTokenizer.fromVocab(vocab);
+        ConfigCheck.tokenizer(tok, c.text().vocabSize(), r.path("med_config") + " (vocab_size)");
+        return new Setup(c, tok, null, null, vocab.getParent());
+    }
+
+    /**
+     * Loads pre-trained weights into the task network (momentum models and queues are copied or restarted when the
+     * checkpoint has none or another queue size) or initialises it from scratch.
+     */
+    static <B extends Block> B prepare(B model, Setup s, Task task, long seed) throws IOException {
         if (s.weights() == null) {
-          Init.blip(m, seed, 0.02);
-        } else if (s.stored() == Task.NLVR) {
-          WeightLoader.load(m, s.weights(), LoadPolicy.strict().ignoringTrainingState(), "pre-trained weights");
-        } else { // blip_nlvr.load_checkpoint: twin the pre-trained cross-attention, new merge layers and head
-          Init.blip(m, seed, 0.02);
-          WeightLoader.load(m, org.blip4j.model.BlipNlvr.twinned(s.weights()), LoadPolicy.strict()
-              .ignoringTrainingState().ignoring("(?!(visual_encoder|text_encoder)\\.).*")
-              .allowingMissing("cls_head\\..*", ".*merge_layer.*"), "pre-trained weights");
+            Init.blip(model, seed, 0.02);
+            copyMomentum(model);
+            return model;
         }
-        org.blip4j.data.NlvrDataset ds = org.blip4j.data.NlvrDataset.read(r.path("train_file"), r.path("image_root"),
-            transform(r, size, 0.5));
-        loader = loader(ds, Collate.nlvr(tok), batch, seed, workers);
-        objective = Objectives.nlvr(m, tok.encId());
-        schedule = (e, b, n) -> Schedules.cosine(e, epochs, initLr, minLr);
-        model = m;
-        architecture = "BlipNlvr";
-      }
-      default -> throw new IllegalArgumentException("training " + task + " is not supported");
-    }
-    if (model instanceof BlipPretrain p) { // the models' own cross-rank ops (queue gathers, negative_all_rank)
-      p.distributed(dist);
-    } else if (model instanceof BlipRetrieval q) {
-      q.distributed(dist);
-      q.negativeAllRank(r.flag("negative_all_rank", false));
-    }
-    if (r.flag("vit_grad_ckpt", false)) { // as the reference configs: the last vit_ckpt_layer ViT blocks
-      int layers = r.integer("vit_ckpt_layer", 0);
-      model.blocksOf(org.blip4j.model.vision.VisionTransformer.class).forEach(v -> v.gradientCheckpointing(layers));
-    }
-    Map<String, org.bytedeco.pytorch.Tensor> trainable = model instanceof BlipPretrain p ? p.trainableParameters()
-        : model instanceof BlipRetrieval q ? q.trainableParameters() : model.namedParameters();
-    trainable.values().forEach(t -> t.set_requires_grad(true));
-    AdamW opt = AdamW.blip(trainable, initLr, r.number("weight_decay", 0.05));
-    try (DataLoader<Batch> l = loader.sharded(dist.rank(), dist.worldSize())) {
-      Trainer.EpochData<Batch> data = new Trainer.EpochData<>() {
-        @Override
-        public long batchesPerEpoch() {
-          return l.batchesPerEpoch();
+        Map<String, RawTensor> sd = new LinkedHashMap<>(s.weights());
+        Map<String, org.bytedeco.pytorch.Tensor> own = model.namedTensors();
+        for (String q : List.of("image_queue", "text_queue", "idx_queue", "ptr_queue", "queue_ptr")) {
+            RawTensor t = sd.get(q);
+            if (t != null && (!own.containsKey(q) || !java.util.Arrays.equals(t.shape(), T.shape(own.get(q))))) {
+                sd.remove(q); // a queue of another size restarts, as BLIP's load_checkpoint drops mis-shaped tensors
+            }
         }
-
-        @Override
-        public java.util.Iterator<Batch> epoch(int epoch, long start) {
-          var it = l.epoch(epoch);
-          for (long i = 0; i < start && it.hasNext(); i++) {
-            it.next(); // resume: skip the batches already trained on (same order for the same seed)
-          }
-          return it;
+        boolean momentum = sd.keySet().stream().anyMatch(k -> k.startsWith("visual_encoder_m."));
+        var own2 = own.keySet().stream()
+                .map(k -> k.contains(".") ? k.substring(0, k.indexOf('.')) : k)
+                .distinct()
+                .toList();
+        LoadPolicy policy = LoadPolicy.strict()
+                .ignoringTrainingState()
+                .ignoring("(?!(" + String.join("|", own2) + ")(\\..*)?$).*")
+                .allowingMissing(
+                        ".*_m\\..*", "image_queue", "text_queue", "idx_queue", "ptr_queue", "queue_ptr", "temp");
+        WeightLoader.load(model, sd, policy, "pre-trained weights");
+        if (!momentum) {
+            copyMomentum(model);
         }
-      };
-      Trainer<Batch> trainer = new Trainer<>(model, trainable, opt, objective, data, schedule,
-          new Trainer.Options(out.resolve("checkpoints"), epochs, seed, r.integer("grad_accumulation", 1),
-              r.integer("checkpoint_every", 0), r.integer("keep_checkpoints", 2), r.integer("max_steps", 0), resume,
-              progress)).distributed(dist, Math.round(r.number("bucket_cap_mb", 25) * (1 << 20)));
-      if (r.has("validate") && dist.isMain()) { // validation writes files: rank 0's job
-        var v = r.node("validate");
-        ShapesValidator validator = new ShapesValidator(stream, v.path("scenes").asInt(64), v.path("seed").asLong(9),
-            v.path("training_scenes").asBoolean(false));
-        Block trained = model;
-        String arch = architecture;
-        boolean half = r.flag("export_half", false);
-        trainer.validateEvery(v.path("every").asLong(200),
-            step -> validator.validate(export(trained, s, out.resolve("validation-model"), arch, half), task));
-      }
-      trainer.fit();
-      if (l.skipped() > 0) {
-        LOG.warn("{} unreadable images were skipped (see the log above)", l.skipped());
-      }
+        return model;
     }
-    return dist.isMain() ? export(model, s, out.resolve("model"), architecture, r.flag("export_half", false))
-        : out.resolve("model");
-  }
 
-  /**
-   * The recipe's {@code train_stream} (fresh shapes-world scenes instead of {@code train_file}), or null: a mapping
-   * {@code {world: shapes, seed, epoch_size, min_side, max_side, aliased, max_objects, pool}} ({@code pool: N} repeats
-   * N fixed scenes: the overfit check).
-   */
-  static ShapesStream stream(Recipe r, int imageSize) {
-    if (!r.has("train_stream")) {
-      return null;
-    }
-    var n = r.node("train_stream");
-    String world = n.path("world").asText("shapes");
-    if (!world.equals("shapes")) {
-      throw new IllegalArgumentException(r.file() + ": train_stream.world must be 'shapes', got '" + world + "'");
-    }
-    return new ShapesStream(n.path("seed").asLong(0), n.path("min_side").asInt(imageSize),
-        n.path("max_side").asInt(n.path("min_side").asInt(imageSize)), n.path("aliased").asDouble(0),
-        n.path("max_objects").asInt(4), n.path("pool").asInt(0));
-  }
-
-  /**
-   * The recipe's training transform: BLIP's (random resized crop from {@code min_scale}, horizontal flip, RandAugment)
-   * unless the recipe sets {@code min_scale}, {@code hflip} (flip probability) or {@code rand_augment: false} — worlds
-   * where left/right or position words matter (the shapes world) turn flips and crops off.
-   */
-  static TrainTransform transform(Recipe r, int size, double defaultMinScale) {
-    return new TrainTransform(org.blip4j.data.RandomResizedCrop.of(size, r.number("min_scale", defaultMinScale)),
-        r.number("hflip", 0.5), r.flag("rand_augment", true) ? org.blip4j.data.RandomAugment.blip() : null,
-        org.blip4j.image.ImageProcessor.BLIP_MEAN, org.blip4j.image.ImageProcessor.BLIP_STD);
-  }
-
-  /**
-   * The task's text encoding, padded to the longest text of the batch instead of {@code max_length} when the recipe
-   * says {@code text_padding: longest}: the same losses (padding is masked) for less compute on short captions.
-   */
-  static TextEncoding padding(Recipe r, TextEncoding task) {
-    String p = r.string("text_padding", "max_length");
-    return switch (p) {
-      case "max_length" -> task;
-      case "longest" -> new TextEncoding(task.maxLength(), org.blip4j.text.BertTokenizer.Padding.LONGEST);
-      default -> throw new IllegalArgumentException(r.file() + ": text_padding must be max_length or longest, got " + p);
-    };
-  }
-
-  static <S> DataLoader<Batch> loader(org.blip4j.data.Dataset<S> ds, java.util.function.Function<List<S>, Batch> collate,
-      int batch, long seed, int workers) {
-    return DataLoader.builder(ds, collate).batchSize(batch).shuffle(true).dropLast(true).seed(seed).workers(workers)
-        .build();
-  }
-
-  /** The config, tokenizer and (optional) pre-trained weights named by the recipe. */
-  static Setup setup(Recipe r) throws IOException {
-    if (r.has("pretrained")) {
-      String spec = r.string("pretrained");
-      Path local = r.file().toAbsolutePath().getParent().resolve(spec);
-      ModelFiles files = ModelFiles.resolve(Files.exists(local) ? local : ModelSource.resolve(spec));
-      Map<String, RawTensor> sd = WeightLoader.canonical(Checkpoints.read(files.weights()));
-      Integer size = r.has("image_size") ? r.integer("image_size", 0) : null;
-      BlipConfig c = Blip.config(files, sd, new Blip.Options(null, size, false));
-      BertTokenizer tok = BertTokenizer.fromDirectory(files.tokenizerDir());
-      Blip.check(files, sd, c, tok); // before the network is allocated
-      return new Setup(c, tok, sd, Task.infer(sd.keySet()), files.tokenizerDir());
-    }
-    // from scratch: text sizes from a med_config.json, ViT sizes from the recipe's 'vision' mapping
-    var v = r.node("vision");
-    VisionConfig vision = new VisionConfig(r.integer("image_size", 224), v.path("patch_size").asInt(16),
-        v.path("hidden_size").asInt(768), v.path("num_layers").asInt(12), v.path("num_heads").asInt(12),
-        v.path("intermediate_size").asInt(3072), 1e-6);
-    BlipConfig c = BlipConfig.readOriginal(r.path("med_config"), vision, r.integer("embed_dim", 256));
-    ConfigCheck.limits(c, r.file());
-    Path vocab = r.path("vocab");
-    BertTokenizer tok = BertTokenizer.fromVocab(vocab);
-    ConfigCheck.tokenizer(tok, c.text().vocabSize(), r.path("med_config") + " (vocab_size)");
-    return new Setup(c, tok, null, null, vocab.getParent());
-  }
-
-  /**
-   * Loads pre-trained weights into the task network (momentum models and queues are copied or restarted when the
-   * checkpoint has none or another queue size) or initialises it from scratch.
-   */
-  static <B extends Block> B prepare(B model, Setup s, Task task, long seed) throws IOException {
-    if (s.weights() == null) {
-      Init.blip(model, seed, 0.02);
-      copyMomentum(model);
-      return model;
-    }
-    Map<String, RawTensor> sd = new LinkedHashMap<>(s.weights());
-    Map<String, org.bytedeco.pytorch.Tensor> own = model.namedTensors();
-    for (String q : List.of("image_queue", "text_queue", "idx_queue", "ptr_queue", "queue_ptr")) {
-      RawTensor t = sd.get(q);
-      if (t != null && (!own.containsKey(q) || !java.util.Arrays.equals(t.shape(), T.shape(own.get(q))))) {
-        sd.remove(q); // a queue of another size restarts, as BLIP's load_checkpoint drops mis-shaped tensors
-      }
-    }
-    boolean momentum = sd.keySet().stream().anyMatch(k -> k.startsWith("visual_encoder_m."));
-    var own2 = own.keySet().stream().map(k -> k.contains(".") ? k.substring(0, k.indexOf('.')) : k).distinct().toList();
-    LoadPolicy policy = LoadPolicy.strict().ignoringTrainingState()
-        .ignoring("(?!(" + String.join("|", own2) + ")(\\..*)?$).*")
-        .allowingMissing(".*_m\\..*", "image_queue", "text_queue", "idx_queue", "ptr_queue", "queue_ptr", "temp");
-    WeightLoader.load(model, sd, policy, "pre-trained weights");
-    if (!momentum) {
-      copyMomentum(model);
-    }
-    return model;
-  }
-
-  private static void copyMomentum(Block model) {
-    if (model instanceof BlipPretrain p) {
-      p.copyParams();
-    } else if (model instanceof BlipRetrieval q) {
-      q.copyParams();
-    }
-  }
-
-  /** Training-only state that inference never reads: momentum encoders and the ITC queues. */
-  static final java.util.regex.Pattern TRAINING_STATE =
-      java.util.regex.Pattern.compile("(.*_m\\..*|image_queue|text_queue|idx_queue|ptr_queue|queue_ptr)");
-
-  /** The tensors an export writes: all of them, or (half) the inference ones in float16. */
-  static Map<String, RawTensor> exportWeights(Map<String, org.bytedeco.pytorch.Tensor> named, boolean half) {
-    Map<String, RawTensor> weights = new LinkedHashMap<>();
-    try (NoGradGuard g = new NoGradGuard()) {
-      named.forEach((k, v) -> {
-        if (!half) {
-          weights.put(k, T.toRaw(v));
-        } else if (!TRAINING_STATE.matcher(k).matches()) {
-          weights.put(k, T.toRaw(v.is_floating_point() ? v.to(org.bytedeco.pytorch.global.torch.ScalarType.Half) : v));
+    private static void copyMomentum(Block model) {
+        if (model instanceof BlipPretrain p) {
+            p.copyParams();
+        } else if (model instanceof BlipRetrieval q) {
+            q.copyParams();
         }
-      });
     }
-    return weights;
-  }
 
-  /**
-   * Writes model.safetensors, config.json, the tokenizer and preprocessor_config.json: a folder Blip.load reads.
-   * With {@code half} (recipe key {@code export_half}) the floating-point weights are stored as float16 and the
-   * training-only state (momentum encoders, queues) is left out, for a small shipped model.
-   */
-  static Path export(Block model, Setup s, Path dir, String architecture, boolean half) throws IOException {
-    Files.createDirectories(dir);
-    Map<String, RawTensor> weights = exportWeights(model.namedTensors(), half);
-    SafeTensors.write(dir.resolve("model.safetensors"), weights, Map.of("format", "pt", "architecture", architecture));
-    BertTokenizer tok = s.tokenizer();
-    s.config().writeHf(dir.resolve("config.json"), architecture, tok.bosId(), tok.sepId());
-    for (String f : List.of("tokenizer.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json")) {
-      Path src = s.tokenizerDir().resolve(f);
-      if (Files.isRegularFile(src)) {
-        Files.copy(src, dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
-      }
+    /** Training-only state that inference never reads: momentum encoders and the ITC queues. */
+    static final java.util.regex.Pattern TRAINING_STATE =
+            java.util.regex.Pattern.compile("(.*_m\\..*|image_queue|text_queue|idx_queue|ptr_queue|queue_ptr)");
+
+    /** The tensors an export writes: all of them, or (half) the inference ones in float16. */
+    static Map<String, RawTensor> exportWeights(Map<String, org.bytedeco.pytorch.Tensor> named, boolean half) {
+        Map<String, RawTensor> weights = new LinkedHashMap<>();
+        try (NoGradGuard g = new NoGradGuard()) {
+            named.forEach((k, v) -> {
+                if (!half) {
+                    weights.put(k, T.toRaw(v));
+                } else if (!TRAINING_STATE.matcher(k).matches()) {
+                    weights.put(
+                            k,
+                            T.toRaw(
+                                    v.is_floating_point()
+                                            ? v.to(org.bytedeco.pytorch.global.torch.ScalarType.Half)
+                                            : v));
+                }
+            });
+        }
+        return weights;
     }
-    int size = s.config().vision().imageSize();
-    Files.writeString(dir.resolve("preprocessor_config.json"), "{\n  \"image_processor_type\": \"BlipImageProcessor\",\n"
-        + "  \"size\": {\"height\": " + size + ", \"width\": " + size + "},\n  \"resample\": 3,\n"
-        + "  \"image_mean\": [0.48145466, 0.4578275, 0.40821073],\n"
-        + "  \"image_std\": [0.26862954, 0.26130258, 0.27577711]\n}\n");
-    return dir;
-  }
+
+    /**
+     * Writes model.safetensors, config.json, the tokenizer and preprocessor_config.json: a folder Blip.load reads.
+     * With {@code half} (recipe key {@code export_half}) the floating-point weights are stored as float16 and the
+     * training-only state (momentum encoders, queues) is left out, for a small shipped model.
+     */
+    static Path export(Block model, Setup s, Path dir, String architecture, boolean half) throws IOException {
+        Files.createDirectories(dir);
+        Map<String, RawTensor> weights = exportWeights(model.namedTensors(), half);
+        SafeTensors.write(
+                dir.resolve("model.safetensors"), weights, Map.of("format", "pt", "architecture", architecture));
+        BertTokenizer tok = s.tokenizer();
+        s.config().writeHf(dir.resolve("config.json"), architecture, tok.bosId(), tok.sepId());
+        for (String f : List.of("tokenizer.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json")) {
+            Path src = s.tokenizerDir().resolve(f);
+            if (Files.isRegularFile(src)) {
+                Files.copy(src, dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        int size = s.config().vision().imageSize();
+        Files.writeString(
+                dir.resolve("preprocessor_config.json"),
+                "{\n  \"image_processor_type\": \"BlipImageProcessor\",\n"
+                        + "  \"size\": {\"height\": " + size + ", \"width\": " + size + "},\n  \"resample\": 3,\n"
+                        + "  \"image_mean\": [0.48145466, 0.4578275, 0.40821073],\n"
+                        + "  \"image_std\": [0.26862954, 0.26130258, 0.27577711]\n}\n");
+        return dir;
+    }
 }

@@ -14,52 +14,59 @@ import java.util.regex.Pattern;
  */
 public record LoadPolicy(List<Pattern> ignoreUnexpected, List<Pattern> allowMissing) {
 
-  /** Buffers that the reference saves but never needs ({@code position_ids}) and the unused BERT pooler. */
-  public static final List<String> ALWAYS_IGNORED = List.of(".*\\.position_ids", ".*\\.pooler\\..*");
+    /** Buffers that the reference saves but never needs ({@code position_ids}) and the unused BERT pooler. */
+    public static final List<String> ALWAYS_IGNORED = List.of(".*\\.position_ids", ".*\\.pooler\\..*");
 
-  /** Training state that inference never reads: momentum encoders, feature queues, and their pointers. */
-  public static final List<String> TRAINING_STATE = List.of(
-      "visual_encoder_m\\..*", "text_encoder_m\\..*", "vision_proj_m\\..*", "text_proj_m\\..*",
-      "image_queue", "text_queue", "idx_queue", "ptr_queue", "queue_ptr");
+    /** Training state that inference never reads: momentum encoders, feature queues, and their pointers. */
+    public static final List<String> TRAINING_STATE = List.of(
+            "visual_encoder_m\\..*",
+            "text_encoder_m\\..*",
+            "vision_proj_m\\..*",
+            "text_proj_m\\..*",
+            "image_queue",
+            "text_queue",
+            "idx_queue",
+            "ptr_queue",
+            "queue_ptr");
 
-  public LoadPolicy {
-    ignoreUnexpected = List.copyOf(ignoreUnexpected);
-    allowMissing = List.copyOf(allowMissing);
-  }
+    public LoadPolicy {
+        ignoreUnexpected = List.copyOf(ignoreUnexpected);
+        allowMissing = List.copyOf(allowMissing);
+    }
 
-  /** Strict: only {@link #ALWAYS_IGNORED} may be unused. */
-  public static LoadPolicy strict() {
-    return new LoadPolicy(compile(ALWAYS_IGNORED), List.of());
-  }
+    /** Strict: only {@link #ALWAYS_IGNORED} may be unused. */
+    public static LoadPolicy strict() {
+        return new LoadPolicy(compile(ALWAYS_IGNORED), List.of());
+    }
 
-  /** Also ignores checkpoint keys matching these regexes (e.g. the ITM head when loading a captioner). */
-  public LoadPolicy ignoring(String... regexes) {
-    List<Pattern> p = new ArrayList<>(ignoreUnexpected);
-    p.addAll(compile(List.of(regexes)));
-    return new LoadPolicy(p, allowMissing);
-  }
+    /** Also ignores checkpoint keys matching these regexes (e.g. the ITM head when loading a captioner). */
+    public LoadPolicy ignoring(String... regexes) {
+        List<Pattern> p = new ArrayList<>(ignoreUnexpected);
+        p.addAll(compile(List.of(regexes)));
+        return new LoadPolicy(p, allowMissing);
+    }
 
-  /** Also ignores the momentum encoders and queues of pre-training / retrieval checkpoints. */
-  public LoadPolicy ignoringTrainingState() {
-    return ignoring(TRAINING_STATE.toArray(new String[0]));
-  }
+    /** Also ignores the momentum encoders and queues of pre-training / retrieval checkpoints. */
+    public LoadPolicy ignoringTrainingState() {
+        return ignoring(TRAINING_STATE.toArray(new String[0]));
+    }
 
-  /** Allows these model tensors (regexes) to stay at their initial values. */
-  public LoadPolicy allowingMissing(String... regexes) {
-    List<Pattern> p = new ArrayList<>(allowMissing);
-    p.addAll(compile(List.of(regexes)));
-    return new LoadPolicy(ignoreUnexpected, p);
-  }
+    /** Allows these model tensors (regexes) to stay at their initial values. */
+    public LoadPolicy allowingMissing(String... regexes) {
+        List<Pattern> p = new ArrayList<>(allowMissing);
+        p.addAll(compile(List.of(regexes)));
+        return new LoadPolicy(ignoreUnexpected, p);
+    }
 
-  boolean ignored(String key) {
-    return ignoreUnexpected.stream().anyMatch(p -> p.matcher(key).matches());
-  }
+    boolean ignored(String key) {
+        return ignoreUnexpected.stream().anyMatch(p -> p.matcher(key).matches());
+    }
 
-  boolean missingAllowed(String key) {
-    return allowMissing.stream().anyMatch(p -> p.matcher(key).matches());
-  }
+    boolean missingAllowed(String key) {
+        return allowMissing.stream().anyMatch(p -> p.matcher(key).matches());
+    }
 
-  private static List<Pattern> compile(List<String> regexes) {
-    return regexes.stream().map(Pattern::compile).toList();
-  }
+    private static List<Pattern> compile(List<String> regexes) {
+        return regexes.stream().map(Pattern::compile).toList();
+    }
 }

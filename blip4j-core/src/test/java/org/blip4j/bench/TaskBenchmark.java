@@ -30,410 +30,441 @@ import org.bytedeco.pytorch.global.torch;
  * main in test sources so it never runs as a test.
  */
 public final class TaskBenchmark {
-  private TaskBenchmark() {}
+    private TaskBenchmark() {}
 
-  /** BLIP's initialisation (normal 0.02, LayerNorm 1/0): zero weights could take fast paths real ones never do. */
-  static <B extends org.blip4j.nn.Block> B random(B model, long seed) {
-    org.blip4j.train.Init.blip(model, seed, 0.02);
-    return model;
-  }
-
-  static double median(List<Double> v) {
-    List<Double> s = new ArrayList<>(v);
-    s.sort(Double::compare);
-    return s.get(s.size() / 2);
-  }
-
-  static long peakRssMb() throws Exception {
-    for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
-      if (l.startsWith("VmHWM:")) {
-        return Long.parseLong(l.replaceAll("\\D+", "")) / 1024;
-      }
+    /** BLIP's initialisation (normal 0.02, LayerNorm 1/0): zero weights could take fast paths real ones never do. */
+    static <B extends org.blip4j.nn.Block> B random(B model, long seed) {
+        org.blip4j.train.Init.blip(model, seed, 0.02);
+        return model;
     }
-    return -1;
-  }
 
-  static void row(String what, String value) {
-    System.out.printf("| %-62s | %s | %s |%n", what, value, Ceiling.load());
-    System.out.flush();
-  }
-
-  /** Frees a finished benchmark's model now instead of whenever the GC gets to it (RSS must not grow). */
-  static void free(org.blip4j.nn.Block model) {
-    java.util.Set<Tensor> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-    seen.addAll(model.namedTensors().values());
-    seen.forEach(Tensor::close);
-  }
-
-  static void rss(String after) throws Exception {
-    System.gc();
-    row("  RSS after " + after + " (MB; peak so far " + peakRssMb() + ")", Long.toString(rssMb()));
-  }
-
-  static long rssMb() throws Exception {
-    for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
-      if (l.startsWith("VmRSS:")) {
-        return Long.parseLong(l.replaceAll("\\D+", "")) / 1024;
-      }
+    static double median(List<Double> v) {
+        List<Double> s = new ArrayList<>(v);
+        s.sort(Double::compare);
+        return s.get(s.size() / 2);
     }
-    return -1;
-  }
 
-  /** Forward FLOPs of ViT-B/16 (2 per multiply-accumulate; norms, softmax, GELU left out) per image. */
-  static double vitFlops(int imageSize) {
-    double n = Math.pow(imageSize / 16, 2) + 1;
-    double d = 768;
-    double block = 2 * n * d * d * 4 + 2 * 2 * n * n * d + 2 * 2 * n * d * 3072;
-    return 12 * block + 2 * (n - 1) * 3 * 256 * d;
-  }
-
-  /**
-   * Forward FLOPs of the BERT-base MED encoder/decoder over {@code rows} texts of {@code len} tokens with
-   * cross-attention to {@code images} sets of {@code src} image tokens (their keys/values computed once per image).
-   */
-  static double medFlops(int rows, int len, int images, int src, boolean lmHead) {
-    double d = 768;
-    double t = (double) rows * len;
-    double layer = 2 * t * d * d * 4 + 2 * 2 * rows * (double) len * len * d // self-attention
-        + 2 * t * d * d * 2 + 2 * 2 * (double) images * src * d * d + 2 * 2 * t * src * d // cross-attention
-        + 2 * 2 * t * d * 3072; // feed-forward
-    return 12 * layer + (lmHead ? 2 * t * d * d + 2 * t * d * 30524 : 0);
-  }
-
-  static String rate(double flops, double ms, Ceiling.Rates c, double adjacent) {
-    double g = flops / ms / 1e6;
-    return String.format("%.0f GFLOP/s = %.2f of the best GEMM (%.0f), %.2f of libtorch matmul beside it (%.0f)", g,
-        g / c.best(), c.best(), g / adjacent, adjacent);
-  }
-
-  public static void main(String[] args) throws Exception {
-    String only = args.length > 1 && args[0].equals("--only") ? args[1] : "ceiling,vit,caption,batch,itm,search,train";
-    if (only.equals("train-alone")) { // child JVM: the caption training step alone, for its peak RSS
-      trainCaption(null);
-      return;
-    }
-    System.out.println("| benchmark (" + Runtime.getRuntime().availableProcessors() + " cores, Java "
-        + System.getProperty("java.version") + ", libtorch threads " + torch.get_num_threads() + ", "
-        + Ceiling.envSettings() + ") | result | load (1-min) |");
-    System.out.println("|---|---|---|");
-    Ceiling.Rates c = Ceiling.measure(TaskBenchmark::row);
-    if (only.contains("vit")) {
-      vit(c);
-    }
-    if (only.contains("caption") || only.contains("batch") || only.contains("itm")) {
-      inference(only, c);
-    }
-    if (only.contains("search")) {
-      search();
-    }
-    if (only.contains("train")) {
-      train(c, only.contains("pretrain"));
-    }
-    Ceiling.measureAgain(c, TaskBenchmark::row);
-  }
-
-  static void vit(Ceiling.Rates c) throws Exception {
-    BlipDecoder dec = random(new BlipDecoder(BlipConfig.base(384)), 1);
-    try (NoGradGuard g = new NoGradGuard()) {
-      for (String adaptive : new String[] {"false", null}) { // before (always threaded OpenBLAS) / after
-      for (int batch : new int[] {1, 8}) {
-        if (adaptive != null) {
-          System.setProperty(org.blip4j.engine.MachineLoad.PROPERTY, adaptive);
-        } else {
-          System.clearProperty(org.blip4j.engine.MachineLoad.PROPERTY);
-        }
-        List<Double> t = new ArrayList<>();
-        List<Double> mm = new ArrayList<>();
-        for (int r = 0; r < (batch == 1 ? 3 : 2); r++) {
-          try (PointerScope s = new PointerScope()) {
-            Tensor px = torch.randn(batch, 3, 384, 384);
-            long t0 = System.nanoTime();
-            dec.encodeImage(px);
-            double ms = (System.nanoTime() - t0) / 1e6;
-            if (r > 0) {
-              t.add(ms);
+    static long peakRssMb() throws Exception {
+        for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (l.startsWith("VmHWM:")) {
+                return Long.parseLong(l.replaceAll("\\D+", "")) / 1024;
             }
-          }
         }
-        // the matmul beside it runs after the encodings: timed right before one, OpenBLAS's workers were still
-        // spinning (they wait ~0.1 s after a product) and the encoding took up to 2.6× as long
-        mm.add(Ceiling.libtorchMatmul(3));
-        row("ViT-B/16@384 encode, batch " + batch + (adaptive == null ? "" : ", threaded OpenBLAS always (before)")
-            + " (median ms)", String.format("%.0f; %s", median(t), rate(vitFlops(384) * batch, median(t), c,
-            median(mm))));
-      }
-      }
-      System.clearProperty(org.blip4j.engine.MachineLoad.PROPERTY);
+        return -1;
     }
-    free(dec);
-    rss("ViT");
-  }
 
-  static void inference(String only, Ceiling.Rates c) throws Exception {
-    BlipConfig c384 = BlipConfig.base(384);
-    int prefixLen = 4;
-    long[] prefix = {30522, 1037, 3861, 1997};
-    try (NoGradGuard g = new NoGradGuard()) {
-      if (only.contains("caption") || only.contains("batch")) {
-        BlipDecoder dec = random(new BlipDecoder(c384), 1);
-        Tensor pixels1 = torch.randn(1, 3, 384, 384);
-        if (only.contains("caption")) {
-          double enc = 0;
-          for (boolean int8 : new boolean[] {false, true}) {
-            List<Double> encT = new ArrayList<>();
-            List<Double> gen = new ArrayList<>();
-            GenerationConfig beam20 = GenerationConfig.beam(3, prefixLen + 20, prefixLen + 20); // exactly 20 new
-            try (Int8Decoding q = int8 ? Int8Decoding.enable(dec.textDecoder()) : null) {
-              for (int r = 0; r < 4; r++) {
-                try (PointerScope s = new PointerScope()) {
-                  long t0 = System.nanoTime();
-                  Tensor img = dec.encodeImage(pixels1);
-                  long t1 = System.nanoTime();
-                  try (CrossAttentionDecoder d = new CrossAttentionDecoder(dec.textDecoder(), img)) {
-                    long[][] out = Generator.generate(d, new long[][] {prefix}, beam20, 102, 0, null);
-                    if (out[0].length != prefixLen + 20) {
-                      throw new IllegalStateException("expected 20 new tokens, got " + (out[0].length - prefixLen));
+    static void row(String what, String value) {
+        System.out.printf("| %-62s | %s | %s |%n", what, value, Ceiling.load());
+        System.out.flush();
+    }
+
+    /** Frees a finished benchmark's model now instead of whenever the GC gets to it (RSS must not grow). */
+    static void free(org.blip4j.nn.Block model) {
+        java.util.Set<Tensor> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        seen.addAll(model.namedTensors().values());
+        seen.forEach(Tensor::close);
+    }
+
+    static void rss(String after) throws Exception {
+        System.gc();
+        row("  RSS after " + after + " (MB; peak so far " + peakRssMb() + ")", Long.toString(rssMb()));
+    }
+
+    static long rssMb() throws Exception {
+        for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (l.startsWith("VmRSS:")) {
+                return Long.parseLong(l.replaceAll("\\D+", "")) / 1024;
+            }
+        }
+        return -1;
+    }
+
+    /** Forward FLOPs of ViT-B/16 (2 per multiply-accumulate; norms, softmax, GELU left out) per image. */
+    static double vitFlops(int imageSize) {
+        double n = Math.pow(imageSize / 16, 2) + 1;
+        double d = 768;
+        double block = 2 * n * d * d * 4 + 2 * 2 * n * n * d + 2 * 2 * n * d * 3072;
+        return 12 * block + 2 * (n - 1) * 3 * 256 * d;
+    }
+
+    /**
+     * Forward FLOPs of the BERT-base MED encoder/decoder over {@code rows} texts of {@code len} tokens with
+     * cross-attention to {@code images} sets of {@code src} image tokens (their keys/values computed once per image).
+     */
+    static double medFlops(int rows, int len, int images, int src, boolean lmHead) {
+        double d = 768;
+        double t = (double) rows * len;
+        double layer = 2 * t * d * d * 4
+                + 2 * 2 * rows * (double) len * len * d // self-attention
+                + 2 * t * d * d * 2
+                + 2 * 2 * (double) images * src * d * d
+                + 2 * 2 * t * src * d // cross-attention
+                + 2 * 2 * t * d * 3072; // feed-forward
+        return 12 * layer + (lmHead ? 2 * t * d * d + 2 * t * d * 30524 : 0);
+    }
+
+    static String rate(double flops, double ms, Ceiling.Rates c, double adjacent) {
+        double g = flops / ms / 1e6;
+        return String.format(
+                "%.0f GFLOP/s = %.2f of the best GEMM (%.0f), %.2f of libtorch matmul beside it (%.0f)",
+                g, g / c.best(), c.best(), g / adjacent, adjacent);
+    }
+
+    public static void main(String[] args) throws Exception {
+        String only =
+                args.length > 1 && args[0].equals("--only") ? args[1] : "ceiling,vit,caption,batch,itm,search,train";
+        if (only.equals("train-alone")) { // child JVM: the caption training step alone, for its peak RSS
+            trainCaption(null);
+            return;
+        }
+        System.out.println("| benchmark (" + Runtime.getRuntime().availableProcessors() + " cores, Java "
+                + System.getProperty("java.version") + ", libtorch threads " + torch.get_num_threads() + ", "
+                + Ceiling.envSettings() + ") | result | load (1-min) |");
+        System.out.println("|---|---|---|");
+        Ceiling.Rates c = Ceiling.measure(TaskBenchmark::row);
+        if (only.contains("vit")) {
+            vit(c);
+        }
+        if (only.contains("caption") || only.contains("batch") || only.contains("itm")) {
+            inference(only, c);
+        }
+        if (only.contains("search")) {
+            search();
+        }
+        if (only.contains("train")) {
+            train(c, only.contains("pretrain"));
+        }
+        Ceiling.measureAgain(c, TaskBenchmark::row);
+    }
+
+    static void vit(Ceiling.Rates c) throws Exception {
+        BlipDecoder dec = random(new BlipDecoder(BlipConfig.base(384)), 1);
+        try (NoGradGuard g = new NoGradGuard()) {
+            for (String adaptive : new String[] {"false", null}) { // before (always threaded OpenBLAS) / after
+                for (int batch : new int[] {1, 8}) {
+                    if (adaptive != null) {
+                        System.setProperty(org.blip4j.engine.MachineLoad.PROPERTY, adaptive);
+                    } else {
+                        System.clearProperty(org.blip4j.engine.MachineLoad.PROPERTY);
                     }
-                  }
-                  long t2 = System.nanoTime();
-                  if (r > 0) { // first round warms up
-                    encT.add((t1 - t0) / 1e6);
-                    gen.add((t2 - t1) / 1e6);
-                  }
+                    List<Double> t = new ArrayList<>();
+                    List<Double> mm = new ArrayList<>();
+                    for (int r = 0; r < (batch == 1 ? 3 : 2); r++) {
+                        try (PointerScope s = new PointerScope()) {
+                            Tensor px = torch.randn(batch, 3, 384, 384);
+                            long t0 = System.nanoTime();
+                            dec.encodeImage(px);
+                            double ms = (System.nanoTime() - t0) / 1e6;
+                            if (r > 0) {
+                                t.add(ms);
+                            }
+                        }
+                    }
+                    // the matmul beside it runs after the encodings: timed right before one, OpenBLAS's workers were
+                    // still
+                    // spinning (they wait ~0.1 s after a product) and the encoding took up to 2.6× as long
+                    mm.add(Ceiling.libtorchMatmul(3));
+                    row(
+                            "ViT-B/16@384 encode, batch " + batch
+                                    + (adaptive == null ? "" : ", threaded OpenBLAS always (before)") + " (median ms)",
+                            String.format(
+                                    "%.0f; %s", median(t), rate(vitFlops(384) * batch, median(t), c, median(mm))));
                 }
-              }
             }
-            String kind = int8 ? "int8" : "float32";
-            if (!int8) {
-              enc = median(encT);
-              row("ViT-B/16@384 encode 1 image (median ms)", String.format("%.0f", enc));
-            }
-            double e = median(encT); // this round's encodings: the ratio compares work done side by side
-            row("beam 3, 20 new tokens after the image embedding, " + kind + " (median ms)",
-                String.format("%.0f = %.0f ms/step", median(gen), median(gen) / 20));
-            row("  generation / encoding ratio, " + kind + " (goal ≤ " + (int8 ? "0.25" : "0.5") + ")",
-                String.format("%.2f (encoding %.0f ms in the same rounds)", median(gen) / e, e));
-          }
-        }
-        if (only.contains("batch")) {
-          Tensor pixels8 = torch.randn(8, 3, 384, 384);
-          GenerationConfig caption = GenerationConfig.beam(3, 30, 10);
-          for (boolean int8 : new boolean[] {false, true}) {
-            try (Int8Decoding q = int8 ? Int8Decoding.enable(dec.textDecoder()) : null) {
-              long t0 = System.nanoTime();
-              for (int b = 0; b < 4; b++) {
-                try (PointerScope s = new PointerScope()) {
-                  Tensor img = dec.encodeImage(pixels8);
-                  try (CrossAttentionDecoder d = new CrossAttentionDecoder(dec.textDecoder(), img)) {
-                    long[][] prompts = new long[8][];
-                    Arrays.fill(prompts, prefix);
-                    Generator.generate(d, prompts, caption, 102, 0, null);
-                  }
-                }
-              }
-              double secs = (System.nanoTime() - t0) / 1e9;
-              row("caption 32 images in batches of 8, beam 3, max 30, " + (int8 ? "int8" : "float32")
-                  + " (images/s, goal ≥ 1.0)", String.format("%.2f (%.1f s)", 32 / secs, secs));
-            }
-          }
+            System.clearProperty(org.blip4j.engine.MachineLoad.PROPERTY);
         }
         free(dec);
-        rss("caption");
-      }
-      if (only.contains("itm")) {
-        BlipItm itm = random(new BlipItm(c384), 2);
-        Random rnd = new Random(3);
-        long[][] ids = new long[256][35];
-        long[][] mask = new long[256][35];
-        for (int i = 0; i < 256; i++) {
-          ids[i][0] = 30523;
-          for (int j = 1; j < 35; j++) {
-            ids[i][j] = 1000 + rnd.nextInt(28000);
-            mask[i][j] = 1;
-          }
-          mask[i][0] = 1;
-        }
-        Tensor pixels1 = torch.randn(1, 3, 384, 384);
-        List<Double> t = new ArrayList<>();
-        List<Double> text = new ArrayList<>();
-        List<Double> mm = new ArrayList<>();
-        for (int r = 0; r < 3; r++) {
-          try (PointerScope s = new PointerScope()) {
-            double before = Ceiling.libtorchMatmul(1);
-            long t0 = System.nanoTime();
-            Tensor img = itm.encodeImage(pixels1);
-            long t1 = System.nanoTime();
-            itm.itmLogits(img, T.longs(ids), T.longs(mask));
-            long t2 = System.nanoTime();
-            if (r > 0) {
-              t.add((t2 - t0) / 1e6);
-              text.add((t2 - t1) / 1e6);
-              mm.add((before + Ceiling.libtorchMatmul(1)) / 2);
+        rss("ViT");
+    }
+
+    static void inference(String only, Ceiling.Rates c) throws Exception {
+        BlipConfig c384 = BlipConfig.base(384);
+        int prefixLen = 4;
+        long[] prefix = {30522, 1037, 3861, 1997};
+        try (NoGradGuard g = new NoGradGuard()) {
+            if (only.contains("caption") || only.contains("batch")) {
+                BlipDecoder dec = random(new BlipDecoder(c384), 1);
+                Tensor pixels1 = torch.randn(1, 3, 384, 384);
+                if (only.contains("caption")) {
+                    double enc = 0;
+                    for (boolean int8 : new boolean[] {false, true}) {
+                        List<Double> encT = new ArrayList<>();
+                        List<Double> gen = new ArrayList<>();
+                        GenerationConfig beam20 =
+                                GenerationConfig.beam(3, prefixLen + 20, prefixLen + 20); // exactly 20 new
+                        try (Int8Decoding q = int8 ? Int8Decoding.enable(dec.textDecoder()) : null) {
+                            for (int r = 0; r < 4; r++) {
+                                try (PointerScope s = new PointerScope()) {
+                                    long t0 = System.nanoTime();
+                                    Tensor img = dec.encodeImage(pixels1);
+                                    long t1 = System.nanoTime();
+                                    try (CrossAttentionDecoder d = new CrossAttentionDecoder(dec.textDecoder(), img)) {
+                                        long[][] out =
+                                                Generator.generate(d, new long[][] {prefix}, beam20, 102, 0, null);
+                                        if (out[0].length != prefixLen + 20) {
+                                            throw new IllegalStateException(
+                                                    "expected 20 new tokens, got " + (out[0].length - prefixLen));
+                                        }
+                                    }
+                                    long t2 = System.nanoTime();
+                                    if (r > 0) { // first round warms up
+                                        encT.add((t1 - t0) / 1e6);
+                                        gen.add((t2 - t1) / 1e6);
+                                    }
+                                }
+                            }
+                        }
+                        String kind = int8 ? "int8" : "float32";
+                        if (!int8) {
+                            enc = median(encT);
+                            row("ViT-B/16@384 encode 1 image (median ms)", String.format("%.0f", enc));
+                        }
+                        double e = median(encT); // this round's encodings: the ratio compares work done side by side
+                        row(
+                                "beam 3, 20 new tokens after the image embedding, " + kind + " (median ms)",
+                                String.format("%.0f = %.0f ms/step", median(gen), median(gen) / 20));
+                        row(
+                                "  generation / encoding ratio, " + kind + " (goal ≤ " + (int8 ? "0.25" : "0.5") + ")",
+                                String.format("%.2f (encoding %.0f ms in the same rounds)", median(gen) / e, e));
+                    }
+                }
+                if (only.contains("batch")) {
+                    Tensor pixels8 = torch.randn(8, 3, 384, 384);
+                    GenerationConfig caption = GenerationConfig.beam(3, 30, 10);
+                    for (boolean int8 : new boolean[] {false, true}) {
+                        try (Int8Decoding q = int8 ? Int8Decoding.enable(dec.textDecoder()) : null) {
+                            long t0 = System.nanoTime();
+                            for (int b = 0; b < 4; b++) {
+                                try (PointerScope s = new PointerScope()) {
+                                    Tensor img = dec.encodeImage(pixels8);
+                                    try (CrossAttentionDecoder d = new CrossAttentionDecoder(dec.textDecoder(), img)) {
+                                        long[][] prompts = new long[8][];
+                                        Arrays.fill(prompts, prefix);
+                                        Generator.generate(d, prompts, caption, 102, 0, null);
+                                    }
+                                }
+                            }
+                            double secs = (System.nanoTime() - t0) / 1e9;
+                            row(
+                                    "caption 32 images in batches of 8, beam 3, max 30, " + (int8 ? "int8" : "float32")
+                                            + " (images/s, goal ≥ 1.0)",
+                                    String.format("%.2f (%.1f s)", 32 / secs, secs));
+                        }
+                    }
+                }
+                free(dec);
+                rss("caption");
             }
-          }
+            if (only.contains("itm")) {
+                BlipItm itm = random(new BlipItm(c384), 2);
+                Random rnd = new Random(3);
+                long[][] ids = new long[256][35];
+                long[][] mask = new long[256][35];
+                for (int i = 0; i < 256; i++) {
+                    ids[i][0] = 30523;
+                    for (int j = 1; j < 35; j++) {
+                        ids[i][j] = 1000 + rnd.nextInt(28000);
+                        mask[i][j] = 1;
+                    }
+                    mask[i][0] = 1;
+                }
+                Tensor pixels1 = torch.randn(1, 3, 384, 384);
+                List<Double> t = new ArrayList<>();
+                List<Double> text = new ArrayList<>();
+                List<Double> mm = new ArrayList<>();
+                for (int r = 0; r < 3; r++) {
+                    try (PointerScope s = new PointerScope()) {
+                        double before = Ceiling.libtorchMatmul(1);
+                        long t0 = System.nanoTime();
+                        Tensor img = itm.encodeImage(pixels1);
+                        long t1 = System.nanoTime();
+                        itm.itmLogits(img, T.longs(ids), T.longs(mask));
+                        long t2 = System.nanoTime();
+                        if (r > 0) {
+                            t.add((t2 - t0) / 1e6);
+                            text.add((t2 - t1) / 1e6);
+                            mm.add((before + Ceiling.libtorchMatmul(1)) / 2);
+                        }
+                    }
+                }
+                row(
+                        "ITM: 1 image × 256 texts of 35 tokens, incl. image encoding (median ms)",
+                        String.format("%.0f", median(t)));
+                row(
+                        "  of which the text encoder (median ms)",
+                        String.format(
+                                "%.0f; %s",
+                                median(text), rate(medFlops(256, 35, 1, 577, false), median(text), c, median(mm))));
+                free(itm);
+                rss("ITM");
+            }
         }
-        row("ITM: 1 image × 256 texts of 35 tokens, incl. image encoding (median ms)",
-            String.format("%.0f", median(t)));
-        row("  of which the text encoder (median ms)", String.format("%.0f; %s", median(text),
-            rate(medFlops(256, 35, 1, 577, false), median(text), c, median(mm))));
-        free(itm);
-        rss("ITM");
-      }
     }
-  }
 
-  static void search() throws Exception {
-    Path dir = Files.createTempDirectory("blip4j-search-bench");
-    try {
-      int n = 100_000;
-      int dim = 256;
-      Random rnd = new Random(4);
-      EmbeddingIndex idx = EmbeddingIndex.create(dir.resolve("idx"), dim).durable(false);
-      int chunk = 5000;
-      for (int start = 0; start < n; start += chunk) {
-        List<String> ids = new ArrayList<>();
-        List<float[]> vecs = new ArrayList<>();
-        for (int i = 0; i < chunk; i++) {
-          ids.add("img" + (start + i));
-          float[] v = new float[dim];
-          for (int j = 0; j < dim; j++) {
-            v[j] = (float) rnd.nextGaussian();
-          }
-          vecs.add(v);
+    static void search() throws Exception {
+        Path dir = Files.createTempDirectory("blip4j-search-bench");
+        try {
+            int n = 100_000;
+            int dim = 256;
+            Random rnd = new Random(4);
+            EmbeddingIndex idx = EmbeddingIndex.create(dir.resolve("idx"), dim).durable(false);
+            int chunk = 5000;
+            for (int start = 0; start < n; start += chunk) {
+                List<String> ids = new ArrayList<>();
+                List<float[]> vecs = new ArrayList<>();
+                for (int i = 0; i < chunk; i++) {
+                    ids.add("img" + (start + i));
+                    float[] v = new float[dim];
+                    for (int j = 0; j < dim; j++) {
+                        v[j] = (float) rnd.nextGaussian();
+                    }
+                    vecs.add(v);
+                }
+                idx.append(ids, vecs);
+            }
+            List<Double> t = new ArrayList<>();
+            for (int q = 0; q < 60; q++) {
+                float[] query = new float[dim];
+                for (int j = 0; j < dim; j++) {
+                    query[j] = (float) rnd.nextGaussian();
+                }
+                long t0 = System.nanoTime();
+                idx.search(query, 256);
+                if (q >= 10) {
+                    t.add((System.nanoTime() - t0) / 1e6);
+                }
+            }
+            row("ITC search, 100k × 256 index, top 256 (median ms, goal < 20)", String.format("%.1f", median(t)));
+            idx.close();
+        } finally {
+            try (var s = Files.walk(dir)) {
+                s.sorted(java.util.Comparator.reverseOrder())
+                        .forEach(p -> p.toFile().delete());
+            }
         }
-        idx.append(ids, vecs);
-      }
-      List<Double> t = new ArrayList<>();
-      for (int q = 0; q < 60; q++) {
-        float[] query = new float[dim];
-        for (int j = 0; j < dim; j++) {
-          query[j] = (float) rnd.nextGaussian();
-        }
-        long t0 = System.nanoTime();
-        idx.search(query, 256);
-        if (q >= 10) {
-          t.add((System.nanoTime() - t0) / 1e6);
-        }
-      }
-      row("ITC search, 100k × 256 index, top 256 (median ms, goal < 20)", String.format("%.1f", median(t)));
-      idx.close();
-    } finally {
-      try (var s = Files.walk(dir)) {
-        s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
     }
-  }
 
-  static void train(Ceiling.Rates rates, boolean pretrain) throws Exception {
-    trainCaption(rates);
-    row("  peak RSS of the caption training step alone, fresh JVM (MB, goal ≤ 4096)",
-        Long.toString(Ceiling.childPeakRss()));
-    if (pretrain) {
-      pretrain();
-    }
-  }
-
-  /** The caption training step (ViT-B/16@224 + BERT-base, batch 2); rates null: only the step, for its peak RSS. */
-  static void trainCaption(Ceiling.Rates rates) throws Exception {
-    BlipConfig c = BlipConfig.base(224);
-    BlipDecoder dec = random(new BlipDecoder(c), 5);
-    dec.train(true);
-    dec.requiresGrad(true);
-    int ckpt = Integer.getInteger("bench.vitCkpt", 0); // ViT blocks gradient-checkpointed (vit_ckpt_layer)
-    dec.visualEncoder().gradientCheckpointing(ckpt);
-    AdamW opt = AdamW.blip(dec.namedParameters(), 1e-5, 0.05);
-    Random rnd = new Random(6);
-    long[][] ids = new long[2][30];
-    long[][] mask = new long[2][30];
-    for (int i = 0; i < 2; i++) {
-      ids[i][0] = 30522;
-      for (int j = 1; j < 30; j++) {
-        ids[i][j] = 1000 + rnd.nextInt(28000);
-        mask[i][j] = 1;
-      }
-      mask[i][0] = 1;
-    }
-    List<Double> t = new ArrayList<>();
-    List<Double> fb = new ArrayList<>();
-    List<Double> mm = new ArrayList<>();
-    int reps = Integer.getInteger("bench.trainReps", 3); // measured steps after one warm-up step
-    for (int r = 0; r <= reps; r++) {
-      try (PointerScope s = new PointerScope()) {
-        double before = rates == null ? 0 : Ceiling.libtorchMatmul(1);
-        long t0 = System.nanoTime();
-        Tensor idsT = T.longs(ids);
-        Tensor maskT = T.longs(mask);
-        Tensor loss = dec.loss(dec.encodeImage(torch.randn(2, 3, 224, 224)), idsT, maskT,
-            BlipDecoder.targets(idsT, maskT, 4));
-        loss.backward();
-        dec.finishBackward();
-        long t1 = System.nanoTime();
-        opt.step();
-        opt.zeroGrad();
-        if (r > 0) {
-          t.add((System.nanoTime() - t0) / 1e6);
-          fb.add((t1 - t0) / 1e6);
-          if (rates != null) {
-            mm.add((before + Ceiling.libtorchMatmul(1)) / 2);
-          }
+    static void train(Ceiling.Rates rates, boolean pretrain) throws Exception {
+        trainCaption(rates);
+        row(
+                "  peak RSS of the caption training step alone, fresh JVM (MB, goal ≤ 4096)",
+                Long.toString(Ceiling.childPeakRss()));
+        if (pretrain) {
+            pretrain();
         }
-      }
     }
-    if (rates == null) {
-      System.out.println("STEP_MS " + median(t) + " (forward + backward " + median(fb) + ")");
-      System.out.println("PEAK_RSS_MB " + peakRssMb());
-      return;
-    }
-    double flops = 3 * (2 * vitFlops(224) + medFlops(2, 30, 2, 197, true)); // backward ≈ 2 × forward
-    row("train step: caption model ViT-B/16@224 + BERT-base, batch 2, fwd+bwd+AdamW, " + ckpt
-        + " ViT blocks checkpointed (median ms)", String.format("%.0f", median(t)));
-    row("  of which forward + backward (median ms)", String.format("%.0f; %s", median(fb),
-        rate(flops, median(fb), rates, median(mm))));
-    row("  peak RSS so far in this JVM (MB)", Long.toString(peakRssMb()));
-    opt.state().values().forEach(Tensor::close);
-    free(dec);
-    rss("training");
-  }
 
-  static void pretrain() throws Exception {
-    BlipConfig c = BlipConfig.base(224);
-    int ckpt = Integer.getInteger("bench.vitCkpt", 0);
-    int reps = Integer.getInteger("bench.trainReps", 3);
-    Random rnd = new Random(6);
-    BlipPretrain pre = random(new BlipPretrain(c, 57600, 0.995), 7);
-    pre.copyParams();
-    pre.train(true);
-    pre.blocksOf(org.blip4j.model.vision.VisionTransformer.class).forEach(v -> v.gradientCheckpointing(ckpt));
-    pre.trainableParameters().values().forEach(p -> p.set_requires_grad(true));
-    AdamW popt = AdamW.blip(pre.trainableParameters(), 3e-4, 0.05);
-    long[][] pids = new long[4][30];
-    long[][] pmask = new long[4][30];
-    for (int i = 0; i < 4; i++) {
-      pids[i][0] = 101;
-      for (int j = 1; j < 30; j++) {
-        pids[i][j] = 1000 + rnd.nextInt(28000);
-        pmask[i][j] = 1;
-      }
-      pmask[i][0] = 1;
-    }
-    List<Double> pt = new ArrayList<>();
-    for (int r = 0; r <= Math.max(1, reps - 1); r++) {
-      try (PointerScope s = new PointerScope()) {
-        long t0 = System.nanoTime();
-        BlipPretrain.Losses l = pre.forward(torch.randn(4, 3, 224, 224), T.longs(pids), T.longs(pmask), 0.4, 30523,
-            30522, NegativeSampler.seeded(r));
-        l.total().backward();
-        pre.finishBackward();
-        popt.step();
-        popt.zeroGrad();
-        if (r > 0) {
-          pt.add((System.nanoTime() - t0) / 1e6);
+    /** The caption training step (ViT-B/16@224 + BERT-base, batch 2); rates null: only the step, for its peak RSS. */
+    static void trainCaption(Ceiling.Rates rates) throws Exception {
+        BlipConfig c = BlipConfig.base(224);
+        BlipDecoder dec = random(new BlipDecoder(c), 5);
+        dec.train(true);
+        dec.requiresGrad(true);
+        int ckpt = Integer.getInteger("bench.vitCkpt", 0); // ViT blocks gradient-checkpointed (vit_ckpt_layer)
+        dec.visualEncoder().gradientCheckpointing(ckpt);
+        AdamW opt = AdamW.blip(dec.namedParameters(), 1e-5, 0.05);
+        Random rnd = new Random(6);
+        long[][] ids = new long[2][30];
+        long[][] mask = new long[2][30];
+        for (int i = 0; i < 2; i++) {
+            ids[i][0] = 30522;
+            for (int j = 1; j < 30; j++) {
+                ids[i][j] = 1000 + rnd.nextInt(28000);
+                mask[i][j] = 1;
+            }
+            mask[i][0] = 1;
         }
-      }
+        List<Double> t = new ArrayList<>();
+        List<Double> fb = new ArrayList<>();
+        List<Double> mm = new ArrayList<>();
+        int reps = Integer.getInteger("bench.trainReps", 3); // measured steps after one warm-up step
+        for (int r = 0; r <= reps; r++) {
+            try (PointerScope s = new PointerScope()) {
+                double before = rates == null ? 0 : Ceiling.libtorchMatmul(1);
+                long t0 = System.nanoTime();
+                Tensor idsT = T.longs(ids);
+                Tensor maskT = T.longs(mask);
+                Tensor loss = dec.loss(
+                        dec.encodeImage(torch.randn(2, 3, 224, 224)), idsT, maskT, BlipDecoder.targets(idsT, maskT, 4));
+                loss.backward();
+                dec.finishBackward();
+                long t1 = System.nanoTime();
+                opt.step();
+                opt.zeroGrad();
+                if (r > 0) {
+                    t.add((System.nanoTime() - t0) / 1e6);
+                    fb.add((t1 - t0) / 1e6);
+                    if (rates != null) {
+                        mm.add((before + Ceiling.libtorchMatmul(1)) / 2);
+                    }
+                }
+            }
+        }
+        if (rates == null) {
+            System.out.println("STEP_MS " + median(t) + " (forward + backward " + median(fb) + ")");
+            System.out.println("PEAK_RSS_MB " + peakRssMb());
+            return;
+        }
+        double flops = 3 * (2 * vitFlops(224) + medFlops(2, 30, 2, 197, true)); // backward ≈ 2 × forward
+        row(
+                "train step: caption model ViT-B/16@224 + BERT-base, batch 2, fwd+bwd+AdamW, " + ckpt
+                        + " ViT blocks checkpointed (median ms)",
+                String.format("%.0f", median(t)));
+        row(
+                "  of which forward + backward (median ms)",
+                String.format("%.0f; %s", median(fb), rate(flops, median(fb), rates, median(mm))));
+        row("  peak RSS so far in this JVM (MB)", Long.toString(peakRssMb()));
+        opt.state().values().forEach(Tensor::close);
+        free(dec);
+        rss("training");
     }
-    row("train step: pre-training (ITC+ITM+LM, momentum, queue 57600), ViT-B@224, batch 4, " + ckpt
-        + " ViT blocks checkpointed (median ms)",
-        String.format("%.0f", median(pt)));
-    row("  peak RSS (MB)", Long.toString(peakRssMb()));
-  }
+
+    static void pretrain() throws Exception {
+        BlipConfig c = BlipConfig.base(224);
+        int ckpt = Integer.getInteger("bench.vitCkpt", 0);
+        int reps = Integer.getInteger("bench.trainReps", 3);
+        Random rnd = new Random(6);
+        BlipPretrain pre = random(new BlipPretrain(c, 57600, 0.995), 7);
+        pre.copyParams();
+        pre.train(true);
+        pre.blocksOf(org.blip4j.model.vision.VisionTransformer.class).forEach(v -> v.gradientCheckpointing(ckpt));
+        pre.trainableParameters().values().forEach(p -> p.set_requires_grad(true));
+        AdamW popt = AdamW.blip(pre.trainableParameters(), 3e-4, 0.05);
+        long[][] pids = new long[4][30];
+        long[][] pmask = new long[4][30];
+        for (int i = 0; i < 4; i++) {
+            pids[i][0] = 101;
+            for (int j = 1; j < 30; j++) {
+                pids[i][j] = 1000 + rnd.nextInt(28000);
+                pmask[i][j] = 1;
+            }
+            pmask[i][0] = 1;
+        }
+        List<Double> pt = new ArrayList<>();
+        for (int r = 0; r <= Math.max(1, reps - 1); r++) {
+            try (PointerScope s = new PointerScope()) {
+                long t0 = System.nanoTime();
+                BlipPretrain.Losses l = pre.forward(
+                        torch.randn(4, 3, 224, 224),
+                        T.longs(pids),
+                        T.longs(pmask),
+                        0.4,
+                        30523,
+                        30522,
+                        NegativeSampler.seeded(r));
+                l.total().backward();
+                pre.finishBackward();
+                popt.step();
+                popt.zeroGrad();
+                if (r > 0) {
+                    pt.add((System.nanoTime() - t0) / 1e6);
+                }
+            }
+        }
+        row(
+                "train step: pre-training (ITC+ITM+LM, momentum, queue 57600), ViT-B@224, batch 4, " + ckpt
+                        + " ViT blocks checkpointed (median ms)",
+                String.format("%.0f", median(pt)));
+        row("  peak RSS (MB)", Long.toString(peakRssMb()));
+    }
 }

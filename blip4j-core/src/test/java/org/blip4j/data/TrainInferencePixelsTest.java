@@ -14,15 +14,17 @@ import org.junit.jupiter.api.Test;
  * would be evaluated on another.
  */
 class TrainInferencePixelsTest {
-  @Test
-  void trainingAndInferencePixelsAgreeWithoutAugmentation() {
-    for (int side : new int[] {96, 80, 128}) {
-      RgbImage img = new ShapesStream(4, side, side, 0, 4, 0).draw(new SplittableRandom(side)).image();
-      TrainTransform t = new TrainTransform(RandomResizedCrop.of(96, 1.0), 0, null, ImageProcessor.BLIP_MEAN,
-          ImageProcessor.BLIP_STD);
-      float[] train = t.apply(img, new SplittableRandom(1)).chw();
-      float[] infer = ImageProcessor.blip(96).process(img);
-      assertArrayEquals(infer, train, 1e-6f, "side " + side);
+    @Test
+    void trainingAndInferencePixelsAgreeWithoutAugmentation() {
+        for (int side : new int[] {96, 80, 128}) {
+            RgbImage img = new ShapesStream(4, side, side, 0, 4, 0)
+                    .draw(new SplittableRandom(side))
+                    .image();
+            TrainTransform t = new TrainTransform(
+                    RandomResizedCrop.of(96, 1.0), 0, null, ImageProcessor.BLIP_MEAN, ImageProcessor.BLIP_STD);
+            float[] train = t.apply(img, new SplittableRandom(1)).chw();
+            float[] infer = ImageProcessor.blip(96).process(img);
+            assertArrayEquals(infer, train, 1e-6f, "side " + side);
+        }
     }
-  }
 }

@@ -13,83 +13,87 @@ import org.junit.jupiter.api.Test;
 
 /** The matrix–vector path of {@code T.linear} for a few rows equals {@code torch.linear} in value and shape. */
 class SkinnyLinearTest {
-  static void assertClose(Tensor expected, Tensor actual) {
-    assertArrayEquals(shape(expected), shape(actual), "shape");
-    float[] e = T.toFloats(expected);
-    float[] a = T.toFloats(actual);
-    for (int i = 0; i < e.length; i++) {
-      assertEquals(e[i], a[i], 1e-4 * Math.max(1, Math.abs(e[i])), "element " + i);
-    }
-  }
-
-  static long[] shape(Tensor t) {
-    long[] s = new long[(int) t.dim()];
-    for (int i = 0; i < s.length; i++) {
-      s[i] = t.size(i);
-    }
-    return s;
-  }
-
-  @Test
-  void equalsTorchLinearForEveryRowCountBlockSizeAndBias() {
-    try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-      torch.manual_seed(3);
-      Tensor w = torch.randn(37, 19);
-      Tensor b = torch.randn(37);
-      for (int rows = 1; rows <= SkinnyLinear.MAX_ROWS; rows++) {
-        Tensor x = torch.randn(rows, 1, 19); // (R, 1, in): a decode step's shape
-        assertTrue(SkinnyLinear.applies(x, w));
-        Tensor expected = torch.linear(x, w, T.opt(b));
-        for (long block : new long[] {19 * 4, 5 * 19 * 4, 1 << 20}) { // one weight row, 5 rows, all of it
-          assertClose(expected, SkinnyLinear.forward(x, w, b, block));
-          assertClose(torch.linear(x, w, T.opt(null)), SkinnyLinear.forward(x, w, null, block));
+    static void assertClose(Tensor expected, Tensor actual) {
+        assertArrayEquals(shape(expected), shape(actual), "shape");
+        float[] e = T.toFloats(expected);
+        float[] a = T.toFloats(actual);
+        for (int i = 0; i < e.length; i++) {
+            assertEquals(e[i], a[i], 1e-4 * Math.max(1, Math.abs(e[i])), "element " + i);
         }
-        assertClose(expected, T.linear(x, w, b));
-      }
-      Tensor x2 = torch.randn(2, 19).t().contiguous().t(); // a non-contiguous 2-D input
-      assertClose(torch.linear(x2, w, T.opt(b)), T.linear(x2, w, b));
     }
-  }
 
-  @Test
-  void splitAcrossJavaThreadsEqualsOneThread() {
-    String old = System.getProperty(SkinnyParallel.PROPERTY);
-    try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-      torch.manual_seed(5);
-      Tensor w = torch.randn(1001, 300); // 1.2 MB: above the split threshold; odd row count: uneven chunks
-      assertTrue(w.numel() * 4 >= SkinnyParallel.MIN_BYTES);
-      Tensor b = torch.randn(1001);
-      Tensor x = torch.randn(3, 1, 300);
-      Tensor expected = torch.linear(x, w, T.opt(b));
-      for (String threads : new String[] {"1", "2", "3"}) {
-        System.setProperty(SkinnyParallel.PROPERTY, threads);
-        assertEquals(Integer.parseInt(threads), SkinnyParallel.parts(w.numel() * 4));
-        assertClose(expected, SkinnyLinear.forward(x, w, b));
-        assertClose(torch.linear(x, w, T.opt(null)), SkinnyLinear.forward(x, w, null));
-      }
-      assertEquals(1, SkinnyParallel.parts(SkinnyParallel.MIN_BYTES - 1), "small weights stay on the caller");
-    } finally {
-      if (old == null) {
-        System.clearProperty(SkinnyParallel.PROPERTY);
-      } else {
-        System.setProperty(SkinnyParallel.PROPERTY, old);
-      }
+    static long[] shape(Tensor t) {
+        long[] s = new long[(int) t.dim()];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = t.size(i);
+        }
+        return s;
     }
-  }
 
-  @Test
-  void stepsAsideWhereSgemmIsTheRightTool() {
-    try (PointerScope s = new PointerScope()) {
-      Tensor w = torch.randn(8, 6);
-      Tensor few = torch.randn(2, 6);
-      Tensor many = torch.randn(SkinnyLinear.MAX_ROWS + 1, 6);
-      try (NoGradGuard g = new NoGradGuard()) {
-        assertTrue(SkinnyLinear.applies(few, w));
-        assertFalse(SkinnyLinear.applies(many, w), "more rows than MAX_ROWS");
-        assertFalse(SkinnyLinear.applies(few.to(torch.ScalarType.Double), w.to(torch.ScalarType.Double)), "float64");
-        assertFalse(SkinnyLinear.applies(few, w.t()), "non-contiguous weight");
-      }
-      assertFalse(SkinnyLinear.applies(few, w), "autograd on: torch.linear keeps the graph");
+    @Test
+    void equalsTorchLinearForEveryRowCountBlockSizeAndBias() {
+        try (PointerScope s = new PointerScope();
+                NoGradGuard g = new NoGradGuard()) {
+            torch.manual_seed(3);
+            Tensor w = torch.randn(37, 19);
+            Tensor b = torch.randn(37);
+            for (int rows = 1; rows <= SkinnyLinear.MAX_ROWS; rows++) {
+                Tensor x = torch.randn(rows, 1, 19); // (R, 1, in): a decode step's shape
+                assertTrue(SkinnyLinear.applies(x, w));
+                Tensor expected = torch.linear(x, w, T.opt(b));
+                for (long block : new long[] {19 * 4, 5 * 19 * 4, 1 << 20}) { // one weight row, 5 rows, all of it
+                    assertClose(expected, SkinnyLinear.forward(x, w, b, block));
+                    assertClose(torch.linear(x, w, T.opt(null)), SkinnyLinear.forward(x, w, null, block));
+                }
+                assertClose(expected, T.linear(x, w, b));
+            }
+            Tensor x2 = torch.randn(2, 19).t().contiguous().t(); // a non-contiguous 2-D input
+            assertClose(torch.linear(x2, w, T.opt(b)), T.linear(x2, w, b));
+        }
     }
-  }
+
+    @Test
+    void splitAcrossJavaThreadsEqualsOneThread() {
+        String old = System.getProperty(SkinnyParallel.PROPERTY);
+        try (PointerScope s = new PointerScope();
+                NoGradGuard g = new NoGradGuard()) {
+            torch.manual_seed(5);
+            Tensor w = torch.randn(1001, 300); // 1.2 MB: above the split threshold; odd row count: uneven chunks
+            assertTrue(w.numel() * 4 >= SkinnyParallel.MIN_BYTES);
+            Tensor b = torch.randn(1001);
+            Tensor x = torch.randn(3, 1, 300);
+            Tensor expected = torch.linear(x, w, T.opt(b));
+            for (String threads : new String[] {"1", "2", "3"}) {
+                System.setProperty(SkinnyParallel.PROPERTY, threads);
+                assertEquals(Integer.parseInt(threads), SkinnyParallel.parts(w.numel() * 4));
+                assertClose(expected, SkinnyLinear.forward(x, w, b));
+                assertClose(torch.linear(x, w, T.opt(null)), SkinnyLinear.forward(x, w, null));
+            }
+            assertEquals(1, SkinnyParallel.parts(SkinnyParallel.MIN_BYTES - 1), "small weights stay on the caller");
+        } finally {
+            if (old == null) {
+                System.clearProperty(SkinnyParallel.PROPERTY);
+            } else {
+                System.setProperty(SkinnyParallel.PROPERTY, old);
+            }
+        }
+    }
+
+    @Test
+    void stepsAsideWhereSgemmIsTheRightTool() {
+        try (PointerScope s = new PointerScope()) {
+            Tensor w = torch.randn(8, 6);
+            Tensor few = torch.randn(2, 6);
+            Tensor many = torch.randn(SkinnyLinear.MAX_ROWS + 1, 6);
+            try (NoGradGuard g = new NoGradGuard()) {
+                assertTrue(SkinnyLinear.applies(few, w));
+                assertFalse(SkinnyLinear.applies(many, w), "more rows than MAX_ROWS");
+                assertFalse(
+                        SkinnyLinear.applies(few.to(torch.ScalarType.Double), w.to(torch.ScalarType.Double)),
+                        "float64");
+                assertFalse(SkinnyLinear.applies(few, w.t()), "non-contiguous weight");
+            }
+            assertFalse(SkinnyLinear.applies(few, w), "autograd on: torch.linear keeps the graph");
+        }
+    }
 }

@@ -14,60 +14,70 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The evaluation pipelines against metrics computed from the reference's own scores and captions. */
 class EvaluationTest {
-  @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
-  @Test
-  void retrievalEvaluationEqualsItmEvalOfTheReferenceScores() throws Exception {
-    try (Fixture fx = Fixture.open(); Blip blip = Blip.load(fx.require("blip_retrieval.pth"))) {
-      var images = fx.manifest().path("preset_config").path("images");
-      var captions = fx.manifest().path("preset_config").path("captions");
-      int n = Math.min(images.size(), captions.size());
-      ObjectMapper json = new ObjectMapper();
-      ArrayNode ann = json.createArrayNode();
-      int[] txt2img = new int[n];
-      int[][] img2txt = new int[n][];
-      for (int i = 0; i < n; i++) {
-        ann.addObject().put("image", images.get(i).get(0).asText()).putArray("caption").add(captions.get(i).asText());
-        txt2img[i] = i;
-        img2txt[i] = new int[] {i};
-      }
-      Path file = tmp.resolve("test.json");
-      json.writeValue(file.toFile(), ann);
-      float[] sim = fx.golden("retrieval.sim").toFloats();
-      float[] itm = fx.golden("retrieval.itm_score").toFloats();
-      int cols = (int) fx.golden("retrieval.sim").shape()[1];
-      double[][] i2t = new double[n][n];
-      double[][] t2i = new double[n][n];
-      for (int i = 0; i < n; i++) {
-        for (int t = 0; t < n; t++) {
-          i2t[i][t] = itm[i * cols + t] + sim[i * cols + t];
-          t2i[t][i] = i2t[i][t];
+    @Test
+    void retrievalEvaluationEqualsItmEvalOfTheReferenceScores() throws Exception {
+        try (Fixture fx = Fixture.open();
+                Blip blip = Blip.load(fx.require("blip_retrieval.pth"))) {
+            var images = fx.manifest().path("preset_config").path("images");
+            var captions = fx.manifest().path("preset_config").path("captions");
+            int n = Math.min(images.size(), captions.size());
+            ObjectMapper json = new ObjectMapper();
+            ArrayNode ann = json.createArrayNode();
+            int[] txt2img = new int[n];
+            int[][] img2txt = new int[n][];
+            for (int i = 0; i < n; i++) {
+                ann.addObject()
+                        .put("image", images.get(i).get(0).asText())
+                        .putArray("caption")
+                        .add(captions.get(i).asText());
+                txt2img[i] = i;
+                img2txt[i] = new int[] {i};
+            }
+            Path file = tmp.resolve("test.json");
+            json.writeValue(file.toFile(), ann);
+            float[] sim = fx.golden("retrieval.sim").toFloats();
+            float[] itm = fx.golden("retrieval.itm_score").toFloats();
+            int cols = (int) fx.golden("retrieval.sim").shape()[1];
+            double[][] i2t = new double[n][n];
+            double[][] t2i = new double[n][n];
+            for (int i = 0; i < n; i++) {
+                for (int t = 0; t < n; t++) {
+                    i2t[i][t] = itm[i * cols + t] + sim[i * cols + t];
+                    t2i[t][i] = i2t[i][t];
+                }
+            }
+            Map<String, Double> expected = RetrievalMetrics.itmEval(i2t, t2i, txt2img, img2txt);
+            Map<String, Double> got = Evaluation.retrieval(blip, file, fx.dir(), 256, null);
+            assertEquals(expected, got);
         }
-      }
-      Map<String, Double> expected = RetrievalMetrics.itmEval(i2t, t2i, txt2img, img2txt);
-      Map<String, Double> got = Evaluation.retrieval(blip, file, fx.dir(), 256, null);
-      assertEquals(expected, got);
     }
-  }
 
-  @Test
-  void captionEvaluationScoresTheGeneratedCaptions() throws Exception {
-    try (Fixture fx = Fixture.open(); Blip blip = Blip.load(fx.require("blip_decoder.pth"))) {
-      var images = fx.manifest().path("preset_config").path("images");
-      var beam = fx.manifest().path("texts").path("beam3");
-      ObjectMapper json = new ObjectMapper();
-      ArrayNode ann = json.createArrayNode();
-      for (int i = 0; i < beam.size(); i++) {
-        ann.addObject().put("image", images.get(i).get(0).asText()).putArray("caption").add(beam.get(i).asText());
-      }
-      Path file = tmp.resolve("cap.json");
-      json.writeValue(file.toFile(), ann);
-      String desc = fx.manifest().path("tensors").path("beam3.ids").path("desc").asText();
-      int max = Integer.parseInt(desc.replaceAll(".*max_length=(\\d+).*", "$1"));
-      int min = Integer.parseInt(desc.replaceAll(".*min_length=(\\d+).*", "$1"));
-      CaptionScores s = Evaluation.captions(blip, file, fx.dir(), GenerationConfig.beam(3, max, min), 2, null);
-      assertEquals(1.0, s.get("Bleu_1"), 1e-9, "the reference's captions as references: every word matches");
-      assertEquals(1.0, s.get("ROUGE_L"), 1e-9);
+    @Test
+    void captionEvaluationScoresTheGeneratedCaptions() throws Exception {
+        try (Fixture fx = Fixture.open();
+                Blip blip = Blip.load(fx.require("blip_decoder.pth"))) {
+            var images = fx.manifest().path("preset_config").path("images");
+            var beam = fx.manifest().path("texts").path("beam3");
+            ObjectMapper json = new ObjectMapper();
+            ArrayNode ann = json.createArrayNode();
+            for (int i = 0; i < beam.size(); i++) {
+                ann.addObject()
+                        .put("image", images.get(i).get(0).asText())
+                        .putArray("caption")
+                        .add(beam.get(i).asText());
+            }
+            Path file = tmp.resolve("cap.json");
+            json.writeValue(file.toFile(), ann);
+            String desc =
+                    fx.manifest().path("tensors").path("beam3.ids").path("desc").asText();
+            int max = Integer.parseInt(desc.replaceAll(".*max_length=(\\d+).*", "$1"));
+            int min = Integer.parseInt(desc.replaceAll(".*min_length=(\\d+).*", "$1"));
+            CaptionScores s = Evaluation.captions(blip, file, fx.dir(), GenerationConfig.beam(3, max, min), 2, null);
+            assertEquals(1.0, s.get("Bleu_1"), 1e-9, "the reference's captions as references: every word matches");
+            assertEquals(1.0, s.get("ROUGE_L"), 1e-9);
+        }
     }
-  }
 }

@@ -20,49 +20,53 @@ import org.junit.jupiter.api.io.TempDir;
  * above chance. A floor, not the goal: it catches a broken model, loader or inference path in CI time.
  */
 class ShapesModelFloorTest {
-  /**
-   * Floors, about 60 % of what the committed model scores on exactly this generated set (VQA 52.3 %, CIDEr 85.8,
-   * text→image R@1 26.0 % of 70 images; chance: R@1 1.4 %); its full-test-split figures are in models/shapes/eval_*.json.
-   */
-  static final double VQA_FLOOR = Double.parseDouble(System.getProperty("blip4j.floor.vqa", "40"));
-  static final double CIDER_FLOOR = Double.parseDouble(System.getProperty("blip4j.floor.cider", "50"));
-  static final double R1_FLOOR = Double.parseDouble(System.getProperty("blip4j.floor.r1", "10"));
+    /**
+     * Floors, about 60 % of what the committed model scores on exactly this generated set (VQA 52.3 %, CIDEr 85.8,
+     * text→image R@1 26.0 % of 70 images; chance: R@1 1.4 %); its full-test-split figures are in models/shapes/eval_*.json.
+     */
+    static final double VQA_FLOOR = Double.parseDouble(System.getProperty("blip4j.floor.vqa", "40"));
 
-  @TempDir static Path world;
+    static final double CIDER_FLOOR = Double.parseDouble(System.getProperty("blip4j.floor.cider", "50"));
+    static final double R1_FLOOR = Double.parseDouble(System.getProperty("blip4j.floor.r1", "10"));
 
-  @BeforeAll
-  static void generate() throws Exception {
-    // 70 unseen test images with 3 questions each: 210 VQA questions, 350 reference captions
-    ShapesConfig cfg = ShapesConfig.defaults(99).withNlvr(0, 0).withSizes(0, 0, 70, 0).withThreads(2);
-    ShapesGenerator.generate(cfg, world, (done, total) -> {});
-  }
+    @TempDir
+    static Path world;
 
-  @Test
-  void vqaAccuracyIsAboveTheFloor() throws Exception {
-    try (Blip vqa = Blip.load(BundledModels.resolve("shapes/vqa"))) {
-      List<String> answers = Annotations.readAnswerList(world.resolve("answer_list.json"));
-      double acc = Evaluation.vqa(vqa, world.resolve("vqa_test.json"), world, answers, answers.size(), null);
-      System.out.println("shapes model, 210 unseen questions: VQA accuracy " + acc);
-      assertTrue(acc >= VQA_FLOOR, "VQA accuracy " + acc + " < floor " + VQA_FLOOR);
+    @BeforeAll
+    static void generate() throws Exception {
+        // 70 unseen test images with 3 questions each: 210 VQA questions, 350 reference captions
+        ShapesConfig cfg =
+                ShapesConfig.defaults(99).withNlvr(0, 0).withSizes(0, 0, 70, 0).withThreads(2);
+        ShapesGenerator.generate(cfg, world, (done, total) -> {});
     }
-  }
 
-  @Test
-  void captionCiderIsAboveTheFloor() throws Exception {
-    try (Blip cap = Blip.load(BundledModels.resolve("shapes/caption"))) {
-      Map<String, Double> m = Evaluation.captions(cap, world.resolve("caption_test.json"), world,
-          GenerationConfig.beam(3, 20, 5), 16, null).metrics();
-      System.out.println("shapes model, 70 unseen images: " + m);
-      assertTrue(m.get("CIDEr") * 100 >= CIDER_FLOOR, "CIDEr " + m + " < floor " + CIDER_FLOOR);
+    @Test
+    void vqaAccuracyIsAboveTheFloor() throws Exception {
+        try (Blip vqa = Blip.load(BundledModels.resolve("shapes/vqa"))) {
+            List<String> answers = Annotations.readAnswerList(world.resolve("answer_list.json"));
+            double acc = Evaluation.vqa(vqa, world.resolve("vqa_test.json"), world, answers, answers.size(), null);
+            System.out.println("shapes model, 210 unseen questions: VQA accuracy " + acc);
+            assertTrue(acc >= VQA_FLOOR, "VQA accuracy " + acc + " < floor " + VQA_FLOOR);
+        }
     }
-  }
 
-  @Test
-  void textToImageRecallAtOneIsAboveTheFloor() throws Exception {
-    try (Blip ret = Blip.load(BundledModels.resolve("shapes/retrieval"))) {
-      Map<String, Double> m = Evaluation.retrieval(ret, world.resolve("caption_test.json"), world, 16, null);
-      System.out.println("shapes model, 70 unseen images: " + m);
-      assertTrue(m.get("img_r1") >= R1_FLOOR, "text->image R@1 " + m + " < floor " + R1_FLOOR);
+    @Test
+    void captionCiderIsAboveTheFloor() throws Exception {
+        try (Blip cap = Blip.load(BundledModels.resolve("shapes/caption"))) {
+            Map<String, Double> m = Evaluation.captions(
+                            cap, world.resolve("caption_test.json"), world, GenerationConfig.beam(3, 20, 5), 16, null)
+                    .metrics();
+            System.out.println("shapes model, 70 unseen images: " + m);
+            assertTrue(m.get("CIDEr") * 100 >= CIDER_FLOOR, "CIDEr " + m + " < floor " + CIDER_FLOOR);
+        }
     }
-  }
+
+    @Test
+    void textToImageRecallAtOneIsAboveTheFloor() throws Exception {
+        try (Blip ret = Blip.load(BundledModels.resolve("shapes/retrieval"))) {
+            Map<String, Double> m = Evaluation.retrieval(ret, world.resolve("caption_test.json"), world, 16, null);
+            System.out.println("shapes model, 70 unseen images: " + m);
+            assertTrue(m.get("img_r1") >= R1_FLOOR, "text->image R@1 " + m + " < floor " + R1_FLOOR);
+        }
+    }
 }

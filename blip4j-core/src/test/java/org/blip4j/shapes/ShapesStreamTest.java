@@ -19,94 +19,99 @@ import org.blip4j.image.RgbImage;
 import org.junit.jupiter.api.Test;
 
 class ShapesStreamTest {
-  private static final ShapesStream STREAM = new ShapesStream(5, 64, 128, 0.3, 4, 0);
+    private static final ShapesStream STREAM = new ShapesStream(5, 64, 128, 0.3, 4, 0);
 
-  @Test
-  void drawsAreAPureFunctionOfTheirRandomSource() {
-    for (int i = 0; i < 20; i++) {
-      ShapesStream.Draw a = STREAM.draw(new SplittableRandom(i));
-      ShapesStream.Draw b = STREAM.draw(new SplittableRandom(i));
-      assertEquals(a.scene(), b.scene());
-      assertArrayEquals(a.image().rgb(), b.image().rgb());
-      assertEquals(a.caption(), b.caption());
+    @Test
+    void drawsAreAPureFunctionOfTheirRandomSource() {
+        for (int i = 0; i < 20; i++) {
+            ShapesStream.Draw a = STREAM.draw(new SplittableRandom(i));
+            ShapesStream.Draw b = STREAM.draw(new SplittableRandom(i));
+            assertEquals(a.scene(), b.scene());
+            assertArrayEquals(a.image().rgb(), b.image().rgb());
+            assertEquals(a.caption(), b.caption());
+        }
+        assertNotEquals(
+                STREAM.draw(new SplittableRandom(1)).scene(),
+                STREAM.draw(new SplittableRandom(2)).scene());
     }
-    assertNotEquals(STREAM.draw(new SplittableRandom(1)).scene(), STREAM.draw(new SplittableRandom(2)).scene());
-  }
 
-  @Test
-  void imagesAreTheRenderedScenesAtTheDrawnSideAndCaptionsHold() {
-    Set<Integer> sides = new HashSet<>();
-    for (int i = 0; i < 200; i++) {
-      ShapesStream.Draw d = STREAM.draw(new SplittableRandom(100 + i));
-      int side = d.scene().size();
-      sides.add(side);
-      assertTrue(side >= 64 && side <= 128, "side " + side);
-      assertEquals(side, d.image().width());
-      assertEquals(side, d.image().height());
-      Caption c = d.structuredCaption();
-      assertTrue(c.holds(d.scene()), c.text() + " should hold for " + d.scene());
-      Question q = d.question(4);
-      if (q != null) {
-        assertTrue(q.annotators().stream().filter(q.answer()::equals).count() >= 8, q.toString());
-      }
+    @Test
+    void imagesAreTheRenderedScenesAtTheDrawnSideAndCaptionsHold() {
+        Set<Integer> sides = new HashSet<>();
+        for (int i = 0; i < 200; i++) {
+            ShapesStream.Draw d = STREAM.draw(new SplittableRandom(100 + i));
+            int side = d.scene().size();
+            sides.add(side);
+            assertTrue(side >= 64 && side <= 128, "side " + side);
+            assertEquals(side, d.image().width());
+            assertEquals(side, d.image().height());
+            Caption c = d.structuredCaption();
+            assertTrue(c.holds(d.scene()), c.text() + " should hold for " + d.scene());
+            Question q = d.question(4);
+            if (q != null) {
+                assertTrue(q.annotators().stream().filter(q.answer()::equals).count() >= 8, q.toString());
+            }
+        }
+        assertTrue(sides.size() > 20, "sides should vary: " + sides);
     }
-    assertTrue(sides.size() > 20, "sides should vary: " + sides);
-  }
 
-  @Test
-  void aliasedDrawsDifferOnlyInEdges() {
-    Scene s = STREAM.pooled(0).scene();
-    RgbImage smooth = ShapesStream.rgb(SceneRenderer.render(s, true));
-    RgbImage hard = ShapesStream.rgb(SceneRenderer.render(s, false));
-    assertFalse(java.util.Arrays.equals(smooth.rgb(), hard.rgb()));
-    assertArrayEquals(ShapesStream.rgb(SceneRenderer.render(s)).rgb(), smooth.rgb());
-  }
+    @Test
+    void aliasedDrawsDifferOnlyInEdges() {
+        Scene s = STREAM.pooled(0).scene();
+        RgbImage smooth = ShapesStream.rgb(SceneRenderer.render(s, true));
+        RgbImage hard = ShapesStream.rgb(SceneRenderer.render(s, false));
+        assertFalse(java.util.Arrays.equals(smooth.rgb(), hard.rgb()));
+        assertArrayEquals(ShapesStream.rgb(SceneRenderer.render(s)).rgb(), smooth.rgb());
+    }
 
-  @Test
-  void aPoolRepeatsItsScenesWithTheirPixels() {
-    ShapesStream pool = new ShapesStream(5, 96, 96, 0, 4, 8);
-    Set<Scene> seen = new HashSet<>();
-    for (int i = 0; i < 200; i++) {
-      ShapesStream.Draw d = pool.draw(new SplittableRandom(i));
-      seen.add(d.scene());
-      assertTrue(d.structuredCaption().holds(d.scene()));
+    @Test
+    void aPoolRepeatsItsScenesWithTheirPixels() {
+        ShapesStream pool = new ShapesStream(5, 96, 96, 0, 4, 8);
+        Set<Scene> seen = new HashSet<>();
+        for (int i = 0; i < 200; i++) {
+            ShapesStream.Draw d = pool.draw(new SplittableRandom(i));
+            seen.add(d.scene());
+            assertTrue(d.structuredCaption().holds(d.scene()));
+        }
+        assertEquals(8, seen.size());
+        for (int i = 0; i < 8; i++) {
+            assertArrayEquals(
+                    pool.pooled(i).image().rgb(), pool.pooled(i).image().rgb());
+        }
     }
-    assertEquals(8, seen.size());
-    for (int i = 0; i < 8; i++) {
-      assertArrayEquals(pool.pooled(i).image().rgb(), pool.pooled(i).image().rgb());
-    }
-  }
 
-  @Test
-  void datasetsPairEachImageWithItsOwnTextAndSceneIds() throws Exception {
-    ImageTransform keep = (img, rng) -> new Pixels(1, 1, new float[] {img.width(), 0, 0}); // records the side only
-    ShapesStream pool = new ShapesStream(9, 64, 128, 0, 4, 4);
-    Dataset<CaptionDataset.Sample> caps = StreamDatasets.captions(pool, 50, keep, "a picture of ");
-    for (int i = 0; i < 50; i++) {
-      CaptionDataset.Sample s = caps.load(i, new SplittableRandom(i));
-      ShapesStream.Draw d = pool.draw(new SplittableRandom(i)); // the same draw as the dataset's
-      assertEquals(d.scene().size(), (int) s.pixels().chw()[0]);
-      assertEquals(d.scene().hashCode() & Integer.MAX_VALUE, s.imageId());
-      assertTrue(s.caption().startsWith("a picture of "));
+    @Test
+    void datasetsPairEachImageWithItsOwnTextAndSceneIds() throws Exception {
+        ImageTransform keep = (img, rng) -> new Pixels(1, 1, new float[] {img.width(), 0, 0}); // records the side only
+        ShapesStream pool = new ShapesStream(9, 64, 128, 0, 4, 4);
+        Dataset<CaptionDataset.Sample> caps = StreamDatasets.captions(pool, 50, keep, "a picture of ");
+        for (int i = 0; i < 50; i++) {
+            CaptionDataset.Sample s = caps.load(i, new SplittableRandom(i));
+            ShapesStream.Draw d = pool.draw(new SplittableRandom(i)); // the same draw as the dataset's
+            assertEquals(d.scene().size(), (int) s.pixels().chw()[0]);
+            assertEquals(d.scene().hashCode() & Integer.MAX_VALUE, s.imageId());
+            assertTrue(s.caption().startsWith("a picture of "));
+        }
+        Dataset<VqaDataset.Sample> vqa = StreamDatasets.vqa(pool, 50, keep);
+        for (int i = 0; i < 50; i++) {
+            VqaDataset.Sample s = vqa.load(i, new SplittableRandom(i));
+            float sum = 0;
+            for (float w : s.weights()) {
+                sum += w;
+            }
+            assertEquals(1f, sum, 1e-5);
+            assertTrue(
+                    ShapesVocabulary.answers(4).containsAll(s.answers()),
+                    s.answers().toString());
+        }
     }
-    Dataset<VqaDataset.Sample> vqa = StreamDatasets.vqa(pool, 50, keep);
-    for (int i = 0; i < 50; i++) {
-      VqaDataset.Sample s = vqa.load(i, new SplittableRandom(i));
-      float sum = 0;
-      for (float w : s.weights()) {
-        sum += w;
-      }
-      assertEquals(1f, sum, 1e-5);
-      assertTrue(ShapesVocabulary.answers(4).containsAll(s.answers()), s.answers().toString());
-    }
-  }
 
-  @Test
-  void badSettingsAreRefused() {
-    assertThrows(IllegalArgumentException.class, () -> new ShapesStream(1, 16, 96, 0, 4, 0));
-    assertThrows(IllegalArgumentException.class, () -> new ShapesStream(1, 96, 64, 0, 4, 0));
-    assertThrows(IllegalArgumentException.class, () -> new ShapesStream(1, 96, 96, 1.5, 4, 0));
-    assertThrows(IllegalArgumentException.class, () -> new ShapesStream(1, 96, 96, 0, 0, 0));
-    assertThrows(IllegalArgumentException.class, () -> new ShapesStream(1, 96, 96, 0, 4, -1));
-  }
+    @Test
+    void badSettingsAreRefused() {
+        assertThrows(IllegalArgumentException.class, () -> new ShapesStream(1, 16, 96, 0, 4, 0));
+        assertThrows(IllegalArgumentException.class, () -> new ShapesStream(1, 96, 64, 0, 4, 0));
+        assertThrows(IllegalArgumentException.class, () -> new ShapesStream(1, 96, 96, 1.5, 4, 0));
+        assertThrows(IllegalArgumentException.class, () -> new ShapesStream(1, 96, 96, 0, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> new ShapesStream(1, 96, 96, 0, 4, -1));
+    }
 }

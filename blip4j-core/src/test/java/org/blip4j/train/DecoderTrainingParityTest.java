@@ -23,70 +23,75 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @ComparesGoldens
 class DecoderTrainingParityTest {
-  static final double TOL = 1e-4;
+    static final double TOL = 1e-4;
 
-  @ParameterizedTest
-  @ValueSource(strings = {"pth", "hf"})
-  void gradientsAndAdamWStepsMatch(String format) throws Exception {
-    try (Fixture fx = Fixture.open()) {
-      BlipConfig c = BlipConfig.readHf(fx.require("config.json"));
-      BlipDecoder m = fx.load(new BlipDecoder(c), "blip_decoder", format);
-      m.requiresGrad(true);
-      Map<String, Tensor> params = m.namedParameters();
-      Map<String, Tensor> all = m.namedTensors();
-      int prompt = fx.manifest().path("tokenizer").path("prompt").path("prompt_length").asInt();
-      Tensor pixels = fx.tensor("input.pixel_values");
-      Tensor ids = fx.tensor("decoder.input_ids");
-      Tensor mask = fx.tensor("decoder.attention_mask");
-      Tensor targets = BlipDecoder.targets(ids, mask, prompt);
+    @ParameterizedTest
+    @ValueSource(strings = {"pth", "hf"})
+    void gradientsAndAdamWStepsMatch(String format) throws Exception {
+        try (Fixture fx = Fixture.open()) {
+            BlipConfig c = BlipConfig.readHf(fx.require("config.json"));
+            BlipDecoder m = fx.load(new BlipDecoder(c), "blip_decoder", format);
+            m.requiresGrad(true);
+            Map<String, Tensor> params = m.namedParameters();
+            Map<String, Tensor> all = m.namedTensors();
+            int prompt = fx.manifest()
+                    .path("tokenizer")
+                    .path("prompt")
+                    .path("prompt_length")
+                    .asInt();
+            Tensor pixels = fx.tensor("input.pixel_values");
+            Tensor ids = fx.tensor("decoder.input_ids");
+            Tensor mask = fx.tensor("decoder.attention_mask");
+            Tensor targets = BlipDecoder.targets(ids, mask, prompt);
 
-      Tensor loss = m.loss(m.encodeImage(pixels), ids, mask, targets);
-      fx.assertClose("train.decoder.loss", loss, TOL);
-      loss.backward();
+            Tensor loss = m.loss(m.encodeImage(pixels), ids, mask, targets);
+            fx.assertClose("train.decoder.loss", loss, TOL);
+            loss.backward();
 
-      List<String> gradNames = new ArrayList<>();
-      fx.manifest().path("tensors").fieldNames().forEachRemaining(k -> {
-        if (k.startsWith("train.decoder.grad.")) {
-          gradNames.add(k);
+            List<String> gradNames = new ArrayList<>();
+            fx.manifest().path("tensors").fieldNames().forEachRemaining(k -> {
+                if (k.startsWith("train.decoder.grad.")) {
+                    gradNames.add(k);
+                }
+            });
+            assertEquals(params.size(), gradNames.size(), "one gradient golden per (deduplicated) parameter");
+            double worst = 0;
+            for (String g : gradNames) {
+                String name = g.substring("train.decoder.grad.".length());
+                Tensor p = all.get(name);
+                assertNotNull(p, "model has no parameter " + name);
+                assertTrue(p.grad().defined(), name + " has no gradient");
+                worst = Math.max(worst, fx.assertClose("grad " + name, g, p.grad(), TOL));
+            }
+            System.out.printf(
+                    "PARITY %-58s max|diff| = %.3e over %d tensors%n", "train.decoder.grad.*", worst, gradNames.size());
+
+            JsonNode a = fx.manifest().path("training").path("adamw");
+            AdamW opt = AdamW.blip(
+                    params, a.path("lr").asDouble(), a.path("weight_decay").asDouble());
+            opt.step();
+            checkSaved(fx, all, "train.decoder.adamw1.");
+            opt.zeroGrad();
+            try (PointerScope s = new PointerScope()) {
+                Tensor loss2 = m.loss(m.encodeImage(pixels), ids, mask, targets);
+                fx.assertClose("train.decoder.loss_step2", loss2, TOL);
+                loss2.backward();
+            }
+            opt.step();
+            checkSaved(fx, all, "train.decoder.adamw2.");
         }
-      });
-      assertEquals(params.size(), gradNames.size(), "one gradient golden per (deduplicated) parameter");
-      double worst = 0;
-      for (String g : gradNames) {
-        String name = g.substring("train.decoder.grad.".length());
-        Tensor p = all.get(name);
-        assertNotNull(p, "model has no parameter " + name);
-        assertTrue(p.grad().defined(), name + " has no gradient");
-        worst = Math.max(worst, fx.assertClose("grad " + name, g, p.grad(), TOL));
-      }
-      System.out.printf("PARITY %-58s max|diff| = %.3e over %d tensors%n", "train.decoder.grad.*", worst,
-          gradNames.size());
-
-      JsonNode a = fx.manifest().path("training").path("adamw");
-      AdamW opt = AdamW.blip(params, a.path("lr").asDouble(), a.path("weight_decay").asDouble());
-      opt.step();
-      checkSaved(fx, all, "train.decoder.adamw1.");
-      opt.zeroGrad();
-      try (PointerScope s = new PointerScope()) {
-        Tensor loss2 = m.loss(m.encodeImage(pixels), ids, mask, targets);
-        fx.assertClose("train.decoder.loss_step2", loss2, TOL);
-        loss2.backward();
-      }
-      opt.step();
-      checkSaved(fx, all, "train.decoder.adamw2.");
     }
-  }
 
-  private static void checkSaved(Fixture fx, Map<String, Tensor> all, String prefix) {
-    List<String> names = new ArrayList<>();
-    fx.manifest().path("tensors").fieldNames().forEachRemaining(k -> {
-      if (k.startsWith(prefix)) {
-        names.add(k);
-      }
-    });
-    assertTrue(!names.isEmpty(), "no " + prefix + " goldens");
-    for (String g : names) {
-      fx.assertClose(g, g, all.get(g.substring(prefix.length())), TOL);
+    private static void checkSaved(Fixture fx, Map<String, Tensor> all, String prefix) {
+        List<String> names = new ArrayList<>();
+        fx.manifest().path("tensors").fieldNames().forEachRemaining(k -> {
+            if (k.startsWith(prefix)) {
+                names.add(k);
+            }
+        });
+        assertTrue(!names.isEmpty(), "no " + prefix + " goldens");
+        for (String g : names) {
+            fx.assertClose(g, g, all.get(g.substring(prefix.length())), TOL);
+        }
     }
-  }
 }

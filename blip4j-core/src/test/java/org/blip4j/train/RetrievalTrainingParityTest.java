@@ -21,56 +21,74 @@ import org.junit.jupiter.api.Test;
 /** One BLIP_Retrieval fine-tuning step (same-id positives, id queue, masked negatives) against train.retrieval.*. */
 @ComparesGoldens
 class RetrievalTrainingParityTest {
-  static final double TOL = 1e-4;
-  static final String[] QUEUES = {"image_queue", "text_queue", "idx_queue", "ptr_queue"};
+    static final double TOL = 1e-4;
+    static final String[] QUEUES = {"image_queue", "text_queue", "idx_queue", "ptr_queue"};
 
-  @Test
-  void retrievalStepMatches() throws Exception {
-    try (Fixture fx = Fixture.open()) {
-      JsonNode tr = fx.manifest().path("training");
-      JsonNode ret = tr.path("retrieval");
-      BlipConfig c = BlipConfig.readHf(fx.require("config.json"));
-      BlipRetrieval m = new BlipRetrieval(c, ret.path("queue_size").asInt(), tr.path("pretrain").path("momentum")
-          .asDouble(0.995));
-      // the checkpoint's queues are replaced by the recorded mid-training state of another size
-      Map<String, RawTensor> sd = new LinkedHashMap<>(Checkpoints.read(fx.require("blip_retrieval.pth")));
-      for (String q : QUEUES) {
-        sd.put(q, fx.golden("train.retrieval." + q + "_init"));
-      }
-      WeightLoader.load(m, sd, LoadPolicy.strict(), "blip_retrieval.pth + train.retrieval.*_init");
-      m.trainableParameters().values().forEach(t -> t.set_requires_grad(true));
-      long[] idxValues = new long[ret.path("idx").size()];
-      for (int i = 0; i < idxValues.length; i++) {
-        idxValues[i] = ret.path("idx").get(i).asLong();
-      }
-      NegativeSampler replay = NegativeSampler.replay(PretrainParityTest.concat(
-          fx.golden("train.retrieval.neg_image_idx").toLongs(), fx.golden("train.retrieval.neg_text_idx").toLongs()));
-      long enc = fx.manifest().path("tokenizer").path("special_ids").path("enc_ENC").asLong();
+    @Test
+    void retrievalStepMatches() throws Exception {
+        try (Fixture fx = Fixture.open()) {
+            JsonNode tr = fx.manifest().path("training");
+            JsonNode ret = tr.path("retrieval");
+            BlipConfig c = BlipConfig.readHf(fx.require("config.json"));
+            BlipRetrieval m = new BlipRetrieval(
+                    c,
+                    ret.path("queue_size").asInt(),
+                    tr.path("pretrain").path("momentum").asDouble(0.995));
+            // the checkpoint's queues are replaced by the recorded mid-training state of another size
+            Map<String, RawTensor> sd = new LinkedHashMap<>(Checkpoints.read(fx.require("blip_retrieval.pth")));
+            for (String q : QUEUES) {
+                sd.put(q, fx.golden("train.retrieval." + q + "_init"));
+            }
+            WeightLoader.load(m, sd, LoadPolicy.strict(), "blip_retrieval.pth + train.retrieval.*_init");
+            m.trainableParameters().values().forEach(t -> t.set_requires_grad(true));
+            long[] idxValues = new long[ret.path("idx").size()];
+            for (int i = 0; i < idxValues.length; i++) {
+                idxValues[i] = ret.path("idx").get(i).asLong();
+            }
+            NegativeSampler replay = NegativeSampler.replay(PretrainParityTest.concat(
+                    fx.golden("train.retrieval.neg_image_idx").toLongs(),
+                    fx.golden("train.retrieval.neg_text_idx").toLongs()));
+            long enc = fx.manifest()
+                    .path("tokenizer")
+                    .path("special_ids")
+                    .path("enc_ENC")
+                    .asLong();
 
-      BlipRetrieval.Losses l = m.forward(fx.tensor("input.pixel_values"), fx.tensor("itm.input_ids"),
-          fx.tensor("itm.attention_mask"), T.longs(idxValues, idxValues.length), tr.path("alpha").asDouble(), enc,
-          replay);
-      int b = l.weightsT2i().length;
-      fx.assertClose("train.retrieval.weights_t2i", "train.retrieval.weights_t2i",
-          T.floats(PretrainParityTest.flat(l.weightsT2i()), b, b), 1e-5);
-      fx.assertClose("train.retrieval.weights_i2t", "train.retrieval.weights_i2t",
-          T.floats(PretrainParityTest.flat(l.weightsI2t()), b, b), 1e-5);
-      fx.assertClose("train.retrieval.loss_ita", l.ita(), TOL);
-      fx.assertClose("train.retrieval.itm_logits", l.itmLogits(), TOL);
-      fx.assertClose("train.retrieval.loss_itm", l.itm(), TOL);
-      Map<String, Tensor> all = m.namedTensors();
-      fx.assertClose("train.retrieval.image_queue", all.get("image_queue"), 1e-5);
-      fx.assertClose("train.retrieval.text_queue", all.get("text_queue"), 1e-5);
-      fx.assertIds("train.retrieval.idx_queue", "train.retrieval.idx_queue", T.toLongs(all.get("idx_queue")));
-      fx.assertIds("train.retrieval.ptr_queue", "train.retrieval.ptr_queue", T.toLongs(all.get("ptr_queue")));
-      l.total().backward();
-      PretrainParityTest.forEachGolden(fx, "train.retrieval.grad.", (golden, name) -> {
-        assertTrue(all.get(name).grad().defined(), name + " has no gradient");
-        fx.assertClose(golden, all.get(name).grad(), TOL);
-      });
-      try (NoGradGuard g = new NoGradGuard()) {
-        assertTrue(T.toFloats(m.temp())[0] > 0);
-      }
+            BlipRetrieval.Losses l = m.forward(
+                    fx.tensor("input.pixel_values"),
+                    fx.tensor("itm.input_ids"),
+                    fx.tensor("itm.attention_mask"),
+                    T.longs(idxValues, idxValues.length),
+                    tr.path("alpha").asDouble(),
+                    enc,
+                    replay);
+            int b = l.weightsT2i().length;
+            fx.assertClose(
+                    "train.retrieval.weights_t2i",
+                    "train.retrieval.weights_t2i",
+                    T.floats(PretrainParityTest.flat(l.weightsT2i()), b, b),
+                    1e-5);
+            fx.assertClose(
+                    "train.retrieval.weights_i2t",
+                    "train.retrieval.weights_i2t",
+                    T.floats(PretrainParityTest.flat(l.weightsI2t()), b, b),
+                    1e-5);
+            fx.assertClose("train.retrieval.loss_ita", l.ita(), TOL);
+            fx.assertClose("train.retrieval.itm_logits", l.itmLogits(), TOL);
+            fx.assertClose("train.retrieval.loss_itm", l.itm(), TOL);
+            Map<String, Tensor> all = m.namedTensors();
+            fx.assertClose("train.retrieval.image_queue", all.get("image_queue"), 1e-5);
+            fx.assertClose("train.retrieval.text_queue", all.get("text_queue"), 1e-5);
+            fx.assertIds("train.retrieval.idx_queue", "train.retrieval.idx_queue", T.toLongs(all.get("idx_queue")));
+            fx.assertIds("train.retrieval.ptr_queue", "train.retrieval.ptr_queue", T.toLongs(all.get("ptr_queue")));
+            l.total().backward();
+            PretrainParityTest.forEachGolden(fx, "train.retrieval.grad.", (golden, name) -> {
+                assertTrue(all.get(name).grad().defined(), name + " has no gradient");
+                fx.assertClose(golden, all.get(name).grad(), TOL);
+            });
+            try (NoGradGuard g = new NoGradGuard()) {
+                assertTrue(T.toFloats(m.temp())[0] > 0);
+            }
+        }
     }
-  }
 }

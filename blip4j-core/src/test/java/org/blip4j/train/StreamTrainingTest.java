@@ -24,98 +24,110 @@ import org.junit.jupiter.api.io.TempDir;
  * run logs the same losses, and a recipe that asks for validation without a stream is refused.
  */
 class StreamTrainingTest {
-  @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
-  @BeforeEach
-  void files() throws Exception {
-    Files.writeString(tmp.resolve("med_config.json"), """
+    @BeforeEach
+    void files() throws Exception {
+        Files.writeString(tmp.resolve("med_config.json"), """
         {"hidden_size": 32, "num_attention_heads": 2, "num_hidden_layers": 2, "intermediate_size": 64,
          "vocab_size": 286, "max_position_embeddings": 48, "hidden_act": "gelu", "layer_norm_eps": 1e-12,
          "hidden_dropout_prob": 0.0, "attention_probs_dropout_prob": 0.0, "type_vocab_size": 2, "pad_token_id": 0,
          "encoder_width": 32, "add_cross_attention": true}""");
-    Files.write(tmp.resolve("vocab.txt"), ShapesVocabulary.vocabLines());
-  }
-
-  private Recipe recipe(String name, String extra) throws Exception {
-    String yaml = "med_config: med_config.json\nvocab: vocab.txt\n"
-        + "vision: {patch_size: 8, hidden_size: 32, num_layers: 1, num_heads: 2, intermediate_size: 64}\n"
-        + "embed_dim: 16\nimage_size: 32\nmin_scale: 1.0\nhflip: 0\nrand_augment: false\ntext_padding: longest\n"
-        + "train_stream: {world: shapes, seed: 3, epoch_size: 16, min_side: 48, max_side: 80, aliased: 0.5}\n"
-        + "output_dir: out-" + name + "\nbatch_size: 4\ninit_lr: 1e-4\nmin_lr: 0\nmax_epoch: 1\nweight_decay: 0.05\n"
-        + "queue_size: 8\nwarmup_steps: 2\nseed: 5\nworkers: 1\ncheckpoint_every: 2\n" + extra;
-    Path f = tmp.resolve(name + ".yaml");
-    Files.writeString(f, yaml);
-    return Recipe.read(f, Map.of());
-  }
-
-  private static List<JsonNode> rows(Path metrics) throws Exception {
-    ObjectMapper json = new ObjectMapper();
-    List<JsonNode> out = new ArrayList<>();
-    for (String l : Files.readAllLines(metrics)) {
-      out.add(json.readTree(l));
+        Files.write(tmp.resolve("vocab.txt"), ShapesVocabulary.vocabLines());
     }
-    return out;
-  }
 
-  @Test
-  void pretrainingFromAStreamValidatesAlongTheWayAndResumesExactly() throws Exception {
-    Path model = TrainRunner.run(Task.PRETRAIN, recipe("pre", "validate: {every: 2, scenes: 6, seed: 4}\n"), false,
-        false);
-    Path ckpt = tmp.resolve("out-pre/checkpoints");
-    List<JsonNode> all = rows(ckpt.resolve("metrics.jsonl"));
-    List<JsonNode> val = all.stream().filter(r -> r.has("val_itm_accuracy")).toList();
-    assertEquals(2, val.size(), "validation after steps 2 and 4: " + all);
-    for (JsonNode r : val) {
-      for (String k : List.of("val_caption_truth", "val_itm_accuracy", "val_itc_truth_at_1")) {
-        double v = r.path(k).asDouble(-1);
-        assertTrue(v >= 0 && v <= 1, k + " = " + v);
-      }
+    private Recipe recipe(String name, String extra) throws Exception {
+        String yaml = "med_config: med_config.json\nvocab: vocab.txt\n"
+                + "vision: {patch_size: 8, hidden_size: 32, num_layers: 1, num_heads: 2, intermediate_size: 64}\n"
+                + "embed_dim: 16\nimage_size: 32\nmin_scale: 1.0\nhflip: 0\nrand_augment: false\ntext_padding: longest\n"
+                + "train_stream: {world: shapes, seed: 3, epoch_size: 16, min_side: 48, max_side: 80, aliased: 0.5}\n"
+                + "output_dir: out-" + name
+                + "\nbatch_size: 4\ninit_lr: 1e-4\nmin_lr: 0\nmax_epoch: 1\nweight_decay: 0.05\n"
+                + "queue_size: 8\nwarmup_steps: 2\nseed: 5\nworkers: 1\ncheckpoint_every: 2\n" + extra;
+        Path f = tmp.resolve(name + ".yaml");
+        Files.writeString(f, yaml);
+        return Recipe.read(f, Map.of());
     }
-    assertTrue(Files.size(ckpt.resolve("training.png")) > 0);
-    try (Blip b = Blip.load(model)) {
-      assertEquals(Task.PRETRAIN, b.task());
-    }
-    // the same stream again, killed after step 2 and resumed: identical losses
-    List<Double> full = all.stream().filter(r -> r.has("loss")).map(r -> r.path("loss").asDouble()).toList();
-    TrainRunner.run(Task.PRETRAIN, recipe("again", "max_steps: 2\n"), false, false);
-    TrainRunner.run(Task.PRETRAIN, recipe("again", ""), true, false);
-    List<Double> resumed = rows(tmp.resolve("out-again/checkpoints/metrics.jsonl")).stream()
-        .filter(r -> r.has("loss")).map(r -> r.path("loss").asDouble()).toList();
-    assertEquals(full, resumed);
-  }
 
-  @Test
-  void everyFineTuneTrainsFromAStream() throws Exception {
-    Path pre = TrainRunner.run(Task.PRETRAIN, recipe("base", "max_steps: 1\n"), false, false);
-    for (Task t : List.of(Task.CAPTION, Task.ITM, Task.VQA)) {
-      String name = t.name().toLowerCase();
-      Recipe r = recipe(name, "pretrained: " + pre + "\nmax_steps: 2\nvalidate: {every: 2, scenes: 4, seed: 4}\n"
-          + "export_half: true\n");
-      Path model = TrainRunner.run(t, r, false, false);
-      List<JsonNode> val = rows(tmp.resolve("out-" + name + "/checkpoints/metrics.jsonl")).stream()
-          .filter(x -> x.fieldNames().next().equals("step") && x.size() > 1 && !x.has("loss")).toList();
-      assertEquals(1, val.size(), t + " validation rows");
-      String key = switch (t) {
-        case CAPTION -> "val_caption_truth";
-        case ITM -> "val_itm_accuracy";
-        default -> "val_vqa_accuracy";
-      };
-      assertTrue(val.get(0).has(key), t + ": " + val.get(0));
-      try (Blip b = Blip.load(model)) {
-        assertEquals(t, b.task());
-      }
+    private static List<JsonNode> rows(Path metrics) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> out = new ArrayList<>();
+        for (String l : Files.readAllLines(metrics)) {
+            out.add(json.readTree(l));
+        }
+        return out;
     }
-  }
 
-  @Test
-  void validationWithoutAStreamIsRefused() throws Exception {
-    Path f = tmp.resolve("bad.yaml");
-    Files.writeString(f, "med_config: med_config.json\nvocab: vocab.txt\n"
-        + "vision: {patch_size: 8, hidden_size: 32, num_layers: 1, num_heads: 2, intermediate_size: 64}\n"
-        + "embed_dim: 16\nimage_size: 32\ntrain_file: none.json\nimage_root: .\noutput_dir: out-bad\n"
-        + "validate: {every: 2}\n");
-    Exception e = assertThrows(Exception.class, () -> TrainRunner.run(Task.CAPTION, Recipe.read(f, Map.of()), false,
-        false));
-    assertTrue(e.getMessage().contains("'validate' needs a 'train_stream'"), e.getMessage());
-  }
+    @Test
+    void pretrainingFromAStreamValidatesAlongTheWayAndResumesExactly() throws Exception {
+        Path model = TrainRunner.run(
+                Task.PRETRAIN, recipe("pre", "validate: {every: 2, scenes: 6, seed: 4}\n"), false, false);
+        Path ckpt = tmp.resolve("out-pre/checkpoints");
+        List<JsonNode> all = rows(ckpt.resolve("metrics.jsonl"));
+        List<JsonNode> val = all.stream().filter(r -> r.has("val_itm_accuracy")).toList();
+        assertEquals(2, val.size(), "validation after steps 2 and 4: " + all);
+        for (JsonNode r : val) {
+            for (String k : List.of("val_caption_truth", "val_itm_accuracy", "val_itc_truth_at_1")) {
+                double v = r.path(k).asDouble(-1);
+                assertTrue(v >= 0 && v <= 1, k + " = " + v);
+            }
+        }
+        assertTrue(Files.size(ckpt.resolve("training.png")) > 0);
+        try (Blip b = Blip.load(model)) {
+            assertEquals(Task.PRETRAIN, b.task());
+        }
+        // the same stream again, killed after step 2 and resumed: identical losses
+        List<Double> full = all.stream()
+                .filter(r -> r.has("loss"))
+                .map(r -> r.path("loss").asDouble())
+                .toList();
+        TrainRunner.run(Task.PRETRAIN, recipe("again", "max_steps: 2\n"), false, false);
+        TrainRunner.run(Task.PRETRAIN, recipe("again", ""), true, false);
+        List<Double> resumed = rows(tmp.resolve("out-again/checkpoints/metrics.jsonl")).stream()
+                .filter(r -> r.has("loss"))
+                .map(r -> r.path("loss").asDouble())
+                .toList();
+        assertEquals(full, resumed);
+    }
+
+    @Test
+    void everyFineTuneTrainsFromAStream() throws Exception {
+        Path pre = TrainRunner.run(Task.PRETRAIN, recipe("base", "max_steps: 1\n"), false, false);
+        for (Task t : List.of(Task.CAPTION, Task.ITM, Task.VQA)) {
+            String name = t.name().toLowerCase();
+            Recipe r = recipe(
+                    name,
+                    "pretrained: " + pre + "\nmax_steps: 2\nvalidate: {every: 2, scenes: 4, seed: 4}\n"
+                            + "export_half: true\n");
+            Path model = TrainRunner.run(t, r, false, false);
+            List<JsonNode> val = rows(tmp.resolve("out-" + name + "/checkpoints/metrics.jsonl")).stream()
+                    .filter(x -> x.fieldNames().next().equals("step") && x.size() > 1 && !x.has("loss"))
+                    .toList();
+            assertEquals(1, val.size(), t + " validation rows");
+            String key = switch (t) {
+                case CAPTION -> "val_caption_truth";
+                case ITM -> "val_itm_accuracy";
+                default -> "val_vqa_accuracy";
+            };
+            assertTrue(val.get(0).has(key), t + ": " + val.get(0));
+            try (Blip b = Blip.load(model)) {
+                assertEquals(t, b.task());
+            }
+        }
+    }
+
+    @Test
+    void validationWithoutAStreamIsRefused() throws Exception {
+        Path f = tmp.resolve("bad.yaml");
+        Files.writeString(
+                f,
+                "med_config: med_config.json\nvocab: vocab.txt\n"
+                        + "vision: {patch_size: 8, hidden_size: 32, num_layers: 1, num_heads: 2, intermediate_size: 64}\n"
+                        + "embed_dim: 16\nimage_size: 32\ntrain_file: none.json\nimage_root: .\noutput_dir: out-bad\n"
+                        + "validate: {every: 2}\n");
+        Exception e = assertThrows(
+                Exception.class, () -> TrainRunner.run(Task.CAPTION, Recipe.read(f, Map.of()), false, false));
+        assertTrue(e.getMessage().contains("'validate' needs a 'train_stream'"), e.getMessage());
+    }
 }

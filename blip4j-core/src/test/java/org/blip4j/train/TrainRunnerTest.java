@@ -18,184 +18,237 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Recipes run end to end on the fixture (every task), and the exported folder loads for inference. */
 class TrainRunnerTest {
-  @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
-  /** Annotations in BLIP's Karpathy-train / pre-train / VQA formats over the fixture images and captions. */
-  private void annotations(Fixture fx) throws Exception {
-    ObjectMapper json = new ObjectMapper();
-    ArrayNode cap = json.createArrayNode();
-    ArrayNode vqa = json.createArrayNode();
-    var images = fx.manifest().path("preset_config").path("images");
-    var captions = fx.manifest().path("preset_config").path("captions");
-    for (int i = 0; i < images.size(); i++) {
-      String img = images.get(i).get(0).asText();
-      cap.addObject().put("image", img).put("caption", captions.get(i % captions.size()).asText())
-          .put("image_id", "img" + i);
-      var q = vqa.addObject().put("question", "what is in the picture?").put("image", img).put("dataset", "vqa");
-      q.putArray("answer").add(captions.get(i % captions.size()).asText().split(" ")[1]);
-    }
-    json.writeValue(tmp.resolve("train.json").toFile(), cap);
-    json.writeValue(tmp.resolve("vqa.json").toFile(), vqa);
-    ArrayNode nlvr = json.createArrayNode();
-    for (int i = 0; i < images.size(); i++) {
-      var e = nlvr.addObject().put("sentence", captions.get(i % captions.size()).asText())
-          .put("label", i % 2 == 0 ? "True" : "False");
-      e.putArray("images").add(images.get(i).get(0).asText()).add(images.get((i + 1) % images.size()).get(0).asText());
-    }
-    json.writeValue(tmp.resolve("nlvr.json").toFile(), nlvr);
-  }
-
-  private Recipe recipe(Fixture fx, String pretrained, String extra) throws Exception {
-    int n = fx.manifest().path("preset_config").path("images").size();
-    String yaml = "pretrained: " + fx.require(pretrained) + "\n"
-        + "image_root: " + fx.dir() + "\n"
-        + "train_file: " + tmp.resolve(pretrained.contains("vqa") ? "vqa.json" : "train.json") + "\n"
-        + "output_dir: " + tmp.resolve("out-" + pretrained) + "\n"
-        + "batch_size: " + n + "\nmax_epoch: 2\ninit_lr: 1e-4\nmin_lr: 0\nweight_decay: 0.05\nseed: 7\nworkers: 1\n"
-        + "queue_size: " + 4 * n + "\nwarmup_steps: 2\nwarmup_lr: 1e-6\n" + extra;
-    Path f = tmp.resolve(pretrained + ".yaml");
-    Files.writeString(f, yaml);
-    return Recipe.read(f, Map.of());
-  }
-
-  @Test
-  void captionRecipeTrainsAndExportsALoadableModel() throws Exception {
-    try (Fixture fx = Fixture.open()) {
-      annotations(fx);
-      Path model = TrainRunner.run(Task.CAPTION, recipe(fx, "blip_decoder.pth", ""), false, false);
-      Path metrics = tmp.resolve("out-blip_decoder.pth").resolve("checkpoints").resolve("metrics.jsonl");
-      assertEquals(2, Files.readAllLines(metrics).size(), "2 epochs of 1 batch");
-      try (Blip blip = Blip.load(model)) {
-        assertEquals(Task.CAPTION, blip.task());
-        String first = fx.manifest().path("preset_config").path("images").get(0).get(0).asText();
-        assertFalse(blip.caption(fx.require(first)).isBlank());
-      }
-    }
-  }
-
-  @Test
-  void vitGradCkptRecipeKeysKeepTheLosses() throws Exception {
-    try (Fixture fx = Fixture.open()) {
-      annotations(fx);
-      Path metrics = tmp.resolve("out-blip_decoder.pth").resolve("checkpoints").resolve("metrics.jsonl");
-      TrainRunner.run(Task.CAPTION, recipe(fx, "blip_decoder.pth", ""), false, false);
-      List<Double> plain = losses(metrics);
-      deleteTree(tmp.resolve("out-blip_decoder.pth"));
-      TrainRunner.run(Task.CAPTION, recipe(fx, "blip_decoder.pth", "vit_grad_ckpt: true\nvit_ckpt_layer: 1\n"), false,
-          false);
-      List<Double> ckpt = losses(metrics);
-      assertEquals(plain.size(), ckpt.size());
-      for (int i = 0; i < plain.size(); i++) {
-        assertEquals(plain.get(i), ckpt.get(i), 1e-5, "loss of step " + (i + 1) + " with the last ViT block checkpointed");
-      }
-    }
-  }
-
-  private static List<Double> losses(Path metrics) throws Exception {
-    List<Double> out = new java.util.ArrayList<>();
-    for (String line : Files.readAllLines(metrics)) {
-      out.add(new com.fasterxml.jackson.databind.ObjectMapper().readTree(line).path("loss").asDouble());
-    }
-    return out;
-  }
-
-  private static void deleteTree(Path dir) throws Exception {
-    try (var files = Files.walk(dir)) {
-      for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
-  }
-
-  @Test
-  void pretrainRetrievalAndVqaRecipesRun() throws Exception {
-    try (Fixture fx = Fixture.open()) {
-      annotations(fx);
-      Path pre = TrainRunner.run(Task.PRETRAIN, recipe(fx, "blip_pretrain.pth", ""), false, false);
-      try (Blip blip = Blip.load(pre)) {
-        assertEquals(Task.PRETRAIN, blip.task());
-      }
-      Path ret = TrainRunner.run(Task.ITM, recipe(fx, "blip_retrieval.pth", ""), false, false);
-      try (Blip blip = Blip.load(ret)) {
-        String first = fx.manifest().path("preset_config").path("images").get(0).get(0).asText();
-        double p = blip.itm(blip.readImage(fx.require(first)), List.of("a red circle"), Blip.MatchToken.CLS)[0];
-        assertTrue(p >= 0 && p <= 1);
-      }
-      Path vqa = TrainRunner.run(Task.VQA, recipe(fx, "blip_vqa.pth", ""), false, false);
-      try (Blip blip = Blip.load(vqa)) {
-        assertEquals(Task.VQA, blip.task());
-      }
-      Path nlvr = TrainRunner.run(Task.NLVR, recipe(fx, "blip_itm.pth", "train_file: " + tmp.resolve("nlvr.json")
-          + "\n"), false, false);
-      try (Blip blip = Blip.load(nlvr)) {
-        assertEquals(Task.NLVR, blip.task());
-        String first = fx.manifest().path("preset_config").path("images").get(0).get(0).asText();
-        double p = blip.nlvr(blip.readImage(fx.require(first)), blip.readImage(fx.require(first)), "a statement");
-        assertTrue(p >= 0 && p <= 1);
-      }
-    }
-  }
-
-  @Test
-  void exportHalfWritesFloat16InferenceWeightsThatLoad() throws Exception {
-    try (Fixture fx = Fixture.open()) {
-      annotations(fx);
-      String keys = "min_scale: 1.0\nhflip: 0\nrand_augment: false\ntext_padding: longest\nmax_epoch: 1\n"
-          + "export_half: true\n";
-      Path halfModel = TrainRunner.run(Task.ITM, recipe(fx, "blip_retrieval.pth", keys), false, false);
-      var halfSd = org.blip4j.io.SafeTensors.open(halfModel.resolve("model.safetensors")).readAll();
-      assertFalse(halfSd.keySet().stream().anyMatch(k -> k.contains("_m.") || k.contains("queue")), halfSd.keySet()
-          .toString());
-      assertEquals(org.blip4j.io.DType.F16, halfSd.get("visual_encoder.cls_token").dtype());
-      String first = fx.manifest().path("preset_config").path("images").get(0).get(0).asText();
-      try (Blip b = Blip.load(halfModel)) {
-        double p = b.itm(b.readImage(fx.require(first)), List.of("a red circle"), Blip.MatchToken.CLS)[0];
-        assertTrue(p >= 0 && p <= 1);
-      }
-      // the conversion itself: every inference tensor, rounded to float16; training state left out
-      var model = new org.blip4j.model.BlipRetrieval(org.blip4j.config.BlipConfig.readHf(fx.require("config.json")),
-          8, 0.995);
-      Init.blip(model, 3, 0.02);
-      var named = model.namedTensors();
-      var full = TrainRunner.exportWeights(named, false);
-      var half = TrainRunner.exportWeights(named, true);
-      assertEquals(named.keySet(), full.keySet());
-      assertTrue(full.keySet().stream().anyMatch(k -> k.contains("_m.")) && full.containsKey("image_queue"));
-      for (String k : full.keySet()) {
-        boolean training = k.contains("_m.") || k.contains("queue");
-        assertEquals(!training, half.containsKey(k), k);
-        if (!training && full.get(k).dtype() == org.blip4j.io.DType.F32) {
-          float[] f = full.get(k).toFloats();
-          float[] h = half.get(k).toFloats();
-          for (int i = 0; i < f.length; i++) {
-            assertEquals(org.blip4j.io.Half.toFloat(org.blip4j.io.Half.fromFloat(f[i])), h[i], 0f, k);
-          }
+    /** Annotations in BLIP's Karpathy-train / pre-train / VQA formats over the fixture images and captions. */
+    private void annotations(Fixture fx) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        ArrayNode cap = json.createArrayNode();
+        ArrayNode vqa = json.createArrayNode();
+        var images = fx.manifest().path("preset_config").path("images");
+        var captions = fx.manifest().path("preset_config").path("captions");
+        for (int i = 0; i < images.size(); i++) {
+            String img = images.get(i).get(0).asText();
+            cap.addObject()
+                    .put("image", img)
+                    .put("caption", captions.get(i % captions.size()).asText())
+                    .put("image_id", "img" + i);
+            var q = vqa.addObject()
+                    .put("question", "what is in the picture?")
+                    .put("image", img)
+                    .put("dataset", "vqa");
+            q.putArray("answer").add(captions.get(i % captions.size()).asText().split(" ")[1]);
         }
-      }
+        json.writeValue(tmp.resolve("train.json").toFile(), cap);
+        json.writeValue(tmp.resolve("vqa.json").toFile(), vqa);
+        ArrayNode nlvr = json.createArrayNode();
+        for (int i = 0; i < images.size(); i++) {
+            var e = nlvr.addObject()
+                    .put("sentence", captions.get(i % captions.size()).asText())
+                    .put("label", i % 2 == 0 ? "True" : "False");
+            e.putArray("images")
+                    .add(images.get(i).get(0).asText())
+                    .add(images.get((i + 1) % images.size()).get(0).asText());
+        }
+        json.writeValue(tmp.resolve("nlvr.json").toFile(), nlvr);
     }
-  }
 
-  @Test
-  void recipeKeysSelectTheTransformAndPadding() throws Exception {
-    Path f = tmp.resolve("r.yaml");
-    Files.writeString(f, "min_scale: 1.0\nhflip: 0\nrand_augment: false\ntext_padding: longest\n");
-    Recipe r = Recipe.read(f, Map.of());
-    assertEquals(org.blip4j.text.BertTokenizer.Padding.LONGEST,
-        TrainRunner.padding(r, org.blip4j.data.TextEncoding.PRETRAIN).padding());
-    assertEquals(30, TrainRunner.padding(r, org.blip4j.data.TextEncoding.PRETRAIN).maxLength());
-    // scale 1, no flip, no RandAugment: the transform is deterministic and equals the plain resize
-    var t = TrainRunner.transform(r, 32, 0.2);
-    var img = new org.blip4j.image.RgbImage(40, 40, new byte[40 * 40 * 3]);
-    for (int i = 0; i < img.rgb().length; i++) {
-      img.rgb()[i] = (byte) (i * 7);
+    private Recipe recipe(Fixture fx, String pretrained, String extra) throws Exception {
+        int n = fx.manifest().path("preset_config").path("images").size();
+        String yaml = "pretrained: " + fx.require(pretrained) + "\n"
+                + "image_root: " + fx.dir() + "\n"
+                + "train_file: " + tmp.resolve(pretrained.contains("vqa") ? "vqa.json" : "train.json") + "\n"
+                + "output_dir: " + tmp.resolve("out-" + pretrained) + "\n"
+                + "batch_size: " + n
+                + "\nmax_epoch: 2\ninit_lr: 1e-4\nmin_lr: 0\nweight_decay: 0.05\nseed: 7\nworkers: 1\n"
+                + "queue_size: " + 4 * n + "\nwarmup_steps: 2\nwarmup_lr: 1e-6\n" + extra;
+        Path f = tmp.resolve(pretrained + ".yaml");
+        Files.writeString(f, yaml);
+        return Recipe.read(f, Map.of());
     }
-    float[] a = t.apply(img, new java.util.SplittableRandom(1)).chw();
-    float[] b = t.apply(img, new java.util.SplittableRandom(2)).chw();
-    org.junit.jupiter.api.Assertions.assertArrayEquals(a, b);
-    Files.writeString(f, "text_padding: shortest\n");
-    Recipe bad = Recipe.read(f, Map.of());
-    var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-        () -> TrainRunner.padding(bad, org.blip4j.data.TextEncoding.PRETRAIN));
-    assertTrue(e.getMessage().contains("text_padding"), e.getMessage());
-  }
+
+    @Test
+    void captionRecipeTrainsAndExportsALoadableModel() throws Exception {
+        try (Fixture fx = Fixture.open()) {
+            annotations(fx);
+            Path model = TrainRunner.run(Task.CAPTION, recipe(fx, "blip_decoder.pth", ""), false, false);
+            Path metrics =
+                    tmp.resolve("out-blip_decoder.pth").resolve("checkpoints").resolve("metrics.jsonl");
+            assertEquals(2, Files.readAllLines(metrics).size(), "2 epochs of 1 batch");
+            try (Blip blip = Blip.load(model)) {
+                assertEquals(Task.CAPTION, blip.task());
+                String first = fx.manifest()
+                        .path("preset_config")
+                        .path("images")
+                        .get(0)
+                        .get(0)
+                        .asText();
+                assertFalse(blip.caption(fx.require(first)).isBlank());
+            }
+        }
+    }
+
+    @Test
+    void vitGradCkptRecipeKeysKeepTheLosses() throws Exception {
+        try (Fixture fx = Fixture.open()) {
+            annotations(fx);
+            Path metrics =
+                    tmp.resolve("out-blip_decoder.pth").resolve("checkpoints").resolve("metrics.jsonl");
+            TrainRunner.run(Task.CAPTION, recipe(fx, "blip_decoder.pth", ""), false, false);
+            List<Double> plain = losses(metrics);
+            deleteTree(tmp.resolve("out-blip_decoder.pth"));
+            TrainRunner.run(
+                    Task.CAPTION,
+                    recipe(fx, "blip_decoder.pth", "vit_grad_ckpt: true\nvit_ckpt_layer: 1\n"),
+                    false,
+                    false);
+            List<Double> ckpt = losses(metrics);
+            assertEquals(plain.size(), ckpt.size());
+            for (int i = 0; i < plain.size(); i++) {
+                assertEquals(
+                        plain.get(i),
+                        ckpt.get(i),
+                        1e-5,
+                        "loss of step " + (i + 1) + " with the last ViT block checkpointed");
+            }
+        }
+    }
+
+    private static List<Double> losses(Path metrics) throws Exception {
+        List<Double> out = new java.util.ArrayList<>();
+        for (String line : Files.readAllLines(metrics)) {
+            out.add(new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(line)
+                    .path("loss")
+                    .asDouble());
+        }
+        return out;
+    }
+
+    private static void deleteTree(Path dir) throws Exception {
+        try (var files = Files.walk(dir)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    @Test
+    void pretrainRetrievalAndVqaRecipesRun() throws Exception {
+        try (Fixture fx = Fixture.open()) {
+            annotations(fx);
+            Path pre = TrainRunner.run(Task.PRETRAIN, recipe(fx, "blip_pretrain.pth", ""), false, false);
+            try (Blip blip = Blip.load(pre)) {
+                assertEquals(Task.PRETRAIN, blip.task());
+            }
+            Path ret = TrainRunner.run(Task.ITM, recipe(fx, "blip_retrieval.pth", ""), false, false);
+            try (Blip blip = Blip.load(ret)) {
+                String first = fx.manifest()
+                        .path("preset_config")
+                        .path("images")
+                        .get(0)
+                        .get(0)
+                        .asText();
+                double p = blip.itm(blip.readImage(fx.require(first)), List.of("a red circle"), Blip.MatchToken.CLS)[0];
+                assertTrue(p >= 0 && p <= 1);
+            }
+            Path vqa = TrainRunner.run(Task.VQA, recipe(fx, "blip_vqa.pth", ""), false, false);
+            try (Blip blip = Blip.load(vqa)) {
+                assertEquals(Task.VQA, blip.task());
+            }
+            Path nlvr = TrainRunner.run(
+                    Task.NLVR,
+                    recipe(fx, "blip_itm.pth", "train_file: " + tmp.resolve("nlvr.json") + "\n"),
+                    false,
+                    false);
+            try (Blip blip = Blip.load(nlvr)) {
+                assertEquals(Task.NLVR, blip.task());
+                String first = fx.manifest()
+                        .path("preset_config")
+                        .path("images")
+                        .get(0)
+                        .get(0)
+                        .asText();
+                double p =
+                        blip.nlvr(blip.readImage(fx.require(first)), blip.readImage(fx.require(first)), "a statement");
+                assertTrue(p >= 0 && p <= 1);
+            }
+        }
+    }
+
+    @Test
+    void exportHalfWritesFloat16InferenceWeightsThatLoad() throws Exception {
+        try (Fixture fx = Fixture.open()) {
+            annotations(fx);
+            String keys = "min_scale: 1.0\nhflip: 0\nrand_augment: false\ntext_padding: longest\nmax_epoch: 1\n"
+                    + "export_half: true\n";
+            Path halfModel = TrainRunner.run(Task.ITM, recipe(fx, "blip_retrieval.pth", keys), false, false);
+            var halfSd = org.blip4j.io.SafeTensors.open(halfModel.resolve("model.safetensors"))
+                    .readAll();
+            assertFalse(
+                    halfSd.keySet().stream().anyMatch(k -> k.contains("_m.") || k.contains("queue")),
+                    halfSd.keySet().toString());
+            assertEquals(
+                    org.blip4j.io.DType.F16,
+                    halfSd.get("visual_encoder.cls_token").dtype());
+            String first = fx.manifest()
+                    .path("preset_config")
+                    .path("images")
+                    .get(0)
+                    .get(0)
+                    .asText();
+            try (Blip b = Blip.load(halfModel)) {
+                double p = b.itm(b.readImage(fx.require(first)), List.of("a red circle"), Blip.MatchToken.CLS)[0];
+                assertTrue(p >= 0 && p <= 1);
+            }
+            // the conversion itself: every inference tensor, rounded to float16; training state left out
+            var model = new org.blip4j.model.BlipRetrieval(
+                    org.blip4j.config.BlipConfig.readHf(fx.require("config.json")), 8, 0.995);
+            Init.blip(model, 3, 0.02);
+            var named = model.namedTensors();
+            var full = TrainRunner.exportWeights(named, false);
+            var half = TrainRunner.exportWeights(named, true);
+            assertEquals(named.keySet(), full.keySet());
+            assertTrue(full.keySet().stream().anyMatch(k -> k.contains("_m.")) && full.containsKey("image_queue"));
+            for (String k : full.keySet()) {
+                boolean training = k.contains("_m.") || k.contains("queue");
+                assertEquals(!training, half.containsKey(k), k);
+                if (!training && full.get(k).dtype() == org.blip4j.io.DType.F32) {
+                    float[] f = full.get(k).toFloats();
+                    float[] h = half.get(k).toFloats();
+                    for (int i = 0; i < f.length; i++) {
+                        assertEquals(org.blip4j.io.Half.toFloat(org.blip4j.io.Half.fromFloat(f[i])), h[i], 0f, k);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void recipeKeysSelectTheTransformAndPadding() throws Exception {
+        Path f = tmp.resolve("r.yaml");
+        Files.writeString(f, "min_scale: 1.0\nhflip: 0\nrand_augment: false\ntext_padding: longest\n");
+        Recipe r = Recipe.read(f, Map.of());
+        assertEquals(
+                org.blip4j.text.BertTokenizer.Padding.LONGEST,
+                TrainRunner.padding(r, org.blip4j.data.TextEncoding.PRETRAIN).padding());
+        assertEquals(
+                30,
+                TrainRunner.padding(r, org.blip4j.data.TextEncoding.PRETRAIN).maxLength());
+        // scale 1, no flip, no RandAugment: the transform is deterministic and equals the plain resize
+        var t = TrainRunner.transform(r, 32, 0.2);
+        var img = new org.blip4j.image.RgbImage(40, 40, new byte[40 * 40 * 3]);
+        for (int i = 0; i < img.rgb().length; i++) {
+            img.rgb()[i] = (byte) (i * 7);
+        }
+        float[] a = t.apply(img, new java.util.SplittableRandom(1)).chw();
+        float[] b = t.apply(img, new java.util.SplittableRandom(2)).chw();
+        org.junit.jupiter.api.Assertions.assertArrayEquals(a, b);
+        Files.writeString(f, "text_padding: shortest\n");
+        Recipe bad = Recipe.read(f, Map.of());
+        var e = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> TrainRunner.padding(bad, org.blip4j.data.TextEncoding.PRETRAIN));
+        assertTrue(e.getMessage().contains("text_padding"), e.getMessage());
+    }
 }

@@ -13,26 +13,30 @@ import org.blip4j.engine.Engine;
  * CAPTION, PRETRAIN, ITM), in the same process group (one start-up for several runs).
  */
 public final class TrainWorker {
-  private TrainWorker() {}
+    private TrainWorker() {}
 
-  public static void main(String[] args) throws Exception {
-    DistEnv env = DistEnv.from(System.getenv());
-    Engine.setThreads(env == null ? 1 : env.threadsPerRank());
-    Distributed d = Distributed.fromEnvironment();
-    try {
-      for (String job : args) {
-        int eq = job.indexOf('=');
-        TrainRunner.run(Task.valueOf(job.substring(0, eq)), Recipe.read(Path.of(job.substring(eq + 1)), Map.of()),
-            false, false, d);
-        System.out.println("DONE " + job);
-      }
-    } catch (Exception | Error e) {
-      d.abort(e);
-      System.err.println("FAILED: " + e);
-      e.printStackTrace();
-      System.exit(1);
-    } finally {
-      d.close();
+    public static void main(String[] args) throws Exception {
+        DistEnv env = DistEnv.from(System.getenv());
+        Engine.setThreads(env == null ? 1 : env.threadsPerRank());
+        Distributed d = Distributed.fromEnvironment();
+        try {
+            for (String job : args) {
+                int eq = job.indexOf('=');
+                TrainRunner.run(
+                        Task.valueOf(job.substring(0, eq)),
+                        Recipe.read(Path.of(job.substring(eq + 1)), Map.of()),
+                        false,
+                        false,
+                        d);
+                System.out.println("DONE " + job);
+            }
+        } catch (Exception | Error e) {
+            d.abort(e);
+            System.err.println("FAILED: " + e);
+            e.printStackTrace();
+            System.exit(1);
+        } finally {
+            d.close();
+        }
     }
-  }
 }

@@ -12,60 +12,60 @@ import org.blip4j.retrieval.Retriever;
  * clients only ever name a row.
  */
 final class ServedIndex implements AutoCloseable {
-  private final String name;
-  private final EmbeddingIndex index;
-  private final ServedModel model;
-  private final Retriever retriever;
-  private final ImageLoader loader;
+    private final String name;
+    private final EmbeddingIndex index;
+    private final ServedModel model;
+    private final Retriever retriever;
+    private final ImageLoader loader;
 
-  private ServedIndex(String name, EmbeddingIndex index, ServedModel model, ImageLoader loader) {
-    this.name = name;
-    this.index = index;
-    this.model = model;
-    this.loader = loader;
-    this.retriever = new Retriever(model.blip(), id -> loader.load(Path.of(id)));
-  }
-
-  /** Opens {@code spec.dir()} and checks that it holds image or text embeddings of {@code model}'s size. */
-  static ServedIndex open(ServerConfig.IndexSpec spec, ServedModel model, ImageLoader loader) throws IOException {
-    EmbeddingIndex idx = EmbeddingIndex.openReadOnly(spec.dir());
-    try {
-      idx.requireCompatible(model.blip().config().embedDim(), idx.kind());
-    } catch (IOException | RuntimeException e) {
-      idx.close();
-      throw e;
+    private ServedIndex(String name, EmbeddingIndex index, ServedModel model, ImageLoader loader) {
+        this.name = name;
+        this.index = index;
+        this.model = model;
+        this.loader = loader;
+        this.retriever = new Retriever(model.blip(), id -> loader.load(Path.of(id)));
     }
-    return new ServedIndex(spec.name(), idx, model, loader);
-  }
 
-  String name() {
-    return name;
-  }
+    /** Opens {@code spec.dir()} and checks that it holds image or text embeddings of {@code model}'s size. */
+    static ServedIndex open(ServerConfig.IndexSpec spec, ServedModel model, ImageLoader loader) throws IOException {
+        EmbeddingIndex idx = EmbeddingIndex.openReadOnly(spec.dir());
+        try {
+            idx.requireCompatible(model.blip().config().embedDim(), idx.kind());
+        } catch (IOException | RuntimeException e) {
+            idx.close();
+            throw e;
+        }
+        return new ServedIndex(spec.name(), idx, model, loader);
+    }
 
-  EmbeddingIndex index() {
-    return index;
-  }
+    String name() {
+        return name;
+    }
 
-  ServedModel model() {
-    return model;
-  }
+    EmbeddingIndex index() {
+        return index;
+    }
 
-  Retriever retriever() {
-    return retriever;
-  }
+    ServedModel model() {
+        return model;
+    }
 
-  /** Image index (text→image search); an index of unrecorded kind counts as one, as {@code blip4j search} has it. */
-  boolean holdsImages() {
-    return index.kind() != EmbeddingIndex.Kind.TEXT;
-  }
+    Retriever retriever() {
+        return retriever;
+    }
 
-  /** The image of a row (an image index only), decoded with the server's limits. */
-  org.blip4j.image.RgbImage image(int row) throws IOException {
-    return loader.load(Path.of(index.id(row)));
-  }
+    /** Image index (text→image search); an index of unrecorded kind counts as one, as {@code blip4j search} has it. */
+    boolean holdsImages() {
+        return index.kind() != EmbeddingIndex.Kind.TEXT;
+    }
 
-  @Override
-  public void close() throws IOException {
-    index.close();
-  }
+    /** The image of a row (an image index only), decoded with the server's limits. */
+    org.blip4j.image.RgbImage image(int row) throws IOException {
+        return loader.load(Path.of(index.id(row)));
+    }
+
+    @Override
+    public void close() throws IOException {
+        index.close();
+    }
 }

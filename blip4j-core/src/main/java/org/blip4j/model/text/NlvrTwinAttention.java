@@ -15,49 +15,51 @@ import org.bytedeco.pytorch.Tensor;
  * output (training only); both come from the config.
  */
 public final class NlvrTwinAttention extends Block {
-  /** nlvr_encoder.py hard-codes the first merging layer as 6. */
-  public static final int FIRST_MERGE_LAYER = 6;
+    /** nlvr_encoder.py hard-codes the first merging layer as 6. */
+    public static final int FIRST_MERGE_LAYER = 6;
 
-  private final BertSelfAttention self0;
-  private final BertSelfAttention self1;
-  private final TwinOutput output;
+    private final BertSelfAttention self0;
+    private final BertSelfAttention self1;
+    private final TwinOutput output;
 
-  NlvrTwinAttention(TextConfig c, int layer) {
-    this.self0 = child("self0", new BertSelfAttention(c, c.encoderWidth()));
-    this.self1 = child("self1", new BertSelfAttention(c, c.encoderWidth()));
-    this.output = child("output", new TwinOutput(c, layer >= FIRST_MERGE_LAYER));
-  }
-
-  Tensor forward(Tensor x, Tensor[] states, Tensor statesMask) {
-    if (states.length != 2) {
-      throw new IllegalArgumentException("NLVR2 cross-attention needs two image states, got " + states.length);
-    }
-    Tensor a0 = self0.attend(x, self0.keys(states[0]), self0.values(states[0]), statesMask);
-    Tensor a1 = self1.attend(x, self1.keys(states[1]), self1.values(states[1]), statesMask);
-    return output.forward(a0, a1, x);
-  }
-
-  /** dense0 / dense1, optional merge_layer, dropout, LayerNorm; mirrors nlvr_encoder's twin {@code BertSelfOutput}. */
-  static final class TwinOutput extends Block {
-    private final Linear dense0;
-    private final Linear dense1;
-    private final Linear mergeLayer;
-    private final LayerNorm layerNorm;
-    private final double dropout;
-
-    TwinOutput(TextConfig c, boolean merge) {
-      this.dropout = c.hiddenDropout();
-      this.layerNorm = child("LayerNorm", new LayerNorm(c.hiddenSize(), c.layerNormEps()));
-      this.dense0 = child("dense0", new Linear(c.hiddenSize(), c.hiddenSize()));
-      this.dense1 = child("dense1", new Linear(c.hiddenSize(), c.hiddenSize()));
-      this.mergeLayer = merge ? child("merge_layer", new Linear(2L * c.hiddenSize(), c.hiddenSize())) : null;
+    NlvrTwinAttention(TextConfig c, int layer) {
+        this.self0 = child("self0", new BertSelfAttention(c, c.encoderWidth()));
+        this.self1 = child("self1", new BertSelfAttention(c, c.encoderWidth()));
+        this.output = child("output", new TwinOutput(c, layer >= FIRST_MERGE_LAYER));
     }
 
-    Tensor forward(Tensor h0, Tensor h1, Tensor residual) {
-      Tensor a = dense0.forward(h0);
-      Tensor b = dense1.forward(h1);
-      Tensor h = mergeLayer != null ? mergeLayer.forward(T.cat(-1, a, b)) : a.add(b).mul(T.s(0.5)); // (B, L, D)
-      return layerNorm.forward(dropout(h, dropout).add(residual));
+    Tensor forward(Tensor x, Tensor[] states, Tensor statesMask) {
+        if (states.length != 2) {
+            throw new IllegalArgumentException("NLVR2 cross-attention needs two image states, got " + states.length);
+        }
+        Tensor a0 = self0.attend(x, self0.keys(states[0]), self0.values(states[0]), statesMask);
+        Tensor a1 = self1.attend(x, self1.keys(states[1]), self1.values(states[1]), statesMask);
+        return output.forward(a0, a1, x);
     }
-  }
+
+    /** dense0 / dense1, optional merge_layer, dropout, LayerNorm; mirrors nlvr_encoder's twin {@code BertSelfOutput}. */
+    static final class TwinOutput extends Block {
+        private final Linear dense0;
+        private final Linear dense1;
+        private final Linear mergeLayer;
+        private final LayerNorm layerNorm;
+        private final double dropout;
+
+        TwinOutput(TextConfig c, boolean merge) {
+            this.dropout = c.hiddenDropout();
+            this.layerNorm = child("LayerNorm", new LayerNorm(c.hiddenSize(), c.layerNormEps()));
+            this.dense0 = child("dense0", new Linear(c.hiddenSize(), c.hiddenSize()));
+            this.dense1 = child("dense1", new Linear(c.hiddenSize(), c.hiddenSize()));
+            this.mergeLayer = merge ? child("merge_layer", new Linear(2L * c.hiddenSize(), c.hiddenSize())) : null;
+        }
+
+        Tensor forward(Tensor h0, Tensor h1, Tensor residual) {
+            Tensor a = dense0.forward(h0);
+            Tensor b = dense1.forward(h1);
+            Tensor h = mergeLayer != null
+                    ? mergeLayer.forward(T.cat(-1, a, b))
+                    : a.add(b).mul(T.s(0.5)); // (B, L, D)
+            return layerNorm.forward(dropout(h, dropout).add(residual));
+        }
+    }
 }

@@ -4,10 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.blip4j.config.VisionConfig;
 import org.blip4j.engine.T;
+import org.blip4j.nn.Attention;
 import org.blip4j.nn.Block;
 import org.blip4j.nn.LayerNorm;
 import org.blip4j.nn.Linear;
-import org.blip4j.nn.Attention;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -18,235 +18,247 @@ import org.bytedeco.pytorch.global.torch;
  * <p>Shapes: B images, N = 1 + patches tokens, D width.
  */
 public final class VisionTransformer extends Block {
-  private final VisionConfig config;
-  final Tensor clsToken;
-  final Tensor posEmbed;
-  private final PatchEmbed patchEmbed;
-  private final List<VisionBlock> blocks;
-  private final LayerNorm norm;
-  /** Blocks from this index on are gradient-checkpointed while training with autograd (none by default). */
-  private int checkpointFrom = Integer.MAX_VALUE;
-  /** The checkpointed blocks of the last forward, last first: what {@link #finishBackward()} recomputes. */
-  private final java.util.ArrayDeque<Segment> pending = new java.util.ArrayDeque<>();
+    private final VisionConfig config;
+    final Tensor clsToken;
+    final Tensor posEmbed;
+    private final PatchEmbed patchEmbed;
+    private final List<VisionBlock> blocks;
+    private final LayerNorm norm;
+    /** Blocks from this index on are gradient-checkpointed while training with autograd (none by default). */
+    private int checkpointFrom = Integer.MAX_VALUE;
+    /** The checkpointed blocks of the last forward, last first: what {@link #finishBackward()} recomputes. */
+    private final java.util.ArrayDeque<Segment> pending = new java.util.ArrayDeque<>();
 
-  /** A checkpointed block's input, its output (a fresh leaf the rest of the graph hangs from) and its drop-path masks. */
-  private record Segment(VisionBlock block, Tensor input, Tensor output, List<Tensor> masks) {}
+    /** A checkpointed block's input, its output (a fresh leaf the rest of the graph hangs from) and its drop-path masks. */
+    private record Segment(VisionBlock block, Tensor input, Tensor output, List<Tensor> masks) {}
 
-  public VisionTransformer(VisionConfig c) {
-    this.config = c;
-    this.clsToken = param("cls_token", 1, 1, c.hiddenSize());
-    this.posEmbed = param("pos_embed", 1, c.numTokens(), c.hiddenSize());
-    this.patchEmbed = child("patch_embed", new PatchEmbed(c));
-    List<VisionBlock> list = new ArrayList<>();
-    for (int i = 0; i < c.numLayers(); i++) { // drop-path rates linspace(0, rate, depth), as vit.py
-      double rate = c.numLayers() == 1 ? 0.0 : c.dropPathRate() * i / (c.numLayers() - 1);
-      list.add(new VisionBlock(c, rate));
-    }
-    this.blocks = children("blocks", list);
-    this.norm = child("norm", new LayerNorm(c.hiddenSize(), c.layerNormEps()));
-  }
-
-  public VisionConfig config() {
-    return config;
-  }
-
-  /**
-   * Gradient checkpointing of the last {@code layers} blocks, as {@code vit.py}'s {@code use_grad_checkpointing and
-   * i >= depth - ckpt_layer} (recipe keys {@code vit_grad_ckpt}, {@code vit_ckpt_layer}); 0 turns it off. While
-   * training with autograd those blocks run forward without keeping activations; {@link #finishBackward()} recomputes
-   * them one at a time, last first, replaying the same drop-path draws, and back-propagates through them. Same
-   * gradients, less memory, one extra forward of those blocks.
-   */
-  public void gradientCheckpointing(int layers) {
-    if (layers < 0) {
-      throw new IllegalArgumentException("vit_ckpt_layer must be >= 0, got " + layers);
-    }
-    checkpointFrom = layers == 0 ? Integer.MAX_VALUE : Math.max(0, blocks.size() - layers);
-  }
-
-  /** Moves {@code t} from the scope {@code from} to the enclosing scope {@code to}. */
-  private static void keep(Tensor t, PointerScope from, PointerScope to) {
-    to.attach(t);
-    from.detach(t);
-  }
-
-  @Override
-  public void finishBackward() {
-    while (!pending.isEmpty()) {
-      Segment s = pending.pop();
-      Tensor grad = s.output().grad();
-      if (!grad.defined()) {
-        continue; // the loss did not use this forward's output
-      }
-      try (PointerScope scope = new PointerScope()) { // this block's activations live only for its backward
-        Tensor out = s.block().forward(s.input(), s.masks(), true); // (B, N, D), with its graph this time
-        out.backward(grad, new org.bytedeco.pytorch.BoolOptional(), false,
-            new org.bytedeco.pytorch.TensorArrayRefOptional()); // fills s.input().grad: the previous segment's output
-      }
-    }
-    super.finishBackward();
-  }
-
-  /** Encodes normalised pixels (B, 3, S, S) into image embeddings (B, N, D). */
-  public Tensor forward(Tensor pixels) {
-    return forward(pixels, null);
-  }
-
-  /**
-   * Encodes and, when {@code trace} is non-null, appends the patch embedding and every block's output (before the
-   * final norm) for parity checks.
-   */
-  public Tensor forward(Tensor pixels, List<Tensor> trace) {
-    Tensor x = patchEmbed.forward(pixels); // (B, N-1, D)
-    if (trace != null) {
-      trace.add(x);
-    }
-    long b = x.size(0);
-    Tensor cls = clsToken.expand(b, -1, -1); // (B, 1, D)
-    x = T.cat(1, cls, x).add(posEmbed); // (B, N, D)
-    pending.clear(); // a forward without backward leaves nothing to do
-    boolean checkpoint = training() && org.bytedeco.pytorch.GradMode.is_enabled();
-    for (int i = 0; i < blocks.size(); i++) {
-      VisionBlock blk = blocks.get(i);
-      if (checkpoint && i >= checkpointFrom) {
-        List<Tensor> masks = new ArrayList<>();
-        Tensor leaf;
-        // Its own PointerScope, or the step's scope would keep every intermediate alive until the step ends
-        PointerScope outer = PointerScope.getInnerScope();
-        try (PointerScope inner = outer == null ? null : new PointerScope();
-            org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
-          leaf = blk.forward(x, masks, false).detach().set_requires_grad(true); // (B, N, D), no activations kept
-          if (inner != null) {
-            keep(leaf, inner, outer);
-            masks.forEach(m -> keep(m, inner, outer));
-          }
+    public VisionTransformer(VisionConfig c) {
+        this.config = c;
+        this.clsToken = param("cls_token", 1, 1, c.hiddenSize());
+        this.posEmbed = param("pos_embed", 1, c.numTokens(), c.hiddenSize());
+        this.patchEmbed = child("patch_embed", new PatchEmbed(c));
+        List<VisionBlock> list = new ArrayList<>();
+        for (int i = 0; i < c.numLayers(); i++) { // drop-path rates linspace(0, rate, depth), as vit.py
+            double rate = c.numLayers() == 1 ? 0.0 : c.dropPathRate() * i / (c.numLayers() - 1);
+            list.add(new VisionBlock(c, rate));
         }
-        pending.push(new Segment(blk, x, leaf, masks));
-        x = leaf;
-      } else {
-        x = blk.forward(x);
-      }
-      if (trace != null) {
-        trace.add(x);
-      }
-    }
-    return norm.forward(x);
-  }
-
-  /** Conv2d(3, D, kernel = stride = patch) then flatten, mirrors timm {@code PatchEmbed}. */
-  static final class PatchEmbed extends Block {
-    private final Conv proj;
-    private final long patch;
-
-    PatchEmbed(VisionConfig c) {
-      this.patch = c.patchSize();
-      this.proj = child("proj", new Conv(c.hiddenSize(), 3, c.patchSize()));
+        this.blocks = children("blocks", list);
+        this.norm = child("norm", new LayerNorm(c.hiddenSize(), c.layerNormEps()));
     }
 
-    Tensor forward(Tensor pixels) {
-      Tensor y = torch.conv2d(pixels, proj.weight, T.opt(proj.bias), new long[] {patch, patch}, new long[] {0, 0},
-          new long[] {1, 1}, 1); // (B, D, g, g)
-      return y.flatten(2, -1).transpose(1, 2); // (B, g*g, D)
-    }
-  }
-
-  /** Weights of a square convolution (out, in, k, k) with bias. */
-  static final class Conv extends Block {
-    final Tensor weight;
-    final Tensor bias;
-
-    Conv(long out, long in, long k) {
-      this.weight = param("weight", out, in, k, k);
-      this.bias = param("bias", out);
-    }
-  }
-
-  /** Pre-norm transformer block, mirrors {@code vit.py Block}. */
-  static final class VisionBlock extends Block {
-    private final LayerNorm norm1;
-    private final VisionAttention attn;
-    private final LayerNorm norm2;
-    private final Mlp mlp;
-    private final double dropPath;
-
-    VisionBlock(VisionConfig c, double dropPath) {
-      this.dropPath = dropPath;
-      this.norm1 = child("norm1", new LayerNorm(c.hiddenSize(), c.layerNormEps()));
-      this.attn = child("attn", new VisionAttention(c));
-      this.norm2 = child("norm2", new LayerNorm(c.hiddenSize(), c.layerNormEps()));
-      this.mlp = child("mlp", new Mlp(c));
-    }
-
-    Tensor forward(Tensor x) {
-      return forward(x, null, false);
+    public VisionConfig config() {
+        return config;
     }
 
     /**
-     * With {@code masks}: records the drop-path masks drawn ({@code replay} false) or uses the recorded ones in order
-     * ({@code replay} true), so that a checkpointed block recomputes exactly its first forward.
+     * Gradient checkpointing of the last {@code layers} blocks, as {@code vit.py}'s {@code use_grad_checkpointing and
+     * i >= depth - ckpt_layer} (recipe keys {@code vit_grad_ckpt}, {@code vit_ckpt_layer}); 0 turns it off. While
+     * training with autograd those blocks run forward without keeping activations; {@link #finishBackward()} recomputes
+     * them one at a time, last first, replaying the same drop-path draws, and back-propagates through them. Same
+     * gradients, less memory, one extra forward of those blocks.
      */
-    Tensor forward(Tensor x, List<Tensor> masks, boolean replay) {
-      int[] next = {0};
-      x = x.add(dropPath(attn.forward(norm1.forward(x)), masks, replay, next));
-      return x.add(dropPath(mlp.forward(norm2.forward(x)), masks, replay, next));
-    }
-
-    /** timm DropPath: while training, zero a whole sample's branch with probability p and scale the rest. */
-    private Tensor dropPath(Tensor branch, List<Tensor> masks, boolean replay, int[] next) {
-      if (!training() || dropPath == 0) {
-        return branch;
-      }
-      double keep = 1 - dropPath;
-      Tensor mask;
-      if (replay) {
-        mask = masks.get(next[0]++);
-      } else {
-        mask = torch.rand(branch.size(0), 1, 1).lt(T.s(keep)).to(torch.ScalarType.Float); // (B, 1, 1)
-        if (masks != null) {
-          masks.add(mask);
+    public void gradientCheckpointing(int layers) {
+        if (layers < 0) {
+            throw new IllegalArgumentException("vit_ckpt_layer must be >= 0, got " + layers);
         }
-      }
-      return branch.mul(mask).div(T.s(keep));
-    }
-  }
-
-  /** Multi-head self-attention with a fused qkv projection, mirrors {@code vit.py Attention}. */
-  static final class VisionAttention extends Block {
-    private final Linear qkv;
-    private final Linear proj;
-    private final int heads;
-
-    VisionAttention(VisionConfig c) {
-      this.heads = c.numHeads();
-      this.qkv = child("qkv", new Linear(c.hiddenSize(), 3L * c.hiddenSize()));
-      this.proj = child("proj", new Linear(c.hiddenSize(), c.hiddenSize()));
+        checkpointFrom = layers == 0 ? Integer.MAX_VALUE : Math.max(0, blocks.size() - layers);
     }
 
-    Tensor forward(Tensor x) {
-      long b = x.size(0);
-      long n = x.size(1);
-      long d = x.size(2);
-      Tensor qkvs = qkv.forward(x).reshape(b, n, 3, heads, d / heads).permute(2, 0, 3, 1, 4); // (3, B, H, N, hd)
-      Tensor q = qkvs.select(0, 0);
-      Tensor k = qkvs.select(0, 1);
-      Tensor v = qkvs.select(0, 2);
-      Tensor o = Attention.sdpa(q, k, v, null); // (B, H, N, hd)
-      return proj.forward(o.transpose(1, 2).reshape(b, n, d)); // (B, N, D)
-    }
-  }
-
-  /** fc1, exact GELU, fc2; mirrors timm {@code Mlp}. */
-  static final class Mlp extends Block {
-    private final Linear fc1;
-    private final Linear fc2;
-
-    Mlp(VisionConfig c) {
-      this.fc1 = child("fc1", new Linear(c.hiddenSize(), c.intermediateSize()));
-      this.fc2 = child("fc2", new Linear(c.intermediateSize(), c.hiddenSize()));
+    /** Moves {@code t} from the scope {@code from} to the enclosing scope {@code to}. */
+    private static void keep(Tensor t, PointerScope from, PointerScope to) {
+        to.attach(t);
+        from.detach(t);
     }
 
-    Tensor forward(Tensor x) {
-      return fc2.forward(T.gelu(fc1.forward(x)));
+    @Override
+    public void finishBackward() {
+        while (!pending.isEmpty()) {
+            Segment s = pending.pop();
+            Tensor grad = s.output().grad();
+            if (!grad.defined()) {
+                continue; // the loss did not use this forward's output
+            }
+            try (PointerScope scope = new PointerScope()) { // this block's activations live only for its backward
+                Tensor out = s.block().forward(s.input(), s.masks(), true); // (B, N, D), with its graph this time
+                out.backward(
+                        grad,
+                        new org.bytedeco.pytorch.BoolOptional(),
+                        false,
+                        new org.bytedeco.pytorch
+                                .TensorArrayRefOptional()); // fills s.input().grad: the previous segment's output
+            }
+        }
+        super.finishBackward();
     }
-  }
+
+    /** Encodes normalised pixels (B, 3, S, S) into image embeddings (B, N, D). */
+    public Tensor forward(Tensor pixels) {
+        return forward(pixels, null);
+    }
+
+    /**
+     * Encodes and, when {@code trace} is non-null, appends the patch embedding and every block's output (before the
+     * final norm) for parity checks.
+     */
+    public Tensor forward(Tensor pixels, List<Tensor> trace) {
+        Tensor x = patchEmbed.forward(pixels); // (B, N-1, D)
+        if (trace != null) {
+            trace.add(x);
+        }
+        long b = x.size(0);
+        Tensor cls = clsToken.expand(b, -1, -1); // (B, 1, D)
+        x = T.cat(1, cls, x).add(posEmbed); // (B, N, D)
+        pending.clear(); // a forward without backward leaves nothing to do
+        boolean checkpoint = training() && org.bytedeco.pytorch.GradMode.is_enabled();
+        for (int i = 0; i < blocks.size(); i++) {
+            VisionBlock blk = blocks.get(i);
+            if (checkpoint && i >= checkpointFrom) {
+                List<Tensor> masks = new ArrayList<>();
+                Tensor leaf;
+                // Its own PointerScope, or the step's scope would keep every intermediate alive until the step ends
+                PointerScope outer = PointerScope.getInnerScope();
+                try (PointerScope inner = outer == null ? null : new PointerScope();
+                        org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
+                    leaf = blk.forward(x, masks, false)
+                            .detach()
+                            .set_requires_grad(true); // (B, N, D), no activations kept
+                    if (inner != null) {
+                        keep(leaf, inner, outer);
+                        masks.forEach(m -> keep(m, inner, outer));
+                    }
+                }
+                pending.push(new Segment(blk, x, leaf, masks));
+                x = leaf;
+            } else {
+                x = blk.forward(x);
+            }
+            if (trace != null) {
+                trace.add(x);
+            }
+        }
+        return norm.forward(x);
+    }
+
+    /** Conv2d(3, D, kernel = stride = patch) then flatten, mirrors timm {@code PatchEmbed}. */
+    static final class PatchEmbed extends Block {
+        private final Conv proj;
+        private final long patch;
+
+        PatchEmbed(VisionConfig c) {
+            this.patch = c.patchSize();
+            this.proj = child("proj", new Conv(c.hiddenSize(), 3, c.patchSize()));
+        }
+
+        Tensor forward(Tensor pixels) {
+            Tensor y = torch.conv2d(
+                    pixels,
+                    proj.weight,
+                    T.opt(proj.bias),
+                    new long[] {patch, patch},
+                    new long[] {0, 0},
+                    new long[] {1, 1},
+                    1); // (B, D, g, g)
+            return y.flatten(2, -1).transpose(1, 2); // (B, g*g, D)
+        }
+    }
+
+    /** Weights of a square convolution (out, in, k, k) with bias. */
+    static final class Conv extends Block {
+        final Tensor weight;
+        final Tensor bias;
+
+        Conv(long out, long in, long k) {
+            this.weight = param("weight", out, in, k, k);
+            this.bias = param("bias", out);
+        }
+    }
+
+    /** Pre-norm transformer block, mirrors {@code vit.py Block}. */
+    static final class VisionBlock extends Block {
+        private final LayerNorm norm1;
+        private final VisionAttention attn;
+        private final LayerNorm norm2;
+        private final Mlp mlp;
+        private final double dropPath;
+
+        VisionBlock(VisionConfig c, double dropPath) {
+            this.dropPath = dropPath;
+            this.norm1 = child("norm1", new LayerNorm(c.hiddenSize(), c.layerNormEps()));
+            this.attn = child("attn", new VisionAttention(c));
+            this.norm2 = child("norm2", new LayerNorm(c.hiddenSize(), c.layerNormEps()));
+            this.mlp = child("mlp", new Mlp(c));
+        }
+
+        Tensor forward(Tensor x) {
+            return forward(x, null, false);
+        }
+
+        /**
+         * With {@code masks}: records the drop-path masks drawn ({@code replay} false) or uses the recorded ones in order
+         * ({@code replay} true), so that a checkpointed block recomputes exactly its first forward.
+         */
+        Tensor forward(Tensor x, List<Tensor> masks, boolean replay) {
+            int[] next = {0};
+            x = x.add(dropPath(attn.forward(norm1.forward(x)), masks, replay, next));
+            return x.add(dropPath(mlp.forward(norm2.forward(x)), masks, replay, next));
+        }
+
+        /** timm DropPath: while training, zero a whole sample's branch with probability p and scale the rest. */
+        private Tensor dropPath(Tensor branch, List<Tensor> masks, boolean replay, int[] next) {
+            if (!training() || dropPath == 0) {
+                return branch;
+            }
+            double keep = 1 - dropPath;
+            Tensor mask;
+            if (replay) {
+                mask = masks.get(next[0]++);
+            } else {
+                mask = torch.rand(branch.size(0), 1, 1).lt(T.s(keep)).to(torch.ScalarType.Float); // (B, 1, 1)
+                if (masks != null) {
+                    masks.add(mask);
+                }
+            }
+            return branch.mul(mask).div(T.s(keep));
+        }
+    }
+
+    /** Multi-head self-attention with a fused qkv projection, mirrors {@code vit.py Attention}. */
+    static final class VisionAttention extends Block {
+        private final Linear qkv;
+        private final Linear proj;
+        private final int heads;
+
+        VisionAttention(VisionConfig c) {
+            this.heads = c.numHeads();
+            this.qkv = child("qkv", new Linear(c.hiddenSize(), 3L * c.hiddenSize()));
+            this.proj = child("proj", new Linear(c.hiddenSize(), c.hiddenSize()));
+        }
+
+        Tensor forward(Tensor x) {
+            long b = x.size(0);
+            long n = x.size(1);
+            long d = x.size(2);
+            Tensor qkvs = qkv.forward(x).reshape(b, n, 3, heads, d / heads).permute(2, 0, 3, 1, 4); // (3, B, H, N, hd)
+            Tensor q = qkvs.select(0, 0);
+            Tensor k = qkvs.select(0, 1);
+            Tensor v = qkvs.select(0, 2);
+            Tensor o = Attention.sdpa(q, k, v, null); // (B, H, N, hd)
+            return proj.forward(o.transpose(1, 2).reshape(b, n, d)); // (B, N, D)
+        }
+    }
+
+    /** fc1, exact GELU, fc2; mirrors timm {@code Mlp}. */
+    static final class Mlp extends Block {
+        private final Linear fc1;
+        private final Linear fc2;
+
+        Mlp(VisionConfig c) {
+            this.fc1 = child("fc1", new Linear(c.hiddenSize(), c.intermediateSize()));
+            this.fc2 = child("fc2", new Linear(c.intermediateSize(), c.hiddenSize()));
+        }
+
+        Tensor forward(Tensor x) {
+            return fc2.forward(T.gelu(fc1.forward(x)));
+        }
+    }
 }

@@ -16,6 +16,7 @@ import org.blip4j.model.BlipDecoder;
 import org.blip4j.model.BlipItm;
 import org.blip4j.model.BlipNlvr;
 import org.blip4j.model.BlipVqa;
+import org.blip4j.model.Int8Decoding;
 import org.blip4j.text.BertTokenizer;
 import org.blip4j.text.TextNormalizer;
 import org.bytedeco.javacpp.PointerScope;
@@ -53,6 +54,7 @@ public final class Blip implements AutoCloseable {
     private final BlipVqa vqa;
     private final BlipNlvr nlvr;
     private final Path source;
+    private Int8Decoding int8; // opt-in int8 text decoder (caption, VQA), null for float32
 
     /** Load-time choices; null fields mean "infer from the files". */
     public record Options(Task task, Integer imageSize, boolean applyExifOrientation) {
@@ -609,5 +611,27 @@ public final class Blip implements AutoCloseable {
     }
 
     @Override
-    public void close() {}
+    public synchronized void close() {
+        if (int8 != null) {
+            int8.close();
+            int8 = null;
+        }
+    }
+
+    /**
+     * Runs the text decoder's linear layers (caption and VQA generation) in int8 from now on: FBGEMM dynamic
+     * quantisation, faster decoding at a small cost in quality (docs/performance.md). Idempotent; {@link #close()}
+     * frees the int8 weights. Throws {@link UnsupportedOperationException} on CPUs FBGEMM does not support, and
+     * {@link IllegalStateException} for a model without a text decoder.
+     */
+    public synchronized Blip useInt8Decoding() {
+        if (int8 == null) {
+            org.blip4j.nn.Block d = decoder != null ? decoder.textDecoder() : vqa != null ? vqa.textDecoder() : null;
+            if (d == null) {
+                throw new IllegalStateException("--int8 needs a captioning or VQA model (this one is " + task + ")");
+            }
+            int8 = Int8Decoding.enable(d);
+        }
+        return this;
+    }
 }

@@ -85,6 +85,12 @@ final class CaptionCommand implements Callable<Integer> {
             description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
+    @Option(
+            names = "--int8",
+            description = "Decode with int8 weights (FBGEMM dynamic quantisation of the text decoder's "
+                    + "linear layers): faster, slightly different captions; see docs/performance.md.")
+    boolean int8;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -116,6 +122,9 @@ final class CaptionCommand implements Callable<Integer> {
         ObjectMapper json = new ObjectMapper();
         List<Path> files = Inputs.expand(inputs);
         try (Blip blip = model.load()) {
+            if (int8) {
+                Int8Option.apply(blip, spec);
+            }
             Progress progress = new Progress(err, files.size(), parent.progress);
             for (int start = 0; start < files.size(); start += batchSize) {
                 List<Path> chunk = files.subList(start, Math.min(files.size(), start + batchSize));

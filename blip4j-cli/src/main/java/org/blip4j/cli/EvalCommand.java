@@ -99,6 +99,9 @@ final class EvalCommand implements Callable<Integer> {
                     + "confusion matrices as this PNG and as JSON beside it (FILE.json).")
     Path confusion;
 
+    @Option(names = "--int8", description = "caption, vqa: decode with int8 weights (see blip4j caption --int8).")
+    boolean int8;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -121,6 +124,9 @@ final class EvalCommand implements Callable<Integer> {
         }
         List<ConfusionMatrix> matrices = new ArrayList<>();
         try (Blip blip = model.load(t.equals("caption") || t.equals("vqa") || t.equals("nlvr") ? t : "retrieval")) {
+            if (int8) {
+                Int8Option.apply(blip, spec);
+            }
             switch (t) {
                 case "caption" -> {
                     Evaluation.CaptionRun run = Evaluation.captionRun(

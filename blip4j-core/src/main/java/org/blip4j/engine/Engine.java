@@ -47,6 +47,7 @@ public final class Engine {
                         "could not extract the libtorch natives into the JavaCPP cache: " + e, e);
             }
             Loader.load(torch.class);
+            IntraOpThreads.apply();
             BlasThreads.init();
             loaded = true;
         }

@@ -52,14 +52,41 @@ public final class SkinnyLinear {
         Tensor x2 = x.reshape(rows, in).contiguous(); // (R, in)
         Tensor y = torch.empty(rows, out); // (R, out)
         long block = Math.max(1, Math.min(out, blockBytes / (in * 4)));
+        int parts = SkinnyParallel.parts(out * in * 4);
+        if (parts <= 1) {
+            BlasThreads.serial(() -> {
+                products(x2, w, b, y, 0, out, block);
+                return null;
+            });
+        } else {
+            long chunk = (out + parts - 1) / parts; // (chunk, in) weight rows per Java thread, serial BLAS in each
+            BlasThreads.serial(() -> SkinnyParallel.run(parts, k -> {
+                long o = k * chunk;
+                if (o < out) {
+                    products(x2, w, b, y, o, Math.min(out, o + chunk), block);
+                }
+            }));
+        }
+        long[] shape = new long[(int) x.dim()];
+        for (int i = 0; i < shape.length - 1; i++) {
+            shape[i] = x.size(i);
+        }
+        shape[shape.length - 1] = out;
+        return y.view(shape); // (…, out)
+    }
+
+    /** y[:, from:to] = x2 W[from:to]ᵀ + b[from:to], one matrix–vector product per row and weight block. */
+    static void products(Tensor x2, Tensor w, Tensor b, Tensor y, long from, long to, long block) {
+        int rows = (int) x2.size(0);
+        long out = w.size(0);
         Tensor[] xr = new Tensor[rows];
         Tensor[] yr = new Tensor[rows];
         for (int r = 0; r < rows; r++) {
             xr[r] = x2.select(0, r); // (in)
             yr[r] = y.select(0, r); // (out)
         }
-        for (long o = 0; o < out; o += block) {
-            long n = Math.min(block, out - o);
+        for (long o = from; o < to; o += block) {
+            long n = Math.min(block, to - o);
             Tensor wb = n == out ? w : w.narrow(0, o, n); // (n, in), contiguous rows
             Tensor bb = b == null ? null : n == out ? b : b.narrow(0, o, n);
             for (int r = 0; r < rows; r++) {
@@ -71,11 +98,5 @@ public final class SkinnyLinear {
                 }
             }
         }
-        long[] shape = new long[(int) x.dim()];
-        for (int i = 0; i < shape.length - 1; i++) {
-            shape[i] = x.size(i);
-        }
-        shape[shape.length - 1] = out;
-        return y.view(shape); // (…, out)
     }
 }

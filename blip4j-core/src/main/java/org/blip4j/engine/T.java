@@ -5,6 +5,7 @@ import java.nio.ByteOrder;
 import org.blip4j.io.DType;
 import org.blip4j.io.RawTensor;
 import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.pytorch.GradMode;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
@@ -200,8 +201,15 @@ public final class T {
     }
 
     public static Tensor linear(Tensor x, Tensor w, Tensor b) {
+        Int8Linear q = Int8Linear.forWeight(w);
+        if (q != null && x.scalar_type().intern() == ScalarType.Float) {
+            return q.forward(x, b); // opt-in int8 decoding (Int8Decoding), inference only
+        }
         if (SkinnyLinear.applies(x, w)) {
             return SkinnyLinear.forward(x, w, b); // 1–4 rows at inference: matrix–vector products beat sgemm's packing
+        }
+        if (!GradMode.is_enabled() && MachineLoad.oversubscribed()) {
+            return BlasThreads.serial(() -> torch.linear(x, w, opt(b))); // busy machine: see MachineLoad
         }
         return torch.linear(x, w, opt(b));
     }

@@ -92,23 +92,26 @@ public final class AdamW {
         double bc2 = 1 - Math.pow(beta2, step);
         double stepSize = lr / bc1;
         double bc2Sqrt = Math.sqrt(bc2);
-        try (NoGradGuard g = new NoGradGuard();
-                org.bytedeco.javacpp.PointerScope s = new org.bytedeco.javacpp.PointerScope()) {
+        try (NoGradGuard g = new NoGradGuard()) {
             for (var e : params.entrySet()) {
-                Tensor p = e.getValue();
-                Tensor grad = p.grad();
-                if (!grad.defined()) {
-                    continue;
+                // one scope per parameter: its temporaries (denominator) go before the next, not one model-sized set at
+                // the end
+                try (org.bytedeco.javacpp.PointerScope s = new org.bytedeco.javacpp.PointerScope()) {
+                    Tensor p = e.getValue();
+                    Tensor grad = p.grad();
+                    if (!grad.defined()) {
+                        continue;
+                    }
+                    if (decay.test(e.getKey()) && weightDecay != 0) {
+                        p.mul_(T.s(1 - lr * weightDecay));
+                    }
+                    Tensor m = expAvg.get(e.getKey());
+                    Tensor v = expAvgSq.get(e.getKey());
+                    m.mul_(T.s(beta1)).add_(grad, T.s(1 - beta1));
+                    v.mul_(T.s(beta2)).addcmul_(grad, grad, T.s(1 - beta2));
+                    Tensor denom = v.sqrt().div(T.s(bc2Sqrt)).add_(T.s(eps));
+                    p.addcdiv_(m, denom, T.s(-stepSize));
                 }
-                if (decay.test(e.getKey()) && weightDecay != 0) {
-                    p.mul_(T.s(1 - lr * weightDecay));
-                }
-                Tensor m = expAvg.get(e.getKey());
-                Tensor v = expAvgSq.get(e.getKey());
-                m.mul_(T.s(beta1)).add_(grad, T.s(1 - beta1));
-                v.mul_(T.s(beta2)).addcmul_(grad, grad, T.s(1 - beta2));
-                Tensor denom = v.sqrt().div(T.s(bc2Sqrt)).add_(T.s(eps));
-                p.addcdiv_(m, denom, T.s(-stepSize));
             }
         }
     }

@@ -14,6 +14,7 @@ import org.blip4j.generate.Generator;
 import org.blip4j.model.BlipDecoder;
 import org.blip4j.model.BlipItm;
 import org.blip4j.model.BlipPretrain;
+import org.blip4j.model.Int8Decoding;
 import org.blip4j.model.NegativeSampler;
 import org.blip4j.retrieval.EmbeddingIndex;
 import org.blip4j.train.AdamW;
@@ -53,85 +54,209 @@ public final class TaskBenchmark {
     }
 
     static void row(String what, String value) {
-        System.out.printf("| %-62s | %s |%n", what, value);
+        System.out.printf("| %-62s | %s | %s |%n", what, value, Ceiling.load());
         System.out.flush();
     }
 
+    /** Frees a finished benchmark's model now instead of whenever the GC gets to it (RSS must not grow). */
+    static void free(org.blip4j.nn.Block model) {
+        java.util.Set<Tensor> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        seen.addAll(model.namedTensors().values());
+        seen.forEach(Tensor::close);
+    }
+
+    static void rss(String after) throws Exception {
+        System.gc();
+        row("  RSS after " + after + " (MB; peak so far " + peakRssMb() + ")", Long.toString(rssMb()));
+    }
+
+    static long rssMb() throws Exception {
+        for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (l.startsWith("VmRSS:")) {
+                return Long.parseLong(l.replaceAll("\\D+", "")) / 1024;
+            }
+        }
+        return -1;
+    }
+
+    /** Forward FLOPs of ViT-B/16 (2 per multiply-accumulate; norms, softmax, GELU left out) per image. */
+    static double vitFlops(int imageSize) {
+        double n = Math.pow(imageSize / 16, 2) + 1;
+        double d = 768;
+        double block = 2 * n * d * d * 4 + 2 * 2 * n * n * d + 2 * 2 * n * d * 3072;
+        return 12 * block + 2 * (n - 1) * 3 * 256 * d;
+    }
+
+    /**
+     * Forward FLOPs of the BERT-base MED encoder/decoder over {@code rows} texts of {@code len} tokens with
+     * cross-attention to {@code images} sets of {@code src} image tokens (their keys/values computed once per image).
+     */
+    static double medFlops(int rows, int len, int images, int src, boolean lmHead) {
+        double d = 768;
+        double t = (double) rows * len;
+        double layer = 2 * t * d * d * 4
+                + 2 * 2 * rows * (double) len * len * d // self-attention
+                + 2 * t * d * d * 2
+                + 2 * 2 * (double) images * src * d * d
+                + 2 * 2 * t * src * d // cross-attention
+                + 2 * 2 * t * d * 3072; // feed-forward
+        return 12 * layer + (lmHead ? 2 * t * d * d + 2 * t * d * 30524 : 0);
+    }
+
+    static String rate(double flops, double ms, Ceiling.Rates c, double adjacent) {
+        double g = flops / ms / 1e6;
+        return String.format(
+                "%.0f GFLOP/s = %.2f of the best GEMM (%.0f), %.2f of libtorch matmul beside it (%.0f)",
+                g, g / c.best(), c.best(), g / adjacent, adjacent);
+    }
+
     public static void main(String[] args) throws Exception {
-        String only = args.length > 1 && args[0].equals("--only") ? args[1] : "caption,batch,itm,search,train";
-        System.out.println("| benchmark (" + Runtime.getRuntime().availableProcessors() + " cores, "
-                + System.getProperty("java.version") + ") | result |");
-        System.out.println("|---|---|");
+        String only =
+                args.length > 1 && args[0].equals("--only") ? args[1] : "ceiling,vit,caption,batch,itm,search,train";
+        if (only.equals("train-alone")) { // child JVM: the caption training step alone, for its peak RSS
+            trainCaption(null);
+            return;
+        }
+        System.out.println("| benchmark (" + Runtime.getRuntime().availableProcessors() + " cores, Java "
+                + System.getProperty("java.version") + ", libtorch threads " + torch.get_num_threads() + ", "
+                + Ceiling.envSettings() + ") | result | load (1-min) |");
+        System.out.println("|---|---|---|");
+        Ceiling.Rates c = Ceiling.measure(TaskBenchmark::row);
+        if (only.contains("vit")) {
+            vit(c);
+        }
         if (only.contains("caption") || only.contains("batch") || only.contains("itm")) {
-            inference(only);
+            inference(only, c);
         }
         if (only.contains("search")) {
             search();
         }
         if (only.contains("train")) {
-            train();
+            train(c, only.contains("pretrain"));
         }
+        Ceiling.measureAgain(c, TaskBenchmark::row);
     }
 
-    static void inference(String only) throws Exception {
-        BlipConfig c = BlipConfig.base(384);
-        BlipDecoder dec = random(new BlipDecoder(c), 1);
+    static void vit(Ceiling.Rates c) throws Exception {
+        BlipDecoder dec = random(new BlipDecoder(BlipConfig.base(384)), 1);
+        try (NoGradGuard g = new NoGradGuard()) {
+            for (String adaptive : new String[] {"false", null}) { // before (always threaded OpenBLAS) / after
+                for (int batch : new int[] {1, 8}) {
+                    if (adaptive != null) {
+                        System.setProperty(org.blip4j.engine.MachineLoad.PROPERTY, adaptive);
+                    } else {
+                        System.clearProperty(org.blip4j.engine.MachineLoad.PROPERTY);
+                    }
+                    List<Double> t = new ArrayList<>();
+                    List<Double> mm = new ArrayList<>();
+                    for (int r = 0; r < (batch == 1 ? 3 : 2); r++) {
+                        try (PointerScope s = new PointerScope()) {
+                            Tensor px = torch.randn(batch, 3, 384, 384);
+                            long t0 = System.nanoTime();
+                            dec.encodeImage(px);
+                            double ms = (System.nanoTime() - t0) / 1e6;
+                            if (r > 0) {
+                                t.add(ms);
+                            }
+                        }
+                    }
+                    // the matmul beside it runs after the encodings: timed right before one, OpenBLAS's workers were
+                    // still
+                    // spinning (they wait ~0.1 s after a product) and the encoding took up to 2.6× as long
+                    mm.add(Ceiling.libtorchMatmul(3));
+                    row(
+                            "ViT-B/16@384 encode, batch " + batch
+                                    + (adaptive == null ? "" : ", threaded OpenBLAS always (before)") + " (median ms)",
+                            String.format(
+                                    "%.0f; %s", median(t), rate(vitFlops(384) * batch, median(t), c, median(mm))));
+                }
+            }
+            System.clearProperty(org.blip4j.engine.MachineLoad.PROPERTY);
+        }
+        free(dec);
+        rss("ViT");
+    }
+
+    static void inference(String only, Ceiling.Rates c) throws Exception {
+        BlipConfig c384 = BlipConfig.base(384);
         int prefixLen = 4;
         long[] prefix = {30522, 1037, 3861, 1997};
         try (NoGradGuard g = new NoGradGuard()) {
-            Tensor pixels1 = torch.randn(1, 3, 384, 384);
-            if (only.contains("caption")) {
-                List<Double> enc = new ArrayList<>();
-                List<Double> gen = new ArrayList<>();
-                GenerationConfig beam20 =
-                        GenerationConfig.beam(3, prefixLen + 20, prefixLen + 20); // exactly 20 new tokens
-                for (int r = 0; r < 4; r++) {
-                    try (PointerScope s = new PointerScope()) {
-                        long t0 = System.nanoTime();
-                        Tensor img = dec.encodeImage(pixels1);
-                        long t1 = System.nanoTime();
-                        try (CrossAttentionDecoder d = new CrossAttentionDecoder(dec.textDecoder(), img)) {
-                            long[][] out = Generator.generate(d, new long[][] {prefix}, beam20, 102, 0, null);
-                            if (out[0].length != prefixLen + 20) {
-                                throw new IllegalStateException(
-                                        "expected 20 new tokens, got " + (out[0].length - prefixLen));
+            if (only.contains("caption") || only.contains("batch")) {
+                BlipDecoder dec = random(new BlipDecoder(c384), 1);
+                Tensor pixels1 = torch.randn(1, 3, 384, 384);
+                if (only.contains("caption")) {
+                    double enc = 0;
+                    for (boolean int8 : new boolean[] {false, true}) {
+                        List<Double> encT = new ArrayList<>();
+                        List<Double> gen = new ArrayList<>();
+                        GenerationConfig beam20 =
+                                GenerationConfig.beam(3, prefixLen + 20, prefixLen + 20); // exactly 20 new
+                        try (Int8Decoding q = int8 ? Int8Decoding.enable(dec.textDecoder()) : null) {
+                            for (int r = 0; r < 4; r++) {
+                                try (PointerScope s = new PointerScope()) {
+                                    long t0 = System.nanoTime();
+                                    Tensor img = dec.encodeImage(pixels1);
+                                    long t1 = System.nanoTime();
+                                    try (CrossAttentionDecoder d = new CrossAttentionDecoder(dec.textDecoder(), img)) {
+                                        long[][] out =
+                                                Generator.generate(d, new long[][] {prefix}, beam20, 102, 0, null);
+                                        if (out[0].length != prefixLen + 20) {
+                                            throw new IllegalStateException(
+                                                    "expected 20 new tokens, got " + (out[0].length - prefixLen));
+                                        }
+                                    }
+                                    long t2 = System.nanoTime();
+                                    if (r > 0) { // first round warms up
+                                        encT.add((t1 - t0) / 1e6);
+                                        gen.add((t2 - t1) / 1e6);
+                                    }
+                                }
                             }
                         }
-                        long t2 = System.nanoTime();
-                        if (r > 0) { // first round warms up
-                            enc.add((t1 - t0) / 1e6);
-                            gen.add((t2 - t1) / 1e6);
+                        String kind = int8 ? "int8" : "float32";
+                        if (!int8) {
+                            enc = median(encT);
+                            row("ViT-B/16@384 encode 1 image (median ms)", String.format("%.0f", enc));
+                        }
+                        double e = median(encT); // this round's encodings: the ratio compares work done side by side
+                        row(
+                                "beam 3, 20 new tokens after the image embedding, " + kind + " (median ms)",
+                                String.format("%.0f = %.0f ms/step", median(gen), median(gen) / 20));
+                        row(
+                                "  generation / encoding ratio, " + kind + " (goal ≤ " + (int8 ? "0.25" : "0.5") + ")",
+                                String.format("%.2f (encoding %.0f ms in the same rounds)", median(gen) / e, e));
+                    }
+                }
+                if (only.contains("batch")) {
+                    Tensor pixels8 = torch.randn(8, 3, 384, 384);
+                    GenerationConfig caption = GenerationConfig.beam(3, 30, 10);
+                    for (boolean int8 : new boolean[] {false, true}) {
+                        try (Int8Decoding q = int8 ? Int8Decoding.enable(dec.textDecoder()) : null) {
+                            long t0 = System.nanoTime();
+                            for (int b = 0; b < 4; b++) {
+                                try (PointerScope s = new PointerScope()) {
+                                    Tensor img = dec.encodeImage(pixels8);
+                                    try (CrossAttentionDecoder d = new CrossAttentionDecoder(dec.textDecoder(), img)) {
+                                        long[][] prompts = new long[8][];
+                                        Arrays.fill(prompts, prefix);
+                                        Generator.generate(d, prompts, caption, 102, 0, null);
+                                    }
+                                }
+                            }
+                            double secs = (System.nanoTime() - t0) / 1e9;
+                            row(
+                                    "caption 32 images in batches of 8, beam 3, max 30, " + (int8 ? "int8" : "float32")
+                                            + " (images/s, goal ≥ 1.0)",
+                                    String.format("%.2f (%.1f s)", 32 / secs, secs));
                         }
                     }
                 }
-                row("ViT-B/16@384 encode 1 image (median ms)", String.format("%.0f", median(enc)));
-                row("beam 3, 20 new tokens, after the image embedding (median ms)", String.format("%.0f", median(gen)));
-                row(
-                        "generation / encoding ratio (goal ≤ 0.5, must be ≤ 1)",
-                        String.format("%.2f", median(gen) / median(enc)));
-            }
-            if (only.contains("batch")) {
-                long[] prefixB = prefix;
-                Tensor pixels8 = torch.randn(8, 3, 384, 384);
-                GenerationConfig caption = GenerationConfig.beam(3, 30, 10);
-                long t0 = System.nanoTime();
-                for (int b = 0; b < 4; b++) {
-                    try (PointerScope s = new PointerScope()) {
-                        Tensor img = dec.encodeImage(pixels8);
-                        try (CrossAttentionDecoder d = new CrossAttentionDecoder(dec.textDecoder(), img)) {
-                            long[][] prompts = new long[8][];
-                            Arrays.fill(prompts, prefixB);
-                            Generator.generate(d, prompts, caption, 102, 0, null);
-                        }
-                    }
-                }
-                double secs = (System.nanoTime() - t0) / 1e9;
-                row(
-                        "caption 32 images in batches of 8, beam 3, max 30 (images/s)",
-                        String.format("%.2f (%.1f s)", 32 / secs, secs));
+                free(dec);
+                rss("caption");
             }
             if (only.contains("itm")) {
-                BlipItm itm = random(new BlipItm(c), 2);
+                BlipItm itm = random(new BlipItm(c384), 2);
                 Random rnd = new Random(3);
                 long[][] ids = new long[256][35];
                 long[][] mask = new long[256][35];
@@ -143,20 +268,35 @@ public final class TaskBenchmark {
                     }
                     mask[i][0] = 1;
                 }
+                Tensor pixels1 = torch.randn(1, 3, 384, 384);
                 List<Double> t = new ArrayList<>();
+                List<Double> text = new ArrayList<>();
+                List<Double> mm = new ArrayList<>();
                 for (int r = 0; r < 3; r++) {
                     try (PointerScope s = new PointerScope()) {
+                        double before = Ceiling.libtorchMatmul(1);
                         long t0 = System.nanoTime();
                         Tensor img = itm.encodeImage(pixels1);
+                        long t1 = System.nanoTime();
                         itm.itmLogits(img, T.longs(ids), T.longs(mask));
+                        long t2 = System.nanoTime();
                         if (r > 0) {
-                            t.add((System.nanoTime() - t0) / 1e6);
+                            t.add((t2 - t0) / 1e6);
+                            text.add((t2 - t1) / 1e6);
+                            mm.add((before + Ceiling.libtorchMatmul(1)) / 2);
                         }
                     }
                 }
                 row(
                         "ITM: 1 image × 256 texts of 35 tokens, incl. image encoding (median ms)",
                         String.format("%.0f", median(t)));
+                row(
+                        "  of which the text encoder (median ms)",
+                        String.format(
+                                "%.0f; %s",
+                                median(text), rate(medFlops(256, 35, 1, 577, false), median(text), c, median(mm))));
+                free(itm);
+                rss("ITM");
             }
         }
     }
@@ -204,7 +344,18 @@ public final class TaskBenchmark {
         }
     }
 
-    static void train() throws Exception {
+    static void train(Ceiling.Rates rates, boolean pretrain) throws Exception {
+        trainCaption(rates);
+        row(
+                "  peak RSS of the caption training step alone, fresh JVM (MB, goal ≤ 4096)",
+                Long.toString(Ceiling.childPeakRss()));
+        if (pretrain) {
+            pretrain();
+        }
+    }
+
+    /** The caption training step (ViT-B/16@224 + BERT-base, batch 2); rates null: only the step, for its peak RSS. */
+    static void trainCaption(Ceiling.Rates rates) throws Exception {
         BlipConfig c = BlipConfig.base(224);
         BlipDecoder dec = random(new BlipDecoder(c), 5);
         dec.train(true);
@@ -224,9 +375,12 @@ public final class TaskBenchmark {
             mask[i][0] = 1;
         }
         List<Double> t = new ArrayList<>();
+        List<Double> fb = new ArrayList<>();
+        List<Double> mm = new ArrayList<>();
         int reps = Integer.getInteger("bench.trainReps", 3); // measured steps after one warm-up step
         for (int r = 0; r <= reps; r++) {
             try (PointerScope s = new PointerScope()) {
+                double before = rates == null ? 0 : Ceiling.libtorchMatmul(1);
                 long t0 = System.nanoTime();
                 Tensor idsT = T.longs(ids);
                 Tensor maskT = T.longs(mask);
@@ -234,21 +388,42 @@ public final class TaskBenchmark {
                         dec.encodeImage(torch.randn(2, 3, 224, 224)), idsT, maskT, BlipDecoder.targets(idsT, maskT, 4));
                 loss.backward();
                 org.blip4j.nn.DeferredBackward.finishAll(dec);
+                long t1 = System.nanoTime();
                 opt.step();
                 opt.zeroGrad();
                 if (r > 0) {
                     t.add((System.nanoTime() - t0) / 1e6);
+                    fb.add((t1 - t0) / 1e6);
+                    if (rates != null) {
+                        mm.add((before + Ceiling.libtorchMatmul(1)) / 2);
+                    }
                 }
             }
         }
+        if (rates == null) {
+            System.out.println("STEP_MS " + median(t) + " (forward + backward " + median(fb) + ")");
+            System.out.println("PEAK_RSS_MB " + peakRssMb());
+            return;
+        }
+        double flops = 3 * (2 * vitFlops(224) + medFlops(2, 30, 2, 197, true)); // backward ≈ 2 × forward
         row(
                 "train step: caption model ViT-B/16@224 + BERT-base, batch 2, fwd+bwd+AdamW, " + ckpt
                         + " ViT blocks checkpointed (median ms)",
                 String.format("%.0f", median(t)));
-        row("  peak RSS so far (MB)", Long.toString(peakRssMb()));
-        dec = null;
-        opt = null;
-        System.gc();
+        row(
+                "  of which forward + backward (median ms)",
+                String.format("%.0f; %s", median(fb), rate(flops, median(fb), rates, median(mm))));
+        row("  peak RSS so far in this JVM (MB)", Long.toString(peakRssMb()));
+        opt.state().values().forEach(Tensor::close);
+        free(dec);
+        rss("training");
+    }
+
+    static void pretrain() throws Exception {
+        BlipConfig c = BlipConfig.base(224);
+        int ckpt = Integer.getInteger("bench.vitCkpt", 0);
+        int reps = Integer.getInteger("bench.trainReps", 3);
+        Random rnd = new Random(6);
         BlipPretrain pre = random(new BlipPretrain(c, 57600, 0.995), 7);
         pre.copyParams();
         pre.train(true);

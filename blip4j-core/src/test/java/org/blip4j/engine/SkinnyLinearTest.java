@@ -53,6 +53,33 @@ class SkinnyLinearTest {
     }
 
     @Test
+    void splitAcrossJavaThreadsEqualsOneThread() {
+        String old = System.getProperty(SkinnyParallel.PROPERTY);
+        try (PointerScope s = new PointerScope();
+                NoGradGuard g = new NoGradGuard()) {
+            torch.manual_seed(5);
+            Tensor w = torch.randn(1001, 300); // 1.2 MB: above the split threshold; odd row count: uneven chunks
+            assertTrue(w.numel() * 4 >= SkinnyParallel.MIN_BYTES);
+            Tensor b = torch.randn(1001);
+            Tensor x = torch.randn(3, 1, 300);
+            Tensor expected = torch.linear(x, w, T.opt(b));
+            for (String threads : new String[] {"1", "2", "3"}) {
+                System.setProperty(SkinnyParallel.PROPERTY, threads);
+                assertEquals(Integer.parseInt(threads), SkinnyParallel.parts(w.numel() * 4));
+                assertClose(expected, SkinnyLinear.forward(x, w, b));
+                assertClose(torch.linear(x, w, T.opt(null)), SkinnyLinear.forward(x, w, null));
+            }
+            assertEquals(1, SkinnyParallel.parts(SkinnyParallel.MIN_BYTES - 1), "small weights stay on the caller");
+        } finally {
+            if (old == null) {
+                System.clearProperty(SkinnyParallel.PROPERTY);
+            } else {
+                System.setProperty(SkinnyParallel.PROPERTY, old);
+            }
+        }
+    }
+
+    @Test
     void stepsAsideWhereSgemmIsTheRightTool() {
         try (PointerScope s = new PointerScope()) {
             Tensor w = torch.randn(8, 6);

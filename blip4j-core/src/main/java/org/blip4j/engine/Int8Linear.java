@@ -1,0 +1,169 @@
+package org.blip4j.engine;
+
+import java.util.Collection;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.GradMode;
+import org.bytedeco.pytorch.T_TensorTensorDoubleLong_T;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+
+/**
+ * A float32 linear layer's weight quantised to int8 for inference, as PyTorch's dynamic quantisation does it
+ * ({@code torch.ao.quantization.quantize_dynamic}): the weight is quantised once (per tensor, FBGEMM's choice of scale
+ * and zero point, after scaling each output row to the same range: in effect per-channel) and packed for FBGEMM's
+ * int8 GEMM; each call quantises its activations on the fly, multiplies in
+ * int8 with int32 accumulation and returns float32. Uses libtorch's FBGEMM entry points
+ * ({@code fbgemm_linear_quantize_weight}, {@code fbgemm_pack_quantized_matrix},
+ * {@code fbgemm_linear_int8_weight_fp32_activation}) rather than a hand-written kernel.
+ *
+ * <p>Weights are registered by identity ({@link #register}); {@link T#linear} then sends calls with a registered
+ * weight here when autograd is off. Opt-in only: results differ from float32 (relative error ~1e-2 per layer).
+ * The float32 weight stays in place (training and other users of the tensor are unaffected).
+ */
+public final class Int8Linear {
+    private static final Object LOCK = new Object();
+    /** Copy-on-write: read without locking on every {@link T#linear} call. */
+    private static volatile Map<Tensor, Int8Linear> registry = new IdentityHashMap<>();
+
+    private static volatile Boolean supported;
+
+    private final Tensor qweight; // (out, in) int8
+    private final Tensor colOffsets; // (out) int32
+    private final Tensor packed; // FBGEMM's packed matrix (opaque)
+    private final Tensor zeroBias; // (out) zeros: the bias is added after the per-channel scale
+    private final Tensor rowScale; // (out) max |w| of each weight row
+    private final double scale;
+    private final long zeroPoint;
+    private int users; // registrations of the same weight; guarded by LOCK
+
+    private Int8Linear(Tensor w) {
+        try (PointerScope s = new PointerScope()) {
+            // per output channel: each weight row is scaled to max |w| = 1 before the per-tensor quantisation, so every
+            // row
+            // uses all 255 levels; the product is scaled back per output column (PyTorch's per-channel qconfig does
+            // this)
+            Tensor amax = w.abs().amax(new long[] {1}, true).clamp_min(T.s(1e-12)); // (out, 1)
+            this.rowScale = keep(amax.view(-1).contiguous()); // (out)
+            T_TensorTensorDoubleLong_T q =
+                    torch.fbgemm_linear_quantize_weight(w.div(amax).contiguous());
+            this.qweight = keep(new Tensor(q.get0())); // copies of the handles: get0/get1 point into the tuple
+            this.colOffsets = keep(new Tensor(q.get1()));
+            this.scale = q.get2();
+            this.zeroPoint = q.get3();
+            this.packed = keep(torch.fbgemm_pack_quantized_matrix(qweight));
+            this.zeroBias = keep(torch.zeros(w.size(0)));
+        }
+    }
+
+    private static Tensor keep(Tensor t) {
+        t.retainReference();
+        return t;
+    }
+
+    /** Quantises {@code w} (out, in) float32 without registering it (tests, benchmarks). */
+    public static Int8Linear quantize(Tensor w) {
+        if (w.dim() != 2 || w.scalar_type().intern() != ScalarType.Float || !w.is_cpu()) {
+            throw new IllegalArgumentException("int8 linear needs a 2-D float32 CPU weight, got " + w.scalar_type()
+                    + " of " + w.dim() + " dimensions");
+        }
+        if (!isSupported()) {
+            throw new UnsupportedOperationException(
+                    "int8 decoding needs FBGEMM, which does not support this CPU " + "(it needs AVX2)");
+        }
+        return new Int8Linear(w);
+    }
+
+    /** Whether this CPU runs FBGEMM's int8 kernels (AVX2 or AVX-512); checked once with a tiny product. */
+    public static boolean isSupported() {
+        Boolean s = supported;
+        if (s == null) {
+            try (PointerScope scope = new PointerScope()) {
+                Tensor w = torch.ones(2, 4);
+                Int8Linear q = new Int8Linear(w);
+                q.forward(torch.ones(1, 4), null);
+                q.free();
+                s = Boolean.TRUE;
+            } catch (RuntimeException e) {
+                s = Boolean.FALSE;
+            }
+            supported = s;
+        }
+        return s;
+    }
+
+    /** y = x Wᵀ + b with int8 weight and dynamically quantised activations; x (…, in) float32: (…, out). */
+    public Tensor forward(Tensor x, Tensor bias) {
+        Tensor y = torch.fbgemm_linear_int8_weight_fp32_activation(
+                        x.contiguous(), qweight, packed, colOffsets, T.s(scale), T.s(zeroPoint), zeroBias)
+                .mul_(rowScale); // (…, out)
+        return bias == null ? y : y.add_(bias);
+    }
+
+    /** Bytes of int8 weight held (the packed copy is about the same again). */
+    public long bytes() {
+        return qweight.numel();
+    }
+
+    private void free() {
+        qweight.releaseReference();
+        colOffsets.releaseReference();
+        packed.releaseReference();
+        zeroBias.releaseReference();
+        rowScale.releaseReference();
+    }
+
+    /**
+     * Quantises each weight (once, even if it is registered several times or shared between layers) and makes
+     * {@link T#linear} use the int8 product for it whenever autograd is off. Returns the int8 bytes now held.
+     */
+    public static long register(Collection<Tensor> weights) {
+        synchronized (LOCK) {
+            Map<Tensor, Int8Linear> next = new IdentityHashMap<>(registry);
+            long bytes = 0;
+            for (Tensor w : weights) {
+                Int8Linear q = next.get(w);
+                if (q == null) {
+                    q = quantize(w);
+                    next.put(w, q);
+                    bytes += q.bytes();
+                }
+                q.users++;
+            }
+            registry = next;
+            return bytes;
+        }
+    }
+
+    /** Undoes one {@link #register} of each weight; an int8 copy is freed when its last registration goes. */
+    public static void unregister(Collection<Tensor> weights) {
+        synchronized (LOCK) {
+            Map<Tensor, Int8Linear> next = new IdentityHashMap<>(registry);
+            for (Tensor w : weights) {
+                Int8Linear q = next.get(w);
+                if (q != null && --q.users == 0) {
+                    next.remove(w);
+                    q.free();
+                }
+            }
+            registry = next;
+        }
+    }
+
+    /** The int8 version of {@code w} when it is registered and autograd is off; otherwise null. */
+    static Int8Linear forWeight(Tensor w) {
+        Map<Tensor, Int8Linear> r = registry;
+        if (r.isEmpty()) {
+            return null;
+        }
+        Int8Linear q = r.get(w);
+        return q == null || GradMode.is_enabled() ? null : q;
+    }
+
+    /** Whether {@code w} is registered (tests). */
+    public static boolean isRegistered(Tensor w) {
+        return registry.containsKey(w);
+    }
+}

@@ -1,0 +1,44 @@
+package org.blip4j.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The busy-machine switch: the property overrides the load average, and the serial path gives torch.linear's values.
+ */
+class MachineLoadTest {
+    @Test
+    void propertyOverridesAndSerialLinearEqualsThreaded() {
+        String old = System.getProperty(MachineLoad.PROPERTY);
+        try (PointerScope s = new PointerScope();
+                NoGradGuard g = new NoGradGuard()) {
+            assertTrue(MachineLoad.loadAverage() >= 0);
+            System.setProperty(MachineLoad.PROPERTY, "false");
+            assertFalse(MachineLoad.oversubscribed());
+            torch.manual_seed(11);
+            Tensor w = torch.randn(300, 200);
+            Tensor b = torch.randn(300);
+            Tensor x = torch.randn(64, 200); // more rows than SkinnyLinear takes: the sgemm path
+            Tensor threaded = T.linear(x, w, b);
+            System.setProperty(MachineLoad.PROPERTY, "true");
+            assertTrue(MachineLoad.oversubscribed());
+            Tensor serial = T.linear(x, w, b);
+            assertEquals(0.0, serial.sub(threaded).abs().max().item_double(), 1e-4);
+            assertEquals(
+                    0.0, serial.sub(torch.linear(x, w, T.opt(b))).abs().max().item_double(), 1e-4);
+        } finally {
+            if (old == null) {
+                System.clearProperty(MachineLoad.PROPERTY);
+            } else {
+                System.setProperty(MachineLoad.PROPERTY, old);
+            }
+        }
+    }
+}

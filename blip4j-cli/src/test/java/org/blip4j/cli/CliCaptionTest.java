@@ -52,6 +52,28 @@ class CliCaptionTest {
     }
 
     @Test
+    void int8CaptionsEveryImageAndRefusesAModelWithoutDecoder() {
+        List<Path> images = FX.images();
+        List<String> args = captionArgs("beam3.ids", "blip_decoder.hf.safetensors");
+        args.add("--int8");
+        images.forEach(p -> args.add(p.toString()));
+        CliFixture.Run r = CliFixture.run(args).expect(0);
+        assertEquals(images.size(), r.outLines().size(), r.out());
+        r.outLines().forEach(l -> assertFalse(l.substring(l.indexOf('\t') + 1).isBlank(), l));
+        assertFalse(r.hasStackTrace(), r.err());
+
+        CliFixture.Run bad = CliFixture.run(List.of(
+                        "caption",
+                        "-m",
+                        FX.file("blip_itm.hf.safetensors").toString(),
+                        "--int8",
+                        images.get(0).toString()))
+                .expect(2);
+        assertTrue(bad.err().contains("--int8"), bad.err());
+        assertFalse(bad.hasStackTrace(), bad.err());
+    }
+
+    @Test
     void singleImagePrintsTheBareCaptionFromOriginalWeights() {
         Path img = FX.images().get(0);
         List<String> args = captionArgs("beam3.ids", "blip_decoder.pth");

@@ -212,21 +212,7 @@ public final class TrainRunner {
         trainable.values().forEach(t -> t.set_requires_grad(true));
         AdamW opt = AdamW.blip(trainable, initLr, r.number("weight_decay", 0.05));
         try (DataLoader<Batch> l = loader.sharded(dist.rank(), dist.worldSize())) {
-            Trainer.EpochData<Batch> data = new Trainer.EpochData<>() {
-                @Override
-                public long batchesPerEpoch() {
-                    return l.batchesPerEpoch();
-                }
-
-                @Override
-                public java.util.Iterator<Batch> epoch(int epoch, long start) {
-                    var it = l.epoch(epoch);
-                    for (long i = 0; i < start && it.hasNext(); i++) {
-                        it.next(); // resume: skip the batches already trained on (same order for the same seed)
-                    }
-                    return it;
-                }
-            };
+            Trainer.EpochData<Batch> data = Trainer.EpochData.of(l);
             Trainer<Batch> trainer = new Trainer<>(
                             model,
                             trainable,

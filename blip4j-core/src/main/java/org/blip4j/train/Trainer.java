@@ -44,6 +44,25 @@ public final class Trainer<B> {
         long batchesPerEpoch();
 
         Iterator<B> epoch(int epoch, long startBatch);
+
+        /** A data loader's epochs; a resumed epoch skips the batches already trained on (same order per seed). */
+        static <B> EpochData<B> of(org.blip4j.data.DataLoader<B> loader) {
+            return new EpochData<>() {
+                @Override
+                public long batchesPerEpoch() {
+                    return loader.batchesPerEpoch();
+                }
+
+                @Override
+                public Iterator<B> epoch(int epoch, long startBatch) {
+                    Iterator<B> it = loader.epoch(epoch);
+                    for (long i = 0; i < startBatch && it.hasNext(); i++) {
+                        it.next();
+                    }
+                    return it;
+                }
+            };
+        }
     }
 
     /** The task: named losses of one batch; the map must contain "loss", the value that is back-propagated. */

@@ -310,17 +310,7 @@ class DistributedTrainingTest {
         long warmSteps = r.integer("warmup_steps", 0);
         try (DataLoader<Batch> l =
                 TrainRunner.loader(ds, Collate.captions(s.tokenizer(), TextEncoding.PRETRAIN), batch, seed, 1)) {
-            Trainer.EpochData<Batch> data = new Trainer.EpochData<>() {
-                @Override
-                public long batchesPerEpoch() {
-                    return l.batchesPerEpoch();
-                }
-
-                @Override
-                public java.util.Iterator<Batch> epoch(int epoch, long start) {
-                    return l.epoch(epoch);
-                }
-            };
+            Trainer.EpochData<Batch> data = Trainer.EpochData.of(l);
             new Trainer<>(
                             m,
                             trainable,

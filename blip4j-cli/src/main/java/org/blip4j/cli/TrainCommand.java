@@ -46,7 +46,11 @@ import picocli.CommandLine.Spec;
             "rank; only rank 0 writes checkpoints, metrics and the model."
         })
 final class TrainCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "TASK", description = "caption, pretrain, retrieval, vqa or nlvr.")
+    @Parameters(
+            index = "0",
+            paramLabel = "TASK",
+            description = "caption, pretrain, retrieval, vqa, nlvr, or vision (the ViT alone, supervised on the shapes "
+                    + "world: BLIP's ImageNet stage).")
     String task;
 
     @Option(
@@ -112,6 +116,15 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (task.equalsIgnoreCase("vision")) { // the ViT alone, supervised (BLIP's ImageNet stage); one process
+            if (nproc != null || nnodes > 1) {
+                throw new picocli.CommandLine.ParameterException(
+                        spec.commandLine(), "'train vision' runs in one process (no --nproc/--nnodes)");
+            }
+            Path model = org.blip4j.train.VisionPretraining.run(Recipe.read(config, overrides), resume, true);
+            spec.commandLine().getOut().println("trained model: " + model);
+            return 0;
+        }
         Task t = switch (task.toLowerCase(java.util.Locale.ROOT)) {
             case "caption" -> Task.CAPTION;
             case "pretrain" -> Task.PRETRAIN;
@@ -120,7 +133,8 @@ final class TrainCommand implements Callable<Integer> {
             case "nlvr" -> Task.NLVR;
             default ->
                 throw new picocli.CommandLine.ParameterException(
-                        spec.commandLine(), "unknown task '" + task + "' (caption, pretrain, retrieval, vqa, nlvr)");
+                        spec.commandLine(),
+                        "unknown task '" + task + "' (caption, pretrain, retrieval, vqa, nlvr, vision)");
         };
         Recipe recipe = Recipe.read(config, overrides); // a bad recipe fails here, before any worker starts
         if (nproc != null || nnodes > 1) {

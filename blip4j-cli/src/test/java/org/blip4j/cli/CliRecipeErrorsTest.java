@@ -45,4 +45,27 @@ class CliRecipeErrorsTest {
         assertEquals(1, r.errLines().size(), r.err());
         assertTrue(r.err().contains(f.toString()) && r.err().contains("vit_grad_ckpt must be true or false"), r.err());
     }
+
+    @Test
+    void visionStageTrainsInOneProcessAndRefusesSeveralObjectsOrRanks() throws IOException {
+        Path f = Files.writeString(
+                tmp.resolve("vision.yaml"),
+                "vision: {patch_size: 8, hidden_size: 32, num_layers: 1, num_heads: 2, intermediate_size: 64}\n"
+                        + "image_size: 32\nmin_scale: 1.0\nhflip: 0\nrand_augment: false\n"
+                        + "train_stream: {world: shapes, seed: 3, min_side: 40, max_side: 48, max_objects: 1}\n"
+                        + "output_dir: vision-out\nbatch_size: 2\nmax_steps: 2\ncheckpoint_every: 2\n");
+        CliFixture.Run ok =
+                CliFixture.run("train", "vision", "--config", f.toString()).expect(0);
+        assertTrue(ok.out().contains("trained model:"), ok.out());
+        assertTrue(Files.isRegularFile(tmp.resolve("vision-out/model/model.safetensors")));
+        CliFixture.Run ranks = CliFixture.run("train", "vision", "--config", f.toString(), "--nproc", "2")
+                .expect(2);
+        assertTrue(ranks.err().contains("one process"), ranks.err());
+        CliFixture.Run many = CliFixture.run(
+                        "train", "vision", "--config", f.toString(), "--set", "train_stream.max_objects=3")
+                .expect(1);
+        assertEquals(1, many.errLines().size(), many.err());
+        assertTrue(many.err().contains("max_objects: 1"), many.err());
+        assertFalse(many.hasStackTrace(), many.err());
+    }
 }

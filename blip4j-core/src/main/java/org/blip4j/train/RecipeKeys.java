@@ -50,6 +50,10 @@ public final class RecipeKeys {
             new Key("med_config", Type.PATH, "from scratch: BLIP's med_config.json (text sizes)"),
             new Key("vocab", Type.PATH, "from scratch: the vocab.txt"),
             new Key("vision", Type.MAPPING, "from scratch: ViT sizes (patch_size, hidden_size, num_layers, ...)"),
+            new Key(
+                    "vision_init",
+                    Type.PATH,
+                    "from scratch: start the ViT from these visual_encoder.* weights (BLIP starts from ImageNet's)"),
             new Key("embed_dim", Type.INT, "from scratch: ITC projection width (default 256)"),
             new Key("train_file", Type.PATHS, "annotation file(s) in BLIP's formats"),
             new Key(
@@ -134,6 +138,10 @@ public final class RecipeKeys {
                             new Key("max_side", Type.INT, "largest rendered side (px)"),
                             new Key("aliased", Type.NUMBER, "fraction rendered without antialiasing"),
                             new Key("max_objects", Type.INT, "objects per scene at most"),
+                            new Key(
+                                    "solid",
+                                    Type.NUMBER,
+                                    "fraction of scenes on a solid background (default 0: the world's mix)"),
                             new Key("pool", Type.INT, "a fixed pool of this many scenes (0: always fresh)")),
             "validate",
                     List.of(

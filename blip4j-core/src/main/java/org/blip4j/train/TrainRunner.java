@@ -58,7 +58,12 @@ public final class TrainRunner {
             BertTokenizer tokenizer,
             Map<String, RawTensor> weights,
             Task stored,
-            Path tokenizerDir) {}
+            Path tokenizerDir,
+            Path visionInit) {
+        Setup(BlipConfig config, BertTokenizer tokenizer, Map<String, RawTensor> weights, Task stored, Path dir) {
+            this(config, tokenizer, weights, stored, dir, null);
+        }
+    }
 
     /** Trains and returns the exported model folder ({@code output_dir/model}). */
     public static Path run(Task task, Recipe r, boolean resume, boolean progress) throws IOException {
@@ -258,7 +263,7 @@ public final class TrainRunner {
 
     /**
      * The recipe's {@code train_stream} (fresh shapes-world scenes instead of {@code train_file}), or null: a mapping
-     * {@code {world: shapes, seed, epoch_size, min_side, max_side, aliased, max_objects, pool}} ({@code pool: N}
+     * {@code {world: shapes, seed, epoch_size, min_side, max_side, aliased, max_objects, pool, solid}} ({@code pool: N}
      * repeats N fixed scenes: the overfit check).
      */
     static ShapesStream stream(Recipe r, int imageSize) {
@@ -276,7 +281,8 @@ public final class TrainRunner {
                 n.path("max_side").asInt(n.path("min_side").asInt(imageSize)),
                 n.path("aliased").asDouble(0),
                 n.path("max_objects").asInt(4),
-                n.path("pool").asInt(0));
+                n.path("pool").asInt(0),
+                n.path("solid").asDouble(0));
     }
 
     /**
@@ -323,6 +329,19 @@ public final class TrainRunner {
                 .build();
     }
 
+    /** The ViT of a from-scratch recipe: {@code image_size} and the {@code vision} mapping (ViT-B/16 defaults). */
+    static VisionConfig visionConfig(Recipe r) {
+        var v = r.node("vision");
+        return new VisionConfig(
+                r.integer("image_size", 224),
+                v.path("patch_size").asInt(16),
+                v.path("hidden_size").asInt(768),
+                v.path("num_layers").asInt(12),
+                v.path("num_heads").asInt(12),
+                v.path("intermediate_size").asInt(3072),
+                1e-6);
+    }
+
     /** The config, tokenizer and (optional) pre-trained weights named by the recipe. */
     static Setup setup(Recipe r) throws IOException {
         if (r.has("pretrained")) {
@@ -337,21 +356,14 @@ public final class TrainRunner {
             return new Setup(c, tok, sd, Task.infer(sd.keySet()), files.tokenizerDir());
         }
         // from scratch: text sizes from a med_config.json, ViT sizes from the recipe's 'vision' mapping
-        var v = r.node("vision");
-        VisionConfig vision = new VisionConfig(
-                r.integer("image_size", 224),
-                v.path("patch_size").asInt(16),
-                v.path("hidden_size").asInt(768),
-                v.path("num_layers").asInt(12),
-                v.path("num_heads").asInt(12),
-                v.path("intermediate_size").asInt(3072),
-                1e-6);
+        VisionConfig vision = visionConfig(r);
         BlipConfig c = BlipConfig.readOriginal(r.path("med_config"), vision, r.integer("embed_dim", 256));
         ConfigCheck.limits(c, r.file());
         Path vocab = r.path("vocab");
         BertTokenizer tok = BertTokenizer.fromVocab(vocab);
         ConfigCheck.tokenizer(tok, c.text().vocabSize(), r.path("med_config") + " (vocab_size)");
-        return new Setup(c, tok, null, null, vocab.getParent());
+        Path visionInit = r.has("vision_init") ? r.path("vision_init") : null;
+        return new Setup(c, tok, null, null, vocab.getParent(), visionInit);
     }
 
     /**
@@ -361,6 +373,22 @@ public final class TrainRunner {
     static <B extends Block> B prepare(B model, Setup s, Task task, long seed) throws IOException {
         if (s.weights() == null) {
             Init.blip(model, seed, 0.02);
+            if (s.visionInit() != null) { // a ViT trained before (BLIP starts its ViT from ImageNet weights)
+                Map<String, RawTensor> vit = new LinkedHashMap<>();
+                WeightLoader.canonical(Checkpoints.read(s.visionInit())).forEach((k, v) -> {
+                    if (k.startsWith("visual_encoder.")) {
+                        vit.put(k, v);
+                    }
+                });
+                if (vit.isEmpty()) {
+                    throw new IOException(s.visionInit() + ": vision_init holds no visual_encoder.* weights");
+                }
+                WeightLoader.load(
+                        model,
+                        vit,
+                        LoadPolicy.strict().allowingMissing("(?!visual_encoder\\.).*"),
+                        "vision_init " + s.visionInit());
+            }
             copyMomentum(model);
             return model;
         }

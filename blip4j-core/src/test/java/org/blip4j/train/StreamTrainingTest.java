@@ -118,6 +118,43 @@ class StreamTrainingTest {
     }
 
     @Test
+    void visionInitStartsTheViTFromAnotherRunsWeights() throws Exception {
+        Path base = TrainRunner.run(Task.PRETRAIN, recipe("vit", "max_steps: 2\n"), false, false);
+        Path weights = base.resolve("model.safetensors");
+        // lr 0: the caption run's exported ViT is exactly where vision_init started it; its text side is fresh
+        Recipe r = recipe("from-vit", "vision_init: " + weights + "\nmax_steps: 1\n");
+        Path f = tmp.resolve("from-vit.yaml");
+        Files.writeString(f, Files.readString(f).replace("init_lr: 1e-4", "init_lr: 0"));
+        Path model = TrainRunner.run(Task.CAPTION, Recipe.read(f, Map.of()), false, false);
+        Map<String, org.blip4j.io.RawTensor> a = org.blip4j.weights.Checkpoints.read(weights);
+        Map<String, org.blip4j.io.RawTensor> b =
+                org.blip4j.weights.Checkpoints.read(model.resolve("model.safetensors"));
+        int vit = 0;
+        for (var e : a.entrySet()) {
+            if (e.getKey().startsWith("visual_encoder.")) {
+                assertEquals(e.getValue().data(), b.get(e.getKey()).data(), e.getKey());
+                vit++;
+            }
+        }
+        assertTrue(vit > 5, "ViT tensors compared: " + vit);
+        assertTrue(
+                !a.get("text_decoder.cls.predictions.decoder.weight")
+                        .data()
+                        .equals(b.get("text_decoder.cls.predictions.decoder.weight")
+                                .data()),
+                "the text side is not taken over");
+        // a file without ViT weights is refused with its name
+        Path empty = tmp.resolve("novit.safetensors");
+        org.blip4j.io.SafeTensors.write(empty, Map.of("x", a.get("temp")), Map.of());
+        Exception e = assertThrows(
+                Exception.class,
+                () -> TrainRunner.run(Task.CAPTION, recipe("bad-vit", "vision_init: " + empty + "\n"), false, false));
+        assertTrue(
+                e.getMessage().contains("novit.safetensors") && e.getMessage().contains("visual_encoder"),
+                e.getMessage());
+    }
+
+    @Test
     void validationWithoutAStreamIsRefused() throws Exception {
         Path f = tmp.resolve("bad.yaml");
         Files.writeString(

@@ -388,6 +388,7 @@ public final class TrainRunner {
                         vit,
                         LoadPolicy.strict().allowingMissing("(?!visual_encoder\\.).*"),
                         "vision_init " + s.visionInit());
+                LOG.info("ViT ({} tensors) from vision_init {}", vit.size(), s.visionInit());
             }
             copyMomentum(model);
             return model;

@@ -29,12 +29,17 @@ class StreamTrainingTest {
 
     @BeforeEach
     void files() throws Exception {
-        Files.writeString(tmp.resolve("med_config.json"), """
+        tinyTextFiles(tmp);
+    }
+
+    /** A tiny BERT config and the shapes vocabulary, as a from-scratch recipe's med_config.json and vocab.txt. */
+    static void tinyTextFiles(Path dir) throws Exception {
+        Files.writeString(dir.resolve("med_config.json"), """
         {"hidden_size": 32, "num_attention_heads": 2, "num_hidden_layers": 2, "intermediate_size": 64,
          "vocab_size": 286, "max_position_embeddings": 48, "hidden_act": "gelu", "layer_norm_eps": 1e-12,
          "hidden_dropout_prob": 0.0, "attention_probs_dropout_prob": 0.0, "type_vocab_size": 2, "pad_token_id": 0,
          "encoder_width": 32, "add_cross_attention": true}""");
-        Files.write(tmp.resolve("vocab.txt"), ShapesVocabulary.vocabLines());
+        Files.write(dir.resolve("vocab.txt"), ShapesVocabulary.vocabLines());
     }
 
     private Recipe recipe(String name, String extra) throws Exception {

@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.blip4j.io.RawTensor;
-import org.blip4j.shapes.ShapesVocabulary;
 import org.blip4j.weights.Checkpoints;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -77,12 +76,7 @@ class VisionPretrainingTest {
     @Test
     void itsVitStartsPretraining() throws Exception {
         Path vit = VisionPretraining.run(recipe("vit", ""), false, false).resolve("model.safetensors");
-        Files.writeString(tmp.resolve("med_config.json"), """
-        {"hidden_size": 32, "num_attention_heads": 2, "num_hidden_layers": 1, "intermediate_size": 64,
-         "vocab_size": 286, "max_position_embeddings": 48, "hidden_act": "gelu", "layer_norm_eps": 1e-12,
-         "hidden_dropout_prob": 0.0, "attention_probs_dropout_prob": 0.0, "type_vocab_size": 2, "pad_token_id": 0,
-         "encoder_width": 32, "add_cross_attention": true}""");
-        Files.write(tmp.resolve("vocab.txt"), ShapesVocabulary.vocabLines());
+        StreamTrainingTest.tinyTextFiles(tmp);
         Path f = tmp.resolve("pre.yaml");
         Files.writeString(
                 f,

@@ -83,6 +83,10 @@ public final class RecipeKeys {
             new Key("max_epoch", Type.INT, "epochs"),
             new Key("max_steps", Type.INT, "stop after this many steps in total (0: run all epochs)"),
             new Key("grad_accumulation", Type.INT, "batches per optimiser step"),
+            new Key(
+                    "optimizer_in_backward",
+                    Type.FLAG,
+                    "update each parameter inside backward and drop its gradient (less memory, same weights)"),
             new Key("queue_size", Type.INT, "ITC feature queue length"),
             new Key("alpha", Type.NUMBER, "ITC distillation weight"),
             new Key("momentum", Type.NUMBER, "momentum-encoder coefficient (default 0.995)"),

@@ -235,7 +235,8 @@ public final class TrainRunner {
                                     r.integer("max_steps", 0),
                                     resume,
                                     progress))
-                    .distributed(dist, Math.round(r.number("bucket_cap_mb", 25) * (1 << 20)));
+                    .distributed(dist, Math.round(r.number("bucket_cap_mb", 25) * (1 << 20)))
+                    .optimizerInBackward(r.flag("optimizer_in_backward", false));
             if (r.has("validate") && dist.isMain()) { // validation writes files: rank 0's job
                 var v = r.node("validate");
                 ShapesValidator validator = new ShapesValidator(

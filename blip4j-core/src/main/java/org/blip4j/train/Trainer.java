@@ -150,6 +150,7 @@ public final class Trainer<B> {
     private long validateEvery;
     private Distributed dist = Distributed.single();
     private GradientSync sync;
+    private boolean optimizerInBackward;
 
     public Trainer(
             Block model,
@@ -166,6 +167,17 @@ public final class Trainer<B> {
         this.data = data;
         this.schedule = schedule;
         this.options = options;
+    }
+
+    /**
+     * Updates each parameter inside backward as soon as its gradient is complete and drops that gradient at once
+     * ({@link AdamW#beginBackwardStep()}): the same weights, without a model-sized set of gradients in memory (the
+     * recipe key {@code optimizer_in_backward}). Refused with gradient accumulation or several ranks, which need all
+     * gradients together.
+     */
+    public Trainer<B> optimizerInBackward(boolean on) {
+        this.optimizerInBackward = on;
+        return this;
     }
 
     /** Where the progress line goes (standard error unless a test says otherwise). */
@@ -208,9 +220,23 @@ public final class Trainer<B> {
 
     /** Runs (or resumes) training; returns the last checkpoint folder. */
     public Path fit() throws IOException {
+        if (optimizerInBackward && (options.gradAccumulation() > 1 || dist.enabled())) {
+            throw new IllegalArgumentException("optimizer_in_backward updates each parameter inside backward, so it "
+                    + "cannot be combined with "
+                    + (dist.enabled()
+                            ? "several ranks (gradients are averaged over " + "ranks first)"
+                            : "grad_accumulation " + options.gradAccumulation() + " (gradients are summed "
+                                    + "over batches first)")
+                    + "; drop one of them");
+        }
         long started = System.nanoTime();
         double commBefore = dist.commSeconds();
-        Path last = train();
+        Path last;
+        try {
+            last = train();
+        } finally {
+            optimizer.detachFromBackward();
+        }
         if (dist.enabled()) {
             dist.verifyIdentical(model.namedTensors());
             double secs = (System.nanoTime() - started) / 1e9;
@@ -298,7 +324,7 @@ public final class Trainer<B> {
                     torch.manual_seed(info.stepSeed());
                     Map<String, Double> values = new LinkedHashMap<>();
                     try (PointerScope scope = new PointerScope()) {
-                        Map<String, Tensor> losses = objective.losses(it.next(), info);
+                        Map<String, Tensor> losses = forward(scope, it.next(), info);
                         Tensor loss = losses.get("loss");
                         for (var e : losses.entrySet()) {
                             values.put(
@@ -309,11 +335,22 @@ public final class Trainer<B> {
                             throw new NonFiniteException("non-finite loss " + values + " at step " + step + " (epoch "
                                     + epoch + ", batch " + batch + "); the last good checkpoint is " + last);
                         }
+                        if (optimizerInBackward) {
+                            optimizer.beginBackwardStep();
+                        }
                         loss.div(T.s((double) options.gradAccumulation())).backward();
                         org.blip4j.nn.DeferredBackward.finishAll(model); // gradient-checkpointed ViT blocks
+                        if (optimizerInBackward) {
+                            String bad = optimizer.finishBackwardStep();
+                            if (bad != null) {
+                                throw new NonFiniteException("non-finite gradient in " + bad + " at step " + step
+                                        + " (the update stopped there, inside backward); the last good checkpoint is "
+                                        + last);
+                            }
+                        }
                     }
                     boolean update = (batch + 1) % options.gradAccumulation() == 0 || batch + 1 == perEpoch;
-                    if (update) {
+                    if (update && !optimizerInBackward) {
                         if (sync != null) {
                             sync.average();
                         }
@@ -416,6 +453,25 @@ public final class Trainer<B> {
             TrainingPlot.write(metrics, png);
         } catch (Exception | Error e) {
             LOG.warn("could not draw {}: {}", png, e.toString());
+        }
+    }
+
+    /**
+     * The objective's losses, computed in a PointerScope of their own that closes before backward: only the losses
+     * move on to the step's {@code scope}, so the forward's intermediate tensors are held by autograd alone, which
+     * frees each one as backward passes it (held by Java wrappers, all of them would live until the step ends).
+     */
+    private Map<String, Tensor> forward(PointerScope scope, B batch, StepInfo info) {
+        try (PointerScope fwd = new PointerScope()) {
+            Map<String, Tensor> losses = objective.losses(batch, info);
+            java.util.Set<Tensor> kept = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            for (Tensor t : losses.values()) {
+                if (kept.add(t)) {
+                    scope.attach(t);
+                    fwd.detach(t);
+                }
+            }
+            return losses;
         }
     }
 

@@ -145,10 +145,12 @@ final class Ceiling {
     }
 
     /** Peak RSS (MB) of the caption training step alone, in a fresh JVM. */
-    static long childPeakRss() {
+    static long childPeakRss(boolean fused) {
         List<String> cmd = new ArrayList<>(List.of(
                 java(),
                 "-Xmx4g",
+                "-Dbench.fusedStep=" + fused,
+                "-Dbench.trainReps=" + Integer.getInteger("bench.trainReps", 3),
                 "-cp",
                 System.getProperty("java.class.path"),
                 TaskBenchmark.class.getName(),

@@ -348,7 +348,10 @@ public final class TaskBenchmark {
         trainCaption(rates);
         row(
                 "  peak RSS of the caption training step alone, fresh JVM (MB, goal ≤ 4096)",
-                Long.toString(Ceiling.childPeakRss()));
+                Long.toString(Ceiling.childPeakRss(false)));
+        row(
+                "  the same with the update inside backward (optimizer_in_backward; MB)",
+                Long.toString(Ceiling.childPeakRss(true)));
         if (pretrain) {
             pretrain();
         }
@@ -363,6 +366,7 @@ public final class TaskBenchmark {
         int ckpt = Integer.getInteger("bench.vitCkpt", 0); // ViT blocks gradient-checkpointed (vit_ckpt_layer)
         dec.visualEncoder().gradientCheckpointing(ckpt);
         AdamW opt = AdamW.blip(dec.namedParameters(), 1e-5, 0.05);
+        boolean fused = Boolean.getBoolean("bench.fusedStep"); // optimizer_in_backward
         Random rnd = new Random(6);
         long[][] ids = new long[2][30];
         long[][] mask = new long[2][30];
@@ -384,13 +388,29 @@ public final class TaskBenchmark {
                 long t0 = System.nanoTime();
                 Tensor idsT = T.longs(ids);
                 Tensor maskT = T.longs(mask);
-                Tensor loss = dec.loss(
-                        dec.encodeImage(torch.randn(2, 3, 224, 224)), idsT, maskT, BlipDecoder.targets(idsT, maskT, 4));
+                Tensor loss;
+                try (PointerScope f =
+                        new PointerScope()) { // as the Trainer: forward intermediates held by autograd only
+                    loss = dec.loss(
+                            dec.encodeImage(torch.randn(2, 3, 224, 224)),
+                            idsT,
+                            maskT,
+                            BlipDecoder.targets(idsT, maskT, 4));
+                    s.attach(loss);
+                    f.detach(loss);
+                }
+                if (fused) {
+                    opt.beginBackwardStep();
+                }
                 loss.backward();
                 org.blip4j.nn.DeferredBackward.finishAll(dec);
                 long t1 = System.nanoTime();
-                opt.step();
-                opt.zeroGrad();
+                if (fused) {
+                    opt.finishBackwardStep();
+                } else {
+                    opt.step();
+                    opt.zeroGrad();
+                }
                 if (r > 0) {
                     t.add((System.nanoTime() - t0) / 1e6);
                     fb.add((t1 - t0) / 1e6);
@@ -401,7 +421,8 @@ public final class TaskBenchmark {
             }
         }
         if (rates == null) {
-            System.out.println("STEP_MS " + median(t) + " (forward + backward " + median(fb) + ")");
+            System.out.println("STEP_MS " + median(t) + " (forward + backward " + median(fb)
+                    + ", update inside backward " + fused + ")");
             System.out.println("PEAK_RSS_MB " + peakRssMb());
             return;
         }

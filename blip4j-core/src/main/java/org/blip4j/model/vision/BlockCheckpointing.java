@@ -23,11 +23,27 @@ final class BlockCheckpointing {
     private final ArrayDeque<Segment> pending = new ArrayDeque<>();
 
     /** A block's input, its output (a fresh leaf the rest of the graph hangs from) and its drop-path masks. */
-    private record Segment(VisionBlock block, Tensor input, Tensor output, List<Tensor> masks) {}
+    private record Segment(VisionBlock block, Tensor input, Tensor output, List<Tensor> masks) {
+        /** Holds the tensors past the forward's PointerScope (a trainer may close it before backward). */
+        Segment retain() {
+            input.retainReference();
+            output.retainReference();
+            masks.forEach(Tensor::retainReference);
+            return this;
+        }
+
+        void release() {
+            input.releaseReference();
+            output.releaseReference();
+            masks.forEach(Tensor::releaseReference);
+        }
+    }
 
     /** Starts a forward: forgets an earlier forward that had no backward; true when checkpointing applies. */
     boolean begin(boolean training) {
-        pending.clear();
+        while (!pending.isEmpty()) {
+            pending.pop().release();
+        }
         return training && GradMode.is_enabled();
     }
 
@@ -45,7 +61,7 @@ final class BlockCheckpointing {
                 masks.forEach(m -> keep(m, inner, outer));
             }
         }
-        pending.push(new Segment(block, x, leaf, masks));
+        pending.push(new Segment(block, x, leaf, masks).retain());
         return leaf;
     }
 
@@ -53,13 +69,15 @@ final class BlockCheckpointing {
     void finishBackward() {
         while (!pending.isEmpty()) {
             Segment s = pending.pop();
-            Tensor grad = s.output().grad();
-            if (!grad.defined()) {
-                continue; // the loss did not use this forward's output
-            }
             try (PointerScope scope = new PointerScope()) { // this block's activations live only for its backward
+                Tensor grad = s.output().grad();
+                if (!grad.defined()) {
+                    continue; // the loss did not use this forward's output
+                }
                 Tensor out = s.block().forward(s.input(), s.masks(), true); // (B, N, D), with its graph this time
                 out.backward(grad, new BoolOptional(), false, new TensorArrayRefOptional()); // fills s.input().grad
+            } finally {
+                s.release();
             }
         }
     }

@@ -224,7 +224,7 @@ public final class Trainer<B> {
             throw new IllegalArgumentException("optimizer_in_backward updates each parameter inside backward, so it "
                     + "cannot be combined with "
                     + (dist.enabled()
-                            ? "several ranks (gradients are averaged over " + "ranks first)"
+                            ? "several ranks (gradients are averaged over ranks first)"
                             : "grad_accumulation " + options.gradAccumulation() + " (gradients are summed "
                                     + "over batches first)")
                     + "; drop one of them");

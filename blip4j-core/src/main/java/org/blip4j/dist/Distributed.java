@@ -377,6 +377,7 @@ public final class Distributed implements AutoCloseable {
         @Override
         public TensorBase call(TensorBase grad) {
             Tensor summed = new Tensor(grad).clone(); // the argument lives only for this call
+            grad.close(); // JavaCPP's copy of the argument sits in the caller's PointerScope: release it now
             allReduceSum(summed);
             return summed;
         }

@@ -62,6 +62,14 @@ final class FixtureTraining {
         };
     }
 
+    /** The caption objective with the fixture's prompt length and [DEC] id. */
+    static Trainer.Objective<Batch> captionObjective(Fixture fx, BlipDecoder m) throws Exception {
+        var tokenizer = fx.manifest().path("tokenizer");
+        int prompt = tokenizer.path("prompt").path("prompt_length").asInt();
+        long bos = tokenizer.path("special_ids").path("bos_DEC").asLong();
+        return Objectives.caption(m, bos, prompt);
+    }
+
     static Trainer<Batch> trainer(Fixture fx, Path out, int epochs, boolean resume, long stopAfter) throws Exception {
         return trainer(fx, out, epochs, resume, stopAfter, 0);
     }
@@ -74,17 +82,7 @@ final class FixtureTraining {
         WeightLoader.load(m, Checkpoints.read(fx.require("blip_decoder.pth")), LoadPolicy.strict(), "decoder");
         m.requiresGrad(true);
         AdamW opt = AdamW.blip(m.namedParameters(), 1e-3, 0.05);
-        int prompt = fx.manifest()
-                .path("tokenizer")
-                .path("prompt")
-                .path("prompt_length")
-                .asInt();
-        long bos = fx.manifest()
-                .path("tokenizer")
-                .path("special_ids")
-                .path("bos_DEC")
-                .asLong();
-        Trainer.Objective<Batch> caption = Objectives.caption(m, bos, prompt);
+        Trainer.Objective<Batch> caption = captionObjective(fx, m);
         Trainer.Objective<Batch> objective = delayMillis == 0
                 ? caption
                 : (b, s) -> {

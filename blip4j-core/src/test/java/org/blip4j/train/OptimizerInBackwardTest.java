@@ -132,21 +132,11 @@ class OptimizerInBackwardTest {
         BlipDecoder m = GradientCheckpointingTest.model(fx, layers);
         m.visualEncoder().gradientCheckpointing(fusedAndCheckpointed ? 1 : 0);
         AdamW opt = AdamW.blip(m.namedParameters(), 1e-3, 0.05);
-        int prompt = fx.manifest()
-                .path("tokenizer")
-                .path("prompt")
-                .path("prompt_length")
-                .asInt();
-        long bos = fx.manifest()
-                .path("tokenizer")
-                .path("special_ids")
-                .path("bos_DEC")
-                .asLong();
         new Trainer<>(
                         m,
                         m.namedParameters(),
                         opt,
-                        Objectives.caption(m, bos, prompt),
+                        FixtureTraining.captionObjective(fx, m),
                         FixtureTraining.data(fx),
                         (epoch, batch, per) -> 1e-3,
                         new Trainer.Options(tmp.resolve(dir), 2, 1234, 1, 0, 1, 0, false, false))

@@ -30,6 +30,7 @@ public final class AdamW {
     private final double eps;
     private final double weightDecay;
     private double lr;
+    private final Map<String, Double> lrScale = new LinkedHashMap<>(); // parameters whose lr is lr × scale
     private long step;
     private Map<String, Integer> hooks; // fused update: the hook handle of each parameter
     private List<String> pending; // fused update in progress: parameters not yet updated this step
@@ -73,6 +74,20 @@ public final class AdamW {
         this.lr = lr;
     }
 
+    /**
+     * Multiplies the learning rate (and so the decoupled weight decay, as a PyTorch parameter group with its own lr
+     * would) of the parameters whose names start with {@code prefix} by {@code scale}, e.g. a lower rate for a ViT
+     * trained before. Applies to every later update, plain or fused into backward.
+     */
+    public AdamW scaleLearningRate(String prefix, double scale) {
+        if (!(scale > 0)) {
+            throw new IllegalArgumentException(
+                    "learning-rate scale must be > 0 (freeze a parameter instead), got " + scale);
+        }
+        params.keySet().stream().filter(k -> k.startsWith(prefix)).forEach(k -> lrScale.put(k, scale));
+        return this;
+    }
+
     public double learningRate() {
         return lr;
     }
@@ -113,6 +128,7 @@ public final class AdamW {
     private void update(String name, Tensor p, Tensor grad) {
         double bc1 = 1 - Math.pow(beta1, step);
         double bc2 = 1 - Math.pow(beta2, step);
+        double lr = this.lr * lrScale.getOrDefault(name, 1.0);
         double stepSize = lr / bc1;
         double bc2Sqrt = Math.sqrt(bc2);
         if (decay.test(name) && weightDecay != 0) {

@@ -54,6 +54,10 @@ public final class RecipeKeys {
                     "vision_init",
                     Type.PATH,
                     "from scratch: start the ViT from these visual_encoder.* weights (BLIP starts from ImageNet's)"),
+            new Key(
+                    "patch_labels",
+                    Type.FLAG,
+                    "vision stage: label every patch with the shape and colour under it (scenes of several objects)"),
             new Key("embed_dim", Type.INT, "from scratch: ITC projection width (default 256)"),
             new Key("train_file", Type.PATHS, "annotation file(s) in BLIP's formats"),
             new Key(
@@ -80,6 +84,10 @@ public final class RecipeKeys {
             new Key("warmup_steps", Type.INT, "pre-training warm-up steps"),
             new Key("lr_decay_rate", Type.NUMBER, "pre-training step decay per epoch"),
             new Key("weight_decay", Type.NUMBER, "AdamW weight decay"),
+            new Key(
+                    "vision_lr_scale",
+                    Type.NUMBER,
+                    "the ViT's (visual_encoder.*) learning rate as a fraction of init_lr; 0 freezes it (default 1)"),
             new Key("max_epoch", Type.INT, "epochs"),
             new Key("max_steps", Type.INT, "stop after this many steps in total (0: run all epochs)"),
             new Key("grad_accumulation", Type.INT, "batches per optimiser step"),

@@ -49,6 +49,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class TrainRunner {
     private static final Logger LOG = LoggerFactory.getLogger(TrainRunner.class);
+    private static final String VIT_PREFIX = "visual_encoder."; // the ViT's parameters (vision_lr_scale)
 
     private TrainRunner() {}
 
@@ -214,8 +215,25 @@ public final class TrainRunner {
         Map<String, org.bytedeco.pytorch.Tensor> trainable = model instanceof BlipPretrain p
                 ? p.trainableParameters()
                 : model instanceof BlipRetrieval q ? q.trainableParameters() : model.namedParameters();
+        double vitScale = r.number("vision_lr_scale", 1.0);
+        if (vitScale < 0) {
+            throw new IllegalArgumentException(r.file() + ": vision_lr_scale must be >= 0, got " + vitScale);
+        }
+        if (vitScale == 0) { // a frozen ViT (LiT): no gradient, no update, no backward through it
+            trainable = new LinkedHashMap<>(trainable);
+            trainable.entrySet().removeIf(e -> {
+                boolean vit = e.getKey().startsWith(VIT_PREFIX);
+                if (vit) {
+                    e.getValue().set_requires_grad(false);
+                }
+                return vit;
+            });
+        }
         trainable.values().forEach(t -> t.set_requires_grad(true));
         AdamW opt = AdamW.blip(trainable, initLr, r.number("weight_decay", 0.05));
+        if (vitScale > 0 && vitScale != 1) {
+            opt.scaleLearningRate(VIT_PREFIX, vitScale);
+        }
         try (DataLoader<Batch> l = loader.sharded(dist.rank(), dist.worldSize())) {
             Trainer.EpochData<Batch> data = Trainer.EpochData.of(l);
             Trainer<Batch> trainer = new Trainer<>(

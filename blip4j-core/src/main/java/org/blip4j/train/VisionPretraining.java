@@ -22,6 +22,7 @@ import org.blip4j.io.SafeTensors;
 import org.blip4j.model.vision.VisionTransformer;
 import org.blip4j.nn.Block;
 import org.blip4j.nn.Linear;
+import org.blip4j.shapes.Scene;
 import org.blip4j.shapes.SceneObject;
 import org.blip4j.shapes.ShapeColor;
 import org.blip4j.shapes.ShapeKind;
@@ -54,39 +55,75 @@ public final class VisionPretraining {
 
     private VisionPretraining() {}
 
-    /** The ViT with a linear head per attribute on its CLS output. */
+    /** Patch label of a patch no object covers: one class past the shapes (and past the colours). */
+    static final int BACKGROUND_SHAPE = ShapeKind.values().length;
+
+    static final int BACKGROUND_COLOR = ShapeColor.values().length;
+
+    /**
+     * The ViT with a linear head per attribute on its CLS output and, with patch labels, a colour head on every patch
+     * token (the colour of the object under it, or background) and a shape head trained on the patches objects lie
+     * under (background patches outnumber them several times and would teach it little but "background").
+     */
     static final class Classifier extends Block {
         final VisionTransformer visualEncoder;
         final Linear shapeHead;
         final Linear colorHead;
         final Linear sizeHead;
+        final Linear patchShapeHead;
+        final Linear patchColorHead;
 
-        Classifier(VisionConfig c) {
+        Classifier(VisionConfig c, boolean patches) {
             visualEncoder = child("visual_encoder", new VisionTransformer(c));
             shapeHead = child("shape_head", new Linear(c.hiddenSize(), ShapeKind.values().length));
             colorHead = child("color_head", new Linear(c.hiddenSize(), ShapeColor.values().length));
             sizeHead = child("size_head", new Linear(c.hiddenSize(), SizeClass.values().length));
+            patchShapeHead = patches ? child("patch_shape_head", new Linear(c.hiddenSize(), BACKGROUND_SHAPE)) : null;
+            patchColorHead =
+                    patches ? child("patch_color_head", new Linear(c.hiddenSize(), BACKGROUND_COLOR + 1)) : null;
         }
 
-        /** Logits of shape, colour and size. */
+        /** Logits of shape, colour and size (B, K) and, with patch heads, of each patch's shape and colour (B·N, K). */
         Tensor[] forward(Tensor pixels) {
-            Tensor cls = visualEncoder.forward(pixels).select(1, 0); // (B, D)
-            return new Tensor[] {shapeHead.forward(cls), colorHead.forward(cls), sizeHead.forward(cls)};
+            Tensor x = visualEncoder.forward(pixels); // (B, 1+N, D)
+            Tensor cls = x.select(1, 0); // (B, D)
+            Tensor[] cl = {shapeHead.forward(cls), colorHead.forward(cls), sizeHead.forward(cls)};
+            if (patchShapeHead == null) {
+                return cl;
+            }
+            Tensor patches = x.narrow(1, 1, x.size(1) - 1).flatten(0, 1); // (B·N, D)
+            return new Tensor[] {cl[0], cl[1], cl[2], patchShapeHead.forward(patches), patchColorHead.forward(patches)};
         }
     }
 
-    /** One batch: pixels and the labels of each scene's object. */
-    private record Batch(float[] pixels, long[] shape, long[] color, long[] size) {}
+    /**
+     * One batch: pixels, the labels of each scene's object (-100, ignored, where a scene has several) and, with patch
+     * labels, the shape and colour under each patch (B·N, row-major as the ViT's tokens), or null.
+     */
+    private record Batch(
+            float[] pixels, long[] shape, long[] color, long[] size, long[] patchShape, long[] patchColor) {}
 
     /** Trains (or resumes) and returns the exported model folder ({@code output_dir/model}). */
     public static Path run(Recipe r, boolean resume, boolean progress) throws IOException {
         VisionConfig vc = TrainRunner.visionConfig(r);
         int side = vc.imageSize();
         ShapesStream stream = TrainRunner.stream(r, side);
-        if (stream == null || stream.maxObjects() != 1) {
+        boolean patches = r.flag("patch_labels", false);
+        if (stream == null || (stream.maxObjects() != 1 && !patches)) {
             throw new IllegalArgumentException(r.file()
-                    + ": vision pre-training needs a 'train_stream' with max_objects: 1 (it classifies one object)");
+                    + ": vision pre-training needs a 'train_stream' with max_objects: 1 (it classifies one object)"
+                    + " or patch_labels: true (it labels every patch)");
         }
+        if (patches && (r.number("min_scale", 1.0) < 1 || r.number("hflip", 0.5) > 0 || r.flag("rand_augment", true))) {
+            throw new IllegalArgumentException(r.file() + ": patch_labels needs the whole scene unmoved"
+                    + " (min_scale: 1.0, hflip: 0, rand_augment: false): crops, flips and RandAugment's geometric"
+                    + " operations would move objects away from their labels");
+        }
+        if (side % vc.patchSize() != 0) {
+            throw new IllegalArgumentException(
+                    r.file() + ": image_size " + side + " is not a multiple of patch_size " + vc.patchSize());
+        }
+        int grid = patches ? side / vc.patchSize() : 0;
         TrainTransform tf = TrainRunner.transform(r, side, 1.0);
         int batch = r.integer("batch_size", 128);
         long maxSteps = r.integer("max_steps", 1500);
@@ -102,7 +139,7 @@ public final class VisionPretraining {
         Path ckptDir = out.resolve("checkpoints");
         Files.createDirectories(ckptDir);
 
-        Classifier model = new Classifier(vc);
+        Classifier model = new Classifier(vc, patches);
         Init.blip(model, seed, 0.02);
         model.namedParameters().values().forEach(t -> t.set_requires_grad(true));
         AdamW opt = AdamW.blip(model.namedParameters(), initLr, r.number("weight_decay", 0.05));
@@ -115,16 +152,21 @@ public final class VisionPretraining {
             LOG.info("resumed from {} (step {})", last, start);
         } else {
             Files.deleteIfExists(metrics);
+            if (r.has("vision_init")) { // continue a ViT trained before (e.g. on single objects) with new heads
+                initVit(model, r.path("vision_init"));
+            }
         }
-        List<Batch> validation = valEvery > 0 ? validationSet(stream, tf, side, valScenes, valSeed, batch) : List.of();
+        List<Batch> validation =
+                valEvery > 0 ? validationSet(stream, tf, side, grid, valScenes, valSeed, batch) : List.of();
 
         model.train(true);
         double lossSum = 0;
-        long hits = 0;
-        long seen = 0;
+        long steps = 0; // since the last logged row
+        long[] hits = new long[2]; // shape hits: CLS (single-object scenes), object patches
+        long[] seen = new long[2];
         long t0 = System.nanoTime();
         for (long step = start; step < maxSteps; step++) {
-            Batch b = draw(stream, tf, side, batch, seed, step);
+            Batch b = draw(stream, tf, side, grid, batch, seed, step);
             double lr = step < warmup
                     ? initLr * (step + 1) / warmup
                     : minLr + 0.5 * (initLr - minLr) * (1 + Math.cos(Math.PI * (step - warmup) / (maxSteps - warmup)));
@@ -132,39 +174,58 @@ public final class VisionPretraining {
             try (PointerScope s = new PointerScope()) {
                 Tensor x = T.floats(b.pixels(), batch, 3, side, side); // (B, 3, S, S)
                 Tensor[] logits = model.forward(x);
-                Tensor loss = T.crossEntropy(logits[0], T.longs(b.shape(), batch), 0.0)
-                        .add(T.crossEntropy(logits[1], T.longs(b.color(), batch), 0.0))
-                        .add(T.crossEntropy(logits[2], T.longs(b.size(), batch), 0.0));
-                hits += matches(logits[0], b.shape());
-                seen += batch;
+                Tensor loss = null;
+                if (labelled(b.shape()) > 0) { // single-object scenes: the CLS heads
+                    loss = T.crossEntropy(logits[0], T.longs(b.shape(), batch), 0.0)
+                            .add(T.crossEntropy(logits[1], T.longs(b.color(), batch), 0.0))
+                            .add(T.crossEntropy(logits[2], T.longs(b.size(), batch), 0.0));
+                    hits[0] += matches(logits[0], b.shape());
+                    seen[0] += labelled(b.shape());
+                }
+                if (patches) { // every patch: the colour under it or background; object patches: the shape
+                    long n = b.patchShape().length;
+                    long[] objects = objectPatches(b.patchShape());
+                    Tensor dense = T.crossEntropy(logits[4], T.longs(b.patchColor(), n), 0.0);
+                    if (labelled(objects) > 0) {
+                        dense = dense.add(T.crossEntropy(logits[3], T.longs(objects, n), 0.0));
+                    }
+                    loss = loss == null ? dense : loss.add(dense);
+                    hits[1] += matches(logits[3], objects);
+                    seen[1] += labelled(objects);
+                }
                 lossSum += T.toFloats(loss.detach())[0];
+                steps++;
                 loss.backward();
             }
             opt.step();
             opt.zeroGrad();
             long done = step + 1;
             if (done % 50 == 0 || done == maxSteps || done % ckptEvery == 0) {
-                long n = Math.max(1, seen / batch);
+                long n = Math.max(1, steps);
                 double secs = (System.nanoTime() - t0) / 1e9;
+                int k = patches ? 1 : 0; // the figure logged: object patches when there are patch labels
+                double acc = hits[k] / (double) Math.max(1, seen[k]);
                 ObjectNode row = JSON.createObjectNode();
                 row.put("step", done);
                 row.put("loss", lossSum / n);
                 row.put("lr", lr);
-                row.put("train_shape_accuracy", hits / (double) seen);
+                row.put(patches ? "train_patch_shape_accuracy" : "train_shape_accuracy", acc);
                 append(metrics, row);
                 if (progress) {
                     LOG.info(
-                            "step {}/{}  loss {}  shape accuracy {}  lr {}  {} s/step",
+                            "step {}/{}  loss {}  {} {}  lr {}  {} s/step",
                             done,
                             maxSteps,
                             String.format("%.4f", lossSum / n),
-                            String.format("%.3f", hits / (double) seen),
+                            patches ? "object-patch shape accuracy" : "shape accuracy",
+                            String.format("%.3f", acc),
                             String.format("%.2e", lr),
                             String.format("%.2f", secs / (done - start)));
                 }
                 lossSum = 0;
-                hits = 0;
-                seen = 0;
+                steps = 0;
+                java.util.Arrays.fill(hits, 0);
+                java.util.Arrays.fill(seen, 0);
             }
             if (valEvery > 0 && (done % valEvery == 0 || done == maxSteps)) {
                 ObjectNode row = validate(model, validation, side);
@@ -190,37 +251,114 @@ public final class VisionPretraining {
         return modelDir;
     }
 
-    /** A batch of fresh scenes; each is a function of (seed, step, index), so a resumed run sees the same stream. */
-    private static Batch draw(ShapesStream stream, TrainTransform tf, int side, int n, long seed, long step) {
+    /**
+     * A batch of fresh scenes; each is a function of (seed, step, index), so a resumed run sees the same stream. With
+     * {@code grid > 0}, each scene's grid × grid patches are labelled too.
+     */
+    private static Batch draw(ShapesStream stream, TrainTransform tf, int side, int grid, int n, long seed, long step) {
         Pixels[] px = new Pixels[n];
         long[] shape = new long[n];
         long[] color = new long[n];
         long[] size = new long[n];
+        int cells = grid * grid;
+        long[] patchShape = grid > 0 ? new long[n * cells] : null;
+        long[] patchColor = grid > 0 ? new long[n * cells] : null;
         IntStream.range(0, n).parallel().forEach(i -> {
             SplittableRandom rng = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + step * 1_000_003L + i);
             ShapesStream.Draw d = stream.draw(rng);
-            SceneObject o = d.scene().objects().get(0);
+            List<SceneObject> objects = d.scene().objects();
             px[i] = tf.apply(d.image(), rng);
-            shape[i] = o.shape().ordinal();
-            color[i] = o.color().ordinal();
-            size[i] = o.size().ordinal();
+            SceneObject o = objects.get(0);
+            boolean single = objects.size() == 1;
+            shape[i] = single ? o.shape().ordinal() : -100;
+            color[i] = single ? o.color().ordinal() : -100;
+            size[i] = single ? o.size().ordinal() : -100;
+            if (grid > 0) {
+                patchLabels(d.scene(), grid, patchShape, patchColor, i * cells);
+            }
         });
-        return new Batch(Collate.stack(List.of(px)), shape, color, size);
+        return new Batch(Collate.stack(List.of(px)), shape, color, size, patchShape, patchColor);
+    }
+
+    /**
+     * What lies under each patch of a scene, row-major as the ViT's patch tokens: the object whose outline holds the
+     * patch's centre or whose own centre falls in the patch (so an object smaller than a patch still labels one), a
+     * later-drawn object over an earlier one; background elsewhere. The scene is resized whole to the ViT's input, so a
+     * patch covers scene size / grid scene pixels.
+     */
+    static void patchLabels(Scene scene, int grid, long[] shape, long[] color, int offset) {
+        double cell = scene.size() / (double) grid;
+        List<SceneObject> objects = scene.objects();
+        java.awt.geom.Path2D[] outline = new java.awt.geom.Path2D[objects.size()];
+        for (int k = 0; k < outline.length; k++) {
+            outline[k] = objects.get(k).path();
+        }
+        for (int row = 0; row < grid; row++) {
+            for (int col = 0; col < grid; col++) {
+                double cx = (col + 0.5) * cell;
+                double cy = (row + 0.5) * cell;
+                long s = BACKGROUND_SHAPE;
+                long c = BACKGROUND_COLOR;
+                for (int k = 0; k < outline.length; k++) {
+                    SceneObject o = objects.get(k);
+                    boolean centre = Math.min(grid - 1, (int) (o.x() / cell)) == col
+                            && Math.min(grid - 1, (int) (o.y() / cell)) == row;
+                    if (centre || outline[k].contains(cx, cy)) {
+                        s = o.shape().ordinal();
+                        c = o.color().ordinal();
+                    }
+                }
+                shape[offset + row * grid + col] = s;
+                color[offset + row * grid + col] = c;
+            }
+        }
+    }
+
+    /** Patch shape labels with background patches set to -100: the patches an object lies under. */
+    private static long[] objectPatches(long[] patchShape) {
+        long[] out = patchShape.clone();
+        for (int i = 0; i < out.length; i++) {
+            if (out[i] == BACKGROUND_SHAPE) {
+                out[i] = -100;
+            }
+        }
+        return out;
+    }
+
+    /** Starts the ViT from another run's {@code visual_encoder.*} weights; the heads keep their initialisation. */
+    private static void initVit(Classifier model, Path file) throws IOException {
+        Map<String, RawTensor> vit = new LinkedHashMap<>();
+        org.blip4j.weights.WeightLoader.canonical(org.blip4j.weights.Checkpoints.read(file))
+                .forEach((k, v) -> {
+                    if (k.startsWith("visual_encoder.")) {
+                        vit.put(k, v);
+                    }
+                });
+        if (vit.isEmpty()) {
+            throw new IOException(file + ": vision_init holds no visual_encoder.* weights");
+        }
+        org.blip4j.weights.WeightLoader.load(
+                model,
+                vit,
+                org.blip4j.weights.LoadPolicy.strict().allowingMissing("(?!visual_encoder\\.).*"),
+                "vision_init " + file);
+        LOG.info("ViT ({} tensors) from vision_init {}", vit.size(), file);
     }
 
     private static List<Batch> validationSet(
-            ShapesStream stream, TrainTransform tf, int side, int scenes, long seed, int batch) {
+            ShapesStream stream, TrainTransform tf, int side, int grid, int scenes, long seed, int batch) {
         List<Batch> out = new ArrayList<>();
         for (int i = 0; i * batch < scenes; i++) {
-            out.add(draw(stream, tf, side, Math.min(batch, scenes - i * batch), seed, -1 - i));
+            out.add(draw(stream, tf, side, grid, Math.min(batch, scenes - i * batch), seed, -1 - i));
         }
         return out;
     }
 
     private static ObjectNode validate(Classifier model, List<Batch> batches, int side) {
         model.train(false);
-        long[] hits = new long[3];
+        long[] hits = new long[5]; // CLS shape, colour, size (single-object scenes); object-patch shape, colour
         long n = 0;
+        long patchN = 0;
         try (NoGradGuard g = new NoGradGuard()) {
             for (Batch b : batches) {
                 int k = b.shape().length;
@@ -229,24 +367,50 @@ public final class VisionPretraining {
                     hits[0] += matches(logits[0], b.shape());
                     hits[1] += matches(logits[1], b.color());
                     hits[2] += matches(logits[2], b.size());
+                    if (b.patchShape() != null) {
+                        long[] objects = objectPatches(b.patchShape());
+                        long[] objectColors = b.patchColor().clone();
+                        for (int i = 0; i < objects.length; i++) {
+                            objectColors[i] = objects[i] < 0 ? -100 : objectColors[i];
+                        }
+                        hits[3] += matches(logits[3], objects);
+                        hits[4] += matches(logits[4], objectColors);
+                        patchN += labelled(objects);
+                    }
                 }
-                n += k;
+                n += labelled(b.shape());
             }
         }
         ObjectNode row = JSON.createObjectNode();
-        row.put("val_shape_accuracy", hits[0] / (double) n);
-        row.put("val_color_accuracy", hits[1] / (double) n);
-        row.put("val_size_accuracy", hits[2] / (double) n);
+        if (n > 0) {
+            row.put("val_shape_accuracy", hits[0] / (double) n);
+            row.put("val_color_accuracy", hits[1] / (double) n);
+            row.put("val_size_accuracy", hits[2] / (double) n);
+        }
+        if (patchN > 0) {
+            row.put("val_patch_shape_accuracy", hits[3] / (double) patchN);
+            row.put("val_patch_color_accuracy", hits[4] / (double) patchN);
+        }
         return row;
     }
 
+    /** Rows whose argmax is the label (rows labelled -100 never count). */
     private static long matches(Tensor logits, long[] labels) {
         long[] pred = T.toLongs(logits.argmax(new LongOptional(1), false));
         long hits = 0;
         for (int i = 0; i < labels.length; i++) {
-            hits += pred[i] == labels[i] ? 1 : 0;
+            hits += labels[i] >= 0 && pred[i] == labels[i] ? 1 : 0;
         }
         return hits;
+    }
+
+    /** Labels that are not -100. */
+    private static long labelled(long[] labels) {
+        long n = 0;
+        for (long l : labels) {
+            n += l >= 0 ? 1 : 0;
+        }
+        return n;
     }
 
     private static void append(Path metrics, ObjectNode row) throws IOException {

@@ -107,4 +107,47 @@ class AdamWTest {
         assertTrue(maxDiff <= 1e-6, "AdamW differs from the decoupled update by " + maxDiff);
         assertTrue(minGapToCoupled > 1e-3, "decoupled and coupled decay are not told apart: " + minGapToCoupled);
     }
+
+    @Test
+    void scaledParametersStepAsAnOptimizerAtTheScaledRate() {
+        float[] g = {0.1f, 0.2f, -0.3f, 0.05f, 1.0f, -0.4f};
+        Tensor vit = param(P0);
+        Tensor text = param(P0);
+        Tensor alone = param(P0);
+        Map<String, Tensor> both = new LinkedHashMap<>();
+        both.put("visual_encoder.w", vit);
+        both.put("text_encoder.w", text);
+        AdamW opt = AdamW.blip(both, LR, WD).scaleLearningRate("visual_encoder.", 0.25);
+        AdamW ref = AdamW.blip(Map.of("w", alone), LR * 0.25, WD); // torch: a param group with lr × 0.25
+        Tensor unscaled = param(P0);
+        AdamW plain = AdamW.blip(Map.of("w", unscaled), LR, WD);
+        for (int t = 1; t <= 3; t++) {
+            for (AdamW o : new AdamW[] {opt, ref, plain}) {
+                o.zeroGrad();
+            }
+            for (Tensor p : new Tensor[] {vit, text, alone, unscaled}) {
+                gradient(p, g);
+            }
+            opt.step();
+            ref.step();
+            plain.step();
+        }
+        float[] got = T.toFloats(vit.detach());
+        float[] want = T.toFloats(alone.detach());
+        float[] full = T.toFloats(text.detach());
+        float[] fullWant = T.toFloats(unscaled.detach());
+        for (int i = 0; i < P0.length; i++) {
+            assertEquals(want[i], got[i], 0.0, "scaled parameter, element " + i);
+            assertEquals(fullWant[i], full[i], 0.0, "unscaled parameter, element " + i);
+        }
+        assertTrue(Math.abs(got[4] - full[4]) > 1e-3, "the scale changed nothing");
+    }
+
+    @Test
+    void aScaleOfZeroIsRefused() {
+        AdamW opt = AdamW.blip(Map.of("visual_encoder.w", param(P0)), LR, WD);
+        var e = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> opt.scaleLearningRate("visual_encoder.", 0));
+        assertTrue(e.getMessage().contains("freeze"), e.getMessage());
+    }
 }

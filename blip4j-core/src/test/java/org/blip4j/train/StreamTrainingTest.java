@@ -172,4 +172,53 @@ class StreamTrainingTest {
                 Exception.class, () -> TrainRunner.run(Task.CAPTION, Recipe.read(f, Map.of()), false, false));
         assertTrue(e.getMessage().contains("'validate' needs a 'train_stream'"), e.getMessage());
     }
+
+    /** The ViT's weights, or the text side's, of an exported model, as one array per tensor. */
+    private static Map<String, float[]> weights(Path model, boolean vit) throws Exception {
+        Map<String, float[]> out = new java.util.TreeMap<>();
+        org.blip4j.weights.Checkpoints.read(model.resolve("model.safetensors")).forEach((k, v) -> {
+            if (k.startsWith("visual_encoder.") == vit && !k.contains("_m.") && !k.contains("queue")) {
+                out.put(k, v.toFloats());
+            }
+        });
+        return out;
+    }
+
+    private static boolean same(Map<String, float[]> a, Map<String, float[]> b) {
+        return a.keySet().equals(b.keySet())
+                && a.keySet().stream().allMatch(k -> java.util.Arrays.equals(a.get(k), b.get(k)));
+    }
+
+    @Test
+    void visionLrScaleZeroFreezesTheVitAndAScaleBelowOneMovesItLess() throws Exception {
+        Path one =
+                TrainRunner.run(Task.PRETRAIN, recipe("frozen1", "vision_lr_scale: 0\nmax_steps: 1\n"), false, false);
+        Path three =
+                TrainRunner.run(Task.PRETRAIN, recipe("frozen3", "vision_lr_scale: 0\nmax_steps: 3\n"), false, false);
+        Path full = TrainRunner.run(Task.PRETRAIN, recipe("full3", "max_steps: 3\n"), false, false);
+        Path low = TrainRunner.run(Task.PRETRAIN, recipe("low3", "vision_lr_scale: 0.1\nmax_steps: 3\n"), false, false);
+        assertTrue(same(weights(one, true), weights(three, true)), "a frozen ViT moved between steps 1 and 3");
+        assertTrue(!same(weights(one, false), weights(three, false)), "the text side did not train");
+        assertTrue(!same(weights(three, true), weights(full, true)), "the ViT does not train without the scale");
+        // the same stream and init: a tenth of the rate moves the ViT less far from where the frozen run left it
+        double farLow = distance(weights(three, true), weights(low, true));
+        double farFull = distance(weights(three, true), weights(full, true));
+        assertTrue(farLow > 0 && farLow < 0.5 * farFull, "ViT moved " + farLow + " at 0.1 vs " + farFull + " at 1");
+        var e = assertThrows(
+                IllegalArgumentException.class,
+                () -> TrainRunner.run(Task.PRETRAIN, recipe("neg", "vision_lr_scale: -1\n"), false, false));
+        assertTrue(e.getMessage().contains("vision_lr_scale"), e.getMessage());
+    }
+
+    private static double distance(Map<String, float[]> a, Map<String, float[]> b) {
+        double d = 0;
+        for (String k : a.keySet()) {
+            float[] x = a.get(k);
+            float[] y = b.get(k);
+            for (int i = 0; i < x.length; i++) {
+                d += (x[i] - y[i]) * (double) (x[i] - y[i]);
+            }
+        }
+        return Math.sqrt(d);
+    }
 }

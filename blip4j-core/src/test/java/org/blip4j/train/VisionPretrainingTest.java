@@ -96,4 +96,95 @@ class VisionPretrainingTest {
                 a.get("visual_encoder.blocks.0.attn.qkv.weight").data(),
                 b.get("visual_encoder.blocks.0.attn.qkv.weight").data());
     }
+
+    @Test
+    void patchLabelsMarkThePatchesUnderEachObject() {
+        // a 64-px scene on an 8 x 8 grid (8-px cells): a square centred in cell (row 4, col 2), too small to reach
+        // a neighbouring cell's centre 8 px away; a 2-px circle near a corner that holds no cell centre, labelled by
+        // its own centre's cell (row 0, col 7)
+        var square = new org.blip4j.shapes.SceneObject(
+                org.blip4j.shapes.ShapeKind.SQUARE,
+                org.blip4j.shapes.ShapeColor.RED,
+                org.blip4j.shapes.SizeClass.SMALL,
+                20,
+                36,
+                5,
+                0,
+                0xdc2828,
+                15,
+                31,
+                25,
+                41);
+        var dot = new org.blip4j.shapes.SceneObject(
+                org.blip4j.shapes.ShapeKind.CIRCLE,
+                org.blip4j.shapes.ShapeColor.BLUE,
+                org.blip4j.shapes.SizeClass.SMALL,
+                57,
+                1.5,
+                1,
+                0,
+                0x285ae1,
+                56,
+                0.5,
+                58,
+                2.5);
+        var bg = new org.blip4j.shapes.Background(
+                org.blip4j.shapes.Background.Kind.SOLID, org.blip4j.shapes.BackgroundColor.values()[0], null, 0, 0, 0);
+        var scene = new org.blip4j.shapes.Scene(64, bg, 0, 0, List.of(square, dot));
+        int grid = 8;
+        long[] shape = new long[2 * grid * grid];
+        long[] color = new long[2 * grid * grid];
+        VisionPretraining.patchLabels(scene, grid, shape, color, grid * grid); // the second scene of a batch
+        for (int i = 0; i < grid * grid; i++) {
+            assertEquals(0, shape[i], "the first scene's slots are untouched");
+        }
+        for (int row = 0; row < grid; row++) {
+            for (int col = 0; col < grid; col++) {
+                int i = grid * grid + row * grid + col;
+                if (row == 4 && col == 2) {
+                    assertEquals(org.blip4j.shapes.ShapeKind.SQUARE.ordinal(), shape[i]);
+                    assertEquals(org.blip4j.shapes.ShapeColor.RED.ordinal(), color[i]);
+                } else if (row == 0 && col == 7) {
+                    assertEquals(org.blip4j.shapes.ShapeKind.CIRCLE.ordinal(), shape[i]);
+                    assertEquals(org.blip4j.shapes.ShapeColor.BLUE.ordinal(), color[i]);
+                } else {
+                    assertEquals(VisionPretraining.BACKGROUND_SHAPE, shape[i], "row " + row + " col " + col);
+                    assertEquals(VisionPretraining.BACKGROUND_COLOR, color[i], "row " + row + " col " + col);
+                }
+            }
+        }
+    }
+
+    @Test
+    void patchLabelsTrainOnScenesOfSeveralObjectsAndValidateObjectPatches() throws Exception {
+        Path f = tmp.resolve("dense.yaml");
+        Files.writeString(
+                f,
+                Files.readString(recipe("dense", "patch_labels: true\nvalidate: {every: 2, scenes: 6, seed: 9}\n")
+                                .file())
+                        .replace("max_objects: 1", "max_objects: 3"));
+        Path model = VisionPretraining.run(Recipe.read(f, Map.of()), false, false);
+        Map<String, RawTensor> w = Checkpoints.read(model.resolve("model.safetensors"));
+        assertTrue(
+                w.containsKey("patch_shape_head.weight") && w.containsKey("patch_color_head.weight"),
+                w.keySet().toString());
+        List<JsonNode> val = new ArrayList<>();
+        for (String l : Files.readAllLines(tmp.resolve("out-dense/checkpoints/metrics.jsonl"))) {
+            JsonNode r = new ObjectMapper().readTree(l);
+            if (r.has("val_patch_shape_accuracy")) {
+                val.add(r);
+            }
+        }
+        assertEquals(2, val.size());
+        for (JsonNode r : val) {
+            double a = r.path("val_patch_shape_accuracy").asDouble(-1);
+            assertTrue(a >= 0 && a <= 1, r.toString());
+        }
+        // crops and flips would move objects away from their labels: refused
+        Path flip = tmp.resolve("flip.yaml");
+        Files.writeString(flip, Files.readString(f).replace("hflip: 0", "hflip: 0.5"));
+        Exception e = assertThrows(
+                IllegalArgumentException.class, () -> VisionPretraining.run(Recipe.read(flip, Map.of()), false, false));
+        assertTrue(e.getMessage().contains("patch_labels"), e.getMessage());
+    }
 }

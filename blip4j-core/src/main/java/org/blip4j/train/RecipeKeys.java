@@ -58,6 +58,11 @@ public final class RecipeKeys {
                     "patch_labels",
                     Type.FLAG,
                     "vision stage: label every patch with the shape and colour under it (scenes of several objects)"),
+            new Key(
+                    "resume_from",
+                    Type.PATH,
+                    "vision stage: start from another run's checkpoint (weights, optimizer state and step)"),
+            new Key("schedule_steps", Type.INT, "vision stage: the cosine schedule's length (default max_steps)"),
             new Key("embed_dim", Type.INT, "from scratch: ITC projection width (default 256)"),
             new Key("train_file", Type.PATHS, "annotation file(s) in BLIP's formats"),
             new Key(

@@ -43,10 +43,13 @@ import org.slf4j.LoggerFactory;
  * also pays for three text passes (docs/experiments/vit-plateau.md); here an image costs one ViT pass, so many more
  * scenes fit the same time. BLIP's pre-training then starts from it with the recipe key {@code vision_init}.
  *
- * <p>Recipe keys: {@code vision}, {@code image_size}, {@code train_stream} (with {@code max_objects: 1}),
+ * <p>Recipe keys: {@code vision}, {@code image_size}, {@code train_stream} (with {@code max_objects: 1}
+ * unless patch labels),
  * {@code batch_size}, {@code init_lr}, {@code min_lr}, {@code warmup_steps}, {@code max_steps} (cosine to
- * {@code min_lr}), {@code weight_decay}, {@code validate: {every, scenes, seed}}, {@code checkpoint_every},
- * {@code output_dir}, {@code seed}. Output: {@code output_dir/model/model.safetensors} ({@code visual_encoder.*} and
+ * {@code min_lr} over {@code schedule_steps}, default {@code max_steps}), {@code resume_from} (start from another
+ * run's checkpoint: weights, optimizer state, step), {@code vision_init}, {@code patch_labels},
+ * {@code weight_decay}, {@code validate: {every, scenes, seed}}, {@code checkpoint_every}, {@code output_dir},
+ * {@code seed}. Output: {@code output_dir/model/model.safetensors} ({@code visual_encoder.*} and
  * the heads), checkpoints, {@code metrics.jsonl} and {@code training.png} in {@code output_dir/checkpoints}.
  */
 public final class VisionPretraining {
@@ -127,6 +130,7 @@ public final class VisionPretraining {
         TrainTransform tf = TrainRunner.transform(r, side, 1.0);
         int batch = r.integer("batch_size", 128);
         long maxSteps = r.integer("max_steps", 1500);
+        long scheduleSteps = r.integer("schedule_steps", (int) maxSteps); // the cosine's length (may outrun max_steps)
         int warmup = r.integer("warmup_steps", 100);
         double initLr = r.number("init_lr", 5e-4);
         double minLr = r.number("min_lr", 1e-5);
@@ -152,7 +156,16 @@ public final class VisionPretraining {
             LOG.info("resumed from {} (step {})", last, start);
         } else {
             Files.deleteIfExists(metrics);
-            if (r.has("vision_init")) { // continue a ViT trained before (e.g. on single objects) with new heads
+            if (r.has("resume_from")) { // another run's checkpoint: weights, optimizer state and step
+                Path from = r.path("resume_from");
+                Path ckpt = Files.exists(from.resolve("state.json")) ? from : TrainCheckpoint.latest(from);
+                if (ckpt == null) {
+                    throw new IOException(from + ": resume_from names no checkpoint (a step-N folder or a checkpoints"
+                            + " folder holding one)");
+                }
+                start = TrainCheckpoint.load(ckpt, model, opt).step();
+                LOG.info("continuing from {} (step {})", ckpt, start);
+            } else if (r.has("vision_init")) { // continue a ViT trained before (e.g. on single objects) with new heads
                 initVit(model, r.path("vision_init"));
             }
         }
@@ -169,7 +182,10 @@ public final class VisionPretraining {
             Batch b = draw(stream, tf, side, grid, batch, seed, step);
             double lr = step < warmup
                     ? initLr * (step + 1) / warmup
-                    : minLr + 0.5 * (initLr - minLr) * (1 + Math.cos(Math.PI * (step - warmup) / (maxSteps - warmup)));
+                    : minLr
+                            + 0.5
+                                    * (initLr - minLr)
+                                    * (1 + Math.cos(Math.PI * (step - warmup) / (scheduleSteps - warmup)));
             opt.setLearningRate(lr);
             try (PointerScope s = new PointerScope()) {
                 Tensor x = T.floats(b.pixels(), batch, 3, side, side); // (B, 3, S, S)

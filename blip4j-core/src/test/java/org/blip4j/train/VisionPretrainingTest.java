@@ -187,4 +187,30 @@ class VisionPretrainingTest {
                 IllegalArgumentException.class, () -> VisionPretraining.run(Recipe.read(flip, Map.of()), false, false));
         assertTrue(e.getMessage().contains("patch_labels"), e.getMessage());
     }
+
+    @Test
+    void resumeFromAndScheduleStepsContinueAnotherRunExactly() throws Exception {
+        // one run of 8 steps, against a run stopped at step 4 of an 8-step schedule and a second run (another
+        // output folder) continuing from its checkpoint: the same weights
+        Path whole =
+                VisionPretraining.run(Recipe.read(recipe("whole", "").file(), Map.of("max_steps", "8")), false, false);
+        VisionPretraining.run(recipe("first", "schedule_steps: 8\n"), false, false);
+        Path second = VisionPretraining.run(
+                Recipe.read(
+                        recipe("second", "resume_from: out-first/checkpoints\n").file(), Map.of("max_steps", "8")),
+                false,
+                false);
+        Map<String, RawTensor> a = Checkpoints.read(whole.resolve("model.safetensors"));
+        Map<String, RawTensor> b = Checkpoints.read(second.resolve("model.safetensors"));
+        for (var e : a.entrySet()) {
+            assertEquals(e.getValue().data(), b.get(e.getKey()).data(), e.getKey());
+        }
+        Path bad = tmp.resolve("bad.yaml");
+        Files.writeString(
+                bad, Files.readString(recipe("bad", "resume_from: nowhere\n").file()));
+        Files.createDirectories(tmp.resolve("nowhere"));
+        Exception e = assertThrows(
+                java.io.IOException.class, () -> VisionPretraining.run(Recipe.read(bad, Map.of()), false, false));
+        assertTrue(e.getMessage().contains("resume_from"), e.getMessage());
+    }
 }

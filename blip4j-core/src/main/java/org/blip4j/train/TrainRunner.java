@@ -386,6 +386,25 @@ public final class TrainRunner {
     }
 
     /**
+     * Starts the {@code visual_encoder.*} of {@code model} from another run's weights (a vision stage's model or
+     * checkpoint); everything else keeps its initialisation.
+     */
+    static void initVit(Block model, Path file) throws IOException {
+        Map<String, RawTensor> vit = new LinkedHashMap<>();
+        WeightLoader.canonical(Checkpoints.read(file)).forEach((k, v) -> {
+            if (k.startsWith(VIT_PREFIX)) {
+                vit.put(k, v);
+            }
+        });
+        if (vit.isEmpty()) {
+            throw new IOException(file + ": vision_init holds no visual_encoder.* weights");
+        }
+        WeightLoader.load(
+                model, vit, LoadPolicy.strict().allowingMissing("(?!visual_encoder\\.).*"), "vision_init " + file);
+        LOG.info("ViT ({} tensors) from vision_init {}", vit.size(), file);
+    }
+
+    /**
      * Loads pre-trained weights into the task network (momentum models and queues are copied or restarted when the
      * checkpoint has none or another queue size) or initialises it from scratch.
      */
@@ -393,21 +412,7 @@ public final class TrainRunner {
         if (s.weights() == null) {
             Init.blip(model, seed, 0.02);
             if (s.visionInit() != null) { // a ViT trained before (BLIP starts its ViT from ImageNet weights)
-                Map<String, RawTensor> vit = new LinkedHashMap<>();
-                WeightLoader.canonical(Checkpoints.read(s.visionInit())).forEach((k, v) -> {
-                    if (k.startsWith("visual_encoder.")) {
-                        vit.put(k, v);
-                    }
-                });
-                if (vit.isEmpty()) {
-                    throw new IOException(s.visionInit() + ": vision_init holds no visual_encoder.* weights");
-                }
-                WeightLoader.load(
-                        model,
-                        vit,
-                        LoadPolicy.strict().allowingMissing("(?!visual_encoder\\.).*"),
-                        "vision_init " + s.visionInit());
-                LOG.info("ViT ({} tensors) from vision_init {}", vit.size(), s.visionInit());
+                initVit(model, s.visionInit());
             }
             copyMomentum(model);
             return model;

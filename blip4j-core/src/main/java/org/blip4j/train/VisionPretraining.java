@@ -166,7 +166,7 @@ public final class VisionPretraining {
                 start = TrainCheckpoint.load(ckpt, model, opt).step();
                 LOG.info("continuing from {} (step {})", ckpt, start);
             } else if (r.has("vision_init")) { // continue a ViT trained before (e.g. on single objects) with new heads
-                initVit(model, r.path("vision_init"));
+                TrainRunner.initVit(model, r.path("vision_init")); // the heads keep their initialisation
             }
         }
         List<Batch> validation =
@@ -339,26 +339,6 @@ public final class VisionPretraining {
             }
         }
         return out;
-    }
-
-    /** Starts the ViT from another run's {@code visual_encoder.*} weights; the heads keep their initialisation. */
-    private static void initVit(Classifier model, Path file) throws IOException {
-        Map<String, RawTensor> vit = new LinkedHashMap<>();
-        org.blip4j.weights.WeightLoader.canonical(org.blip4j.weights.Checkpoints.read(file))
-                .forEach((k, v) -> {
-                    if (k.startsWith("visual_encoder.")) {
-                        vit.put(k, v);
-                    }
-                });
-        if (vit.isEmpty()) {
-            throw new IOException(file + ": vision_init holds no visual_encoder.* weights");
-        }
-        org.blip4j.weights.WeightLoader.load(
-                model,
-                vit,
-                org.blip4j.weights.LoadPolicy.strict().allowingMissing("(?!visual_encoder\\.).*"),
-                "vision_init " + file);
-        LOG.info("ViT ({} tensors) from vision_init {}", vit.size(), file);
     }
 
     private static List<Batch> validationSet(

@@ -58,8 +58,12 @@ public final class VisionPretraining {
 
     private VisionPretraining() {}
 
-    /** Patch label of a patch no object covers: one class past the shapes (and past the colours). */
-    static final int BACKGROUND_SHAPE = ShapeKind.values().length;
+    /**
+     * Patch labels of a patch no object covers: no shape (ignored by the shape head, which background patches,
+     * outnumbering object patches several times, would teach little but "background"), and a colour class past the
+     * colours.
+     */
+    static final int NO_SHAPE = -100;
 
     static final int BACKGROUND_COLOR = ShapeColor.values().length;
 
@@ -81,7 +85,8 @@ public final class VisionPretraining {
             shapeHead = child("shape_head", new Linear(c.hiddenSize(), ShapeKind.values().length));
             colorHead = child("color_head", new Linear(c.hiddenSize(), ShapeColor.values().length));
             sizeHead = child("size_head", new Linear(c.hiddenSize(), SizeClass.values().length));
-            patchShapeHead = patches ? child("patch_shape_head", new Linear(c.hiddenSize(), BACKGROUND_SHAPE)) : null;
+            patchShapeHead =
+                    patches ? child("patch_shape_head", new Linear(c.hiddenSize(), ShapeKind.values().length)) : null;
             patchColorHead =
                     patches ? child("patch_color_head", new Linear(c.hiddenSize(), BACKGROUND_COLOR + 1)) : null;
         }
@@ -175,8 +180,8 @@ public final class VisionPretraining {
         model.train(true);
         double lossSum = 0;
         long steps = 0; // since the last logged row
-        long[] hits = new long[2]; // shape hits: CLS (single-object scenes), object patches
-        long[] seen = new long[2];
+        long hits = 0; // shape hits logged: object patches with patch labels, else CLS on single-object scenes
+        long seen = 0;
         long t0 = System.nanoTime();
         for (long step = start; step < maxSteps; step++) {
             Batch b = draw(stream, tf, side, grid, batch, seed, step);
@@ -195,19 +200,21 @@ public final class VisionPretraining {
                     loss = T.crossEntropy(logits[0], T.longs(b.shape(), batch), 0.0)
                             .add(T.crossEntropy(logits[1], T.longs(b.color(), batch), 0.0))
                             .add(T.crossEntropy(logits[2], T.longs(b.size(), batch), 0.0));
-                    hits[0] += matches(logits[0], b.shape());
-                    seen[0] += labelled(b.shape());
+                    if (!patches) {
+                        hits += matches(logits[0], b.shape());
+                        seen += labelled(b.shape());
+                    }
                 }
                 if (patches) { // every patch: the colour under it or background; object patches: the shape
                     long n = b.patchShape().length;
-                    long[] objects = objectPatches(b.patchShape());
+                    long objects = labelled(b.patchShape());
                     Tensor dense = T.crossEntropy(logits[4], T.longs(b.patchColor(), n), 0.0);
-                    if (labelled(objects) > 0) {
-                        dense = dense.add(T.crossEntropy(logits[3], T.longs(objects, n), 0.0));
+                    if (objects > 0) {
+                        dense = dense.add(T.crossEntropy(logits[3], T.longs(b.patchShape(), n), 0.0));
                     }
                     loss = loss == null ? dense : loss.add(dense);
-                    hits[1] += matches(logits[3], objects);
-                    seen[1] += labelled(objects);
+                    hits += matches(logits[3], b.patchShape());
+                    seen += objects;
                 }
                 lossSum += T.toFloats(loss.detach())[0];
                 steps++;
@@ -219,8 +226,7 @@ public final class VisionPretraining {
             if (done % 50 == 0 || done == maxSteps || done % ckptEvery == 0) {
                 long n = Math.max(1, steps);
                 double secs = (System.nanoTime() - t0) / 1e9;
-                int k = patches ? 1 : 0; // the figure logged: object patches when there are patch labels
-                double acc = hits[k] / (double) Math.max(1, seen[k]);
+                double acc = hits / (double) Math.max(1, seen);
                 ObjectNode row = JSON.createObjectNode();
                 row.put("step", done);
                 row.put("loss", lossSum / n);
@@ -240,8 +246,8 @@ public final class VisionPretraining {
                 }
                 lossSum = 0;
                 steps = 0;
-                java.util.Arrays.fill(hits, 0);
-                java.util.Arrays.fill(seen, 0);
+                hits = 0;
+                seen = 0;
             }
             if (valEvery > 0 && (done % valEvery == 0 || done == maxSteps)) {
                 ObjectNode row = validate(model, validation, side);
@@ -313,7 +319,7 @@ public final class VisionPretraining {
             for (int col = 0; col < grid; col++) {
                 double cx = (col + 0.5) * cell;
                 double cy = (row + 0.5) * cell;
-                long s = BACKGROUND_SHAPE;
+                long s = NO_SHAPE;
                 long c = BACKGROUND_COLOR;
                 for (int k = 0; k < outline.length; k++) {
                     SceneObject o = objects.get(k);
@@ -328,17 +334,6 @@ public final class VisionPretraining {
                 color[offset + row * grid + col] = c;
             }
         }
-    }
-
-    /** Patch shape labels with background patches set to -100: the patches an object lies under. */
-    private static long[] objectPatches(long[] patchShape) {
-        long[] out = patchShape.clone();
-        for (int i = 0; i < out.length; i++) {
-            if (out[i] == BACKGROUND_SHAPE) {
-                out[i] = -100;
-            }
-        }
-        return out;
     }
 
     private static List<Batch> validationSet(
@@ -364,14 +359,13 @@ public final class VisionPretraining {
                     hits[1] += matches(logits[1], b.color());
                     hits[2] += matches(logits[2], b.size());
                     if (b.patchShape() != null) {
-                        long[] objects = objectPatches(b.patchShape());
-                        long[] objectColors = b.patchColor().clone();
-                        for (int i = 0; i < objects.length; i++) {
-                            objectColors[i] = objects[i] < 0 ? -100 : objectColors[i];
+                        long[] objectColors = b.patchColor().clone(); // colour measured on object patches only
+                        for (int i = 0; i < objectColors.length; i++) {
+                            objectColors[i] = b.patchShape()[i] == NO_SHAPE ? -100 : objectColors[i];
                         }
-                        hits[3] += matches(logits[3], objects);
+                        hits[3] += matches(logits[3], b.patchShape());
                         hits[4] += matches(logits[4], objectColors);
-                        patchN += labelled(objects);
+                        patchN += labelled(b.patchShape());
                     }
                 }
                 n += labelled(b.shape());

@@ -148,7 +148,7 @@ class VisionPretrainingTest {
                     assertEquals(org.blip4j.shapes.ShapeKind.CIRCLE.ordinal(), shape[i]);
                     assertEquals(org.blip4j.shapes.ShapeColor.BLUE.ordinal(), color[i]);
                 } else {
-                    assertEquals(VisionPretraining.BACKGROUND_SHAPE, shape[i], "row " + row + " col " + col);
+                    assertEquals(VisionPretraining.NO_SHAPE, shape[i], "row " + row + " col " + col);
                     assertEquals(VisionPretraining.BACKGROUND_COLOR, color[i], "row " + row + " col " + col);
                 }
             }

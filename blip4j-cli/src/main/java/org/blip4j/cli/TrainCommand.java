@@ -116,26 +116,20 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (task.equalsIgnoreCase("vision")) { // the ViT alone, supervised (BLIP's ImageNet stage); one process
-            if (nproc != null || nnodes > 1) {
-                throw new picocli.CommandLine.ParameterException(
-                        spec.commandLine(), "'train vision' runs in one process (no --nproc/--nnodes)");
-            }
-            Path model = org.blip4j.train.VisionPretraining.run(Recipe.read(config, overrides), resume, true);
-            spec.commandLine().getOut().println("trained model: " + model);
-            return 0;
-        }
-        Task t = switch (task.toLowerCase(java.util.Locale.ROOT)) {
-            case "caption" -> Task.CAPTION;
-            case "pretrain" -> Task.PRETRAIN;
-            case "retrieval", "itm" -> Task.ITM;
-            case "vqa" -> Task.VQA;
-            case "nlvr" -> Task.NLVR;
-            default ->
-                throw new picocli.CommandLine.ParameterException(
-                        spec.commandLine(),
-                        "unknown task '" + task + "' (caption, pretrain, retrieval, vqa, nlvr, vision)");
-        };
+        boolean vision = task.equalsIgnoreCase("vision"); // the ViT alone, supervised (BLIP's ImageNet stage)
+        Task t = vision
+                ? null
+                : switch (task.toLowerCase(java.util.Locale.ROOT)) {
+                    case "caption" -> Task.CAPTION;
+                    case "pretrain" -> Task.PRETRAIN;
+                    case "retrieval", "itm" -> Task.ITM;
+                    case "vqa" -> Task.VQA;
+                    case "nlvr" -> Task.NLVR;
+                    default ->
+                        throw new picocli.CommandLine.ParameterException(
+                                spec.commandLine(),
+                                "unknown task '" + task + "' (caption, pretrain, retrieval, vqa, nlvr, vision)");
+                };
         Recipe recipe = Recipe.read(config, overrides); // a bad recipe fails here, before any worker starts
         if (nproc != null || nnodes > 1) {
             return launch();
@@ -160,7 +154,9 @@ final class TrainCommand implements Callable<Integer> {
             dist = Distributed.init(env);
         }
         try {
-            Path model = TrainRunner.run(t, recipe, resume, true, dist);
+            Path model = vision
+                    ? org.blip4j.train.VisionPretraining.run(recipe, resume, true, dist)
+                    : TrainRunner.run(t, recipe, resume, true, dist);
             if (dist.isMain()) {
                 spec.commandLine().getOut().println("trained model: " + model);
             }

@@ -16,6 +16,8 @@ import org.blip4j.config.VisionConfig;
 import org.blip4j.data.Collate;
 import org.blip4j.data.Pixels;
 import org.blip4j.data.TrainTransform;
+import org.blip4j.dist.Distributed;
+import org.blip4j.dist.GradientSync;
 import org.blip4j.engine.T;
 import org.blip4j.io.RawTensor;
 import org.blip4j.io.SafeTensors;
@@ -51,6 +53,12 @@ import org.slf4j.LoggerFactory;
  * {@code weight_decay}, {@code validate: {every, scenes, seed}}, {@code checkpoint_every}, {@code output_dir},
  * {@code seed}. Output: {@code output_dir/model/model.safetensors} ({@code visual_encoder.*} and
  * the heads), checkpoints, {@code metrics.jsonl} and {@code training.png} in {@code output_dir/checkpoints}.
+ *
+ * <p>Data-parallel ({@code blip4j train vision --nproc N}): {@code batch_size} is per rank, as in the other stages,
+ * and rank r draws scenes {@code r·batch … (r+1)·batch − 1} of each step's global batch, so N ranks of batch b see
+ * exactly the scenes of one process of batch N·b. Each rank's loss terms are scaled by its share of the labelled
+ * rows (all-reduced counts), so the averaged gradient is that of the one-process mean over all rows: the same
+ * training, up to float summation order. Rank 0 writes checkpoints, metrics and the model and runs validation.
  */
 public final class VisionPretraining {
     private static final Logger LOG = LoggerFactory.getLogger(VisionPretraining.class);
@@ -113,6 +121,15 @@ public final class VisionPretraining {
 
     /** Trains (or resumes) and returns the exported model folder ({@code output_dir/model}). */
     public static Path run(Recipe r, boolean resume, boolean progress) throws IOException {
+        return run(r, resume, progress, Distributed.single());
+    }
+
+    /**
+     * Trains as one rank of a data-parallel job ({@code batch_size} per rank); rank 0 reads the starting point
+     * (checkpoint, {@code resume_from}, {@code vision_init}) and broadcasts it, writes the files and validates.
+     */
+    public static Path run(Recipe r, boolean resume, boolean progress, Distributed dist) throws IOException {
+        boolean main = dist.isMain();
         VisionConfig vc = TrainRunner.visionConfig(r);
         int side = vc.imageSize();
         ShapesStream stream = TrainRunner.stream(r, side);
@@ -146,7 +163,9 @@ public final class VisionPretraining {
         long valSeed = r.has("validate") ? r.node("validate").path("seed").asLong(101) : 0;
         Path out = r.path("output_dir");
         Path ckptDir = out.resolve("checkpoints");
-        Files.createDirectories(ckptDir);
+        if (main) {
+            Files.createDirectories(ckptDir);
+        }
 
         Classifier model = new Classifier(vc, patches);
         Init.blip(model, seed, 0.02);
@@ -154,8 +173,9 @@ public final class VisionPretraining {
         AdamW opt = AdamW.blip(model.namedParameters(), initLr, r.number("weight_decay", 0.05));
         long start = 0;
         Path metrics = ckptDir.resolve("metrics.jsonl");
-        Path last = resume ? TrainCheckpoint.latest(ckptDir) : null;
-        if (last != null) {
+        Path last = resume && main ? TrainCheckpoint.latest(ckptDir) : null;
+        if (!main) { // rank 0's starting point arrives by broadcast below
+        } else if (last != null) {
             start = TrainCheckpoint.load(last, model, opt).step();
             keepRowsUpTo(metrics, start);
             LOG.info("resumed from {} (step {})", last, start);
@@ -174,8 +194,20 @@ public final class VisionPretraining {
                 TrainRunner.initVit(model, r.path("vision_init")); // the heads keep their initialisation
             }
         }
-        List<Batch> validation =
-                valEvery > 0 ? validationSet(stream, tf, side, grid, valScenes, valSeed, batch) : List.of();
+        int world = dist.worldSize();
+        GradientSync sync = null;
+        if (dist.enabled()) { // rank 0's start on every rank, as DDP's broadcast at construction
+            long[] at = dist.broadcast(new long[] {start, opt.stepCount()}, 0);
+            start = at[0];
+            dist.broadcast(model.namedTensors().values(), 0);
+            dist.broadcast(opt.state().values(), 0);
+            opt.load(opt.state(), at[1]);
+            sync = new GradientSync(
+                    dist, model.namedParameters().values(), Math.round(r.number("bucket_cap_mb", 25) * (1 << 20)));
+        }
+        List<Batch> validation = valEvery > 0 && main
+                ? validationSet(stream, tf, side, grid, valScenes, valSeed, batch * world)
+                : List.of();
 
         model.train(true);
         double lossSum = 0;
@@ -184,7 +216,7 @@ public final class VisionPretraining {
         long seen = 0;
         long t0 = System.nanoTime();
         for (long step = start; step < maxSteps; step++) {
-            Batch b = draw(stream, tf, side, grid, batch, seed, step);
+            Batch b = draw(stream, tf, side, grid, batch, dist.rank() * batch, seed, step);
             double lr = step < warmup
                     ? initLr * (step + 1) / warmup
                     : minLr
@@ -196,21 +228,28 @@ public final class VisionPretraining {
                 Tensor x = T.floats(b.pixels(), batch, 3, side, side); // (B, 3, S, S)
                 Tensor[] logits = model.forward(x);
                 Tensor loss = null;
-                if (labelled(b.shape()) > 0) { // single-object scenes: the CLS heads
+                long singles = labelled(b.shape());
+                long objects = b.patchShape() == null ? 0 : labelled(b.patchShape());
+                // with several ranks, each term is scaled by this rank's share of its labelled rows, so the mean of
+                // the ranks' gradients is the gradient of the mean over all rows (one process's loss)
+                double[] share = shares(dist, singles, objects);
+                if (singles > 0) { // single-object scenes: the CLS heads
                     loss = T.crossEntropy(logits[0], T.longs(b.shape(), batch), 0.0)
                             .add(T.crossEntropy(logits[1], T.longs(b.color(), batch), 0.0))
                             .add(T.crossEntropy(logits[2], T.longs(b.size(), batch), 0.0));
+                    loss = share[0] == 1 ? loss : loss.mul(new org.bytedeco.pytorch.Scalar(share[0]));
                     if (!patches) {
                         hits += matches(logits[0], b.shape());
                         seen += labelled(b.shape());
                     }
                 }
                 if (patches) { // every patch: the colour under it or background; object patches: the shape
-                    long n = b.patchShape().length;
-                    long objects = labelled(b.patchShape());
+                    long n = b.patchShape().length; // the same on every rank: the colour term needs no share
                     Tensor dense = T.crossEntropy(logits[4], T.longs(b.patchColor(), n), 0.0);
                     if (objects > 0) {
-                        dense = dense.add(T.crossEntropy(logits[3], T.longs(b.patchShape(), n), 0.0));
+                        Tensor shapeLoss = T.crossEntropy(logits[3], T.longs(b.patchShape(), n), 0.0);
+                        dense = dense.add(
+                                share[1] == 1 ? shapeLoss : shapeLoss.mul(new org.bytedeco.pytorch.Scalar(share[1])));
                     }
                     loss = loss == null ? dense : loss.add(dense);
                     hits += matches(logits[3], b.patchShape());
@@ -220,10 +259,19 @@ public final class VisionPretraining {
                 steps++;
                 loss.backward();
             }
+            if (sync != null) {
+                sync.average();
+            }
             opt.step();
             opt.zeroGrad();
             long done = step + 1;
             if (done % 50 == 0 || done == maxSteps || done % ckptEvery == 0) {
+                if (dist.enabled()) { // the logged figures are those of the global batch
+                    double[] m = dist.allReduceMean(new double[] {lossSum, hits, seen});
+                    lossSum = m[0];
+                    hits = Math.round(m[1] * world);
+                    seen = Math.round(m[2] * world);
+                }
                 long n = Math.max(1, steps);
                 double secs = (System.nanoTime() - t0) / 1e9;
                 double acc = hits / (double) Math.max(1, seen);
@@ -232,8 +280,10 @@ public final class VisionPretraining {
                 row.put("loss", lossSum / n);
                 row.put("lr", lr);
                 row.put(patches ? "train_patch_shape_accuracy" : "train_shape_accuracy", acc);
-                append(metrics, row);
-                if (progress) {
+                if (main) {
+                    append(metrics, row);
+                }
+                if (progress && main) {
                     LOG.info(
                             "step {}/{}  loss {}  {} {}  lr {}  {} s/step",
                             done,
@@ -249,19 +299,25 @@ public final class VisionPretraining {
                 hits = 0;
                 seen = 0;
             }
-            if (valEvery > 0 && (done % valEvery == 0 || done == maxSteps)) {
+            if (main && valEvery > 0 && (done % valEvery == 0 || done == maxSteps)) {
                 ObjectNode row = validate(model, validation, side);
                 row.put("step", done);
                 append(metrics, row);
                 LOG.info("validation at step {}: {}", done, row);
                 model.train(true);
             }
-            if (done % ckptEvery == 0 || done == maxSteps) {
+            if (main && (done % ckptEvery == 0 || done == maxSteps)) {
                 TrainCheckpoint.save(ckptDir, model, opt, new TrainCheckpoint.State(done, 0, 0, seed), Map.of(), 2);
                 TrainingPlot.write(metrics, ckptDir.resolve("training.png"));
             }
         }
         Path modelDir = out.resolve("model");
+        if (dist.enabled()) {
+            dist.verifyIdentical(model.namedTensors());
+        }
+        if (!main) {
+            return modelDir;
+        }
         Files.createDirectories(modelDir);
         Map<String, RawTensor> w = new LinkedHashMap<>();
         try (NoGradGuard g = new NoGradGuard()) {
@@ -277,7 +333,8 @@ public final class VisionPretraining {
      * A batch of fresh scenes; each is a function of (seed, step, index), so a resumed run sees the same stream. With
      * {@code grid > 0}, each scene's grid × grid patches are labelled too.
      */
-    private static Batch draw(ShapesStream stream, TrainTransform tf, int side, int grid, int n, long seed, long step) {
+    private static Batch draw(
+            ShapesStream stream, TrainTransform tf, int side, int grid, int n, int offset, long seed, long step) {
         Pixels[] px = new Pixels[n];
         long[] shape = new long[n];
         long[] color = new long[n];
@@ -286,7 +343,7 @@ public final class VisionPretraining {
         long[] patchShape = grid > 0 ? new long[n * cells] : null;
         long[] patchColor = grid > 0 ? new long[n * cells] : null;
         IntStream.range(0, n).parallel().forEach(i -> {
-            SplittableRandom rng = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + step * 1_000_003L + i);
+            SplittableRandom rng = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + step * 1_000_003L + offset + i);
             ShapesStream.Draw d = stream.draw(rng);
             List<SceneObject> objects = d.scene().objects();
             px[i] = tf.apply(d.image(), rng);
@@ -340,7 +397,7 @@ public final class VisionPretraining {
             ShapesStream stream, TrainTransform tf, int side, int grid, int scenes, long seed, int batch) {
         List<Batch> out = new ArrayList<>();
         for (int i = 0; i * batch < scenes; i++) {
-            out.add(draw(stream, tf, side, grid, Math.min(batch, scenes - i * batch), seed, -1 - i));
+            out.add(draw(stream, tf, side, grid, Math.min(batch, scenes - i * batch), 0, seed, -1 - i));
         }
         return out;
     }
@@ -382,6 +439,18 @@ public final class VisionPretraining {
             row.put("val_patch_color_accuracy", hits[4] / (double) patchN);
         }
         return row;
+    }
+
+    /**
+     * This rank's factor for the CLS terms and the patch-shape term: {@code world · local / global} labelled rows (1
+     * with one process), so that averaging the ranks' gradients gives the gradient of one process's mean.
+     */
+    private static double[] shares(Distributed dist, long singles, long objects) {
+        if (!dist.enabled()) {
+            return new double[] {1, 1};
+        }
+        double[] mean = dist.allReduceMean(new double[] {singles, objects}); // global count / world
+        return new double[] {mean[0] > 0 ? singles / mean[0] : 0, mean[1] > 0 ? objects / mean[1] : 0};
     }
 
     /** Rows whose argmax is the label (rows labelled -100 never count). */

@@ -53,6 +53,8 @@ import org.junit.jupiter.api.io.TempDir;
  *       momentum encoders and queues;
  *   <li>retrieval with negative_all_rank and per-rank text padding: the ranks stay bit-identical; in one process
  *       the all-rank path is the local one;
+ *   <li>the vision stage with patch labels, 2 ranks × batch 2 = 1 process × batch 4: the same scenes, losses and
+ *       weights (each rank's terms weighted by its share of the labelled patches);
  *   <li>every run: both ranks log the same weights hash, that of the exported model.
  * </ul>
  */
@@ -80,7 +82,8 @@ class DistributedTrainingTest {
                                     "two-retrieval",
                                     "blip_retrieval.pth",
                                     2,
-                                    "negative_all_rank: true\ntext_padding: longest\nbucket_cap_mb: 0.05\n"));
+                                    "negative_all_rank: true\ntext_padding: longest\nbucket_cap_mb: 0.05\n"),
+                    "VISION=" + visionRecipe("two-vision", 2));
         }
     }
 
@@ -122,6 +125,23 @@ class DistributedTrainingTest {
                         + "\nmax_epoch: 2\ninit_lr: 1e-3\nmin_lr: 0\nweight_decay: 0.05\nseed: 7\nworkers: "
                         + "1\nqueue_size: "
                         + queue[1] + "\nwarmup_steps: 2\nwarmup_lr: 1e-4\n" + extra);
+        return f;
+    }
+
+    /**
+     * The vision stage with patch labels on scenes of 1–3 objects: the ranks' shares of labelled patches differ from
+     * step to step, so only share-weighted losses make 2 × b equal 1 × 2b.
+     */
+    private static Path visionRecipe(String name, int batch) throws Exception {
+        Path f = tmp.resolve(name + ".yaml");
+        Files.writeString(
+                f,
+                "vision: {patch_size: 8, hidden_size: 32, num_layers: 1, num_heads: 2, intermediate_size: 64}\n"
+                        + "image_size: 32\nmin_scale: 1.0\nhflip: 0\nrand_augment: false\npatch_labels: true\n"
+                        + "train_stream: {world: shapes, seed: 3, min_side: 40, max_side: 56, aliased: 0.5, "
+                        + "max_objects: 3, solid: 0.5}\noutput_dir: " + tmp.resolve(name) + "\nbatch_size: " + batch
+                        + "\ninit_lr: 1e-3\nmin_lr: 0\nwarmup_steps: 2\nmax_steps: 4\nweight_decay: 0.05\nseed: 5\n"
+                        + "checkpoint_every: 2\n");
         return f;
     }
 
@@ -281,6 +301,25 @@ class DistributedTrainingTest {
                     false);
             assertSameLosses(metrics(tmp.resolve("local")), metrics(tmp.resolve("all")), 1e-6);
         }
+    }
+
+    @Test
+    void visionStageTwoRanksOfBatch2EqualOneProcessOfBatch4() throws Exception {
+        VisionPretraining.run(Recipe.read(visionRecipe("one-vision", 4), Map.of()), false, false);
+        List<JsonNode> one = metrics(tmp.resolve("one-vision"));
+        assertEquals(2, one.size(), "rows at steps 2 and 4");
+        assertSameLosses(one, metrics(tmp.resolve("two-vision")), 1e-4);
+        for (int i = 0; i < one.size(); i++) { // the logged accuracy counts the global batch's object patches
+            assertEquals(
+                    one.get(i).get("train_patch_shape_accuracy").asDouble(),
+                    metrics(tmp.resolve("two-vision"))
+                            .get(i)
+                            .get("train_patch_shape_accuracy")
+                            .asDouble(),
+                    1e-9);
+        }
+        assertSameTensors(exported(tmp.resolve("one-vision")), exported(tmp.resolve("two-vision")), 1e-5, 2 * 1e-3 * 4);
+        assertRanksHoldTheExportedWeights(3, tmp.resolve("two-vision"));
     }
 
     /**

@@ -10,7 +10,7 @@ import org.blip4j.engine.Engine;
 /**
  * One rank of data-parallel training jobs in the tests (what {@code blip4j train} does in a worker): joins the job
  * the environment describes and runs {@link TrainRunner#run} for each argument {@code TASK=recipe} in turn (TASK:
- * CAPTION, PRETRAIN, ITM), in the same process group (one start-up for several runs).
+ * CAPTION, PRETRAIN, ITM, or VISION: the vision stage), in the same process group (one start-up for several runs).
  */
 public final class TrainWorker {
     private TrainWorker() {}
@@ -22,12 +22,12 @@ public final class TrainWorker {
         try {
             for (String job : args) {
                 int eq = job.indexOf('=');
-                TrainRunner.run(
-                        Task.valueOf(job.substring(0, eq)),
-                        Recipe.read(Path.of(job.substring(eq + 1)), Map.of()),
-                        false,
-                        false,
-                        d);
+                Recipe r = Recipe.read(Path.of(job.substring(eq + 1)), Map.of());
+                if (job.startsWith("VISION=")) {
+                    VisionPretraining.run(r, false, false, d);
+                } else {
+                    TrainRunner.run(Task.valueOf(job.substring(0, eq)), r, false, false, d);
+                }
                 System.out.println("DONE " + job);
             }
         } catch (Exception | Error e) {

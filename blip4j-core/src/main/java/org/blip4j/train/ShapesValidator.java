@@ -122,6 +122,8 @@ public final class ShapesValidator {
     Map<String, Double> matching(Blip b) {
         int right = 0;
         int total = 0;
+        int ranked = 0; // scenes whose true caption scores above its contradicting one (threshold-free)
+        int pairs = 0;
         for (int i = 0; i < images.size(); i++) {
             List<String> texts = falseCaptions.get(i) == null
                     ? List.of(captions.get(i))
@@ -132,6 +134,8 @@ public final class ShapesValidator {
             if (p.length > 1) {
                 right += p[1] < 0.5 ? 1 : 0;
                 total++;
+                ranked += p[0] > p[1] ? 1 : 0;
+                pairs++;
             }
         }
         float[][] img = b.imageEmbeddings(images);
@@ -147,6 +151,9 @@ public final class ShapesValidator {
         double truth1 = ShapesTruth.retrieval(scenes, captions, null, t2i).textToImage1() / 100.0;
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("val_itm_accuracy", right / (double) total);
+        if (pairs > 0) { // ITM trains on 1 positive : 2 negatives, so its 0.5 threshold may sit off; its ranking is
+            m.put("val_itm_ranking", ranked / (double) pairs); // what retrieval's re-ranking uses
+        }
         m.put("val_itc_truth_at_1", truth1);
         return m;
     }

@@ -73,7 +73,7 @@ class StreamTrainingTest {
         List<JsonNode> val = all.stream().filter(r -> r.has("val_itm_accuracy")).toList();
         assertEquals(2, val.size(), "validation after steps 2 and 4: " + all);
         for (JsonNode r : val) {
-            for (String k : List.of("val_caption_truth", "val_itm_accuracy", "val_itc_truth_at_1")) {
+            for (String k : List.of("val_caption_truth", "val_itm_accuracy", "val_itm_ranking", "val_itc_truth_at_1")) {
                 double v = r.path(k).asDouble(-1);
                 assertTrue(v >= 0 && v <= 1, k + " = " + v);
             }

@@ -131,12 +131,16 @@ final class TrainCommand implements Callable<Integer> {
                                 "unknown task '" + task + "' (caption, pretrain, retrieval, vqa, nlvr, vision)");
                 };
         Recipe recipe = Recipe.read(config, overrides); // a bad recipe fails here, before any worker starts
+        DistEnv env = DistEnv.from(System.getenv());
+        boolean worker = env != null && env.worldSize() > 1;
+        if (nproc == null && nnodes == 1 && !worker && recipe.integer("nproc", 1) > 1) {
+            nproc = recipe.integer("nproc", 1); // the ranks the recipe's per-rank batch_size is written for
+        }
         if (nproc != null || nnodes > 1) {
             return launch();
         }
         Distributed dist = Distributed.single();
-        DistEnv env = DistEnv.from(System.getenv());
-        if (env != null && env.worldSize() > 1) { // a worker: of our launcher, torchrun, srun, a Spark barrier task
+        if (worker) { // a worker: of our launcher, torchrun, srun, a Spark barrier task
             if (distTimeout != null) {
                 env = new DistEnv(
                         env.rank(),

@@ -97,6 +97,23 @@ class CliDistributedTrainTest {
     }
 
     @Test
+    void theVisionStageRunsOnTheRanksItsRecipeNames() throws Exception {
+        Path recipe = Files.writeString(
+                tmp.resolve("vision.yaml"),
+                "vision: {patch_size: 8, hidden_size: 32, num_layers: 1, num_heads: 2, intermediate_size: 64}\n"
+                        + "image_size: 32\nmin_scale: 1.0\nhflip: 0\nrand_augment: false\npatch_labels: true\n"
+                        + "train_stream: {world: shapes, seed: 3, min_side: 40, max_side: 56, max_objects: 3}\n"
+                        + "output_dir: " + tmp.resolve("vision") + "\nbatch_size: 2\nnproc: 2\ninit_lr: 1e-3\n"
+                        + "warmup_steps: 1\nmax_steps: 2\nseed: 5\ncheckpoint_every: 2\n");
+        CliFixture.Run r =
+                CliFixture.run("train", "vision", "-c", recipe.toString()).expect(0);
+        String log = r.out() + r.err();
+        assertTrue(log.contains("[launcher] rank 1 of 2"), log); // no --nproc: the recipe's nproc: 2
+        assertTrue(log.contains("weights identical on all 2 ranks"), log);
+        assertTrue(Files.exists(tmp.resolve("vision/model/model.safetensors")), log);
+    }
+
+    @Test
     void aKilledRankStopsTheJobAndResumeReachesTheUninterruptedLosses() throws Exception {
         Path recipe = recipe();
         Path metrics = tmp.resolve("two").resolve("checkpoints").resolve("metrics.jsonl");

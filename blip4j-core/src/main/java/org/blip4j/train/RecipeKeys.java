@@ -108,6 +108,11 @@ public final class RecipeKeys {
             new Key("seed", Type.INT, "random seed"),
             new Key("workers", Type.INT, "data loader threads (default: cores / local ranks)"),
             // data-parallel training (docs/training.md)
+            new Key(
+                    "nproc",
+                    Type.INT,
+                    "blip4j train: ranks to start on this machine when the command gives no --nproc (what this"
+                            + " recipe's per-rank batch_size is written for; default 1)"),
             new Key("negative_all_rank", Type.FLAG, "retrieval: ITM hard negatives from every rank's batch"),
             new Key("bucket_cap_mb", Type.NUMBER, "gradient all-reduce bucket size in MB (default 25, as DDP)"),
             // checkpoints and export

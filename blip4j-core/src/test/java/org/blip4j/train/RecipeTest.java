@@ -58,16 +58,17 @@ class RecipeTest {
     }
 
     /**
-     * The shapes recipes train small ViTs from scratch at batch 32: above lr/batch of about 1e-5 such a ViT stays on
-     * its initial plateau and never learns shape (docs/experiments/vit-plateau.md), which is how the first shapes
-     * model came to see only colours.
+     * The shapes recipes train small ViTs from scratch at a global batch (per rank × {@code nproc}) of 32 or more:
+     * above lr/batch of about 1e-5 such a ViT stays on its initial plateau and never learns shape
+     * (docs/experiments/vit-plateau.md), which is how the first shapes model came to see only colours.
      */
     @ParameterizedTest
     @MethodSource("shapesRecipes")
     void shapesRecipesStayBelowThePlateauLearningRate(Path recipe) throws IOException {
         Recipe r = Recipe.read(recipe, Map.of());
-        double lrPerSample = r.number("init_lr", Double.NaN) / r.integer("batch_size", 0);
-        assertTrue(lrPerSample <= 1e-5, recipe + ": init_lr / batch_size = " + lrPerSample + " > 1e-5");
+        int batch = r.integer("batch_size", 0) * r.integer("nproc", 1); // the global batch: per rank × ranks
+        double lrPerSample = r.number("init_lr", Double.NaN) / batch;
+        assertTrue(lrPerSample <= 1e-5, recipe + ": init_lr / (batch_size · nproc) = " + lrPerSample + " > 1e-5");
     }
 
     static Stream<Path> shapesRecipes() throws IOException {

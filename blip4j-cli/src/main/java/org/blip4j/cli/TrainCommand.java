@@ -133,12 +133,13 @@ final class TrainCommand implements Callable<Integer> {
         Recipe recipe = Recipe.read(config, overrides); // a bad recipe fails here, before any worker starts
         DistEnv env = DistEnv.from(System.getenv());
         boolean worker = env != null && env.worldSize() > 1;
-        if (recipe.integer("nproc", 1) < 1) {
+        int recipeRanks = recipe.integer("nproc", 1); // the ranks the recipe's per-rank batch_size is written for
+        if (recipeRanks < 1) {
             throw new IllegalArgumentException(
-                    recipe.file() + ": nproc must be at least 1 (ranks to start), got " + recipe.integer("nproc", 1));
+                    recipe.file() + ": nproc must be at least 1 (ranks to start), got " + recipeRanks);
         }
-        if (nproc == null && nnodes == 1 && !worker && recipe.integer("nproc", 1) > 1) {
-            nproc = recipe.integer("nproc", 1); // the ranks the recipe's per-rank batch_size is written for
+        if (nproc == null && nnodes == 1 && !worker && recipeRanks > 1) {
+            nproc = recipeRanks;
         }
         if (nproc != null || nnodes > 1) {
             return launch();

@@ -252,6 +252,20 @@ public final class Trainer<B> {
         return last;
     }
 
+    /**
+     * Rank 0's starting point on every rank, as DDP's broadcast at construction: the weights, the optimizer's state
+     * and step count, and the caller's position {@code counters}; returns rank 0's counters.
+     */
+    static long[] broadcastStart(Distributed dist, Block model, AdamW opt, long... counters) {
+        long[] values = java.util.Arrays.copyOf(counters, counters.length + 1);
+        values[counters.length] = opt.stepCount();
+        long[] at = dist.broadcast(values, 0);
+        dist.broadcast(model.namedTensors().values(), 0);
+        dist.broadcast(opt.state().values(), 0);
+        opt.load(opt.state(), at[counters.length]);
+        return java.util.Arrays.copyOf(at, counters.length);
+    }
+
     private Path train() throws IOException {
         Path out = options.outDir();
         boolean main = dist.isMain();
@@ -282,10 +296,7 @@ public final class Trainer<B> {
             LOG.info("resuming from {} at step {} (epoch {}, batch {})", resumeFrom, step, startEpoch, startBatch);
         }
         if (dist.enabled()) { // rank 0's start (initial weights, as DDP's broadcast, or its checkpoint) on every rank
-            long[] at = dist.broadcast(new long[] {step, startEpoch, startBatch, optimizer.stepCount()}, 0);
-            dist.broadcast(model.namedTensors().values(), 0);
-            dist.broadcast(optimizer.state().values(), 0);
-            optimizer.load(optimizer.state(), at[3]);
+            long[] at = broadcastStart(dist, model, optimizer, step, startEpoch, startBatch);
             step = at[0];
             startEpoch = (int) at[1];
             startBatch = at[2];

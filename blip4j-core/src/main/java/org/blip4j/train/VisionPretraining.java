@@ -174,12 +174,11 @@ public final class VisionPretraining {
         long start = 0;
         Path metrics = ckptDir.resolve("metrics.jsonl");
         Path last = resume && main ? TrainCheckpoint.latest(ckptDir) : null;
-        if (!main) { // rank 0's starting point arrives by broadcast below
-        } else if (last != null) {
+        if (last != null) { // only rank 0 reads files; the others get its start by broadcast below
             start = TrainCheckpoint.load(last, model, opt).step();
             keepRowsUpTo(metrics, start);
             LOG.info("resumed from {} (step {})", last, start);
-        } else {
+        } else if (main) {
             Files.deleteIfExists(metrics);
             if (r.has("resume_from")) { // another run's checkpoint: weights, optimizer state and step
                 Path from = r.path("resume_from");
@@ -197,11 +196,7 @@ public final class VisionPretraining {
         int world = dist.worldSize();
         GradientSync sync = null;
         if (dist.enabled()) { // rank 0's start on every rank, as DDP's broadcast at construction
-            long[] at = dist.broadcast(new long[] {start, opt.stepCount()}, 0);
-            start = at[0];
-            dist.broadcast(model.namedTensors().values(), 0);
-            dist.broadcast(opt.state().values(), 0);
-            opt.load(opt.state(), at[1]);
+            start = Trainer.broadcastStart(dist, model, opt, start)[0];
             sync = new GradientSync(
                     dist, model.namedParameters().values(), Math.round(r.number("bucket_cap_mb", 25) * (1 << 20)));
         }

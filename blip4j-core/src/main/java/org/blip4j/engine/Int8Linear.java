@@ -37,9 +37,17 @@ public final class Int8Linear {
     private final Tensor rowScale; // (out) max |w| of each weight row
     private final double scale;
     private final long zeroPoint;
+    private final Tensor exact; // the float32 weight (not owned) when the top outputs are recomputed; else null
+    private final int rescoreTop;
     private int users; // registrations of the same weight; guarded by LOCK
 
     private Int8Linear(Tensor w) {
+        this(w, 0);
+    }
+
+    private Int8Linear(Tensor w, int rescoreTop) {
+        this.exact = rescoreTop > 0 ? w : null;
+        this.rescoreTop = rescoreTop;
         try (PointerScope s = new PointerScope()) {
             // per output channel: each weight row is scaled to max |w| = 1 before the per-tensor quantisation, so every
             // row
@@ -65,6 +73,14 @@ public final class Int8Linear {
 
     /** Quantises {@code w} (out, in) float32 without registering it (tests, benchmarks). */
     public static Int8Linear quantize(Tensor w) {
+        return quantize(w, 0);
+    }
+
+    /**
+     * As {@link #quantize(Tensor)}; with {@code rescoreTop} k > 0, each call also recomputes its k largest outputs
+     * per row from the float32 weight ({@link #forward}), which stays referenced (not copied) and must outlive this.
+     */
+    public static Int8Linear quantize(Tensor w, int rescoreTop) {
         if (w.dim() != 2 || w.scalar_type().intern() != ScalarType.Float || !w.is_cpu()) {
             throw new IllegalArgumentException("int8 linear needs a 2-D float32 CPU weight, got " + w.scalar_type()
                     + " of " + w.dim() + " dimensions");
@@ -73,7 +89,7 @@ public final class Int8Linear {
             throw new UnsupportedOperationException(
                     "int8 decoding needs FBGEMM, which does not support this CPU " + "(it needs AVX2)");
         }
-        return new Int8Linear(w);
+        return new Int8Linear(w, rescoreTop);
     }
 
     /** Whether this CPU runs FBGEMM's int8 kernels (AVX2 or AVX-512); checked once with a tiny product. */
@@ -94,12 +110,42 @@ public final class Int8Linear {
         return s;
     }
 
-    /** y = x Wᵀ + b with int8 weight and dynamically quantised activations; x (…, in) float32: (…, out). */
+    /**
+     * y = x Wᵀ + b with int8 weight and dynamically quantised activations; x (…, in) float32: (…, out). With a
+     * rescore count k (an LM head's vocabulary projection), the k largest outputs of each row are then recomputed
+     * from the float32 weight rows: the candidates a decoder picks from, and the terms that dominate its softmax,
+     * carry float32 values, while the int8 product only has to rank them (relative error ~1e-2).
+     */
     public Tensor forward(Tensor x, Tensor bias) {
+        Tensor xc = x.contiguous();
         Tensor y = torch.fbgemm_linear_int8_weight_fp32_activation(
-                        x.contiguous(), qweight, packed, colOffsets, T.s(scale), T.s(zeroPoint), zeroBias)
+                        xc, qweight, packed, colOffsets, T.s(scale), T.s(zeroPoint), zeroBias)
                 .mul_(rowScale); // (…, out)
-        return bias == null ? y : y.add_(bias);
+        if (bias != null) {
+            y.add_(bias);
+        }
+        if (rescoreTop <= 0) {
+            return y;
+        }
+        long out = rowScale.size(0);
+        long in = exact.size(1);
+        long rows = xc.numel() / in;
+        long k = Math.min(rescoreTop, out);
+        Tensor y2 = y.view(rows, out); // (R, out), a view: scattered values land in y
+        Tensor top = y2.topk(k, 1, true, false).get1(); // (R, k) indices of the largest int8 outputs
+        Tensor flat = top.reshape(-1); // (R·k)
+        Tensor w = exact.index_select(0, flat).view(rows, k, in); // (R, k, in) float32 weight rows
+        Tensor exactTop = w.bmm(xc.view(rows, in, 1)).view(rows, k); // (R, k)
+        if (bias != null) {
+            exactTop.add_(bias.index_select(0, flat).view(rows, k));
+        }
+        y2.scatter_(1, top, exactTop);
+        return y;
+    }
+
+    /** Outputs per row recomputed in float32 (0: none). */
+    public int rescoreTop() {
+        return rescoreTop;
     }
 
     /** Bytes of int8 weight held (the packed copy is about the same again). */
@@ -120,13 +166,24 @@ public final class Int8Linear {
      * {@link T#linear} use the int8 product for it whenever autograd is off. Returns the int8 bytes now held.
      */
     public static long register(Collection<Tensor> weights) {
+        return register(weights, java.util.Set.of(), 0);
+    }
+
+    /**
+     * As {@link #register(Collection)}; the weights in {@code rescored} (by identity) recompute their {@code
+     * rescoreTop} largest outputs per row in float32 ({@link #quantize(Tensor, int)}). A weight already registered
+     * keeps the mode it was first registered with.
+     */
+    public static long register(Collection<Tensor> weights, Collection<Tensor> rescored, int rescoreTop) {
+        java.util.Set<Tensor> exactly = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        exactly.addAll(rescored);
         synchronized (LOCK) {
             Map<Tensor, Int8Linear> next = new IdentityHashMap<>(registry);
             long bytes = 0;
             for (Tensor w : weights) {
                 Int8Linear q = next.get(w);
                 if (q == null) {
-                    q = quantize(w);
+                    q = quantize(w, exactly.contains(w) ? rescoreTop : 0);
                     next.put(w, q);
                     bytes += q.bytes();
                 }
@@ -160,6 +217,12 @@ public final class Int8Linear {
         }
         Int8Linear q = r.get(w);
         return q == null || GradMode.is_enabled() ? null : q;
+    }
+
+    /** The rescore count {@code w} was registered with; 0 when not registered or not rescored (tests). */
+    public static int rescoreTopOf(Tensor w) {
+        Int8Linear q = registry.get(w);
+        return q == null ? 0 : q.rescoreTop;
     }
 
     /** Whether {@code w} is registered (tests). */

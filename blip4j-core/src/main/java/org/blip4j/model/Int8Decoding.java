@@ -10,37 +10,64 @@ import org.bytedeco.pytorch.Tensor;
 
 /**
  * Opt-in int8 decoding ({@code --int8}): the linear layers a text decoder runs for every token (self-attention,
- * cross-attention query and output, feed-forward, LM-head transform) run as an {@link Int8Linear} whenever autograd
- * is off, as {@code torch.ao.quantization.quantize_dynamic(decoder, {nn.Linear}, torch.qint8)} would for those
- * layers; {@link #KEEP_FLOAT} stay float32. The float32
+ * feed-forward, and the LM head's vocabulary projection with its top logits recomputed in float32) run as an {@link
+ * Int8Linear} whenever autograd is off, as {@code torch.ao.quantization.quantize_dynamic(decoder, {nn.Linear},
+ * torch.qint8)} would for those layers; {@link #KEEP_FLOAT} stay float32. The float32
  * weights stay, so training and float32 callers of shared tensors are unaffected once {@link #close()}d; while open,
  * any inference through those tensors (a text encoder that shares layers with the decoder included) is int8.
  */
 public final class Int8Decoding implements AutoCloseable {
     /**
-     * Tensors (by checkpoint name, a regular expression) that stay float32: the LM head (its transform and the
-     * vocabulary projection, whose near-tied logits decide the words) and the cross-attention (its keys/values are
-     * computed once per request; its query and output are 2 of a layer's 14 d² per token). Self-attention and the
-     * feed-forward layers — most of each token's products — are int8. Measured on the shipped shapes caption model's
-     * 1000 test images (docs/performance.md): top beam equal to float32 on 90.4 % with only the vocabulary projection
-     * and cross-attention K/V float32, 94.0 % adding the LM-head transform, 95.7 % with this set.
+     * Tensors (by checkpoint name, a regular expression) that stay float32: the LM-head transform and the
+     * cross-attention (its keys/values are computed once per request; its query and output are 2 of a layer's 14 d²
+     * per token). Self-attention and the feed-forward layers — most of each token's products — are int8. Measured on
+     * the shipped shapes caption model's 1000 test images (docs/performance.md): top beam equal to float32 on 90.4 %
+     * with only the vocabulary projection and cross-attention K/V float32, 94.0 % adding the LM-head transform, 95.7 %
+     * with the whole LM head and cross-attention float32.
      */
-    public static final String KEEP_FLOAT = "predictions\\.|crossattention\\.";
+    public static final String KEEP_FLOAT = "predictions\\.transform\\.|crossattention\\.";
     /** System property overriding {@link #KEEP_FLOAT}; empty = every linear layer int8. */
     public static final String KEEP_FLOAT_PROPERTY = "blip4j.int8.keepFloat";
+    /**
+     * The vocabulary projection (a quarter of BERT-base's decoder weights, read every token) runs in int8 and its
+     * {@value #RESCORE_TOP} largest logits per row are recomputed from the float32 rows ({@link
+     * Int8Linear#quantize(Tensor, int)}): the words a beam can choose, and the terms that dominate its softmax, keep
+     * float32 values. System property {@value #RESCORE_TOP_PROPERTY} changes the count; 0 serves it in float32.
+     */
+    public static final int RESCORE_TOP = 64;
+
+    public static final String RESCORE_TOP_PROPERTY = "blip4j.int8.rescoreTop";
 
     private final List<Tensor> weights;
     private final long bytes;
     private boolean closed;
 
-    private Int8Decoding(List<Tensor> weights) {
+    private Int8Decoding(List<Tensor> weights, List<Tensor> rescored, int rescoreTop) {
         this.weights = weights;
-        this.bytes = Int8Linear.register(weights);
+        this.bytes = Int8Linear.register(weights, rescored, rescoreTop);
     }
 
     /** Quantises the linear layers of {@code decoder} (a BertLMHeadModel, or any block holding one). */
     public static Int8Decoding enable(Block decoder) {
-        return new Int8Decoding(linearWeights(decoder));
+        int top = Integer.getInteger(RESCORE_TOP_PROPERTY, RESCORE_TOP);
+        List<Tensor> weights = linearWeights(decoder);
+        List<Tensor> projections = vocabularyProjections(decoder);
+        if (top <= 0) {
+            weights.removeIf(w -> projections.stream().anyMatch(p -> p == w));
+        }
+        return new Int8Decoding(weights, projections, Math.max(top, 0));
+    }
+
+    /** The LM heads' vocabulary projections in {@code block} (tied to the word embeddings). */
+    public static List<Tensor> vocabularyProjections(Block block) {
+        List<Tensor> out = new ArrayList<>();
+        for (Map.Entry<String, Tensor> e : block.namedTensors().entrySet()) {
+            if (e.getKey().endsWith("predictions.decoder.weight")
+                    && out.stream().noneMatch(t -> t == e.getValue())) {
+                out.add(e.getValue());
+            }
+        }
+        return out;
     }
 
     /** The weights {@code T.linear} multiplies by in {@code block}: Linear layers plus the tied LM projection. */

@@ -195,6 +195,16 @@ public final class OpProfile {
                         reps * 4,
                         () -> T.cat(2, past, dq).add(T.cat(2, past, dq).sum()));
                 double head = op(sec, "LM head 768→30524 (once per step)", 0, reps * 4, () -> T.linear(dx, lm, blm));
+                if (int8) { // the default: int8 projection, its top logits per beam recomputed from float32 rows
+                    Int8Linear rescored = Int8Linear.quantize(lm, org.blip4j.model.Int8Decoding.RESCORE_TOP);
+                    head = op(
+                            sec,
+                            "LM head int8, top " + org.blip4j.model.Int8Decoding.RESCORE_TOP
+                                    + " per beam recomputed in float32 (the default)",
+                            0,
+                            reps * 4,
+                            () -> rescored.forward(dx, blm));
+                }
                 total = 12 * (lin + ffn + att + kv) + head;
                 ROWS.add(new String[] {sec, "step estimate: 12 layers + head", String.format("%.1f", total), ""});
                 if (int8) {

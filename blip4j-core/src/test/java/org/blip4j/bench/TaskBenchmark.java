@@ -67,6 +67,9 @@ public final class TaskBenchmark {
 
     static void rss(String after) throws Exception {
         System.gc();
+        // glibc keeps freed heap pages (and raises its mmap threshold after big frees), so a finished benchmark's
+        // memory stayed in RSS; malloc_trim(0) (JavaCPP's Pointer.trimMemory) returns it to the system
+        org.bytedeco.javacpp.Pointer.trimMemory();
         row("  RSS after " + after + " (MB; peak so far " + peakRssMb() + ")", Long.toString(rssMb()));
     }
 

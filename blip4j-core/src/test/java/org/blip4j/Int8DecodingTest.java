@@ -204,6 +204,27 @@ class Int8DecodingTest {
         }
     }
 
+    /** Int8 generation runs on one intra-op thread and gives the process's count back afterwards, also on failure. */
+    @Test
+    void int8GenerationRunsOnOneIntraOpThreadAndRestoresTheCount() {
+        int before = torch.get_num_threads();
+        torch.set_num_threads(2);
+        try {
+            assertEquals(1, Int8Decoding.generate(() -> torch.get_num_threads()));
+            assertEquals(2, torch.get_num_threads());
+            try {
+                Int8Decoding.generate(() -> {
+                    throw new IllegalStateException("boom");
+                });
+            } catch (IllegalStateException expected) {
+                // restored below
+            }
+            assertEquals(2, torch.get_num_threads(), "restored after a failed generation");
+        } finally {
+            torch.set_num_threads(before);
+        }
+    }
+
     /** Only the vocabulary projection is rescored; {@value Int8Decoding#RESCORE_TOP_PROPERTY}=0 keeps it float32. */
     @Test
     void onlyTheVocabularyProjectionIsRescored() {

@@ -35,6 +35,26 @@ public final class IntraOpThreads {
         return Runtime.getRuntime().availableProcessors();
     }
 
+    /**
+     * Runs {@code work} with one intra-op thread on the calling thread, then restores the count. libtorch's OpenMP
+     * thread count is an OpenMP per-thread setting, so other threads' work keeps theirs; OpenBLAS keeps its own
+     * threads. For work made of many tiny ops (a decode step's layer norms, GELUs and int8 products on a few rows),
+     * where waking OpenMP's workers costs more than the op: measured on 2 cores, layer_norm on 3 × 768 takes 36–55 µs
+     * with two threads and 8.5 µs with one (docs/performance.md, "Round six").
+     */
+    public static <T> T serial(java.util.function.Supplier<T> work) {
+        int before = torch.get_num_threads();
+        if (before <= 1) {
+            return work.get();
+        }
+        torch.set_num_threads(1);
+        try {
+            return work.get();
+        } finally {
+            torch.set_num_threads(before);
+        }
+    }
+
     /** Sets the count when it differs from libtorch's (called once by {@link Engine#load()}, natives loaded). */
     static void apply() {
         int n = chosen();

@@ -37,6 +37,23 @@ public final class Int8Decoding implements AutoCloseable {
     public static final int RESCORE_TOP = 64;
 
     public static final String RESCORE_TOP_PROPERTY = "blip4j.int8.rescoreTop";
+    /**
+     * System property: {@code false} runs int8 generation with the process's intra-op thread count instead of one
+     * ({@link #generate}).
+     */
+    public static final String SERIAL_PROPERTY = "blip4j.int8.serial";
+
+    private static final boolean SERIAL = !"false".equals(System.getProperty(SERIAL_PROPERTY));
+
+    /**
+     * Runs an int8 generation: on one intra-op thread (of the calling thread; {@link
+     * org.blip4j.engine.IntraOpThreads#serial}), since an int8 decode step is a few hundred tiny ops whose OpenMP
+     * wake-ups cost more than the ops — measured side by side on 2 cores, beam 3 over BERT-base: 30.6 ms per step on
+     * one thread against 41.0 on two (docs/performance.md, "Round six"). {@value #SERIAL_PROPERTY}=false turns it off.
+     */
+    public static <T> T generate(java.util.function.Supplier<T> work) {
+        return SERIAL ? org.blip4j.engine.IntraOpThreads.serial(work) : work.get();
+    }
 
     private final List<Tensor> weights;
     private final long bytes;

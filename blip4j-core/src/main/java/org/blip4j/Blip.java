@@ -201,9 +201,10 @@ public final class Blip implements AutoCloseable {
                 NoGradGuard g = new NoGradGuard()) {
             Tensor img = d.encodeImage(pixels(batch)); // (B, N, W)
             try (CrossAttentionDecoder step = new CrossAttentionDecoder(d.textDecoder(), img)) {
-                java.util.function.Supplier<long[][]> run = () -> Generator.generate(
-                        step, prompts, opts.generation(), tokenizer.sepId(), tokenizer.padId(), null, seeds);
-                return int8 != null ? Int8Decoding.generate(run) : run.get();
+                return Int8Decoding.generate(
+                        int8,
+                        () -> Generator.generate(
+                                step, prompts, opts.generation(), tokenizer.sepId(), tokenizer.padId(), null, seeds));
             }
         }
     }
@@ -512,9 +513,10 @@ public final class Blip implements AutoCloseable {
             long[][] bos = new long[batch.size()][];
             java.util.Arrays.fill(bos, new long[] {tokenizer.bosId()});
             try (CrossAttentionDecoder step = new CrossAttentionDecoder(m.textDecoder(), q)) {
-                java.util.function.Supplier<long[][]> run = () ->
-                        Generator.generate(step, bos, opts.generation(), tokenizer.sepId(), tokenizer.padId(), null);
-                return int8 != null ? Int8Decoding.generate(run) : run.get();
+                return Int8Decoding.generate(
+                        int8,
+                        () -> Generator.generate(
+                                step, bos, opts.generation(), tokenizer.sepId(), tokenizer.padId(), null));
             }
         }
     }

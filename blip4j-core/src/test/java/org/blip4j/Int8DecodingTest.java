@@ -3,6 +3,7 @@ package org.blip4j;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -17,6 +18,7 @@ import org.blip4j.generate.GenerationConfig;
 import org.blip4j.model.BlipDecoder;
 import org.blip4j.model.Int8Decoding;
 import org.blip4j.testutil.Fixture;
+import org.blip4j.testutil.SystemProperty;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
@@ -204,21 +206,23 @@ class Int8DecodingTest {
         }
     }
 
-    /** Int8 generation runs on one intra-op thread and gives the process's count back afterwards, also on failure. */
+    /**
+     * Int8 generation runs on one intra-op thread and gives the process's count back afterwards, also on failure; a
+     * float32 generation (no int8 decoding active) keeps the process's count.
+     */
     @Test
     void int8GenerationRunsOnOneIntraOpThreadAndRestoresTheCount() {
         int before = torch.get_num_threads();
         torch.set_num_threads(2);
-        try {
-            assertEquals(1, Int8Decoding.generate(() -> torch.get_num_threads()));
+        try (Int8Decoding int8 = Int8Decoding.enable(decoder.textDecoder())) {
+            assertEquals(2, Int8Decoding.generate(null, () -> torch.get_num_threads()), "float32 keeps its threads");
+            assertEquals(1, Int8Decoding.generate(int8, () -> torch.get_num_threads()));
             assertEquals(2, torch.get_num_threads());
-            try {
-                Int8Decoding.generate(() -> {
-                    throw new IllegalStateException("boom");
-                });
-            } catch (IllegalStateException expected) {
-                // restored below
-            }
+            assertThrows(
+                    IllegalStateException.class,
+                    () -> Int8Decoding.generate(int8, () -> {
+                        throw new IllegalStateException("boom");
+                    }));
             assertEquals(2, torch.get_num_threads(), "restored after a failed generation");
         } finally {
             torch.set_num_threads(before);
@@ -241,17 +245,10 @@ class Int8DecodingTest {
             }
         }
         assertFalse(Int8Linear.isRegistered(proj));
-        String old = System.getProperty(Int8Decoding.RESCORE_TOP_PROPERTY);
-        System.setProperty(Int8Decoding.RESCORE_TOP_PROPERTY, "0");
-        try (Int8Decoding int8 = Int8Decoding.enable(decoder.textDecoder())) {
+        try (SystemProperty p = SystemProperty.set(Int8Decoding.RESCORE_TOP_PROPERTY, "0");
+                Int8Decoding int8 = Int8Decoding.enable(decoder.textDecoder())) {
             assertFalse(Int8Linear.isRegistered(proj), "rescoreTop 0 serves the projection in float32");
             assertTrue(int8.layers() > 0);
-        } finally {
-            if (old == null) {
-                System.clearProperty(Int8Decoding.RESCORE_TOP_PROPERTY);
-            } else {
-                System.setProperty(Int8Decoding.RESCORE_TOP_PROPERTY, old);
-            }
         }
     }
 

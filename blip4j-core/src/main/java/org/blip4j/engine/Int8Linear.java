@@ -143,11 +143,6 @@ public final class Int8Linear {
         return y;
     }
 
-    /** Outputs per row recomputed in float32 (0: none). */
-    public int rescoreTop() {
-        return rescoreTop;
-    }
-
     /** Bytes of int8 weight held (the packed copy is about the same again). */
     public long bytes() {
         return qweight.numel();

@@ -46,13 +46,14 @@ public final class Int8Decoding implements AutoCloseable {
     private static final boolean SERIAL = !"false".equals(System.getProperty(SERIAL_PROPERTY));
 
     /**
-     * Runs an int8 generation: on one intra-op thread (of the calling thread; {@link
-     * org.blip4j.engine.IntraOpThreads#serial}), since an int8 decode step is a few hundred tiny ops whose OpenMP
-     * wake-ups cost more than the ops — measured side by side on 2 cores, beam 3 over BERT-base: 30.6 ms per step on
-     * one thread against 41.0 on two (docs/performance.md, "Round six"). {@value #SERIAL_PROPERTY}=false turns it off.
+     * Runs a generation with {@code active} int8 decoding (null: a float32 generation, run as is). Int8 generation
+     * runs on one intra-op thread (of the calling thread; {@link org.blip4j.engine.IntraOpThreads#serial}), since an
+     * int8 decode step is a few hundred tiny ops whose OpenMP wake-ups cost more than the ops — measured side by side
+     * on 2 cores, beam 3 over BERT-base: 30.6 ms per step on one thread against 41.0 on two (docs/performance.md,
+     * "Round six"). {@value #SERIAL_PROPERTY}=false turns it off.
      */
-    public static <T> T generate(java.util.function.Supplier<T> work) {
-        return SERIAL ? org.blip4j.engine.IntraOpThreads.serial(work) : work.get();
+    public static <T> T generate(Int8Decoding active, java.util.function.Supplier<T> work) {
+        return active != null && SERIAL ? org.blip4j.engine.IntraOpThreads.serial(work) : work.get();
     }
 
     private final List<Tensor> weights;

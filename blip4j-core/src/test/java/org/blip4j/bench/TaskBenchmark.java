@@ -202,9 +202,10 @@ public final class TaskBenchmark {
                                     Tensor img = dec.encodeImage(pixels1);
                                     long t1 = System.nanoTime();
                                     try (CrossAttentionDecoder d = new CrossAttentionDecoder(dec.textDecoder(), img)) {
-                                        java.util.function.Supplier<long[][]> run = () ->
-                                                Generator.generate(d, new long[][] {prefix}, beam20, 102, 0, null);
-                                        long[][] out = int8 ? Int8Decoding.generate(run) : run.get(); // as Blip does
+                                        long[][] out = Int8Decoding.generate( // as Blip runs it
+                                                q,
+                                                () -> Generator.generate(
+                                                        d, new long[][] {prefix}, beam20, 102, 0, null));
                                         if (out[0].length != prefixLen + 20) {
                                             throw new IllegalStateException(
                                                     "expected 20 new tokens, got " + (out[0].length - prefixLen));
@@ -244,9 +245,8 @@ public final class TaskBenchmark {
                                     try (CrossAttentionDecoder d = new CrossAttentionDecoder(dec.textDecoder(), img)) {
                                         long[][] prompts = new long[8][];
                                         Arrays.fill(prompts, prefix);
-                                        java.util.function.Supplier<long[][]> run =
-                                                () -> Generator.generate(d, prompts, caption, 102, 0, null);
-                                        long[][] out = int8 ? Int8Decoding.generate(run) : run.get(); // as Blip does
+                                        Int8Decoding.generate( // as Blip runs it
+                                                q, () -> Generator.generate(d, prompts, caption, 102, 0, null));
                                     }
                                 }
                             }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.blip4j.testutil.SystemProperty;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
@@ -54,7 +55,6 @@ class SkinnyLinearTest {
 
     @Test
     void splitAcrossJavaThreadsEqualsOneThread() {
-        String old = System.getProperty(SkinnyParallel.PROPERTY);
         try (PointerScope s = new PointerScope();
                 NoGradGuard g = new NoGradGuard()) {
             torch.manual_seed(5);
@@ -64,17 +64,13 @@ class SkinnyLinearTest {
             Tensor x = torch.randn(3, 1, 300);
             Tensor expected = torch.linear(x, w, T.opt(b));
             for (String threads : new String[] {"1", "2", "3"}) {
-                System.setProperty(SkinnyParallel.PROPERTY, threads);
-                assertEquals(Integer.parseInt(threads), SkinnyParallel.parts(w.numel() * 4));
-                assertClose(expected, SkinnyLinear.forward(x, w, b));
-                assertClose(torch.linear(x, w, T.opt(null)), SkinnyLinear.forward(x, w, null));
-            }
-            assertEquals(1, SkinnyParallel.parts(SkinnyParallel.MIN_BYTES - 1), "small weights stay on the caller");
-        } finally {
-            if (old == null) {
-                System.clearProperty(SkinnyParallel.PROPERTY);
-            } else {
-                System.setProperty(SkinnyParallel.PROPERTY, old);
+                try (SystemProperty p = SystemProperty.set(SkinnyParallel.PROPERTY, threads)) {
+                    assertEquals(Integer.parseInt(threads), SkinnyParallel.parts(w.numel() * 4));
+                    assertClose(expected, SkinnyLinear.forward(x, w, b));
+                    assertClose(torch.linear(x, w, T.opt(null)), SkinnyLinear.forward(x, w, null));
+                    assertEquals(
+                            1, SkinnyParallel.parts(SkinnyParallel.MIN_BYTES - 1), "small weights stay on the caller");
+                }
             }
         }
     }

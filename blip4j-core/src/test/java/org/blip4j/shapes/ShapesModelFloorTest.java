@@ -22,9 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
 class ShapesModelFloorTest {
     /**
      * Floors, about 80 % of what the committed model scores on exactly this generated set (VQA 61.0 %, CIDEr 187.0,
-     * text→image R@1 62.6 % of 70 images with the lr-5e-5 retrieval fine-tune; chance: R@1 1.4 %) — the session-7 model (CIDEr 116.8) and the first one
-     * (85.8) do not pass the caption floor (session 8's: 158.4 / 51.7 / 54.8; session 9's: 173.2 / 55.7 / 56.4); the
-     * full-test-split figures are in models/shapes/eval_*.json.
+     * text→image R@1 62.6 % of 70 images with the lr-5e-5 retrieval fine-tune; chance: R@1 1.4 %) — the session-7
+     * model (CIDEr 116.8) and the first one (85.8) do not pass the caption floor (session 8's: 158.4 / 51.7 / 54.8;
+     * session 9's: 173.2 / 55.7 / 56.4); the full-test-split figures are in models/shapes/eval_*.json.
      */
     static final double VQA_FLOOR = Double.parseDouble(System.getProperty("blip4j.floor.vqa", "50"));
 

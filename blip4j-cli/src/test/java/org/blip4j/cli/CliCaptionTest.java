@@ -73,6 +73,23 @@ class CliCaptionTest {
         assertFalse(bad.hasStackTrace(), bad.err());
     }
 
+    /** --bf16 (alone and with --int8) captions every image; the products it changes are checked in core. */
+    @Test
+    void bf16CaptionsEveryImageAloneAndWithInt8() {
+        List<Path> images = FX.images();
+        for (List<String> flags : List.of(List.of("--bf16"), List.of("--bf16", "--int8"))) {
+            List<String> args = captionArgs("beam3.ids", "blip_decoder.hf.safetensors");
+            args.addAll(flags);
+            args.addAll(List.of("--batch-size", String.valueOf(images.size())));
+            images.forEach(p -> args.add(p.toString()));
+            CliFixture.Run r = CliFixture.run(args).expect(0);
+            assertEquals(images.size(), r.outLines().size(), flags + ": " + r.out());
+            r.outLines()
+                    .forEach(l -> assertFalse(l.substring(l.indexOf('\t') + 1).isBlank(), l));
+            assertFalse(r.hasStackTrace(), r.err());
+        }
+    }
+
     @Test
     void singleImagePrintsTheBareCaptionFromOriginalWeights() {
         Path img = FX.images().get(0);

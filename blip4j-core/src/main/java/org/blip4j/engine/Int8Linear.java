@@ -2,7 +2,6 @@ package org.blip4j.engine;
 
 import java.util.Collection;
 import java.util.IdentityHashMap;
-import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.GradMode;
 import org.bytedeco.pytorch.T_TensorTensorDoubleLong_T;
@@ -24,9 +23,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * The float32 weight stays in place (training and other users of the tensor are unaffected).
  */
 public final class Int8Linear {
-    private static final Object LOCK = new Object();
-    /** Copy-on-write: read without locking on every {@link T#linear} call. */
-    private static volatile Map<Tensor, Int8Linear> registry = new IdentityHashMap<>();
+    private static final WeightRegistry<Int8Linear> REGISTRY = new WeightRegistry<>();
 
     private static volatile Boolean supported;
 
@@ -39,7 +36,6 @@ public final class Int8Linear {
     private final long zeroPoint;
     private final Tensor exact; // the float32 weight (not owned) when the top outputs are recomputed; else null
     private final int rescoreTop;
-    private int users; // registrations of the same weight; guarded by LOCK
 
     private Int8Linear(Tensor w) {
         this(w, 0);
@@ -172,56 +168,30 @@ public final class Int8Linear {
     public static long register(Collection<Tensor> weights, Collection<Tensor> rescored, int rescoreTop) {
         java.util.Set<Tensor> exactly = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         exactly.addAll(rescored);
-        synchronized (LOCK) {
-            Map<Tensor, Int8Linear> next = new IdentityHashMap<>(registry);
-            long bytes = 0;
-            for (Tensor w : weights) {
-                Int8Linear q = next.get(w);
-                if (q == null) {
-                    q = quantize(w, exactly.contains(w) ? rescoreTop : 0);
-                    next.put(w, q);
-                    bytes += q.bytes();
-                }
-                q.users++;
-            }
-            registry = next;
-            return bytes;
-        }
+        return REGISTRY.register(weights, w -> quantize(w, exactly.contains(w) ? rescoreTop : 0)).stream()
+                .mapToLong(Int8Linear::bytes)
+                .sum();
     }
 
     /** Undoes one {@link #register} of each weight; an int8 copy is freed when its last registration goes. */
     public static void unregister(Collection<Tensor> weights) {
-        synchronized (LOCK) {
-            Map<Tensor, Int8Linear> next = new IdentityHashMap<>(registry);
-            for (Tensor w : weights) {
-                Int8Linear q = next.get(w);
-                if (q != null && --q.users == 0) {
-                    next.remove(w);
-                    q.free();
-                }
-            }
-            registry = next;
-        }
+        REGISTRY.unregister(weights, Int8Linear::free);
     }
 
     /** The int8 version of {@code w} when it is registered and autograd is off; otherwise null. */
     static Int8Linear forWeight(Tensor w) {
-        Map<Tensor, Int8Linear> r = registry;
-        if (r.isEmpty()) {
-            return null;
-        }
-        Int8Linear q = r.get(w);
+        Int8Linear q = REGISTRY.get(w);
         return q == null || GradMode.is_enabled() ? null : q;
     }
 
     /** The rescore count {@code w} was registered with; 0 when not registered or not rescored (tests). */
     public static int rescoreTopOf(Tensor w) {
-        Int8Linear q = registry.get(w);
+        Int8Linear q = REGISTRY.get(w);
         return q == null ? 0 : q.rescoreTop;
     }
 
     /** Whether {@code w} is registered (tests). */
     public static boolean isRegistered(Tensor w) {
-        return registry.containsKey(w);
+        return REGISTRY.get(w) != null;
     }
 }

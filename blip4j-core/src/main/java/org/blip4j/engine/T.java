@@ -205,6 +205,10 @@ public final class T {
         if (q != null && x.scalar_type().intern() == ScalarType.Float) {
             return q.forward(x, b); // opt-in int8 decoding (Int8Decoding), inference only
         }
+        Bf16Linear h = Bf16Linear.forProduct(x, w);
+        if (h != null) {
+            return h.forward(x, b); // opt-in bf16 products of >= 32 rows (Bf16Inference), inference only
+        }
         if (SkinnyLinear.applies(x, w)) {
             return SkinnyLinear.forward(x, w, b); // 1–4 rows at inference: matrix–vector products beat sgemm's packing
         }

@@ -88,13 +88,23 @@ public final class Int8Decoding implements AutoCloseable {
         return out;
     }
 
-    /** The weights {@code T.linear} multiplies by in {@code block}: Linear layers plus the tied LM projection. */
+    /**
+     * The weights {@code T.linear} multiplies by in {@code block} (Linear layers plus the tied LM projection), less
+     * those named by {@link #KEEP_FLOAT} (or its system property).
+     */
     public static List<Tensor> linearWeights(Block block) {
+        return linearWeights(block, System.getProperty(KEEP_FLOAT_PROPERTY, KEEP_FLOAT));
+    }
+
+    /**
+     * The weights {@code T.linear} multiplies by in {@code block}: Linear layers plus the tied LM projection, each
+     * once, less those whose checkpoint name matches {@code keep} (a regular expression; empty keeps none).
+     */
+    public static List<Tensor> linearWeights(Block block, String keep) {
         java.util.Set<Tensor> linear = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (Linear l : block.blocksOf(Linear.class)) {
             linear.add(l.weight);
         }
-        String keep = System.getProperty(KEEP_FLOAT_PROPERTY, KEEP_FLOAT);
         java.util.regex.Pattern skip = java.util.regex.Pattern.compile(keep.isEmpty() ? "(?!)" : keep);
         java.util.Set<Tensor> out = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (Map.Entry<String, Tensor> e : block.namedTensors().entrySet()) {

@@ -11,6 +11,7 @@ import org.blip4j.engine.T;
 import org.blip4j.generate.CrossAttentionDecoder;
 import org.blip4j.generate.GenerationConfig;
 import org.blip4j.generate.Generator;
+import org.blip4j.model.Bf16Inference;
 import org.blip4j.model.BlipDecoder;
 import org.blip4j.model.BlipItm;
 import org.blip4j.model.BlipPretrain;
@@ -175,6 +176,33 @@ public final class TaskBenchmark {
                 }
             }
             System.clearProperty(org.blip4j.engine.MachineLoad.PROPERTY);
+            // --bf16: the same encodings with bf16 linear layers, float32 and bf16 rounds interleaved
+            for (int batch : new int[] {1, 8}) {
+                List<Double> f32 = new ArrayList<>();
+                List<Double> bf = new ArrayList<>();
+                for (int r = 0; r < (batch == 1 ? 4 : 3); r++) {
+                    for (boolean half : new boolean[] {false, true}) {
+                        try (Bf16Inference h = half ? Bf16Inference.enable(dec) : null;
+                                PointerScope s = new PointerScope()) {
+                            Tensor px = torch.randn(batch, 3, 384, 384);
+                            long t0 = System.nanoTime();
+                            dec.encodeImage(px);
+                            double ms = (System.nanoTime() - t0) / 1e6;
+                            if (r > 0) {
+                                (half ? bf : f32).add(ms);
+                            }
+                        }
+                    }
+                }
+                row(
+                        "ViT-B/16@384 encode, batch " + batch + ", bf16 linear layers (--bf16; median ms)",
+                        String.format(
+                                "%.0f; %.2fx float32's %.0f in the same rounds; %.0f GFLOP/s",
+                                median(bf),
+                                median(f32) / median(bf),
+                                median(f32),
+                                vitFlops(384) * batch / median(bf) / 1e6));
+            }
         }
         free(dec);
         rss("ViT");
@@ -236,8 +264,10 @@ public final class TaskBenchmark {
                 if (only.contains("batch")) {
                     Tensor pixels8 = torch.randn(8, 3, 384, 384);
                     GenerationConfig caption = GenerationConfig.beam(3, 30, 10);
-                    for (boolean int8 : new boolean[] {false, true}) {
-                        try (Int8Decoding q = int8 ? Int8Decoding.enable(dec.textDecoder()) : null) {
+                    for (int mode = 0; mode < 3; mode++) { // float32, --int8, --int8 --bf16
+                        boolean int8 = mode > 0;
+                        try (Int8Decoding q = int8 ? Int8Decoding.enable(dec.textDecoder()) : null;
+                                Bf16Inference h = mode == 2 ? Bf16Inference.enable(dec) : null) {
                             long t0 = System.nanoTime();
                             for (int b = 0; b < 4; b++) {
                                 try (PointerScope s = new PointerScope()) {
@@ -252,7 +282,9 @@ public final class TaskBenchmark {
                             }
                             double secs = (System.nanoTime() - t0) / 1e9;
                             row(
-                                    "caption 32 images in batches of 8, beam 3, max 30, " + (int8 ? "int8" : "float32")
+                                    "caption 32 images in batches of 8, beam 3, max 30, "
+                                            + new String[] {"float32", "int8", "int8 decoding + bf16 (--int8 --bf16)"}
+                                                    [mode]
                                             + " (images/s, goal ≥ 1.0)",
                                     String.format("%.2f (%.1f s)", 32 / secs, secs));
                         }
@@ -301,6 +333,27 @@ public final class TaskBenchmark {
                         String.format(
                                 "%.0f; %s",
                                 median(text), rate(medFlops(256, 35, 1, 577, false), median(text), c, median(mm))));
+                List<Double> textBf = new ArrayList<>();
+                List<Double> textF = new ArrayList<>();
+                for (int r = 0; r < 3; r++) { // --bf16 beside float32, rounds interleaved
+                    for (boolean half : new boolean[] {false, true}) {
+                        try (Bf16Inference h = half ? Bf16Inference.enable(itm) : null;
+                                PointerScope s = new PointerScope()) {
+                            Tensor img = itm.encodeImage(pixels1);
+                            long t1 = System.nanoTime();
+                            itm.itmLogits(img, T.longs(ids), T.longs(mask));
+                            double ms = (System.nanoTime() - t1) / 1e6;
+                            if (r > 0) {
+                                (half ? textBf : textF).add(ms);
+                            }
+                        }
+                    }
+                }
+                row(
+                        "  text encoder with bf16 linear layers (--bf16; median ms)",
+                        String.format(
+                                "%.0f; %.2fx float32's %.0f in the same rounds",
+                                median(textBf), median(textF) / median(textBf), median(textF)));
                 free(itm);
                 rss("ITM");
             }

@@ -49,8 +49,9 @@ final class ApiRequest {
 
     /** Reads the request body (JSON or multipart/form-data); anything else is a 400 (415 for other types). */
     static ApiRequest read(Context ctx, ServerConfig.Limits limits, ImageLoader loader, ObjectMapper mapper) {
-        if (ctx.req().getContentLengthLong()
-                > limits.maxRequestBytes()) { // refused before reading; chunked bodies below
+        long declared = ctx.req().getContentLengthLong();
+        if (declared > limits.maxRequestBytes()) { // refused before parsing; chunked bodies below
+            drain(ctx, declared);
             throw tooLarge(limits);
         }
         String type = ctx.contentType() == null ? "" : ctx.contentType().toLowerCase(java.util.Locale.ROOT);
@@ -113,6 +114,25 @@ final class ApiRequest {
             throw ServiceException.badRequest("bad_body", "the multipart body could not be read: " + t.getMessage());
         }
         return new ApiRequest(null, form, files, limits, loader);
+    }
+
+    /** Declared bodies up to this size are read and dropped before a 413 (see {@link #drain}). */
+    static final long DRAIN_LIMIT = 16L << 20;
+
+    /**
+     * Reads and drops a refused body of moderate size. Closing a connection with unread request bytes makes TCP send
+     * a reset, which can reach the client before it has read the 413 (it then sees a broken connection, not the
+     * answer); a body over {@link #DRAIN_LIMIT} is not read, and the server closes the connection after answering.
+     */
+    private static void drain(Context ctx, long declared) {
+        if (declared > DRAIN_LIMIT) {
+            return;
+        }
+        try (InputStream in = ctx.bodyInputStream()) {
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+        } catch (IOException | RuntimeException e) {
+            // the client stopped sending: the 413 goes out on whatever is left of the connection
+        }
     }
 
     static ServiceException tooLarge(ServerConfig.Limits limits) {

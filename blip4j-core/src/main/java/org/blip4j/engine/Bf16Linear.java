@@ -1,0 +1,114 @@
+package org.blip4j.engine;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collection;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.GradMode;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+
+/**
+ * A float32 linear layer served in bfloat16 for inference, as {@code torch.autocast("cpu", dtype=torch.bfloat16)}
+ * serves {@code nn.Linear}: the input is rounded to bf16, multiplied by a bf16 copy of the weight (made once) with
+ * float32 accumulation by libtorch's CPU kernels (oneDNN, which uses AVX-512 BF16 or AMX where the CPU has them), and
+ * the product comes back as float32 with the bias added in float32. Everything else (norms, softmax, attention)
+ * stays float32. Only products of at least {@link #MIN_ROWS} rows take this path ({@link T#linear}): the
+ * GEMM-shaped work of encoders, where the kernel's speed counts; the few-row products of decoding keep their own
+ * paths (float32 matrix–vector, or int8).
+ *
+ * <p>Weights are registered by identity ({@link #register}); the float32 weight stays in place, so training and
+ * float32 callers are unaffected. Opt-in only: outputs differ from float32 by bf16 rounding (relative ~4e-3 per
+ * product).
+ */
+public final class Bf16Linear {
+    /** Rows (product of the leading dimensions) from which a registered weight's product runs in bf16. */
+    public static final int MIN_ROWS = 32;
+
+    private static final WeightRegistry<Bf16Linear> REGISTRY = new WeightRegistry<>();
+    private static volatile Boolean nativeBf16;
+
+    private final Tensor weight; // (out, in) bf16
+
+    private Bf16Linear(Tensor w) {
+        if (w.dim() != 2 || w.scalar_type().intern() != ScalarType.Float || !w.is_cpu()) {
+            throw new IllegalArgumentException("bf16 linear needs a 2-D float32 CPU weight, got " + w.scalar_type()
+                    + " of " + w.dim() + " dimensions");
+        }
+        try (PointerScope s = new PointerScope()) {
+            Tensor b = w.to(ScalarType.BFloat16).contiguous(); // (out, in)
+            b.retainReference();
+            this.weight = b;
+        }
+    }
+
+    /** A bf16 copy of {@code w} (out, in) float32, unregistered (tests, benchmarks); {@link #free()} releases it. */
+    public static Bf16Linear of(Tensor w) {
+        return new Bf16Linear(w);
+    }
+
+    /** y = x Wᵀ + b with x and W rounded to bf16; x (…, in) float32: (…, out) float32. */
+    public Tensor forward(Tensor x, Tensor bias) {
+        Tensor y = torch.linear(x.to(ScalarType.BFloat16), weight, T.opt(null)) // (…, out) bf16
+                .to(ScalarType.Float);
+        return bias == null ? y : y.add_(bias);
+    }
+
+    /** Bytes of bf16 weight held. */
+    public long bytes() {
+        return weight.numel() * 2;
+    }
+
+    /** Releases the bf16 copy. */
+    public void free() {
+        weight.releaseReference();
+    }
+
+    /**
+     * Makes {@link T#linear} use a bf16 copy of each weight (made once, even if registered several times) for
+     * products of at least {@link #MIN_ROWS} rows whenever autograd is off. Returns the bf16 bytes now held.
+     */
+    public static long register(Collection<Tensor> weights) {
+        return REGISTRY.register(weights, Bf16Linear::new).stream()
+                .mapToLong(Bf16Linear::bytes)
+                .sum();
+    }
+
+    /** Undoes one {@link #register} of each weight; a bf16 copy is freed when its last registration goes. */
+    public static void unregister(Collection<Tensor> weights) {
+        REGISTRY.unregister(weights, Bf16Linear::free);
+    }
+
+    /** The bf16 version of {@code w} when registered, autograd is off and x has at least {@link #MIN_ROWS} rows. */
+    static Bf16Linear forProduct(Tensor x, Tensor w) {
+        Bf16Linear h = REGISTRY.get(w);
+        if (h == null || GradMode.is_enabled() || x.scalar_type().intern() != ScalarType.Float) {
+            return null;
+        }
+        return x.numel() >= (long) MIN_ROWS * w.size(1) ? h : null;
+    }
+
+    /** Whether {@code w} is registered (tests). */
+    public static boolean isRegistered(Tensor w) {
+        return REGISTRY.get(w) != null;
+    }
+
+    /**
+     * Whether this CPU multiplies bf16 natively (AVX-512 BF16 or AMX, from {@code /proc/cpuinfo}); elsewhere oneDNN
+     * emulates bf16 and the products are correct but slower than float32. False when it cannot tell.
+     */
+    public static boolean nativeSupport() {
+        Boolean n = nativeBf16;
+        if (n == null) {
+            try {
+                String flags = Files.readString(Path.of("/proc/cpuinfo"));
+                n = flags.contains(" avx512_bf16") || flags.contains(" amx_bf16");
+            } catch (java.io.IOException | RuntimeException e) {
+                n = Boolean.FALSE;
+            }
+            nativeBf16 = n;
+        }
+        return n;
+    }
+}

@@ -43,11 +43,6 @@ public final class Bf16Linear {
         }
     }
 
-    /** A bf16 copy of {@code w} (out, in) float32, unregistered (tests, benchmarks); {@link #free()} releases it. */
-    public static Bf16Linear of(Tensor w) {
-        return new Bf16Linear(w);
-    }
-
     /** y = x Wᵀ + b with x and W rounded to bf16; x (…, in) float32: (…, out) float32. */
     public Tensor forward(Tensor x, Tensor bias) {
         Tensor y = torch.linear(x.to(ScalarType.BFloat16), weight, T.opt(null)) // (…, out) bf16

@@ -21,12 +21,19 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * <p>Weights are registered by identity ({@link #register}); the float32 weight stays in place, so training and
  * float32 callers are unaffected. Opt-in only: outputs differ from float32 by bf16 rounding (relative ~4e-3 per
  * product).
+ *
+ * <p>Training has its own switch, {@link #autocast()} (recipe key {@code precision: bf16}): inside it every float32
+ * product of at least {@link #MIN_ROWS} rows casts its input and weight to bf16 on the way in and its output back to
+ * float32, as mixed-precision training under {@code torch.autocast} does; autograd runs back through the casts, so
+ * the backward products run in bf16 too and the gradients land on the float32 weights, which AdamW updates in
+ * float32.
  */
 public final class Bf16Linear {
     /** Rows (product of the leading dimensions) from which a registered weight's product runs in bf16. */
     public static final int MIN_ROWS = 32;
 
     private static final WeightRegistry<Bf16Linear> REGISTRY = new WeightRegistry<>();
+    private static final ThreadLocal<int[]> AUTOCAST = ThreadLocal.withInitial(() -> new int[1]);
     private static volatile Boolean nativeBf16;
 
     private final Tensor weight; // (out, in) bf16
@@ -82,6 +89,43 @@ public final class Bf16Linear {
             return null;
         }
         return x.numel() >= (long) MIN_ROWS * w.size(1) ? h : null;
+    }
+
+    /** A scope of {@link #autocast()}; closing it ends the scope (scopes nest). */
+    public interface Autocast extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * Mixed-precision products on this thread until the returned scope closes: {@link T#linear} runs every float32
+     * product of at least {@link #MIN_ROWS} rows as bf16 × bf16 with float32 accumulation, with or without
+     * autograd (backward then runs in bf16 as well). Registered inference copies are not involved.
+     */
+    public static Autocast autocast() {
+        int[] depth = AUTOCAST.get();
+        depth[0]++;
+        return () -> depth[0]--;
+    }
+
+    /** Whether this thread is inside {@link #autocast()}. */
+    public static boolean autocasting() {
+        return AUTOCAST.get()[0] > 0;
+    }
+
+    /**
+     * The product under {@link #autocast()}: y = bf16(x) bf16(W)ᵀ in bf16, back to float32, plus the bias in
+     * float32; differentiable. Null when it does not apply (not float32, or fewer than {@link #MIN_ROWS} rows).
+     */
+    static Tensor autocastProduct(Tensor x, Tensor w, Tensor bias) {
+        if (x.scalar_type().intern() != ScalarType.Float
+                || w.scalar_type().intern() != ScalarType.Float
+                || x.numel() < (long) MIN_ROWS * w.size(1)) {
+            return null;
+        }
+        Tensor y = torch.linear(x.to(ScalarType.BFloat16), w.to(ScalarType.BFloat16), T.opt(null)) // (…, out) bf16
+                .to(ScalarType.Float);
+        return bias == null ? y : y.add(bias);
     }
 
     /** Whether {@code w} is registered (tests). */

@@ -209,6 +209,12 @@ public final class T {
         if (h != null) {
             return h.forward(x, b); // opt-in bf16 products of >= 32 rows (Bf16Inference), inference only
         }
+        if (Bf16Linear.autocasting()) {
+            Tensor y = Bf16Linear.autocastProduct(x, w, b); // opt-in mixed-precision training (precision: bf16)
+            if (y != null) {
+                return y;
+            }
+        }
         if (SkinnyLinear.applies(x, w)) {
             return SkinnyLinear.forward(x, w, b); // 1–4 rows at inference: matrix–vector products beat sgemm's packing
         }

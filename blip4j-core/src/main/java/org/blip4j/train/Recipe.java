@@ -227,6 +227,32 @@ public final class Recipe {
         return v.asBoolean();
     }
 
+    /**
+     * Whether the recipe asks for mixed precision ({@code precision: bf16}); {@code float32} or no key is false, any
+     * other value an error naming the file. Warns when this CPU has no native bf16 (oneDNN then emulates it, slower).
+     */
+    public boolean bf16() {
+        String p = string("precision", "float32").trim().toLowerCase(java.util.Locale.ROOT);
+        switch (p) {
+            case "float32", "fp32" -> {
+                return false;
+            }
+            case "bf16", "bfloat16" -> {
+                if (!org.blip4j.engine.Bf16Linear.nativeSupport()) {
+                    org.slf4j.LoggerFactory.getLogger(Recipe.class)
+                            .warn(
+                                    "{}: precision bf16 on a CPU without native bf16 (avx512_bf16 / amx_bf16): correct"
+                                            + " but slower than float32",
+                                    file);
+                }
+                return true;
+            }
+            default ->
+                throw new IllegalArgumentException(file + ": precision must be float32 or bf16, got '"
+                        + root.get("precision").asText() + "'");
+        }
+    }
+
     /** A path value resolved against the recipe's folder. */
     public Path path(String key) {
         known(key, RecipeKeys.Type.PATH, RecipeKeys.Type.PATHS);

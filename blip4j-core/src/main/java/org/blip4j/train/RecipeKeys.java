@@ -100,6 +100,11 @@ public final class RecipeKeys {
                     "optimizer_in_backward",
                     Type.FLAG,
                     "update each parameter inside backward and drop its gradient (less memory, same weights)"),
+            new Key(
+                    "precision",
+                    Type.STRING,
+                    "float32 (default) or bf16: mixed precision, the linear layers' products in bfloat16 (forward and"
+                            + " backward), weights and optimiser state float32"),
             new Key("queue_size", Type.INT, "ITC feature queue length"),
             new Key("alpha", Type.NUMBER, "ITC distillation weight"),
             new Key("momentum", Type.NUMBER, "momentum-encoder coefficient (default 0.995)"),

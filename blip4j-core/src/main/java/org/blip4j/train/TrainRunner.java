@@ -254,7 +254,8 @@ public final class TrainRunner {
                                     resume,
                                     progress))
                     .distributed(dist, Math.round(r.number("bucket_cap_mb", 25) * (1 << 20)))
-                    .optimizerInBackward(r.flag("optimizer_in_backward", false));
+                    .optimizerInBackward(r.flag("optimizer_in_backward", false))
+                    .bf16(r.bf16());
             if (r.has("validate") && dist.isMain()) { // validation writes files: rank 0's job
                 var v = r.node("validate");
                 ShapesValidator validator = new ShapesValidator(

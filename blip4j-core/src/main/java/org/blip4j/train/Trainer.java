@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.blip4j.dist.Distributed;
 import org.blip4j.dist.GradientSync;
+import org.blip4j.engine.Bf16Linear;
 import org.blip4j.engine.T;
 import org.blip4j.nn.Block;
 import org.bytedeco.javacpp.PointerScope;
@@ -151,6 +152,7 @@ public final class Trainer<B> {
     private Distributed dist = Distributed.single();
     private GradientSync sync;
     private boolean optimizerInBackward;
+    private boolean bf16;
 
     public Trainer(
             Block model,
@@ -177,6 +179,16 @@ public final class Trainer<B> {
      */
     public Trainer<B> optimizerInBackward(boolean on) {
         this.optimizerInBackward = on;
+        return this;
+    }
+
+    /**
+     * Mixed precision (recipe key {@code precision: bf16}): each step's forward and backward run inside
+     * {@link Bf16Linear#autocast()}, so the linear layers' products (forward and backward) run in bf16 while weights,
+     * gradients, optimiser state and everything outside the linear layers stay float32.
+     */
+    public Trainer<B> bf16(boolean on) {
+        this.bf16 = on;
         return this;
     }
 
@@ -334,7 +346,8 @@ public final class Trainer<B> {
                     optimizer.setLearningRate(lr);
                     torch.manual_seed(info.stepSeed());
                     Map<String, Double> values = new LinkedHashMap<>();
-                    try (PointerScope scope = new PointerScope()) {
+                    try (PointerScope scope = new PointerScope();
+                            Bf16Linear.Autocast mixed = bf16 ? Bf16Linear.autocast() : null) {
                         Map<String, Tensor> losses = forward(scope, it.next(), info);
                         Tensor loss = losses.get("loss");
                         for (var e : losses.entrySet()) {

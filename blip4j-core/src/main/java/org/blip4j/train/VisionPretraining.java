@@ -18,6 +18,7 @@ import org.blip4j.data.Pixels;
 import org.blip4j.data.TrainTransform;
 import org.blip4j.dist.Distributed;
 import org.blip4j.dist.GradientSync;
+import org.blip4j.engine.Bf16Linear;
 import org.blip4j.engine.T;
 import org.blip4j.io.RawTensor;
 import org.blip4j.io.SafeTensors;
@@ -50,7 +51,8 @@ import org.slf4j.LoggerFactory;
  * {@code batch_size}, {@code init_lr}, {@code min_lr}, {@code warmup_steps}, {@code max_steps} (cosine to
  * {@code min_lr} over {@code schedule_steps}, default {@code max_steps}), {@code resume_from} (start from another
  * run's checkpoint: weights, optimizer state, step), {@code vision_init}, {@code patch_labels},
- * {@code weight_decay}, {@code validate: {every, scenes, seed}}, {@code checkpoint_every}, {@code output_dir},
+ * {@code weight_decay}, {@code precision}, {@code validate: {every, scenes, seed}}, {@code checkpoint_every},
+ * {@code output_dir},
  * {@code seed}. Output: {@code output_dir/model/model.safetensors} ({@code visual_encoder.*} and
  * the heads), checkpoints, {@code metrics.jsonl} and {@code training.png} in {@code output_dir/checkpoints}.
  *
@@ -134,6 +136,7 @@ public final class VisionPretraining {
         int side = vc.imageSize();
         ShapesStream stream = TrainRunner.stream(r, side);
         boolean patches = r.flag("patch_labels", false);
+        boolean bf16 = r.bf16(); // precision: bf16 (mixed precision, as the other stages)
         if (stream == null || (stream.maxObjects() != 1 && !patches)) {
             throw new IllegalArgumentException(r.file()
                     + ": vision pre-training needs a 'train_stream' with max_objects: 1 (it classifies one object)"
@@ -219,7 +222,8 @@ public final class VisionPretraining {
                                     * (initLr - minLr)
                                     * (1 + Math.cos(Math.PI * (step - warmup) / (scheduleSteps - warmup)));
             opt.setLearningRate(lr);
-            try (PointerScope s = new PointerScope()) {
+            try (PointerScope s = new PointerScope();
+                    Bf16Linear.Autocast mixed = bf16 ? Bf16Linear.autocast() : null) {
                 Tensor x = T.floats(b.pixels(), batch, 3, side, side); // (B, 3, S, S)
                 Tensor[] logits = model.forward(x);
                 Tensor loss = null;

@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.blip4j.config.BlipConfig;
+import org.blip4j.engine.Bf16Linear;
 import org.blip4j.engine.T;
 import org.blip4j.generate.CrossAttentionDecoder;
 import org.blip4j.generate.GenerationConfig;
@@ -440,9 +441,14 @@ public final class TaskBenchmark {
         List<Double> t = new ArrayList<>();
         List<Double> fb = new ArrayList<>();
         List<Double> mm = new ArrayList<>();
+        List<Double> fbMixed = new ArrayList<>(); // precision: bf16, steps interleaved with float32's
         int reps = Integer.getInteger("bench.trainReps", 3); // measured steps after one warm-up step
-        for (int r = 0; r <= reps; r++) {
-            try (PointerScope s = new PointerScope()) {
+        int modes = rates == null ? 1 : 2;
+        for (int step = 0; step < (reps + 1) * modes; step++) {
+            int r = step / modes;
+            boolean mixed = step % modes == 1;
+            try (PointerScope s = new PointerScope();
+                    Bf16Linear.Autocast a = mixed ? Bf16Linear.autocast() : null) {
                 double before = rates == null ? 0 : Ceiling.libtorchMatmul(1);
                 long t0 = System.nanoTime();
                 Tensor idsT = T.longs(ids);
@@ -470,7 +476,9 @@ public final class TaskBenchmark {
                     opt.step();
                     opt.zeroGrad();
                 }
-                if (r > 0) {
+                if (r > 0 && mixed) {
+                    fbMixed.add((t1 - t0) / 1e6);
+                } else if (r > 0) {
                     t.add((System.nanoTime() - t0) / 1e6);
                     fb.add((t1 - t0) / 1e6);
                     if (rates != null) {
@@ -493,6 +501,13 @@ public final class TaskBenchmark {
         row(
                 "  of which forward + backward (median ms)",
                 String.format("%.0f; %s", median(fb), rate(flops, median(fb), rates, median(mm))));
+        row(
+                "  forward + backward with precision: bf16 (mixed precision, steps interleaved; median ms)",
+                String.format(
+                        "%.0f (%.2fx float32's); %s",
+                        median(fbMixed),
+                        median(fb) / median(fbMixed),
+                        rate(flops, median(fbMixed), rates, median(mm))));
         row("  peak RSS so far in this JVM (MB)", Long.toString(peakRssMb()));
         opt.state().values().forEach(Tensor::close);
         free(dec);

@@ -115,6 +115,34 @@ class TrainRunnerTest {
         }
     }
 
+    /** {@code precision: bf16} reaches the Trainer: the losses move by bf16 rounding, no more. */
+    @Test
+    void precisionBf16RecipeTrainsCloseToFloat32() throws Exception {
+        try (Fixture fx = Fixture.open()) {
+            annotations(fx);
+            Path metrics =
+                    tmp.resolve("out-blip_decoder.pth").resolve("checkpoints").resolve("metrics.jsonl");
+            TrainRunner.run(Task.CAPTION, recipe(fx, "blip_decoder.pth", ""), false, false);
+            List<Double> plain = losses(metrics);
+            deleteTree(tmp.resolve("out-blip_decoder.pth"));
+            TrainRunner.run(Task.CAPTION, recipe(fx, "blip_decoder.pth", "precision: bf16\n"), false, false);
+            List<Double> mixed = losses(metrics);
+            assertEquals(plain.size(), mixed.size());
+            boolean moved = false;
+            for (int i = 0; i < plain.size(); i++) {
+                assertEquals(plain.get(i), mixed.get(i), 0.02 * Math.abs(plain.get(i)), "loss of step " + (i + 1));
+                moved |= !plain.get(i).equals(mixed.get(i));
+            }
+            long rows = fx.manifest().path("preset_config").path("images").size()
+                    * (long) org.blip4j.config.BlipConfig.readHf(fx.require("config.json"))
+                            .vision()
+                            .numTokens();
+            if (rows >= org.blip4j.engine.Bf16Linear.MIN_ROWS) {
+                assertTrue(moved, "a batch's ViT products have " + rows + " rows: bf16 must show in the losses");
+            }
+        }
+    }
+
     private static List<Double> losses(Path metrics) throws Exception {
         List<Double> out = new java.util.ArrayList<>();
         for (String line : Files.readAllLines(metrics)) {

@@ -123,20 +123,7 @@ public final class Int8Linear {
         if (rescoreTop <= 0) {
             return y;
         }
-        long out = rowScale.size(0);
-        long in = exact.size(1);
-        long rows = xc.numel() / in;
-        long k = Math.min(rescoreTop, out);
-        Tensor y2 = y.view(rows, out); // (R, out), a view: scattered values land in y
-        Tensor top = y2.topk(k, 1, true, false).get1(); // (R, k) indices of the largest int8 outputs
-        Tensor flat = top.reshape(-1); // (R·k)
-        Tensor w = exact.index_select(0, flat).view(rows, k, in); // (R, k, in) float32 weight rows
-        Tensor exactTop = w.bmm(xc.view(rows, in, 1)).view(rows, k); // (R, k)
-        if (bias != null) {
-            exactTop.add_(bias.index_select(0, flat).view(rows, k));
-        }
-        y2.scatter_(1, top, exactTop);
-        return y;
+        return TopRescore.apply(y, xc, exact, bias, rescoreTop);
     }
 
     /** Bytes of int8 weight held (the packed copy is about the same again). */

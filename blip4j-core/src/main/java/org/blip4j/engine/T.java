@@ -207,7 +207,7 @@ public final class T {
         }
         Bf16Linear h = Bf16Linear.forProduct(x, w);
         if (h != null) {
-            return h.forward(x, b); // opt-in bf16 products of >= 32 rows (Bf16Inference), inference only
+            return h.forward(x, b); // opt-in bf16 products (Bf16Inference), inference only
         }
         if (Bf16Linear.autocasting()) {
             Tensor y = Bf16Linear.autocastProduct(x, w, b); // opt-in mixed-precision training (precision: bf16)

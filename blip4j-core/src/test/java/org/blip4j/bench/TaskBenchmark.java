@@ -219,12 +219,15 @@ public final class TaskBenchmark {
                 Tensor pixels1 = torch.randn(1, 3, 384, 384);
                 if (only.contains("caption")) {
                     double enc = 0;
-                    for (boolean int8 : new boolean[] {false, true}) {
+                    for (int mode = 0; mode < 4; mode++) { // float32, --int8, --bf16, --int8 --bf16
+                        boolean int8 = mode % 2 == 1;
+                        boolean bf16 = mode >= 2;
                         List<Double> encT = new ArrayList<>();
                         List<Double> gen = new ArrayList<>();
                         GenerationConfig beam20 =
                                 GenerationConfig.beam(3, prefixLen + 20, prefixLen + 20); // exactly 20 new
-                        try (Int8Decoding q = int8 ? Int8Decoding.enable(dec.textDecoder()) : null) {
+                        try (Int8Decoding q = int8 ? Int8Decoding.enable(dec.textDecoder()) : null;
+                                Bf16Inference h = bf16 ? Bf16Inference.enable(dec) : null) {
                             for (int r = 0; r < 4; r++) {
                                 try (PointerScope s = new PointerScope()) {
                                     long t0 = System.nanoTime();
@@ -248,8 +251,9 @@ public final class TaskBenchmark {
                                 }
                             }
                         }
-                        String kind = int8 ? "int8" : "float32";
-                        if (!int8) {
+                        String kind =
+                                new String[] {"float32", "int8", "bf16 (--bf16)", "int8 + bf16 (--int8 --bf16)"}[mode];
+                        if (mode == 0) {
                             enc = median(encT);
                             row("ViT-B/16@384 encode 1 image (median ms)", String.format("%.0f", enc));
                         }
@@ -258,17 +262,19 @@ public final class TaskBenchmark {
                                 "beam 3, 20 new tokens after the image embedding, " + kind + " (median ms)",
                                 String.format("%.0f = %.0f ms/step", median(gen), median(gen) / 20));
                         row(
-                                "  generation / encoding ratio, " + kind + " (goal ≤ " + (int8 ? "0.25" : "0.5") + ")",
+                                "  generation / encoding ratio, " + kind
+                                        + (mode == 0 ? " (goal ≤ 0.5)" : mode == 1 ? " (goal ≤ 0.25)" : "")
+                                        + (bf16 ? ", over bf16 encoding" : ""),
                                 String.format("%.2f (encoding %.0f ms in the same rounds)", median(gen) / e, e));
                     }
                 }
                 if (only.contains("batch")) {
                     Tensor pixels8 = torch.randn(8, 3, 384, 384);
                     GenerationConfig caption = GenerationConfig.beam(3, 30, 10);
-                    for (int mode = 0; mode < 3; mode++) { // float32, --int8, --int8 --bf16
-                        boolean int8 = mode > 0;
+                    for (int mode = 0; mode < 4; mode++) { // float32, --int8, --bf16, --int8 --bf16
+                        boolean int8 = mode % 2 == 1;
                         try (Int8Decoding q = int8 ? Int8Decoding.enable(dec.textDecoder()) : null;
-                                Bf16Inference h = mode == 2 ? Bf16Inference.enable(dec) : null) {
+                                Bf16Inference h = mode >= 2 ? Bf16Inference.enable(dec) : null) {
                             long t0 = System.nanoTime();
                             for (int b = 0; b < 4; b++) {
                                 try (PointerScope s = new PointerScope()) {
@@ -284,7 +290,12 @@ public final class TaskBenchmark {
                             double secs = (System.nanoTime() - t0) / 1e9;
                             row(
                                     "caption 32 images in batches of 8, beam 3, max 30, "
-                                            + new String[] {"float32", "int8", "int8 decoding + bf16 (--int8 --bf16)"}
+                                            + new String[] {
+                                                        "float32",
+                                                        "int8 (--int8)",
+                                                        "bf16 (--bf16)",
+                                                        "int8 + bf16 (--int8 --bf16)"
+                                                    }
                                                     [mode]
                                             + " (images/s, goal ≥ 1.0)",
                                     String.format("%.2f (%.1f s)", 32 / secs, secs));

@@ -23,8 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Mixed-precision training ({@code precision: bf16}, {@link Bf16Linear#autocast()}): inside the scope a linear
  * layer's forward and both backward products are the float32 products of bf16-rounded operands (what a bf16 kernel
- * with float32 accumulation computes, then rounded to bf16), the bias and its gradient stay float32, few-row
- * products and everything outside the scope are float32 exactly; a few training steps of the fixture's caption model
+ * with float32 accumulation computes, then rounded to bf16), the bias and its gradient stay float32, and
+ * everything outside the scope is float32 exactly; a few training steps of the fixture's caption model
  * stay within bf16's error of float32's; the recipe key takes float32 or bf16 and refuses anything else.
  */
 class Bf16TrainingTest {
@@ -45,7 +45,7 @@ class Bf16TrainingTest {
     void forwardAndBackwardProductsAreBf16AndTheBiasStaysFloat32() {
         try (PointerScope s = new PointerScope()) {
             torch.manual_seed(3);
-            Tensor x = torch.randn(5, 8, 24).set_requires_grad(true); // 40 rows >= MIN_ROWS
+            Tensor x = torch.randn(5, 8, 24).set_requires_grad(true); // (5, 8, in)
             Tensor w = torch.randn(16, 24).set_requires_grad(true); // (out, in)
             Tensor b = torch.randn(16).set_requires_grad(true);
             Tensor g = torch.randn(5, 8, 16); // upstream gradient
@@ -73,16 +73,6 @@ class Bf16TrainingTest {
             assertTrue(y.detach().sub(exact).abs().max().item_double() > 0, "bf16 path was not taken");
             assertEquals(ScalarType.Float, w.grad().scalar_type().intern(), "gradients land on the float32 weight");
 
-            Tensor few = x.detach().narrow(0, 0, 1); // 8 rows < MIN_ROWS: float32
-            try (Bf16Linear.Autocast a = Bf16Linear.autocast()) {
-                assertEquals(
-                        0.0,
-                        T.linear(few, w.detach(), b.detach())
-                                .sub(torch.linear(few, w.detach(), T.opt(b.detach())))
-                                .abs()
-                                .max()
-                                .item_double());
-            }
             assertEquals(
                     0.0,
                     T.linear(x.detach(), w.detach(), b.detach())
@@ -107,13 +97,7 @@ class Bf16TrainingTest {
                 assertTrue(rel < 0.02, "step " + i + ": bf16 loss " + bf[i] + " against float32 " + f32[i]);
             }
             assertTrue(bf[bf.length - 1] < bf[0], "bf16 training lowers the loss: " + java.util.Arrays.toString(bf));
-            long rows = fx.tensor("input.pixel_values").size(0)
-                    * (long) BlipConfig.readHf(fx.require("config.json"))
-                            .vision()
-                            .numTokens();
-            if (rows >= Bf16Linear.MIN_ROWS) {
-                assertTrue(bf[0] != f32[0], "the ViT's products have " + rows + " rows: bf16 must change the loss");
-            }
+            assertTrue(bf[0] != f32[0], "bf16 must change the loss");
         }
     }
 

@@ -133,13 +133,7 @@ class TrainRunnerTest {
                 assertEquals(plain.get(i), mixed.get(i), 0.02 * Math.abs(plain.get(i)), "loss of step " + (i + 1));
                 moved |= !plain.get(i).equals(mixed.get(i));
             }
-            long rows = fx.manifest().path("preset_config").path("images").size()
-                    * (long) org.blip4j.config.BlipConfig.readHf(fx.require("config.json"))
-                            .vision()
-                            .numTokens();
-            if (rows >= org.blip4j.engine.Bf16Linear.MIN_ROWS) {
-                assertTrue(moved, "a batch's ViT products have " + rows + " rows: bf16 must show in the losses");
-            }
+            assertTrue(moved, "bf16 must show in the losses");
         }
     }
 

@@ -89,52 +89,45 @@ class TrainRunnerTest {
         }
     }
 
-    @Test
-    void vitGradCkptRecipeKeysKeepTheLosses() throws Exception {
+    /** The caption recipe's losses without and with {@code extra} recipe lines (2 steps each). */
+    private List<List<Double>> captionLosses(String extra) throws Exception {
         try (Fixture fx = Fixture.open()) {
             annotations(fx);
-            Path metrics =
-                    tmp.resolve("out-blip_decoder.pth").resolve("checkpoints").resolve("metrics.jsonl");
+            Path out = tmp.resolve("out-blip_decoder.pth");
+            Path metrics = out.resolve("checkpoints").resolve("metrics.jsonl");
             TrainRunner.run(Task.CAPTION, recipe(fx, "blip_decoder.pth", ""), false, false);
             List<Double> plain = losses(metrics);
-            deleteTree(tmp.resolve("out-blip_decoder.pth"));
-            TrainRunner.run(
-                    Task.CAPTION,
-                    recipe(fx, "blip_decoder.pth", "vit_grad_ckpt: true\nvit_ckpt_layer: 1\n"),
-                    false,
-                    false);
-            List<Double> ckpt = losses(metrics);
-            assertEquals(plain.size(), ckpt.size());
-            for (int i = 0; i < plain.size(); i++) {
-                assertEquals(
-                        plain.get(i),
-                        ckpt.get(i),
-                        1e-5,
-                        "loss of step " + (i + 1) + " with the last ViT block checkpointed");
-            }
+            deleteTree(out);
+            TrainRunner.run(Task.CAPTION, recipe(fx, "blip_decoder.pth", extra), false, false);
+            List<Double> other = losses(metrics);
+            assertEquals(plain.size(), other.size());
+            return List.of(plain, other);
+        }
+    }
+
+    @Test
+    void vitGradCkptRecipeKeysKeepTheLosses() throws Exception {
+        List<List<Double>> l = captionLosses("vit_grad_ckpt: true\nvit_ckpt_layer: 1\n");
+        for (int i = 0; i < l.get(0).size(); i++) {
+            assertEquals(
+                    l.get(0).get(i),
+                    l.get(1).get(i),
+                    1e-5,
+                    "loss of step " + (i + 1) + " with the last ViT block checkpointed");
         }
     }
 
     /** {@code precision: bf16} reaches the Trainer: the losses move by bf16 rounding, no more. */
     @Test
     void precisionBf16RecipeTrainsCloseToFloat32() throws Exception {
-        try (Fixture fx = Fixture.open()) {
-            annotations(fx);
-            Path metrics =
-                    tmp.resolve("out-blip_decoder.pth").resolve("checkpoints").resolve("metrics.jsonl");
-            TrainRunner.run(Task.CAPTION, recipe(fx, "blip_decoder.pth", ""), false, false);
-            List<Double> plain = losses(metrics);
-            deleteTree(tmp.resolve("out-blip_decoder.pth"));
-            TrainRunner.run(Task.CAPTION, recipe(fx, "blip_decoder.pth", "precision: bf16\n"), false, false);
-            List<Double> mixed = losses(metrics);
-            assertEquals(plain.size(), mixed.size());
-            boolean moved = false;
-            for (int i = 0; i < plain.size(); i++) {
-                assertEquals(plain.get(i), mixed.get(i), 0.02 * Math.abs(plain.get(i)), "loss of step " + (i + 1));
-                moved |= !plain.get(i).equals(mixed.get(i));
-            }
-            assertTrue(moved, "bf16 must show in the losses");
+        List<List<Double>> l = captionLosses("precision: bf16\n");
+        boolean moved = false;
+        for (int i = 0; i < l.get(0).size(); i++) {
+            double plain = l.get(0).get(i);
+            assertEquals(plain, l.get(1).get(i), 0.02 * Math.abs(plain), "loss of step " + (i + 1));
+            moved |= plain != l.get(1).get(i);
         }
+        assertTrue(moved, "bf16 must show in the losses");
     }
 
     private static List<Double> losses(Path metrics) throws Exception {

@@ -219,9 +219,11 @@ public final class TaskBenchmark {
                 Tensor pixels1 = torch.randn(1, 3, 384, 384);
                 if (only.contains("caption")) {
                     double enc = 0;
-                    for (int mode = 0; mode < 4; mode++) { // float32, --int8, --bf16, --int8 --bf16
-                        boolean int8 = mode % 2 == 1;
+                    // float32, --int8, --bf16, --int8 --bf16, and --bf16 decoding on one intra-op thread (as int8)
+                    for (int mode = 0; mode < 5; mode++) {
+                        boolean int8 = mode == 1 || mode == 3;
                         boolean bf16 = mode >= 2;
+                        boolean serial = mode == 4;
                         List<Double> encT = new ArrayList<>();
                         List<Double> gen = new ArrayList<>();
                         GenerationConfig beam20 =
@@ -234,10 +236,11 @@ public final class TaskBenchmark {
                                     Tensor img = dec.encodeImage(pixels1);
                                     long t1 = System.nanoTime();
                                     try (CrossAttentionDecoder d = new CrossAttentionDecoder(dec.textDecoder(), img)) {
-                                        long[][] out = Int8Decoding.generate( // as Blip runs it
-                                                q,
-                                                () -> Generator.generate(
-                                                        d, new long[][] {prefix}, beam20, 102, 0, null));
+                                        java.util.function.Supplier<long[][]> run = () ->
+                                                Generator.generate(d, new long[][] {prefix}, beam20, 102, 0, null);
+                                        long[][] out = serial
+                                                ? org.blip4j.engine.IntraOpThreads.serial(run)
+                                                : Int8Decoding.generate(q, run); // as Blip runs it
                                         if (out[0].length != prefixLen + 20) {
                                             throw new IllegalStateException(
                                                     "expected 20 new tokens, got " + (out[0].length - prefixLen));
@@ -251,8 +254,14 @@ public final class TaskBenchmark {
                                 }
                             }
                         }
-                        String kind =
-                                new String[] {"float32", "int8", "bf16 (--bf16)", "int8 + bf16 (--int8 --bf16)"}[mode];
+                        String kind = new String[] {
+                                    "float32",
+                                    "int8",
+                                    "bf16 (--bf16)",
+                                    "int8 + bf16 (--int8 --bf16)",
+                                    "bf16, one thread"
+                                }
+                                [mode];
                         if (mode == 0) {
                             enc = median(encT);
                             row("ViT-B/16@384 encode 1 image (median ms)", String.format("%.0f", enc));

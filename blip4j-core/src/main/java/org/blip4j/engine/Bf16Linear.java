@@ -24,10 +24,9 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * product).
  *
  * <p>Training has its own switch, {@link #autocast()} (recipe key {@code precision: bf16}): inside it every float32
- * product casts its input and weight to bf16 on the way in and its output back to
- * float32, as mixed-precision training under {@code torch.autocast} does; autograd runs back through the casts, so
- * the backward products run in bf16 too and the gradients land on the float32 weights, which AdamW updates in
- * float32.
+ * product casts its input and weight to bf16 on the way in and its output back to float32, as mixed-precision
+ * training under {@code torch.autocast} does; autograd runs back through the casts, so the backward products run in
+ * bf16 too and the gradients land on the float32 weights, which AdamW updates in float32.
  */
 public final class Bf16Linear {
     /** Rows (product of the leading dimensions) from which a product runs in bf16: 1 unless measuring otherwise. */
@@ -127,8 +126,8 @@ public final class Bf16Linear {
 
     /**
      * Mixed-precision products on this thread until the returned scope closes: {@link T#linear} runs every float32
-     * product as bf16 × bf16 with float32 accumulation, with or without
-     * autograd (backward then runs in bf16 as well). Registered inference copies are not involved.
+     * product as bf16 × bf16 with float32 accumulation, with or without autograd (backward then runs in bf16 as
+     * well). Registered inference copies are not involved.
      */
     public static Autocast autocast() {
         int[] depth = AUTOCAST.get();

@@ -10,8 +10,8 @@ import org.bytedeco.pytorch.Tensor;
  * off — the image encoder's tokens, text encoders over batches of texts (ITM, retrieval, VQA questions) and the
  * few-row products of decoding — as {@code torch.autocast("cpu", dtype=torch.bfloat16)} does for {@code nn.Linear}.
  * Norms, softmax and attention stay float32; weights that {@link Int8Decoding} holds stay int8 (it takes precedence),
- * so {@code --int8 --bf16} decodes with int8 weights and serves the ones int8 keeps in float32 (cross-attention, the
- * LM head's transform) in bf16. On CPUs with AVX-512 BF16 (or AMX) the products run about 2× faster than float32
+ * so {@code --int8 --bf16} decodes with int8 weights and serves the cross-attention, which int8 keeps in float32,
+ * in bf16. On CPUs with AVX-512 BF16 (or AMX) the products run about 2× faster than float32
  * (docs/performance.md); elsewhere oneDNN emulates bf16 and they are slower ({@link #nativeSupport()}).
  * The float32 weights stay; {@link #close()} frees the bf16 copies.
  */

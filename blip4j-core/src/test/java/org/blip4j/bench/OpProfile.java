@@ -13,7 +13,7 @@ import org.bytedeco.pytorch.global.torch;
 /**
  * Where the time goes (issue 14 §5): every op of one ViT-B/16 block at 384 px (batch 1), one MED text layer with
  * cross-attention as ITM runs it (256 texts × 35 tokens over one image's 577 tokens, keys/values of the image computed
- * once), and one cached beam-3 decode step's ops (float32 and int8), each timed alone (median ms of a few calls) with
+ * once), and one cached beam-3 decode step's ops (float32, int8 and bf16), each timed alone (median ms of a few calls) with
  * the ops and shapes blip4j's model classes use, next to a 2048³ matmul. Usage: {@code OpProfile [reps]}.
  */
 public final class OpProfile {
@@ -165,11 +165,16 @@ public final class OpProfile {
             Tensor dq = torch.randn(3, 12, 1, 64);
             Tensor dqf = torch.randn(1, 12, 3, 64);
             Tensor dh = torch.randn(3, 1, 3072);
-            for (boolean int8 : new boolean[] {false, true}) {
-                String sec = "decode step " + (int8 ? "int8" : "float32") + " (per layer unless said)";
+            for (String mode : new String[] {"float32", "int8", "bf16"}) {
+                boolean int8 = mode.equals("int8");
+                boolean bf16 = mode.equals("bf16");
+                String sec = "decode step " + mode + " (per layer unless said)";
                 List<Tensor> ws = List.of(proj, fc1, fc2, lm);
                 if (int8) {
                     Int8Linear.register(ws);
+                }
+                if (bf16) { // as Bf16Inference: the vocabulary projection's top logits recomputed in float32
+                    org.blip4j.engine.Bf16Linear.register(ws, List.of(lm), org.blip4j.model.Bf16Inference.RESCORE_TOP);
                 }
                 total = 0;
                 double lin = op(sec, "6 linears 768→768 (self q,k,v,out; cross q,out)", 0, reps * 4, () -> {
@@ -209,6 +214,9 @@ public final class OpProfile {
                 ROWS.add(new String[] {sec, "step estimate: 12 layers + head", String.format("%.1f", total), ""});
                 if (int8) {
                     Int8Linear.unregister(ws);
+                }
+                if (bf16) {
+                    org.blip4j.engine.Bf16Linear.unregister(ws);
                 }
             }
             System.out.printf(

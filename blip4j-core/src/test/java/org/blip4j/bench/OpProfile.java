@@ -13,8 +13,8 @@ import org.bytedeco.pytorch.global.torch;
 /**
  * Where the time goes (issue 14 §5): every op of one ViT-B/16 block at 384 px (batch 1), one MED text layer with
  * cross-attention as ITM runs it (256 texts × 35 tokens over one image's 577 tokens, keys/values of the image computed
- * once), and one cached beam-3 decode step's ops (float32, int8 and bf16), each timed alone (median ms of a few calls) with
- * the ops and shapes blip4j's model classes use, next to a 2048³ matmul. Usage: {@code OpProfile [reps]}.
+ * once), and one cached beam-3 decode step's ops (float32, int8 and bf16), each timed alone (median ms of a few
+ * calls) with the ops and shapes blip4j's model classes use, next to a 2048³ matmul. Usage: {@code OpProfile [reps]}.
  */
 public final class OpProfile {
     private OpProfile() {}

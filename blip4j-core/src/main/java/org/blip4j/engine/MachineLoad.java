@@ -1,25 +1,34 @@
 package org.blip4j.engine;
 
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Whether other processes oversubscribe this machine's cores (1-minute load average ≥ available processors), read
- * from {@code /proc/loadavg} at most once a second.
+ * Whether <em>other</em> processes compete for this machine's cores: the 1-minute load average from
+ * {@code /proc/loadavg} less this process's own CPU use averaged the way the kernel averages the load, read at most
+ * once a second.
  *
  * <p>Why: OpenBLAS's pthread pool hands every product to its worker threads and waits for all of them; when the cores
  * are oversubscribed a worker often runs only after a time slice. Measured side by side on the shared 2-core machine
  * at load 8 (docs/performance.md): ViT-B/16 linear layers of 577 rows ran at 9–38 GFLOP/s threaded and 47–71
  * serial, few-row decoder products 7.1 ms threaded and 0.26 ms serial. Inference then runs its products with a
- * serial OpenBLAS; on a calm machine the threaded pool is kept. {@code -Dblip4j.blas.adaptive=false} keeps the
- * threaded pool always (side-by-side benchmarks); {@code =true} forces the serial choice.
+ * serial OpenBLAS; on a calm machine the threaded pool is kept. Our own threads are left out of the count: counting
+ * them (the first rule, load ≥ cores) switched a lone benchmark to the serial path and cost the ViT 27 % at batch 1.
+ * {@code -Dblip4j.blas.adaptive=false} keeps the threaded pool always (side-by-side benchmarks); {@code =true} forces
+ * the serial choice.
  */
 public final class MachineLoad {
     /** System property: false = never adapt, true = always treat the machine as oversubscribed. */
     public static final String PROPERTY = "blip4j.blas.adaptive";
 
-    private static volatile long readAt;
-    private static volatile double load;
+    /** The kernel's load average decays over one minute. */
+    static final double WINDOW_SECONDS = 60;
+
+    private static long readAt;
+    private static long cpuAt;
+    private static double load;
+    private static double ownAverage = Double.NaN;
 
     private MachineLoad() {}
 
@@ -32,21 +41,65 @@ public final class MachineLoad {
         if ("true".equals(p)) {
             return true;
         }
-        return loadAverage() >= Runtime.getRuntime().availableProcessors();
+        return othersOversubscribe(othersLoad(), Runtime.getRuntime().availableProcessors());
+    }
+
+    /**
+     * The rule: other processes keep at least half the cores (and at least one) busy on average, so some of our pool's
+     * workers would wait for a time slice.
+     */
+    static boolean othersOversubscribe(double others, int cores) {
+        return others >= Math.max(1.0, cores / 2.0);
     }
 
     /** The 1-minute load average; 0 where /proc/loadavg is missing or unreadable. */
     public static double loadAverage() {
-        long now = System.nanoTime();
-        if (readAt == 0 || now - readAt > 1_000_000_000L) {
-            try {
-                String s = Files.readString(Path.of("/proc/loadavg"));
-                load = Double.parseDouble(s.substring(0, s.indexOf(' ')));
-            } catch (java.io.IOException | RuntimeException e) {
-                load = 0;
-            }
-            readAt = now;
-        }
+        refresh();
         return load;
+    }
+
+    /** The load average less this process's own averaged CPU use (cores), never below 0. */
+    public static synchronized double othersLoad() {
+        refresh();
+        double own = Double.isNaN(ownAverage) ? 0 : ownAverage;
+        return Math.max(0, load - own);
+    }
+
+    private static synchronized void refresh() {
+        long now = System.nanoTime();
+        if (readAt != 0 && now - readAt <= 1_000_000_000L) {
+            return;
+        }
+        try {
+            String s = Files.readString(Path.of("/proc/loadavg"));
+            load = Double.parseDouble(s.substring(0, s.indexOf(' ')));
+        } catch (java.io.IOException | RuntimeException e) {
+            load = 0;
+        }
+        long cpu = processCpuNanos();
+        if (Double.isNaN(ownAverage)) {
+            // no history yet: the average since the JVM started stands for the last minute
+            long uptimeNanos = ManagementFactory.getRuntimeMXBean().getUptime() * 1_000_000L;
+            ownAverage = cpu < 0 || uptimeNanos <= 0 ? 0 : (double) cpu / uptimeNanos;
+        } else if (cpu >= 0 && cpuAt >= 0) {
+            ownAverage = decayed(ownAverage, (double) (cpu - cpuAt) / (now - readAt), (now - readAt) / 1e9);
+        }
+        cpuAt = cpu;
+        readAt = now;
+    }
+
+    /** One step of the kernel's exponential average: {@code avg·e + rate·(1 − e)}, {@code e = exp(−dt / 60 s)}. */
+    static double decayed(double average, double rate, double seconds) {
+        double e = Math.exp(-seconds / WINDOW_SECONDS);
+        return average * e + rate * (1 - e);
+    }
+
+    /** This process's CPU time (all threads), or −1 where the JVM cannot say. */
+    private static long processCpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+            return sun.getProcessCpuTime();
+        }
+        return -1;
     }
 }

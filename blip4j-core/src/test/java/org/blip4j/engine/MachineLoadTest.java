@@ -15,6 +15,27 @@ import org.junit.jupiter.api.Test;
  */
 class MachineLoadTest {
     @Test
+    void ownCpuIsAveragedLikeTheKernelLoadAndLeftOut() {
+        // one minute of 2 cores busy from an idle start: 2 · (1 − e^-1)
+        assertEquals(2 * (1 - Math.exp(-1)), MachineLoad.decayed(0, 2, 60), 1e-12);
+        // no time passed: unchanged; a long time: the rate itself
+        assertEquals(1.5, MachineLoad.decayed(1.5, 0, 0), 1e-12);
+        assertEquals(0.25, MachineLoad.decayed(3, 0.25, 6000), 1e-12);
+        double others = MachineLoad.othersLoad();
+        assertTrue(others >= 0 && others <= MachineLoad.loadAverage() + 1e-9);
+    }
+
+    @Test
+    void ruleNeedsOtherProcessesOnHalfTheCores() {
+        // the benchmark's own two threads on 2 cores no longer count; one other busy process does
+        assertFalse(MachineLoad.othersOversubscribe(0.4, 2));
+        assertTrue(MachineLoad.othersOversubscribe(1.0, 2));
+        assertFalse(MachineLoad.othersOversubscribe(3.9, 16));
+        assertTrue(MachineLoad.othersOversubscribe(8.0, 16));
+        assertTrue(MachineLoad.othersOversubscribe(1.0, 1));
+    }
+
+    @Test
     void propertyOverridesAndSerialLinearEqualsThreaded() {
         String old = System.getProperty(MachineLoad.PROPERTY);
         try (PointerScope s = new PointerScope();

@@ -21,6 +21,13 @@ class MachineLoadTest {
         // no time passed: unchanged; a long time: the rate itself
         assertEquals(1.5, MachineLoad.decayed(1.5, 0, 0), 1e-12);
         assertEquals(0.25, MachineLoad.decayed(3, 0.25, 6000), 1e-12);
+        // this process's CPU time is readable and grows with work
+        long before = MachineLoad.processCpuNanos();
+        double x = 0;
+        for (long t = System.nanoTime(); System.nanoTime() - t < 300_000_000L; ) {
+            x += Math.sqrt(x + 1);
+        }
+        assertTrue(x > 0 && before >= 0 && MachineLoad.processCpuNanos() > before);
         double others = MachineLoad.othersLoad();
         assertTrue(others >= 0 && others <= MachineLoad.loadAverage() + 1e-9);
     }

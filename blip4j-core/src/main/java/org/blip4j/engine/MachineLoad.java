@@ -25,9 +25,12 @@ public final class MachineLoad {
     /** The kernel's load average decays over one minute. */
     static final double WINDOW_SECONDS = 60;
 
-    private static long readAt;
+    // read on every product without a lock; refreshed at most once a second under the class lock
+    private static volatile long readAt;
+    private static volatile double load;
+    private static volatile double others;
+    // only touched while refreshing
     private static long cpuAt;
-    private static double load;
     private static double ownAverage = Double.NaN;
 
     private MachineLoad() {}
@@ -59,33 +62,41 @@ public final class MachineLoad {
     }
 
     /** The load average less this process's own averaged CPU use (cores), never below 0. */
-    public static synchronized double othersLoad() {
+    public static double othersLoad() {
         refresh();
-        double own = Double.isNaN(ownAverage) ? 0 : ownAverage;
-        return Math.max(0, load - own);
+        return others;
     }
 
-    private static synchronized void refresh() {
-        long now = System.nanoTime();
-        if (readAt != 0 && now - readAt <= 1_000_000_000L) {
+    private static void refresh() {
+        long at = readAt;
+        if (at != 0 && System.nanoTime() - at <= 1_000_000_000L) {
             return;
         }
-        try {
-            String s = Files.readString(Path.of("/proc/loadavg"));
-            load = Double.parseDouble(s.substring(0, s.indexOf(' ')));
-        } catch (java.io.IOException | RuntimeException e) {
-            load = 0;
+        synchronized (MachineLoad.class) {
+            long now = System.nanoTime();
+            if (readAt != 0 && now - readAt <= 1_000_000_000L) {
+                return; // another thread refreshed meanwhile
+            }
+            double l;
+            try {
+                String s = Files.readString(Path.of("/proc/loadavg"));
+                l = Double.parseDouble(s.substring(0, s.indexOf(' ')));
+            } catch (java.io.IOException | RuntimeException e) {
+                l = 0;
+            }
+            long cpu = processCpuNanos();
+            if (Double.isNaN(ownAverage)) {
+                // no history yet: the average since the JVM started stands for the last minute
+                long uptimeNanos = ManagementFactory.getRuntimeMXBean().getUptime() * 1_000_000L;
+                ownAverage = cpu < 0 || uptimeNanos <= 0 ? 0 : (double) cpu / uptimeNanos;
+            } else if (cpu >= 0 && cpuAt >= 0) {
+                ownAverage = decayed(ownAverage, (double) (cpu - cpuAt) / (now - readAt), (now - readAt) / 1e9);
+            }
+            cpuAt = cpu;
+            load = l;
+            others = Math.max(0, l - ownAverage);
+            readAt = now;
         }
-        long cpu = processCpuNanos();
-        if (Double.isNaN(ownAverage)) {
-            // no history yet: the average since the JVM started stands for the last minute
-            long uptimeNanos = ManagementFactory.getRuntimeMXBean().getUptime() * 1_000_000L;
-            ownAverage = cpu < 0 || uptimeNanos <= 0 ? 0 : (double) cpu / uptimeNanos;
-        } else if (cpu >= 0 && cpuAt >= 0) {
-            ownAverage = decayed(ownAverage, (double) (cpu - cpuAt) / (now - readAt), (now - readAt) / 1e9);
-        }
-        cpuAt = cpu;
-        readAt = now;
     }
 
     /** One step of the kernel's exponential average: {@code avg·e + rate·(1 − e)}, {@code e = exp(−dt / 60 s)}. */

@@ -3,6 +3,7 @@ package org.blip4j.model.text;
 import java.util.ArrayList;
 import java.util.List;
 import org.blip4j.config.TextConfig;
+import org.blip4j.engine.LayerScope;
 import org.blip4j.engine.T;
 import org.blip4j.nn.Block;
 import org.bytedeco.pytorch.Tensor;
@@ -110,8 +111,14 @@ public final class BertModel extends Block {
             throw new IllegalArgumentException(mode + " mode needs encoder states");
         }
         Tensor x = embeddings.forward(ids, past); // (B, L, D)
+        Tensor selfMask = ext;
+        Tensor crossMask = sm;
         for (int i = 0; i < layers.size(); i++) {
-            x = layers.get(i).forward(x, ext, src, sm, cache == null ? null : cache.layer(i));
+            BertLayer layer = layers.get(i);
+            Tensor in = x;
+            KvCache.Layer slot = cache == null ? null : cache.layer(i);
+            x = LayerScope.run(
+                    () -> layer.forward(in, selfMask, src, crossMask, slot)); // (B, L, D), intermediates freed
         }
         return x;
     }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import org.blip4j.config.VisionConfig;
+import org.blip4j.engine.LayerScope;
 import org.blip4j.engine.T;
 import org.blip4j.nn.Activation;
 import org.blip4j.nn.Attention;
@@ -85,9 +86,11 @@ public final class VisionTransformer extends Block implements DeferredBackward {
         x = T.cat(1, cls, x).add(posEmbed); // (B, N, D)
         boolean checkpoint = checkpointing.begin(training());
         for (int i = 0; i < blocks.size(); i++) {
+            VisionBlock block = blocks.get(i);
+            Tensor in = x;
             x = checkpoint && i >= checkpointFrom
-                    ? checkpointing.forward(blocks.get(i), x)
-                    : blocks.get(i).forward(x);
+                    ? checkpointing.forward(block, in)
+                    : LayerScope.run(() -> block.forward(in)); // (B, N, D), the block's intermediates freed
             observe.accept(x);
         }
         return norm.forward(x);

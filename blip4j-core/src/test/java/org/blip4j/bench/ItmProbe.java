@@ -1,0 +1,48 @@
+package org.blip4j.bench;
+
+import java.util.Random;
+import org.blip4j.config.BlipConfig;
+import org.blip4j.engine.Engine;
+import org.blip4j.engine.T;
+import org.blip4j.model.BlipItm;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * The ITM text encoder as {@code bin/bench-tasks --only itm} runs it (one image, 256 texts of 35 tokens, random
+ * weights), timed call by call, to run under a native profiler ({@code perf record}). Usage: {@code ItmProbe [calls]}.
+ */
+public final class ItmProbe {
+    private ItmProbe() {}
+
+    public static void main(String[] args) {
+        Engine.load();
+        int calls = args.length > 0 ? Integer.parseInt(args[0]) : 3;
+        int texts = args.length > 1 ? Integer.parseInt(args[1]) : 256;
+        BlipItm itm = TaskBenchmark.random(new BlipItm(BlipConfig.base(384)), 2);
+        Random rnd = new Random(3);
+        long[][] ids = new long[texts][35];
+        long[][] mask = new long[texts][35];
+        for (int i = 0; i < texts; i++) {
+            ids[i][0] = 30523;
+            mask[i][0] = 1;
+            for (int j = 1; j < 35; j++) {
+                ids[i][j] = 1000 + rnd.nextInt(28000);
+                mask[i][j] = 1;
+            }
+        }
+        try (NoGradGuard g = new NoGradGuard()) {
+            Tensor pixels = torch.randn(1, 3, 384, 384);
+            for (int r = 0; r < calls; r++) {
+                try (PointerScope s = new PointerScope()) {
+                    Tensor img = itm.encodeImage(pixels);
+                    long t0 = System.nanoTime();
+                    itm.itmLogits(img, T.longs(ids), T.longs(mask));
+                    System.out.printf("text encoder %d texts: %.0f ms%n", texts, (System.nanoTime() - t0) / 1e6);
+                }
+            }
+        }
+    }
+}

@@ -32,6 +32,21 @@ public final class AttentionProbe {
                 Tensor v = qkv.select(0, 2);
                 double flops = 4.0 * b * 12 * n * n * 64;
                 report(b, "fused (blip4j)", flops, PerfProbe.ms(() -> Attention.sdpa(q, k, v, null), reps));
+                report(
+                        b,
+                        "fused, q k v made contiguous",
+                        flops,
+                        PerfProbe.ms(() -> Attention.sdpa(q.contiguous(), k.contiguous(), v.contiguous(), null), reps));
+                report(
+                        b,
+                        "fused, qkv permuted contiguous",
+                        flops,
+                        PerfProbe.ms(
+                                () -> {
+                                    Tensor all = qkv.contiguous(); // (3, B, H, N, hd) in one copy
+                                    return Attention.sdpa(all.select(0, 0), all.select(0, 1), all.select(0, 2), null);
+                                },
+                                reps));
                 Tensor qc = q.contiguous();
                 Tensor kc = k.contiguous();
                 Tensor vc = v.contiguous();

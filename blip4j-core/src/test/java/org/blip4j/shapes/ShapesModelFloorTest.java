@@ -21,13 +21,14 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ShapesModelFloorTest {
     /**
-     * Floors, about 80–85 % of what the committed model (sessions 12–13) scores on exactly this generated set (VQA
-     * 58.2 %, CIDEr 200.1, text→image R@1 62.3 % of 70 images; chance: R@1 1.4 %) — the session-7 model (CIDEr
-     * 116.8) and the first one (85.8) do not pass the caption floor (session 8's: 158.4 / 51.7 / 54.8; session 9's:
-     * 173.2 / 55.7 / 56.4; session 10's: 187.0 / 61.0 / 62.6); the full-test-split figures are in
+     * Floors, about 80–85 % of what the committed models score on exactly this generated set (captions and retrieval
+     * of sessions 12–13: CIDEr 200.1, text→image R@1 62.3 % of 70 images, chance 1.4 %; VQA of session 14's 4,500-step
+     * fine-tune: 81.2 %, where the 1,500-step VQA model scored 58.2 % and now fails the floor) — the session-7 model
+     * (CIDEr 116.8) and the first one (85.8) do not pass the caption floor (session 8's: 158.4 / 51.7 / 54.8; session
+     * 9's: 173.2 / 55.7 / 56.4; session 10's: 187.0 / 61.0 / 62.6); the full-test-split figures are in
      * models/shapes/eval_*.json.
      */
-    static final double VQA_FLOOR = Double.parseDouble(System.getProperty("blip4j.floor.vqa", "50"));
+    static final double VQA_FLOOR = Double.parseDouble(System.getProperty("blip4j.floor.vqa", "68"));
 
     static final double CIDER_FLOOR = Double.parseDouble(System.getProperty("blip4j.floor.cider", "160"));
     static final double R1_FLOOR = Double.parseDouble(System.getProperty("blip4j.floor.r1", "51"));

@@ -21,9 +21,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ShapesModelFloorTest {
     /**
-     * Floors, about 80–85 % of what the committed models score on exactly this generated set (captions and retrieval
-     * of sessions 12–13: CIDEr 200.1, text→image R@1 62.3 % of 70 images, chance 1.4 %; VQA of session 14's 4,500-step
-     * fine-tune: 81.2 %, where the 1,500-step VQA model scored 58.2 % and now fails the floor) — the session-7 model
+     * Floors, about 80–85 % of what the committed models score on exactly this generated set (session 14's 4,500-step
+     * caption fine-tune: CIDEr 199.0, the 1,500-step one 200.1; retrieval of sessions 12–13: text→image R@1 62.3 % of
+     * 70 images, chance 1.4 %; session 14's 4,500-step VQA fine-tune: 81.2 %, where the 1,500-step VQA model scored
+     * 58.2 % and now fails the floor) — the session-7 model
      * (CIDEr 116.8) and the first one (85.8) do not pass the caption floor (session 8's: 158.4 / 51.7 / 54.8; session
      * 9's: 173.2 / 55.7 / 56.4; session 10's: 187.0 / 61.0 / 62.6); the full-test-split figures are in
      * models/shapes/eval_*.json.

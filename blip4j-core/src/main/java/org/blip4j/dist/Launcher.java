@@ -18,7 +18,8 @@ import java.util.Optional;
  * Starts the worker processes of one machine, as {@code torchrun --nproc-per-node N --nnodes M --node-rank R
  * --master-addr A --master-port P}: worker i gets {@code RANK = R·N + i}, {@code LOCAL_RANK = i},
  * {@code WORLD_SIZE = M·N}, {@code LOCAL_WORLD_SIZE = N}, {@code MASTER_ADDR}, {@code MASTER_PORT},
- * {@code OMP_NUM_THREADS = cores / N}, {@code OMP_WAIT_POLICY=passive} and {@code TORCH_CPP_LOG_LEVEL=FATAL} (each
+ * {@code OMP_NUM_THREADS = cores / N}, {@code OMP_WAIT_POLICY=passive}, {@code OPENBLAS_THREAD_TIMEOUT=4} and
+ * {@code TORCH_CPP_LOG_LEVEL=FATAL} (each
  * unless set; c10d's own log lines repeat, with native stack traces, what blip4j's messages say). Their output
  * is forwarded line by line with a {@code [rank r]} prefix. When a worker fails (non-zero exit or a signal), the
  * others are stopped (SIGTERM, then SIGKILL after a grace period) and the launch fails with a message naming the
@@ -107,6 +108,7 @@ public final class Launcher {
                 env.put(LAUNCHER_PID, Long.toString(ProcessHandle.current().pid()));
                 env.putIfAbsent("OMP_NUM_THREADS", Integer.toString(threads));
                 env.putIfAbsent("OMP_WAIT_POLICY", "passive");
+                env.putIfAbsent("OPENBLAS_THREAD_TIMEOUT", "4"); // OpenBLAS workers sleep at once (bin/blip4j)
                 env.putIfAbsent("TORCH_CPP_LOG_LEVEL", "FATAL"); // c10d's retries and stack traces: its errors reach us
                 Process p = pb.start();
                 procs.add(p);

@@ -23,7 +23,7 @@ public final class GemmProbe {
                     Tensor x = torch.randn(rows, s[1]);
                     Tensor wm = w.to_mkldnn();
                     double f = 2.0 * rows * s[0] * s[1] / 1e6;
-                    double[] t = new double[4];
+                    double[] t = new double[6];
                     for (int r = 0; r < rounds; r++) {
                         t[0] += f / PerfProbe.ms(() -> torch.linear(x, w, T.opt(b)), 3);
                         t[1] += f / PerfProbe.ms(() -> BlasThreads.serial(() -> torch.linear(x, w, T.opt(b))), 3);
@@ -33,11 +33,21 @@ public final class GemmProbe {
                                                 .to_dense(),
                                         3);
                         t[3] += f / PerfProbe.ms(() -> torch.matmul(x, w.t()), 3);
+                        t[4] += f / PerfProbe.ms(() -> torch.matmul(x, w.t()).add_(b), 3);
+                        t[5] += f / PerfProbe.ms(() -> torch.addmm(b, x, w.t()), 3);
                     }
                     System.out.printf(
                             "linear %4d×%4d→%4d GFLOP/s: openblas %.0f | openblas serial %.0f | onednn %.0f | "
-                                    + "matmul %.0f%n",
-                            rows, s[1], s[0], t[0] / rounds, t[1] / rounds, t[2] / rounds, t[3] / rounds);
+                                    + "matmul %.0f | matmul + add_ %.0f | addmm %.0f%n",
+                            rows,
+                            s[1],
+                            s[0],
+                            t[0] / rounds,
+                            t[1] / rounds,
+                            t[2] / rounds,
+                            t[3] / rounds,
+                            t[4] / rounds,
+                            t[5] / rounds);
                 }
             }
             System.out.printf("matmul 2048³ %.0f GFLOP/s%n", Ceiling.libtorchMatmul(3));

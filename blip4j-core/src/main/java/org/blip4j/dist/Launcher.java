@@ -106,10 +106,7 @@ public final class Launcher {
                 Map<String, String> env = pb.environment();
                 env.putAll(workerEnv(spec, port, i));
                 env.put(LAUNCHER_PID, Long.toString(ProcessHandle.current().pid()));
-                env.putIfAbsent("OMP_NUM_THREADS", Integer.toString(threads));
-                env.putIfAbsent("OMP_WAIT_POLICY", "passive");
-                env.putIfAbsent("OPENBLAS_THREAD_TIMEOUT", "4"); // OpenBLAS workers sleep at once (bin/blip4j)
-                env.putIfAbsent("TORCH_CPP_LOG_LEVEL", "FATAL"); // c10d's retries and stack traces: its errors reach us
+                defaultEnv(threads).forEach(env::putIfAbsent);
                 Process p = pb.start();
                 procs.add(p);
                 pumps.add(pump(p.getInputStream(), out, "[rank " + rank + "] ", "rank" + rank + "-out"));
@@ -289,6 +286,21 @@ public final class Launcher {
         env.put("LOCAL_WORLD_SIZE", Integer.toString(spec.nproc()));
         env.put("MASTER_ADDR", spec.masterAddr());
         env.put("MASTER_PORT", Integer.toString(port));
+        return env;
+    }
+
+    /**
+     * What every worker gets unless its environment already says otherwise: its share of the cores as OpenMP threads,
+     * libgomp's threads sleeping instead of spinning, OpenBLAS's workers sleeping right after a product (both spin
+     * long enough by default to starve the next op on a small machine; docs/performance.md), and c10d's own log
+     * lines off (its retries and native stack traces repeat what blip4j's errors say).
+     */
+    static Map<String, String> defaultEnv(int threads) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("OMP_NUM_THREADS", Integer.toString(threads));
+        env.put("OMP_WAIT_POLICY", "passive");
+        env.put("OPENBLAS_THREAD_TIMEOUT", "4");
+        env.put("TORCH_CPP_LOG_LEVEL", "FATAL");
         return env;
     }
 }

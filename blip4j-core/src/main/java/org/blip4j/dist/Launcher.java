@@ -106,7 +106,7 @@ public final class Launcher {
                 Map<String, String> env = pb.environment();
                 env.putAll(workerEnv(spec, port, i));
                 env.put(LAUNCHER_PID, Long.toString(ProcessHandle.current().pid()));
-                defaultEnv(threads).forEach(env::putIfAbsent);
+                applyDefaults(env, threads);
                 Process p = pb.start();
                 procs.add(p);
                 pumps.add(pump(p.getInputStream(), out, "[rank " + rank + "] ", "rank" + rank + "-out"));
@@ -290,11 +290,16 @@ public final class Launcher {
     }
 
     /**
-     * What every worker gets unless its environment already says otherwise: its share of the cores as OpenMP threads,
-     * libgomp's threads sleeping instead of spinning, OpenBLAS's workers sleeping right after a product (both spin
-     * long enough by default to starve the next op on a small machine; docs/performance.md), and c10d's own log
+     * Adds what every worker gets unless its environment already says otherwise: its share of the cores as OpenMP
+     * threads, libgomp's threads sleeping instead of spinning, OpenBLAS's workers sleeping right after a product (both
+     * spin long enough by default to starve the next op on a small machine; docs/performance.md), and c10d's own log
      * lines off (its retries and native stack traces repeat what blip4j's errors say).
      */
+    static void applyDefaults(Map<String, String> env, int threads) {
+        defaultEnv(threads).forEach(env::putIfAbsent);
+    }
+
+    /** The values {@link #applyDefaults} sets where the environment has none. */
     static Map<String, String> defaultEnv(int threads) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("OMP_NUM_THREADS", Integer.toString(threads));

@@ -26,9 +26,14 @@ public final class LayerScope {
         }
         try (PointerScope inner = new PointerScope()) {
             Tensor out = layer.get();
-            outer.attach(out);
-            inner.detach(out);
+            keep(out, inner, outer);
             return out;
         }
+    }
+
+    /** Moves {@code t} from the scope {@code from} to the enclosing scope {@code to}, so it outlives {@code from}. */
+    public static void keep(Tensor t, PointerScope from, PointerScope to) {
+        to.attach(t);
+        from.detach(t);
     }
 }

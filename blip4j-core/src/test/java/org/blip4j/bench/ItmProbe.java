@@ -1,6 +1,5 @@
 package org.blip4j.bench;
 
-import java.util.Random;
 import org.blip4j.config.BlipConfig;
 import org.blip4j.engine.Engine;
 import org.blip4j.engine.T;
@@ -23,17 +22,8 @@ public final class ItmProbe {
         int texts = args.length > 1 ? Integer.parseInt(args[1]) : 256;
         int chunk = args.length > 2 ? Integer.parseInt(args[2]) : texts;
         BlipItm itm = TaskBenchmark.random(new BlipItm(BlipConfig.base(384)), 2);
-        Random rnd = new Random(3);
-        long[][] ids = new long[texts][35];
-        long[][] mask = new long[texts][35];
-        for (int i = 0; i < texts; i++) {
-            ids[i][0] = 30523;
-            mask[i][0] = 1;
-            for (int j = 1; j < 35; j++) {
-                ids[i][j] = 1000 + rnd.nextInt(28000);
-                mask[i][j] = 1;
-            }
-        }
+        long[][] ids = TaskBenchmark.itmTexts(texts);
+        long[][] mask = TaskBenchmark.ones(texts, 35);
         try (NoGradGuard g = new NoGradGuard()) {
             Tensor pixels = torch.randn(1, 3, 384, 384);
             for (int r = 0; r < calls; r++) {

@@ -35,6 +35,27 @@ public final class TaskBenchmark {
     private TaskBenchmark() {}
 
     /** BLIP's initialisation (normal 0.02, LayerNorm 1/0): zero weights could take fast paths real ones never do. */
+    /** n random texts of 35 BERT token ids, each starting with [ENC] (ITM's input; the same draw every time). */
+    static long[][] itmTexts(int n) {
+        Random rnd = new Random(3);
+        long[][] ids = new long[n][35];
+        for (int i = 0; i < n; i++) {
+            ids[i][0] = 30523;
+            for (int j = 1; j < 35; j++) {
+                ids[i][j] = 1000 + rnd.nextInt(28000);
+            }
+        }
+        return ids;
+    }
+
+    static long[][] ones(int rows, int cols) {
+        long[][] a = new long[rows][cols];
+        for (long[] row : a) {
+            java.util.Arrays.fill(row, 1);
+        }
+        return a;
+    }
+
     static <B extends org.blip4j.nn.Block> B random(B model, long seed) {
         org.blip4j.train.Init.blip(model, seed, 0.02);
         return model;
@@ -316,17 +337,8 @@ public final class TaskBenchmark {
             }
             if (only.contains("itm")) {
                 BlipItm itm = random(new BlipItm(c384), 2);
-                Random rnd = new Random(3);
-                long[][] ids = new long[256][35];
-                long[][] mask = new long[256][35];
-                for (int i = 0; i < 256; i++) {
-                    ids[i][0] = 30523;
-                    for (int j = 1; j < 35; j++) {
-                        ids[i][j] = 1000 + rnd.nextInt(28000);
-                        mask[i][j] = 1;
-                    }
-                    mask[i][0] = 1;
-                }
+                long[][] ids = itmTexts(256);
+                long[][] mask = ones(256, 35);
                 Tensor pixels1 = torch.randn(1, 3, 384, 384);
                 List<Double> t = new ArrayList<>();
                 List<Double> text = new ArrayList<>();

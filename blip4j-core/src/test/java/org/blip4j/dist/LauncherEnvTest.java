@@ -19,7 +19,7 @@ class LauncherEnvTest {
     @Test
     void whatTheUserSetWins() {
         Map<String, String> env = new HashMap<>(Map.of("OPENBLAS_THREAD_TIMEOUT", "28", "OMP_NUM_THREADS", "1"));
-        Launcher.defaultEnv(2).forEach(env::putIfAbsent); // as Launcher.launch applies them
+        Launcher.applyDefaults(env, 2); // what launch does to each worker's environment
         assertEquals("28", env.get("OPENBLAS_THREAD_TIMEOUT"));
         assertEquals("1", env.get("OMP_NUM_THREADS"));
         assertEquals("passive", env.get("OMP_WAIT_POLICY"));

@@ -96,23 +96,20 @@ public final class BertModel extends Block {
             }
             ext = m.unsqueeze(1).unsqueeze(1); // (B, 1, 1, T)
         }
-        ext = ext.mul(T.s(-MASKED)).add(T.s(MASKED)); // (1 - m) * MASKED
-        Tensor sm = null;
-        if (statesMask != null) {
-            sm = statesMask
-                    .to(torch.ScalarType.Float)
-                    .unsqueeze(1)
-                    .unsqueeze(1) // (B', 1, 1, S)
-                    .mul(T.s(-CROSS_MASKED))
-                    .add(T.s(CROSS_MASKED));
-        }
+        Tensor selfMask = ext.mul(T.s(-MASKED)).add(T.s(MASKED)); // (1 - m) * MASKED
+        Tensor crossMask = statesMask == null
+                ? null
+                : statesMask
+                        .to(torch.ScalarType.Float)
+                        .unsqueeze(1)
+                        .unsqueeze(1) // (B', 1, 1, S)
+                        .mul(T.s(-CROSS_MASKED))
+                        .add(T.s(CROSS_MASKED));
         CrossStates src = mode == TextMode.UNIMODAL ? null : states;
         if (mode != TextMode.UNIMODAL && states == null) {
             throw new IllegalArgumentException(mode + " mode needs encoder states");
         }
         Tensor x = embeddings.forward(ids, past); // (B, L, D)
-        Tensor selfMask = ext;
-        Tensor crossMask = sm;
         for (int i = 0; i < layers.size(); i++) {
             BertLayer layer = layers.get(i);
             Tensor in = x;

@@ -3,6 +3,7 @@ package org.blip4j.model.vision;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import org.blip4j.engine.LayerScope;
 import org.blip4j.model.vision.VisionTransformer.VisionBlock;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.BoolOptional;
@@ -57,8 +58,8 @@ final class BlockCheckpointing {
                 NoGradGuard g = new NoGradGuard()) {
             leaf = block.forward(x, masks, false).detach().set_requires_grad(true); // (B, N, D)
             if (inner != null) {
-                keep(leaf, inner, outer);
-                masks.forEach(m -> keep(m, inner, outer));
+                LayerScope.keep(leaf, inner, outer);
+                masks.forEach(m -> LayerScope.keep(m, inner, outer));
             }
         }
         pending.push(new Segment(block, x, leaf, masks).retain());
@@ -80,11 +81,5 @@ final class BlockCheckpointing {
                 s.release();
             }
         }
-    }
-
-    /** Moves {@code t} from the scope {@code from} to the enclosing scope {@code to}. */
-    private static void keep(Tensor t, PointerScope from, PointerScope to) {
-        to.attach(t);
-        from.detach(t);
     }
 }

@@ -5,9 +5,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Whether <em>other</em> processes compete for this machine's cores: the 1-minute load average from
- * {@code /proc/loadavg} less this process's own CPU use averaged the way the kernel averages the load, read at most
- * once a second.
+ * Whether <em>other</em> processes compete for this machine's cores: the CPU time the machine spent busy over the
+ * last few seconds ({@code /proc/stat}) less this process's own ({@code /proc/self/stat}), in cores, averaged over
+ * {@link #WINDOW_SECONDS}; read at most once a second.
  *
  * <p>Why: OpenBLAS's pthread pool hands every product to its worker threads and waits for all of them; when the cores
  * are oversubscribed a worker often runs only after a time slice. Measured side by side on the shared 2-core machine
@@ -15,6 +15,10 @@ import java.nio.file.Path;
  * serial, few-row decoder products 7.1 ms threaded and 0.26 ms serial. Inference then runs its products with a
  * serial OpenBLAS; on a calm machine the threaded pool is kept. Our own threads are left out of the count: counting
  * them (the first rule, load ≥ cores) switched a lone benchmark to the serial path and cost the ViT 27 % at batch 1.
+ * The second rule read the kernel's 1-minute load average, which stays raised for a minute after other processes
+ * stop: right after a benchmark's child processes it still chose the serial path (round ten, docs/performance.md),
+ * so the decoder's few-row products read memory from one core. Busy time over seconds follows the machine at once.
+ * Until a first interval has passed it falls back to the load average less this process's own CPU use.
  * {@code -Dblip4j.blas.adaptive=false} keeps the threaded pool always (side-by-side benchmarks); {@code =true} forces
  * the serial choice.
  */
@@ -22,8 +26,11 @@ public final class MachineLoad {
     /** System property: false = never adapt, true = always treat the machine as oversubscribed. */
     public static final String PROPERTY = "blip4j.blas.adaptive";
 
-    /** The kernel's load average decays over one minute. */
-    static final double WINDOW_SECONDS = 60;
+    /** Other processes' CPU use is averaged over this many seconds. */
+    static final double WINDOW_SECONDS = 5;
+
+    /** Linux reports CPU times in /proc in USER_HZ ticks, fixed at 100 a second. */
+    static final double TICKS_PER_SECOND = 100;
 
     // read on every product without a lock; refreshed at most once a second under the class lock
     private static volatile long readAt;
@@ -31,7 +38,9 @@ public final class MachineLoad {
     private static volatile double others;
     // only touched while refreshing
     private static long cpuAt;
-    private static double ownAverage = Double.NaN;
+    private static long busyAt = -1;
+    private static long sampledAt;
+    private static boolean measured;
 
     private MachineLoad() {}
 
@@ -61,7 +70,7 @@ public final class MachineLoad {
         return load;
     }
 
-    /** The load average less this process's own averaged CPU use (cores), never below 0. */
+    /** Cores kept busy by other processes over the last seconds (see the class comment), never below 0. */
     public static double othersLoad() {
         refresh();
         return others;
@@ -77,29 +86,75 @@ public final class MachineLoad {
             if (readAt != 0 && now - readAt <= 1_000_000_000L) {
                 return; // another thread refreshed meanwhile
             }
-            double l;
-            try {
-                String s = Files.readString(Path.of("/proc/loadavg"));
-                l = Double.parseDouble(s.substring(0, s.indexOf(' ')));
-            } catch (java.io.IOException | RuntimeException e) {
-                l = 0;
-            }
+            double l = readLoadAverage();
             long cpu = processCpuNanos();
-            if (Double.isNaN(ownAverage)) {
-                // no history yet: the average since the JVM started stands for the last minute
+            long busy = machineBusyTicks();
+            double seconds = (now - sampledAt) / 1e9;
+            if (busy >= 0 && busyAt >= 0 && cpu >= 0 && cpuAt >= 0 && seconds > 0) {
+                double rate = othersRate(busy - busyAt, cpu - cpuAt, seconds);
+                others = measured ? decayed(others, rate, seconds) : rate;
+                measured = true;
+            } else if (!measured) {
+                // no interval yet: the load average less this process's CPU use since the JVM started
                 long uptimeNanos = ManagementFactory.getRuntimeMXBean().getUptime() * 1_000_000L;
-                ownAverage = cpu < 0 || uptimeNanos <= 0 ? 0 : (double) cpu / uptimeNanos;
-            } else if (cpu >= 0 && cpuAt >= 0) {
-                ownAverage = decayed(ownAverage, (double) (cpu - cpuAt) / (now - readAt), (now - readAt) / 1e9);
+                double own = cpu < 0 || uptimeNanos <= 0 ? 0 : (double) cpu / uptimeNanos;
+                others = Math.max(0, l - own);
             }
+            busyAt = busy;
             cpuAt = cpu;
+            sampledAt = now;
             load = l;
-            others = Math.max(0, l - ownAverage);
             readAt = now;
         }
     }
 
-    /** One step of the kernel's exponential average: {@code avg·e + rate·(1 − e)}, {@code e = exp(−dt / 60 s)}. */
+    /**
+     * Cores other processes kept busy: the machine's busy ticks in an interval less this process's CPU nanoseconds in
+     * it, over the interval's length; never below 0 (the two files are read a moment apart).
+     */
+    static double othersRate(long busyTicks, long ownNanos, double seconds) {
+        double busySeconds = busyTicks / TICKS_PER_SECOND;
+        return Math.max(0, (busySeconds - ownNanos / 1e9) / seconds);
+    }
+
+    private static double readLoadAverage() {
+        try {
+            String s = Files.readString(Path.of("/proc/loadavg"));
+            return Double.parseDouble(s.substring(0, s.indexOf(' ')));
+        } catch (java.io.IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /**
+     * The machine's busy CPU time in ticks since boot: user, nice, system, irq, softirq and steal of
+     * {@code /proc/stat}'s first line (idle and iowait left out; guest time is inside user already), or −1 where it
+     * cannot be read.
+     */
+    static long machineBusyTicks() {
+        try (java.io.BufferedReader r = Files.newBufferedReader(Path.of("/proc/stat"))) {
+            return busyTicks(r.readLine());
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** Busy ticks of a {@code /proc/stat} "cpu" line, or −1 where it is not one. */
+    static long busyTicks(String cpuLine) {
+        if (cpuLine == null || !cpuLine.startsWith("cpu ")) {
+            return -1;
+        }
+        String[] f = cpuLine.trim().split("\\s+");
+        long busy = 0;
+        for (int i : new int[] {1, 2, 3, 6, 7, 8}) { // user nice system (idle iowait) irq softirq steal
+            if (i < f.length) {
+                busy += Long.parseLong(f[i]);
+            }
+        }
+        return busy;
+    }
+
+    /** One step of an exponential average: {@code avg·e + rate·(1 − e)}, {@code e = exp(−dt / WINDOW_SECONDS)}. */
     static double decayed(double average, double rate, double seconds) {
         double e = Math.exp(-seconds / WINDOW_SECONDS);
         return average * e + rate * (1 - e);

@@ -15,21 +15,32 @@ import org.junit.jupiter.api.Test;
  */
 class MachineLoadTest {
     @Test
-    void ownCpuIsAveragedLikeTheKernelLoadAndLeftOut() {
-        // one minute of 2 cores busy from an idle start: 2 · (1 − e^-1)
-        assertEquals(2 * (1 - Math.exp(-1)), MachineLoad.decayed(0, 2, 60), 1e-12);
+    void othersAreTheMachinesBusyTimeLessOurOwnAveragedOverSeconds() {
+        // one window of 2 cores busy from an idle start: 2 · (1 − e^-1)
+        double w = MachineLoad.WINDOW_SECONDS;
+        assertEquals(2 * (1 - Math.exp(-1)), MachineLoad.decayed(0, 2, w), 1e-12);
         // no time passed: unchanged; a long time: the rate itself
         assertEquals(1.5, MachineLoad.decayed(1.5, 0, 0), 1e-12);
         assertEquals(0.25, MachineLoad.decayed(3, 0.25, 6000), 1e-12);
-        // this process's CPU time is readable and grows with work
+        // /proc/stat's first line: user nice system idle iowait irq softirq steal guest guest_nice
+        assertEquals(10 + 2 + 5 + 1 + 3 + 4, MachineLoad.busyTicks("cpu  10 2 5 900 70 1 3 4 6 0"));
+        assertEquals(-1, MachineLoad.busyTicks("cpu0 10 2 5 900 70 1 3 4 6 0"));
+        assertEquals(-1, MachineLoad.busyTicks(null));
+        // 2 s in which the machine was busy 300 ticks (3 s of CPU) and we used 1 s: others kept 1 core busy
+        assertEquals(1.0, MachineLoad.othersRate(300, 1_000_000_000L, 2), 1e-12);
+        // we alone: nothing left for others, never negative although the files are read a moment apart
+        assertEquals(0.0, MachineLoad.othersRate(200, 2_010_000_000L, 1), 1e-12);
+        // this process's CPU time and the machine's busy time are readable and grow with work
         long before = MachineLoad.processCpuNanos();
+        long busyBefore = MachineLoad.machineBusyTicks();
         double x = 0;
         for (long t = System.nanoTime(); System.nanoTime() - t < 300_000_000L; ) {
             x += Math.sqrt(x + 1);
         }
         assertTrue(x > 0 && before >= 0 && MachineLoad.processCpuNanos() > before);
+        assertTrue(busyBefore >= 0 && MachineLoad.machineBusyTicks() > busyBefore);
         double others = MachineLoad.othersLoad();
-        assertTrue(others >= 0 && others <= MachineLoad.loadAverage() + 1e-9);
+        assertTrue(others >= 0 && others <= Runtime.getRuntime().availableProcessors() * 4.0, "others " + others);
     }
 
     @Test

@@ -7,21 +7,24 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * {@code nn.functional.linear} for a few input rows without autograd (one decode step: an image's beams), as one
- * matrix–vector product per row over cache-sized blocks of the weight.
+ * batched product over blocks of {@link #BLOCK_ROWS} weight rows, each block a small matrix product that reads its
+ * weight rows once for every input row.
  *
- * <p>Hand-written because OpenBLAS's sgemm copies (packs) the whole weight matrix on every call, which for 1–4 rows
- * costs more than the product itself: measured on 2 cores, 3 rows × BERT-base 768→3072 takes 1.57 ms through
- * {@code torch.linear} and 0.59 ms as three {@code addmv}. Blocks of {@link #BLOCK_BYTES} keep a block of weight rows
- * in cache while every input row reads it, so the weight streams from memory once. Results equal {@code torch.linear}'s
- * up to float summation order (sgemv vs sgemm kernels).
+ * <p>Hand-written because no libtorch op streams a large weight once for a few rows at memory speed. OpenBLAS's sgemm
+ * copies (packs) the whole weight on every call, which for 1–4 rows costs more than the product itself (3 rows ×
+ * BERT-base 768→3072: 1.57 ms through {@code torch.linear}, 2 cores). One matrix–vector product per row (this class's
+ * first form) reads the weight once per row, or pays a call per row and cache-sized block: cold weights in a decode
+ * step's order streamed at 6.9 GB/s against 28.6 for a plain sum (docs/performance.md, round eleven). A block of 64
+ * rows × 768 × 3 inputs is under OpenBLAS's small-matrix limit, so {@code bmm} over the blocks runs its unpacked small
+ * kernel: 11.4 GB/s on one thread. Results equal {@code torch.linear}'s up to float summation order.
  */
 public final class SkinnyLinear {
     /** System property that turns this path off when {@code false} (everything then goes through torch.linear). */
     public static final String PROPERTY = "blip4j.skinny";
-    /** Most input rows served by matrix–vector products; more rows amortise sgemm's packing. */
+    /** Most input rows served by this path; more rows amortise sgemm's packing. */
     public static final int MAX_ROWS = 4;
-    /** Weight bytes per block: inside a core's share of L3 on small machines. */
-    public static final long BLOCK_BYTES = Long.getLong("blip4j.skinny.blockKiB", 2048) << 10;
+    /** Weight rows per block (property {@code blip4j.skinny.blockRows}): 64 × in × rows stays a small product. */
+    public static final long BLOCK_ROWS = Long.getLong("blip4j.skinny.blockRows", 64);
 
     private static final boolean ENABLED = !"false".equals(System.getProperty(PROPERTY));
 
@@ -41,29 +44,34 @@ public final class SkinnyLinear {
 
     /** y = x Wᵀ + b for x (…, in), w (out, in), b (out) or null: (…, out). Call only where {@link #applies} holds. */
     public static Tensor forward(Tensor x, Tensor w, Tensor b) {
-        return forward(x, w, b, BLOCK_BYTES);
+        return forward(x, w, b, BLOCK_ROWS);
     }
 
-    /** As {@link #forward(Tensor, Tensor, Tensor)} with an explicit block size in bytes (benchmarks). */
-    public static Tensor forward(Tensor x, Tensor w, Tensor b, long blockBytes) {
+    /** As {@link #forward(Tensor, Tensor, Tensor)} with an explicit number of weight rows per block (benchmarks). */
+    public static Tensor forward(Tensor x, Tensor w, Tensor b, long blockRows) {
         long in = w.size(1);
         long out = w.size(0);
         int rows = (int) (x.numel() / in);
-        Tensor x2 = x.reshape(rows, in).contiguous(); // (R, in)
+        Tensor xt = x.reshape(rows, in).t(); // (in, R)
         Tensor y = torch.empty(rows, out); // (R, out)
-        long block = Math.max(1, Math.min(out, blockBytes / (in * 4)));
+        long block = Math.max(1, Math.min(out, blockRows));
         int parts = SkinnyParallel.parts(out * in * 4);
         if (parts <= 1) {
             BlasThreads.serial(() -> {
-                products(x2, w, b, y, 0, out, block);
+                products(xt, w, b, y, 0, out, block);
                 return null;
             });
         } else {
-            long chunk = (out + parts - 1) / parts; // (chunk, in) weight rows per Java thread, serial BLAS in each
+            // (chunk, in) weight rows per Java thread, serial BLAS in each; chunks of whole blocks
+            long chunk = (out + parts - 1) / parts;
+            long aligned = (chunk + block - 1) / block * block;
             BlasThreads.serial(() -> SkinnyParallel.run(parts, k -> {
-                long o = k * chunk;
-                if (o < out) {
-                    products(x2, w, b, y, o, Math.min(out, o + chunk), block);
+                long o = k * aligned;
+                if (o < out) { // one OpenMP thread per Java thread: bmm would otherwise split its blocks again
+                    IntraOpThreads.serial(() -> {
+                        products(xt, w, b, y, o, Math.min(out, o + aligned), block);
+                        return null;
+                    });
                 }
             }));
         }
@@ -75,28 +83,24 @@ public final class SkinnyLinear {
         return y.view(shape); // (…, out)
     }
 
-    /** y[:, from:to] = x2 W[from:to]ᵀ + b[from:to], one matrix–vector product per row and weight block. */
-    static void products(Tensor x2, Tensor w, Tensor b, Tensor y, long from, long to, long block) {
-        int rows = (int) x2.size(0);
-        long out = w.size(0);
-        Tensor[] xr = new Tensor[rows];
-        Tensor[] yr = new Tensor[rows];
-        for (int r = 0; r < rows; r++) {
-            xr[r] = x2.select(0, r); // (in)
-            yr[r] = y.select(0, r); // (out)
+    /** y[:, from:to] = (W[from:to] xt)ᵀ + b[from:to]: whole blocks in one bmm, the rest in one mm. */
+    static void products(Tensor xt, Tensor w, Tensor b, Tensor y, long from, long to, long block) {
+        long in = w.size(1);
+        long rows = xt.size(1);
+        long n = to - from;
+        long blocks = n / block;
+        long full = blocks * block;
+        if (blocks > 0) {
+            Tensor wb = w.narrow(0, from, full).view(blocks, block, in); // (blocks, block, in)
+            Tensor prod = torch.bmm(wb, xt.unsqueeze(0).expand(blocks, in, rows)); // (blocks, block, R)
+            y.narrow(1, from, full).copy_(prod.view(full, rows).t()); // (R, full)
         }
-        for (long o = from; o < to; o += block) {
-            long n = Math.min(block, to - o);
-            Tensor wb = n == out ? w : w.narrow(0, o, n); // (n, in), contiguous rows
-            Tensor bb = b == null ? null : n == out ? b : b.narrow(0, o, n);
-            for (int r = 0; r < rows; r++) {
-                Tensor dst = n == out ? yr[r] : yr[r].narrow(0, o, n); // (n)
-                if (bb == null) {
-                    torch.mv_out(dst, wb, xr[r]);
-                } else {
-                    torch.addmv_out(dst, bb, wb, xr[r]);
-                }
-            }
+        if (full < n) {
+            Tensor prod = torch.mm(w.narrow(0, from + full, n - full), xt); // (rest, R)
+            y.narrow(1, from + full, n - full).copy_(prod.t()); // (R, rest)
+        }
+        if (b != null) {
+            y.narrow(1, from, n).add_(b.narrow(0, from, n));
         }
     }
 }

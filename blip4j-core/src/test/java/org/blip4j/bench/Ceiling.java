@@ -86,6 +86,25 @@ final class Ceiling {
         }
     }
 
+    /**
+     * The memory read bandwidth libtorch reaches in this process (GB/s): the best of {@code reps} sums over 400 MB of
+     * float32, with its intra-op threads — the ceiling for work that streams weights once, as a decode step does.
+     */
+    static double readBandwidth(int reps) {
+        try (PointerScope s = new PointerScope();
+                NoGradGuard g = new NoGradGuard()) {
+            Tensor big = torch.ones(100_000_000L); // 400 MB, touched once before timing
+            big.sum();
+            double best = Double.MAX_VALUE;
+            for (int i = 0; i < reps; i++) {
+                long t0 = System.nanoTime();
+                big.sum().item_double();
+                best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+            }
+            return big.numel() * 4.0 / best / 1e9;
+        }
+    }
+
     /** Median GFLOP/s of {@code reps} 2048³ float32 matmuls through libtorch, after one untimed product. */
     static double libtorchMatmul(int reps) {
         try (PointerScope s = new PointerScope();

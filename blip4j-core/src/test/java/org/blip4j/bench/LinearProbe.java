@@ -56,15 +56,15 @@ public final class LinearProbe {
                     }
                     StringBuilder sk = new StringBuilder();
                     if (rows <= 4) {
-                        for (long kb : new long[] {512, 1024, 2048, 4096, 8192, 1 << 20}) {
-                            double t = DecodeProfile.time(
-                                    () -> org.blip4j.engine.SkinnyLinear.forward(x, w, b, kb * 1024), 20);
-                            double d = org.blip4j.engine.SkinnyLinear.forward(x, w, b, kb * 1024)
+                        for (long kb : new long[] {16, 32, 64, 128, 256, 1 << 20}) { // weight rows per block
+                            double t =
+                                    DecodeProfile.time(() -> org.blip4j.engine.SkinnyLinear.forward(x, w, b, kb), 20);
+                            double d = org.blip4j.engine.SkinnyLinear.forward(x, w, b, kb)
                                     .sub(ref)
                                     .abs()
                                     .max()
                                     .item_float();
-                            sk.append(String.format(" %dK:%.3f(%.0e)", kb, t, d));
+                            sk.append(String.format(" %d:%.3f(%.0e)", kb, t, d));
                         }
                     }
                     System.out.println("  skinny" + sk);

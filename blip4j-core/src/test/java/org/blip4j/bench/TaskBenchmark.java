@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.blip4j.config.BlipConfig;
+import org.blip4j.config.TextConfig;
 import org.blip4j.engine.Bf16Linear;
 import org.blip4j.engine.T;
 import org.blip4j.generate.CrossAttentionDecoder;
@@ -129,6 +130,17 @@ public final class TaskBenchmark {
         return 12 * layer + (lmHead ? 2 * t * d * d + 2 * t * d * 30524 : 0);
     }
 
+    /**
+     * Weight bytes one cached decode step reads at {@code bytesPerWeight}: per text layer the self-attention's query,
+     * key, value and output, the cross-attention's query and output (its keys and values over the image are computed
+     * once per request) and the feed-forward pair; then the LM head's transform and its vocabulary projection.
+     */
+    static double decodeStepWeightBytes(TextConfig t, int bytesPerWeight) {
+        double d = t.hiddenSize();
+        double perLayer = 6 * d * d + 2 * d * t.intermediateSize();
+        return bytesPerWeight * (t.numLayers() * perLayer + d * d + d * t.vocabSize());
+    }
+
     static String rate(double flops, double ms, Ceiling.Rates c, double adjacent) {
         double g = flops / ms / 1e6;
         return String.format(
@@ -240,6 +252,11 @@ public final class TaskBenchmark {
                 Tensor pixels1 = torch.randn(1, 3, 384, 384);
                 if (only.contains("caption")) {
                     double enc = 0;
+                    double bandwidth = Ceiling.readBandwidth(5);
+                    double stepBytes = decodeStepWeightBytes(c384.text(), 4);
+                    row(
+                            "memory read bandwidth, libtorch sum of 400 MB in this JVM (best of 5, GB/s)",
+                            String.format("%.1f", bandwidth));
                     // float32, --int8, --bf16, --int8 --bf16, and --bf16 decoding on one intra-op thread (as int8)
                     for (int mode = 0; mode < 5; mode++) {
                         boolean int8 = mode == 1 || mode == 3;
@@ -291,6 +308,19 @@ public final class TaskBenchmark {
                         row(
                                 "beam 3, 20 new tokens after the image embedding, " + kind + " (median ms)",
                                 String.format("%.0f = %.0f ms/step", median(gen), median(gen) / 20));
+                        if (mode == 0) {
+                            double boundMs = stepBytes / 1e9 / bandwidth * 1000;
+                            row(
+                                    "  float32 decode step against memory bandwidth: weights read a step (MB), "
+                                            + "step bound, measured step (share of the bound)",
+                                    String.format(
+                                            "%.0f MB, %.1f ms, %.1f ms (%.2f); 20 steps at the bound / encoding = %.2f",
+                                            stepBytes / 1e6,
+                                            boundMs,
+                                            median(gen) / 20,
+                                            boundMs / (median(gen) / 20),
+                                            20 * boundMs / e));
+                        }
                         row(
                                 "  generation / encoding ratio, " + kind
                                         + (mode == 0 ? " (goal ≤ 0.5)" : mode == 1 ? " (goal ≤ 0.25)" : "")

@@ -57,9 +57,12 @@ public final class LinearProbe {
                     StringBuilder sk = new StringBuilder();
                     if (rows <= 4) {
                         for (long kb : new long[] {16, 32, 64, 128, 256, 1 << 20}) { // weight rows per block
-                            double t =
-                                    DecodeProfile.time(() -> org.blip4j.engine.SkinnyLinear.forward(x, w, b, kb), 20);
-                            double d = org.blip4j.engine.SkinnyLinear.forward(x, w, b, kb)
+                            double t = DecodeProfile.time(
+                                    () -> org.blip4j.engine.SkinnyLinear.forward(
+                                            x, w, b, org.blip4j.engine.SkinnyLinear.Kernel.BMM, kb),
+                                    20);
+                            double d = org.blip4j.engine.SkinnyLinear.forward(
+                                            x, w, b, org.blip4j.engine.SkinnyLinear.Kernel.BMM, kb)
                                     .sub(ref)
                                     .abs()
                                     .max()

@@ -42,9 +42,11 @@ class SkinnyLinearTest {
                 Tensor x = torch.randn(rows, 1, 19); // (R, 1, in): a decode step's shape
                 assertTrue(SkinnyLinear.applies(x, w));
                 Tensor expected = torch.linear(x, w, T.opt(b));
-                for (long block : new long[] {1, 5, 37, 1 << 20}) { // one weight row, 5 (a remainder), all, more
-                    assertClose(expected, SkinnyLinear.forward(x, w, b, block));
-                    assertClose(torch.linear(x, w, T.opt(null)), SkinnyLinear.forward(x, w, null, block));
+                for (SkinnyLinear.Kernel k : SkinnyLinear.Kernel.values()) {
+                    for (long block : new long[] {1, 5, 37, 1 << 20}) { // one weight row, 5 (a remainder), all, more
+                        assertClose(expected, SkinnyLinear.forward(x, w, b, k, block));
+                        assertClose(torch.linear(x, w, T.opt(null)), SkinnyLinear.forward(x, w, null, k, block));
+                    }
                 }
                 assertClose(expected, T.linear(x, w, b));
             }
@@ -73,6 +75,22 @@ class SkinnyLinearTest {
                 }
             }
         }
+    }
+
+    @Test
+    void kernelFollowsOpenBlasCoreChoice() {
+        // OPENBLAS_CORETYPE decides when set: only the AVX-512 cores have OpenBLAS's small-matrix kernels
+        assertEquals(
+                SkinnyLinear.Kernel.MV, SkinnyLinear.Kernel.detect("Haswell", "fpu avx2 avx512f avx512bw avx512vl"));
+        assertEquals(SkinnyLinear.Kernel.BMM, SkinnyLinear.Kernel.detect("SKYLAKEX", "fpu avx2"));
+        assertEquals(SkinnyLinear.Kernel.BMM, SkinnyLinear.Kernel.detect(" sapphirerapids ", null));
+        // otherwise the CPU: AVX-512 F, BW and VL, as OpenBLAS's SkylakeX core needs
+        assertEquals(
+                SkinnyLinear.Kernel.BMM,
+                SkinnyLinear.Kernel.detect(null, " fpu avx2 avx512f avx512dq avx512bw avx512vl"));
+        assertEquals(SkinnyLinear.Kernel.MV, SkinnyLinear.Kernel.detect("", "fpu avx2 fma"));
+        assertEquals(SkinnyLinear.Kernel.MV, SkinnyLinear.Kernel.detect(null, "avx512f"));
+        assertEquals(SkinnyLinear.Kernel.MV, SkinnyLinear.Kernel.detect(null, null));
     }
 
     @Test

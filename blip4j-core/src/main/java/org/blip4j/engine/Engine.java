@@ -49,6 +49,7 @@ public final class Engine {
             Loader.load(torch.class);
             IntraOpThreads.apply();
             BlasThreads.init();
+            MachineLoad.prime(); // the adaptive BLAS choice measures other processes from here
             loaded = true;
         }
     }

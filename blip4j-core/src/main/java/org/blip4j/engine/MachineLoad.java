@@ -18,7 +18,8 @@ import java.nio.file.Path;
  * The second rule read the kernel's 1-minute load average, which stays raised for a minute after other processes
  * stop: right after a benchmark's child processes it still chose the serial path (round ten, docs/performance.md),
  * so the decoder's few-row products read memory from one core. Busy time over seconds follows the machine at once.
- * Until a first interval has passed it falls back to the load average less this process's own CPU use.
+ * {@link Engine#load()} takes the first sample; until an interval of {@link #MIN_INTERVAL_SECONDS} has passed since,
+ * it falls back to the load average less this process's own CPU use.
  * {@code -Dblip4j.blas.adaptive=false} keeps the threaded pool always (side-by-side benchmarks); {@code =true} forces
  * the serial choice.
  */
@@ -28,6 +29,9 @@ public final class MachineLoad {
 
     /** Other processes' CPU use is averaged over this many seconds. */
     static final double WINDOW_SECONDS = 5;
+
+    /** Shortest interval measured (at 100 ticks a second, 5 ticks a core). */
+    static final double MIN_INTERVAL_SECONDS = 0.05;
 
     /** Linux reports CPU times in /proc in USER_HZ ticks, fixed at 100 a second. */
     static final double TICKS_PER_SECOND = 100;
@@ -90,7 +94,9 @@ public final class MachineLoad {
             long cpu = processCpuNanos();
             long busy = machineBusyTicks();
             double seconds = (now - sampledAt) / 1e9;
-            if (busy >= 0 && busyAt >= 0 && cpu >= 0 && cpuAt >= 0 && seconds > 0) {
+            boolean sampled = busy >= 0 && busyAt >= 0 && cpu >= 0 && cpuAt >= 0;
+            load = l;
+            if (sampled && seconds >= MIN_INTERVAL_SECONDS) {
                 double rate = othersRate(busy - busyAt, cpu - cpuAt, seconds);
                 others = measured ? decayed(others, rate, seconds) : rate;
                 measured = true;
@@ -99,12 +105,32 @@ public final class MachineLoad {
                 long uptimeNanos = ManagementFactory.getRuntimeMXBean().getUptime() * 1_000_000L;
                 double own = cpu < 0 || uptimeNanos <= 0 ? 0 : (double) cpu / uptimeNanos;
                 others = Math.max(0, l - own);
+                if (sampled || busyAt >= 0) {
+                    return; // a first sample stands: measure from it as soon as the interval is long enough
+                }
+            } else {
+                return;
             }
             busyAt = busy;
             cpuAt = cpu;
             sampledAt = now;
-            load = l;
             readAt = now;
+        }
+    }
+
+    /** Whether {@link #othersLoad()} comes from a measured interval (not the load-average fallback). */
+    static synchronized boolean measuredYet() {
+        return measured;
+    }
+
+    /** Takes the first sample (from {@link Engine#load()}), so that the first products already have an interval. */
+    static void prime() {
+        synchronized (MachineLoad.class) {
+            if (busyAt < 0) {
+                busyAt = machineBusyTicks();
+                cpuAt = processCpuNanos();
+                sampledAt = System.nanoTime();
+            }
         }
     }
 

@@ -30,7 +30,9 @@ class MachineLoadTest {
         assertEquals(1.0, MachineLoad.othersRate(300, 1_000_000_000L, 2), 1e-12);
         // we alone: nothing left for others, never negative although the files are read a moment apart
         assertEquals(0.0, MachineLoad.othersRate(200, 2_010_000_000L, 1), 1e-12);
-        // this process's CPU time and the machine's busy time are readable and grow with work
+        // this process's CPU time and the machine's busy time are readable and grow with work; a first sample taken
+        // (Engine.load does it) makes the next reading a measured interval, not the load-average fallback
+        MachineLoad.prime();
         long before = MachineLoad.processCpuNanos();
         long busyBefore = MachineLoad.machineBusyTicks();
         double x = 0;
@@ -41,6 +43,7 @@ class MachineLoadTest {
         assertTrue(busyBefore >= 0 && MachineLoad.machineBusyTicks() > busyBefore);
         double others = MachineLoad.othersLoad();
         assertTrue(others >= 0 && others <= Runtime.getRuntime().availableProcessors() * 4.0, "others " + others);
+        assertTrue(MachineLoad.measuredYet(), "measured from the first sample");
     }
 
     @Test

@@ -25,10 +25,12 @@ final class SkinnyParallel {
     static final String PROPERTY = "blip4j.skinny.threads";
 
     /**
-     * Threads to split a product over {@code weightBytes} across: the property when set; else libtorch's intra-op
-     * count while the machine's 1-minute load average is below its core count, and 1 when it is not (measured: with
-     * the cores oversubscribed, splitting cost 2–4× against one serial thread; on a calm machine two threads read
-     * memory faster).
+     * Threads to split a product over {@code weightBytes} across: the property when set; else the process's thread
+     * count ({@link BlasThreads#threads()}) while other processes leave the cores free ({@link MachineLoad}), and 1
+     * when they do not (measured: with the cores oversubscribed, splitting cost 2–4× against one serial thread; on a
+     * calm machine two threads read memory faster). The process's count, not the calling thread's OpenMP count: int8
+     * and bf16 generation run their tiny ops on one OpenMP thread, and their float32 products should still stream on
+     * every core.
      */
     static int parts(long weightBytes) {
         if (weightBytes < MIN_BYTES) {
@@ -38,7 +40,7 @@ final class SkinnyParallel {
         if (n >= 1) {
             return n;
         }
-        int threads = org.bytedeco.pytorch.global.torch.get_num_threads();
+        int threads = BlasThreads.threads();
         return threads > 1 && !MachineLoad.oversubscribed() ? threads : 1;
     }
 

@@ -78,6 +78,49 @@ class SkinnyLinearTest {
     }
 
     @Test
+    void concurrentCallersShareTheWorkersSafely() throws Exception {
+        // a server decodes several requests at once: one caller holds the workers, the others run on their own thread
+        try (PointerScope s = new PointerScope();
+                NoGradGuard g = new NoGradGuard();
+                SystemProperty p = SystemProperty.set(SkinnyParallel.PROPERTY, "2")) {
+            torch.manual_seed(7);
+            Tensor w = torch.randn(1200, 256); // 1.2 MB: split
+            Tensor b = torch.randn(1200);
+            int callers = 4;
+            Tensor[] x = new Tensor[callers];
+            float[][] expected = new float[callers][];
+            for (int c = 0; c < callers; c++) {
+                x[c] = torch.randn(3, 1, 256);
+                expected[c] = T.toFloats(torch.linear(x[c], w, T.opt(b)));
+            }
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(callers);
+            try {
+                java.util.List<java.util.concurrent.Future<float[]>> got = new java.util.ArrayList<>();
+                for (int round = 0; round < 25; round++) {
+                    for (int c = 0; c < callers; c++) {
+                        int cc = c;
+                        got.add(pool.submit(() -> {
+                            try (PointerScope ws = new PointerScope();
+                                    NoGradGuard wg = new NoGradGuard()) {
+                                return T.toFloats(SkinnyLinear.forward(x[cc], w, b));
+                            }
+                        }));
+                    }
+                }
+                for (int i = 0; i < got.size(); i++) {
+                    float[] e = expected[i % callers];
+                    float[] a = got.get(i).get();
+                    for (int j = 0; j < e.length; j++) {
+                        assertEquals(e[j], a[j], 1e-4 * Math.max(1, Math.abs(e[j])), "call " + i + ", element " + j);
+                    }
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    @Test
     void kernelFollowsOpenBlasCoreChoice() {
         // OPENBLAS_CORETYPE decides when set: only the AVX-512 cores have OpenBLAS's small-matrix kernels
         assertEquals(

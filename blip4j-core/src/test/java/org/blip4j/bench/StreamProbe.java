@@ -10,6 +10,7 @@ import org.blip4j.engine.SkinnyLinear;
 import org.blip4j.engine.T;
 import org.blip4j.generate.CrossAttentionDecoder;
 import org.blip4j.model.BlipDecoder;
+import org.blip4j.model.Int8Decoding;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -20,7 +21,8 @@ import org.bytedeco.pytorch.global.torch;
  * How fast few-row products stream cold weights (docs/performance.md, round eleven; a profiling aid, not a test).
  * {@code StreamProbe kernels [threads]}: 40 cold 3072×768 weights, 3 rows, through each candidate (sum, addmv per row,
  * sgemm, bmm over row blocks, SkinnyLinear's kernels). {@code StreamProbe model [threads]}: a BERT-base decoder's 97
- * per-step linear layers in model order through {@code T.linear}, then cached beam-3 decode steps.
+ * per-step linear layers in model order through {@code T.linear}, then cached beam-3 decode steps ({@code
+ * StreamProbe model|model-int8 threads steps}).
  */
 public final class StreamProbe {
     private StreamProbe() {}
@@ -33,8 +35,8 @@ public final class StreamProbe {
         Engine.load();
         Engine.setThreads(args.length > 1 ? Integer.parseInt(args[1]) : 2);
         try (NoGradGuard g = new NoGradGuard()) {
-            if (args.length > 0 && args[0].equals("model")) {
-                model();
+            if (args.length > 0 && args[0].startsWith("model")) {
+                model(args.length > 2 ? Integer.parseInt(args[2]) : 8, args[0].equals("model-int8"));
             } else {
                 kernels();
             }
@@ -89,7 +91,7 @@ public final class StreamProbe {
         }
     }
 
-    static void model() {
+    static void model(int steps, boolean int8) {
         BlipDecoder dec = new BlipDecoder(BlipConfig.base(384));
         for (Tensor t : dec.namedParameters().values()) {
             t.normal_(0.0, 0.02, new GeneratorOptional());
@@ -126,18 +128,24 @@ public final class StreamProbe {
         }
         Tensor img = torch.randn(1, 577, c.vision().hiddenSize());
         long[] prompt = {30522, 1037, 3861, 1997};
-        try (CrossAttentionDecoder d = new CrossAttentionDecoder(dec.textDecoder(), img)) {
-            try (PointerScope s = new PointerScope()) {
-                d.next(T.longs(new long[][] {prompt, prompt, prompt}));
-            }
-            Tensor t = T.longs(new long[][] {{2000}, {2001}, {2002}});
-            for (int rep = 0; rep < 8; rep++) {
+        try (Int8Decoding q = int8 ? Int8Decoding.enable(dec.textDecoder()) : null;
+                CrossAttentionDecoder d = new CrossAttentionDecoder(dec.textDecoder(), img)) {
+            Int8Decoding.generate(q, () -> {
                 try (PointerScope s = new PointerScope()) {
-                    long t0 = System.nanoTime();
-                    d.next(t);
-                    System.out.printf("cached beam-3 step: %.1f ms%n", (System.nanoTime() - t0) / 1e6);
+                    d.next(T.longs(new long[][] {prompt, prompt, prompt}));
                 }
-            }
+                Tensor t = T.longs(new long[][] {{2000}, {2001}, {2002}});
+                for (int rep = 0; rep < steps; rep++) {
+                    try (PointerScope s = new PointerScope()) {
+                        long t0 = System.nanoTime();
+                        d.next(t);
+                        System.out.printf(
+                                "cached beam-3 step%s: %.1f ms%n",
+                                int8 ? " (int8)" : "", (System.nanoTime() - t0) / 1e6);
+                    }
+                }
+                return null;
+            });
         }
     }
 }

@@ -60,6 +60,10 @@ class Bf16InferenceTest {
                         .add(b);
                 double fewErr = T.linear(few, w, b).sub(fewExpected).abs().max().item_double();
                 assertTrue(fewErr <= 8e-3 * scale, "3-row bf16 product off by " + fewErr);
+                Tensor fewY = T.linear(few, w, b);
+                assertEquals(
+                        List.of(1L, 3L, 48L), List.of(fewY.size(0), fewY.size(1), fewY.size(2)), "3-row bf16 shape");
+                assertEquals(3, fewY.dim());
                 assertTrue(
                         T.linear(few, w, b)
                                         .sub(torch.linear(few, w, T.opt(b)))

@@ -27,10 +27,20 @@ public final class Int8Linear {
 
     private static volatile Boolean supported;
 
+    /**
+     * Calls with at most this many rows run the weight's row chunks on the {@link SkinnyParallel} threads: decoding's
+     * few-row products only read the weight, and one thread does not use the memory bandwidth of all cores.
+     */
+    static final int PARALLEL_ROWS = 32;
+
+    /** System property: row chunks per weight (default: the process's thread count). */
+    static final String CHUNKS_PROPERTY = "blip4j.int8.chunks";
+
     private final Tensor qweight; // (out, in) int8
-    private final Tensor colOffsets; // (out) int32
-    private final Tensor packed; // FBGEMM's packed matrix (opaque)
-    private final Tensor zeroBias; // (out) zeros: the bias is added after the per-channel scale
+    private final Tensor[] chunkWeights; // (out_k, in) int8 rows of qweight, one per chunk
+    private final Tensor[] colOffsets; // (out_k) int32 per chunk
+    private final Tensor[] packed; // FBGEMM's packed matrix per chunk (opaque)
+    private final Tensor[] zeroBias; // (out_k) zeros: the bias is added after the per-channel scale
     private final Tensor rowScale; // (out) max |w| of each weight row
     private final double scale;
     private final long zeroPoint;
@@ -54,12 +64,38 @@ public final class Int8Linear {
             T_TensorTensorDoubleLong_T q =
                     torch.fbgemm_linear_quantize_weight(w.div(amax).contiguous());
             this.qweight = keep(new Tensor(q.get0())); // copies of the handles: get0/get1 point into the tuple
-            this.colOffsets = keep(new Tensor(q.get1()));
+            Tensor offsets = new Tensor(q.get1()); // (out) int32: one per output channel, so chunks slice it exactly
             this.scale = q.get2();
             this.zeroPoint = q.get3();
-            this.packed = keep(torch.fbgemm_pack_quantized_matrix(qweight));
-            this.zeroBias = keep(torch.zeros(w.size(0)));
+            // row chunks of the one quantised weight (same scale and zero point): the chunked product equals the whole
+            long out = w.size(0);
+            int n = (int) Math.max(1, Math.min(chunks(), out / 64));
+            long step = (out + n - 1) / n;
+            n = (int) ((out + step - 1) / step);
+            this.chunkWeights = new Tensor[n];
+            this.colOffsets = new Tensor[n];
+            this.packed = new Tensor[n];
+            this.zeroBias = new Tensor[n];
+            for (int k = 0; k < n; k++) {
+                long from = k * step;
+                long len = Math.min(step, out - from);
+                chunkWeights[k] = keep(qweight.narrow(0, from, len).contiguous()); // (len, in)
+                colOffsets[k] = keep(offsets.narrow(0, from, len).contiguous()); // (len)
+                packed[k] = keep(torch.fbgemm_pack_quantized_matrix(chunkWeights[k]));
+                zeroBias[k] = keep(torch.zeros(len));
+            }
         }
+    }
+
+    /** Row chunks a weight is split into: the property, else the process's thread count. */
+    private static int chunks() {
+        int n = Integer.getInteger(CHUNKS_PROPERTY, -1);
+        return n >= 1 ? n : BlasThreads.threads();
+    }
+
+    /** Number of row chunks this weight was split into (tests). */
+    int chunkCount() {
+        return packed.length;
     }
 
     private static Tensor keep(Tensor t) {
@@ -114,9 +150,7 @@ public final class Int8Linear {
      */
     public Tensor forward(Tensor x, Tensor bias) {
         Tensor xc = x.contiguous();
-        Tensor y = torch.fbgemm_linear_int8_weight_fp32_activation(
-                        xc, qweight, packed, colOffsets, T.s(scale), T.s(zeroPoint), zeroBias)
-                .mul_(rowScale); // (…, out)
+        Tensor y = product(xc).mul_(rowScale); // (…, out)
         if (bias != null) {
             y.add_(bias);
         }
@@ -126,6 +160,46 @@ public final class Int8Linear {
         return TopRescore.apply(y, xc, exact, bias, rescoreTop);
     }
 
+    /**
+     * x Wᵀ in int8 before the per-channel scale: (…, out). Each chunk quantises x alike (from its min and max), so the
+     * chunks' outputs are those of the whole product; few-row calls run the chunks on several threads.
+     */
+    private Tensor product(Tensor xc) {
+        int n = packed.length;
+        if (n == 1) {
+            return chunk(xc, 0);
+        }
+        long rows = xc.numel() / xc.size(-1);
+        Tensor[] parts = new Tensor[n];
+        int threads = rows <= PARALLEL_ROWS ? Math.min(n, SkinnyParallel.parts(qweight.numel())) : 1;
+        if (threads <= 1) {
+            for (int k = 0; k < n; k++) {
+                parts[k] = chunk(xc, k);
+            }
+        } else {
+            SkinnyParallel.run(threads, t -> {
+                for (int k = t; k < n; k += threads) { // one OpenMP thread per Java thread
+                    int c = k;
+                    Tensor part = IntraOpThreads.serial(() -> chunk(xc, c));
+                    part.retainReference(); // outlives the worker's PointerScope; released below
+                    parts[c] = part;
+                }
+            });
+        }
+        Tensor y = T.cat(-1, parts); // (…, out)
+        if (threads > 1) {
+            for (Tensor p : parts) {
+                p.releaseReference();
+            }
+        }
+        return y;
+    }
+
+    private Tensor chunk(Tensor xc, int k) {
+        return torch.fbgemm_linear_int8_weight_fp32_activation(
+                xc, chunkWeights[k], packed[k], colOffsets[k], T.s(scale), T.s(zeroPoint), zeroBias[k]);
+    }
+
     /** Bytes of int8 weight held (the packed copy is about the same again). */
     public long bytes() {
         return qweight.numel();
@@ -133,9 +207,12 @@ public final class Int8Linear {
 
     private void free() {
         qweight.releaseReference();
-        colOffsets.releaseReference();
-        packed.releaseReference();
-        zeroBias.releaseReference();
+        for (int k = 0; k < packed.length; k++) {
+            chunkWeights[k].releaseReference();
+            colOffsets[k].releaseReference();
+            packed[k].releaseReference();
+            zeroBias[k].releaseReference();
+        }
         rowScale.releaseReference();
     }
 

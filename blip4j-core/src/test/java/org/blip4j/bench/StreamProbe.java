@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import org.blip4j.config.BlipConfig;
 import org.blip4j.engine.Engine;
+import org.blip4j.engine.Int8Linear;
 import org.blip4j.engine.SkinnyLinear;
 import org.blip4j.engine.T;
 import org.blip4j.generate.CrossAttentionDecoder;
@@ -35,7 +36,9 @@ public final class StreamProbe {
         Engine.load();
         Engine.setThreads(args.length > 1 ? Integer.parseInt(args[1]) : 2);
         try (NoGradGuard g = new NoGradGuard()) {
-            if (args.length > 0 && args[0].startsWith("model")) {
+            if (args.length > 0 && args[0].equals("int8")) {
+                int8Products();
+            } else if (args.length > 0 && args[0].startsWith("model")) {
                 model(args.length > 2 ? Integer.parseInt(args[2]) : 8, args[0].equals("model-int8"));
             } else {
                 kernels();
@@ -88,6 +91,52 @@ public final class StreamProbe {
             System.out.printf(
                     "%-30s %6.1f ms %5.1f GB/s   (others' load %.2f)%n",
                     e.getKey(), best, bytes / best / 1e6, org.blip4j.engine.MachineLoad.othersLoad());
+        }
+    }
+
+    /** 80 int8 3072×768 weights (189 MB) times 3 rows, cold: the int8 product's streaming rate. */
+    static void int8Products() {
+        int n = 80;
+        List<Int8Linear> qs = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            qs.add(Int8Linear.quantize(torch.randn(3072, 768)));
+        }
+        Tensor x = torch.randn(3, 1, 768);
+        Tensor b = torch.randn(3072);
+        double bytes = n * 3072 * 768.0;
+        for (int rep = 0; rep < 8; rep++) {
+            try (PointerScope s = new PointerScope()) {
+                long t0 = System.nanoTime();
+                for (Int8Linear q : qs) {
+                    q.forward(x, b);
+                }
+                double ms = (System.nanoTime() - t0) / 1e6;
+                System.out.printf("int8 products: %.1f ms (%.1f GB/s)%n", ms, bytes / ms / 1e6);
+            }
+        }
+        for (int out : new int[] {64, 768, 3072}) { // the fixed cost of one call against the weight's size
+            Int8Linear q = Int8Linear.quantize(torch.randn(out, 768));
+            Tensor bo = torch.randn(out);
+            for (int rep = 0; rep < 3; rep++) {
+                try (PointerScope s = new PointerScope()) {
+                    long t0 = System.nanoTime();
+                    for (int i = 0; i < 200; i++) {
+                        q.forward(x, bo);
+                    }
+                    System.out.printf("int8 %d×768, hot: %.3f ms a call%n", out, (System.nanoTime() - t0) / 200e6);
+                }
+            }
+        }
+        Tensor w16 = torch.randn(3072, 768);
+        Tensor packed = torch.fbgemm_pack_gemm_matrix_fp16(w16);
+        for (int rep = 0; rep < 3; rep++) {
+            try (PointerScope s = new PointerScope()) {
+                long t0 = System.nanoTime();
+                for (int i = 0; i < 200; i++) {
+                    torch.fbgemm_linear_fp16_weight_fp32_activation(x, packed, T.opt(b));
+                }
+                System.out.printf("fp16 3072×768, hot: %.3f ms a call%n", (System.nanoTime() - t0) / 200e6);
+            }
         }
     }
 

@@ -405,7 +405,11 @@ public final class SafeTensors implements AutoCloseable {
         channel.close();
     }
 
-    /** Writes tensors (in map order) atomically: a temporary file in the same folder, then a rename. */
+    /**
+     * Writes tensors (in map order) atomically: a temporary file in the same folder, then a rename. Metadata is
+     * written in key order, so the same tensors give the same bytes in every run ({@code Map.of}'s iteration order
+     * changes from JVM to JVM).
+     */
     public static void write(Path file, Map<String, RawTensor> tensors, Map<String, String> metadata)
             throws IOException {
         ByteArrayOutputStream header = new ByteArrayOutputStream();
@@ -413,7 +417,7 @@ public final class SafeTensors implements AutoCloseable {
             g.writeStartObject();
             if (metadata != null && !metadata.isEmpty()) {
                 g.writeObjectFieldStart("__metadata__");
-                for (var m : metadata.entrySet()) {
+                for (var m : new java.util.TreeMap<>(metadata).entrySet()) {
                     g.writeStringField(m.getKey(), m.getValue());
                 }
                 g.writeEndObject();

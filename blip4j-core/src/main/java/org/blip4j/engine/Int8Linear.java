@@ -205,7 +205,8 @@ public final class Int8Linear {
         return qweight.numel();
     }
 
-    private void free() {
+    /** Releases the int8 tensors (package-private for tests; registered weights are freed by unregister). */
+    void free() {
         qweight.releaseReference();
         for (int k = 0; k < packed.length; k++) {
             chunkWeights[k].releaseReference();

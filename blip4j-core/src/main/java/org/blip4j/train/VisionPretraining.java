@@ -365,31 +365,41 @@ public final class VisionPretraining {
      * patch covers scene size / grid scene pixels.
      */
     static void patchLabels(Scene scene, int grid, long[] shape, long[] color, int offset) {
+        List<SceneObject> objects = scene.objects();
+        int[] under = patchObjects(scene, grid);
+        for (int p = 0; p < under.length; p++) {
+            SceneObject o = under[p] < 0 ? null : objects.get(under[p]);
+            shape[offset + p] = o == null ? NO_SHAPE : o.shape().ordinal();
+            color[offset + p] = o == null ? BACKGROUND_COLOR : o.color().ordinal();
+        }
+    }
+
+    /** The index of the object under each patch (row-major, as {@link #patchLabels} decides it), or -1. */
+    static int[] patchObjects(Scene scene, int grid) {
         double cell = scene.size() / (double) grid;
         List<SceneObject> objects = scene.objects();
         java.awt.geom.Path2D[] outline = new java.awt.geom.Path2D[objects.size()];
         for (int k = 0; k < outline.length; k++) {
             outline[k] = objects.get(k).path();
         }
+        int[] under = new int[grid * grid];
         for (int row = 0; row < grid; row++) {
             for (int col = 0; col < grid; col++) {
                 double cx = (col + 0.5) * cell;
                 double cy = (row + 0.5) * cell;
-                long s = NO_SHAPE;
-                long c = BACKGROUND_COLOR;
+                int found = -1;
                 for (int k = 0; k < outline.length; k++) {
                     SceneObject o = objects.get(k);
                     boolean centre = Math.min(grid - 1, (int) (o.x() / cell)) == col
                             && Math.min(grid - 1, (int) (o.y() / cell)) == row;
                     if (centre || outline[k].contains(cx, cy)) {
-                        s = o.shape().ordinal();
-                        c = o.color().ordinal();
+                        found = k;
                     }
                 }
-                shape[offset + row * grid + col] = s;
-                color[offset + row * grid + col] = c;
+                under[row * grid + col] = found;
             }
         }
+        return under;
     }
 
     private static List<Batch> validationSet(

@@ -49,17 +49,14 @@ public final class VitObjectProbe {
             for (int start = 0; start < scenes; start += batch) {
                 int n = Math.min(batch, scenes - start);
                 var px = new org.blip4j.data.Pixels[n];
-                long[] shape = new long[n * grid * grid];
-                long[] color = new long[n * grid * grid];
                 List<SceneObject>[] objs = new List[n];
-                long[] pid = new long[n * grid * grid];
+                int[][] under = new int[n][];
                 for (int i = 0; i < n; i++) {
                     SplittableRandom rng = new SplittableRandom(777L * 0x9E3779B97F4A7C15L + start + i);
                     ShapesStream.Draw d = stream.draw(rng);
                     px[i] = tf.apply(d.image(), rng);
                     objs[i] = d.scene().objects();
-                    VisionPretraining.patchLabels(d.scene(), grid, shape, color, i * grid * grid);
-                    objectIds(d.scene(), grid, pid, i * grid * grid);
+                    under[i] = VisionPretraining.patchObjects(d.scene(), grid);
                 }
                 try (PointerScope s = new PointerScope()) {
                     Tensor[] logits = model.forward(T.floats(Collate.stack(List.of(px)), n, 3, side, side));
@@ -70,7 +67,7 @@ public final class VitObjectProbe {
                             int count = 0;
                             for (int p = 0; p < grid * grid; p++) {
                                 int row = i * grid * grid + p;
-                                if (pid[row] == k) {
+                                if (under[i][p] == k) {
                                     count++;
                                     for (int c = 0; c < kinds; c++) {
                                         sum[c] += ps[row * kinds + c];
@@ -112,28 +109,6 @@ public final class VitObjectProbe {
                 sb.append(String.format(" %4d", confusion[t][c]));
             }
             System.out.println(sb);
-        }
-    }
-
-    /** Which object (index) each patch is labelled with, -1 for background: as patchLabels, last drawn wins. */
-    private static void objectIds(org.blip4j.shapes.Scene scene, int grid, long[] id, int offset) {
-        double cell = scene.size() / (double) grid;
-        List<SceneObject> objects = scene.objects();
-        for (int row = 0; row < grid; row++) {
-            for (int col = 0; col < grid; col++) {
-                double cx = (col + 0.5) * cell;
-                double cy = (row + 0.5) * cell;
-                long v = -1;
-                for (int k = 0; k < objects.size(); k++) {
-                    SceneObject o = objects.get(k);
-                    boolean centre = Math.min(grid - 1, (int) (o.x() / cell)) == col
-                            && Math.min(grid - 1, (int) (o.y() / cell)) == row;
-                    if (centre || o.path().contains(cx, cy)) {
-                        v = k;
-                    }
-                }
-                id[offset + row * grid + col] = v;
-            }
         }
     }
 }

@@ -8,6 +8,7 @@ import org.blip4j.config.BlipConfig;
 import org.blip4j.engine.T;
 import org.blip4j.generate.CrossAttentionDecoder;
 import org.blip4j.generate.GenerationConfig;
+import org.blip4j.generate.GenerationDefaults;
 import org.blip4j.generate.Generator;
 import org.blip4j.hub.ModelSource;
 import org.blip4j.image.ImageProcessor;
@@ -50,6 +51,7 @@ public final class Blip implements AutoCloseable {
     private final BlipConfig config;
     private final BertTokenizer tokenizer;
     private final ImageProcessor images;
+    private final GenerationDefaults generation;
     private final BlipDecoder decoder;
     private final BlipItm itm;
     private final BlipVqa vqa;
@@ -79,6 +81,7 @@ public final class Blip implements AutoCloseable {
             BlipConfig config,
             BertTokenizer tok,
             ImageProcessor images,
+            GenerationDefaults generation,
             BlipDecoder decoder,
             BlipItm itm,
             BlipVqa vqa,
@@ -88,6 +91,7 @@ public final class Blip implements AutoCloseable {
         this.config = config;
         this.tokenizer = tok;
         this.images = images;
+        this.generation = generation;
         this.decoder = decoder;
         this.itm = itm;
         this.vqa = vqa;
@@ -598,6 +602,19 @@ public final class Blip implements AutoCloseable {
             d[i] = f[i];
         }
         return d;
+    }
+
+    /** The model's own caption settings ({@code generation_config.json}; {@link GenerationDefaults#NONE} without). */
+    public GenerationDefaults generationDefaults() {
+        return generation;
+    }
+
+    /**
+     * Caption settings for this model: {@link CaptionOptions#defaults()} (the reference's 3 beams, max 30, min 10)
+     * with the beams and lengths its {@code generation_config.json} gives in their place.
+     */
+    public CaptionOptions captionDefaults() {
+        return CaptionOptions.defaults().withGeneration(generation.beam(null, null, null, 3, 30, 10));
     }
 
     public Task task() {

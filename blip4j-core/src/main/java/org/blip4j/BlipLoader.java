@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.blip4j.config.BlipConfig;
 import org.blip4j.config.VisionConfig;
+import org.blip4j.generate.GenerationDefaults;
 import org.blip4j.image.ImageLoader;
 import org.blip4j.image.ImageProcessor;
 import org.blip4j.io.RawTensor;
@@ -41,6 +42,7 @@ public final class BlipLoader {
         BlipConfig config = config(files, sd, options);
         BertTokenizer tok = BertTokenizer.fromDirectory(files.tokenizerDir());
         check(files, sd, config, tok); // before any network is allocated
+        GenerationDefaults generation = GenerationDefaults.read(files.generationConfig());
         ImageLoader loader = ImageLoader.defaults().withExifOrientation(options.applyExifOrientation());
         int size = config.vision().imageSize();
         ImageProcessor proc = null;
@@ -75,7 +77,7 @@ public final class BlipLoader {
                 itm = load(new BlipItm(config), sd, stored, task, name);
             }
         }
-        return new Blip(files.weights(), task, config, tok, proc, dec, itm, vqa, nlvr);
+        return new Blip(files.weights(), task, config, tok, proc, generation, dec, itm, vqa, nlvr);
     }
 
     /**

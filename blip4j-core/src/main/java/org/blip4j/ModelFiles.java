@@ -9,13 +9,20 @@ import java.util.stream.Stream;
 
 /**
  * The files that make up a model: weights, config (HF {@code config.json} or BLIP's {@code med_config.json}),
- * tokenizer folder and optional {@code preprocessor_config.json}.
+ * tokenizer folder, optional {@code preprocessor_config.json} and optional {@code generation_config.json} (the model's
+ * own caption lengths and beams, {@link org.blip4j.generate.GenerationDefaults}).
  *
  * <p>Accepted: a Hugging Face model folder ({@code config.json} + {@code model.safetensors} or
  * {@code pytorch_model.bin}); a weight file ({@code .safetensors}, {@code .pth}, {@code .bin}) whose folder holds the
  * config and tokenizer; a folder with exactly one {@code .pth} next to {@code med_config.json}.
  */
-public record ModelFiles(Path weights, Path hfConfig, Path medConfig, Path tokenizerDir, Path preprocessorConfig) {
+public record ModelFiles(
+        Path weights,
+        Path hfConfig,
+        Path medConfig,
+        Path tokenizerDir,
+        Path preprocessorConfig,
+        Path generationConfig) {
 
     private static final List<String> HF_WEIGHTS = List.of("model.safetensors", "pytorch_model.bin");
 
@@ -62,6 +69,7 @@ public record ModelFiles(Path weights, Path hfConfig, Path medConfig, Path token
         Path hf = dir.resolve("config.json");
         Path med = dir.resolve("med_config.json");
         Path pre = dir.resolve("preprocessor_config.json");
+        Path gen = dir.resolve(org.blip4j.generate.GenerationDefaults.FILE);
         if (!Files.isRegularFile(hf) && !Files.isRegularFile(med)) {
             throw new FileNotFoundException(dir + ": no config.json (Hugging Face) or med_config.json (original BLIP) "
                     + "next to " + weights.getFileName());
@@ -75,6 +83,7 @@ public record ModelFiles(Path weights, Path hfConfig, Path medConfig, Path token
                 Files.isRegularFile(hf) ? hf : null,
                 Files.isRegularFile(med) ? med : null,
                 dir,
-                Files.isRegularFile(pre) ? pre : null);
+                Files.isRegularFile(pre) ? pre : null,
+                Files.isRegularFile(gen) ? gen : null);
     }
 }

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.blip4j.Blip;
 import org.blip4j.generate.GenerationConfig;
+import org.blip4j.generate.GenerationDefaults;
 import org.blip4j.image.RgbImage;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -42,20 +43,20 @@ final class CaptionCommand implements Callable<Integer> {
             description = "Image files, folders, globs, or - for a list on stdin.")
     List<String> inputs;
 
-    @Option(names = "--beams", defaultValue = "3", description = "Beam width; 1 = greedy (default: ${DEFAULT-VALUE}).")
-    int beams;
+    @Option(
+            names = "--beams",
+            description = "Beam width; 1 = greedy (default: the model's generation_config.json, else 3).")
+    Integer beams;
 
     @Option(
             names = "--max-length",
-            defaultValue = "30",
-            description = "Max tokens incl. prompt (default: ${DEFAULT-VALUE}).")
-    int maxLength;
+            description = "Max tokens incl. prompt (default: the model's generation_config.json, else 30).")
+    Integer maxLength;
 
     @Option(
             names = "--min-length",
-            defaultValue = "10",
-            description = "Min tokens incl. prompt (default: ${DEFAULT-VALUE}).")
-    int minLength;
+            description = "Min tokens incl. prompt (default: the model's generation_config.json, else 10).")
+    Integer minLength;
 
     @Option(
             names = "--sample",
@@ -102,21 +103,7 @@ final class CaptionCommand implements Callable<Integer> {
         if (batchSize < 1) {
             throw new ParameterException(spec.commandLine(), "--batch-size must be at least 1");
         }
-        GenerationConfig gen;
-        try {
-            gen = sample
-                    ? GenerationConfig.nucleus(topP, maxLength, minLength, seed)
-                    : GenerationConfig.beam(beams, maxLength, minLength);
-            if (repetitionPenalty != null) {
-                gen = gen.withRepetitionPenalty(repetitionPenalty);
-            }
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
-        }
-        Blip.CaptionOptions opts = Blip.CaptionOptions.defaults().withGeneration(gen);
-        if (prefix != null) {
-            opts = opts.withPrefix(prefix);
-        }
+        generation(GenerationDefaults.NONE); // bad values are refused before the model loads
         var out = spec.commandLine().getOut();
         var err = spec.commandLine().getErr();
         ObjectMapper json = new ObjectMapper();
@@ -124,6 +111,11 @@ final class CaptionCommand implements Callable<Integer> {
         try (Blip blip = model.load()) {
             if (int8) {
                 Int8Option.apply(blip, spec);
+            }
+            Blip.CaptionOptions opts =
+                    Blip.CaptionOptions.defaults().withGeneration(generation(blip.generationDefaults()));
+            if (prefix != null) {
+                opts = opts.withPrefix(prefix);
             }
             Progress progress = new Progress(err, files.size(), parent.progress);
             for (int start = 0; start < files.size(); start += batchSize) {
@@ -161,6 +153,23 @@ final class CaptionCommand implements Callable<Integer> {
                 out.flush();
             }
             return progress.failed() > 0 ? 1 : 0;
+        }
+    }
+
+    /** The decoding asked for: each option given, else the model's setting, else the reference's (3, 30, 10). */
+    private GenerationConfig generation(GenerationDefaults model) {
+        try {
+            GenerationConfig gen = model.beam(beams, maxLength, minLength, 3, 30, 10);
+            if (sample) {
+                if (beams != null && beams > 1) {
+                    throw new IllegalArgumentException(
+                            "--sample draws one sequence at a time; use --beams 1 or leave it");
+                }
+                gen = GenerationConfig.nucleus(topP, gen.maxLength(), gen.minLength(), seed);
+            }
+            return repetitionPenalty != null ? gen.withRepetitionPenalty(repetitionPenalty) : gen;
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
     }
 }

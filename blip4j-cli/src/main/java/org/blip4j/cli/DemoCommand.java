@@ -149,7 +149,7 @@ final class DemoCommand implements Callable<Integer> {
                 Html html = new Html(s);
 
                 o.println("== Captions (beam search), checked against the scene ==");
-                List<String> captions = captioner.caption(imgs, Blip.CaptionOptions.defaults());
+                List<String> captions = captioner.caption(imgs, captioner.captionDefaults());
                 List<String> verdicts = new ArrayList<>();
                 int trueCaptions = 0;
                 for (int i = 0; i < imgs.size(); i++) {

@@ -18,7 +18,7 @@ import org.blip4j.eval.ConfusionPlot;
 import org.blip4j.eval.Evaluation;
 import org.blip4j.eval.ShapesTruth;
 import org.blip4j.eval.VqaAccuracy;
-import org.blip4j.generate.GenerationConfig;
+import org.blip4j.generate.GenerationDefaults;
 import org.blip4j.shapes.Scene;
 import org.blip4j.shapes.SceneFile;
 import picocli.CommandLine.Command;
@@ -71,14 +71,22 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--answers", description = "VQA: rank this answer list (answer_list.json) instead of generating.")
     Path answers;
 
-    @Option(names = "--beams", defaultValue = "3")
-    int beams;
+    @Option(
+            names = "--beams",
+            description = "Caption beam width (default: the model's generation_config.json, else 3).")
+    Integer beams;
 
-    @Option(names = "--max-length", defaultValue = "20", description = "Caption max length (caption_coco.yaml: 20).")
-    int maxLength;
+    @Option(
+            names = "--max-length",
+            description = "Caption max length incl. prompt (default: the model's generation_config.json, else "
+                    + "caption_coco.yaml's 20).")
+    Integer maxLength;
 
-    @Option(names = "--min-length", defaultValue = "5", description = "Caption min length (caption_coco.yaml: 5).")
-    int minLength;
+    @Option(
+            names = "--min-length",
+            description = "Caption min length incl. prompt (default: the model's generation_config.json, else "
+                    + "caption_coco.yaml's 5).")
+    Integer minLength;
 
     @Option(names = "--batch-size", defaultValue = "8")
     int batchSize;
@@ -113,6 +121,11 @@ final class EvalCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(
                     spec.commandLine(), "unknown task '" + task + "' (caption, retrieval, vqa, nlvr)");
         }
+        try { // bad lengths are refused before the model loads
+            GenerationDefaults.NONE.beam(beams, maxLength, minLength, 3, 20, 5);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
         PrintWriter err = spec.commandLine().getErr();
         Map<String, Scene> truth = null; // annotation image path -> scene, for caption and retrieval
         SceneIndex world = t.equals("caption") || t.equals("retrieval") ? world() : null;
@@ -130,7 +143,12 @@ final class EvalCommand implements Callable<Integer> {
             switch (t) {
                 case "caption" -> {
                     Evaluation.CaptionRun run = Evaluation.captionRun(
-                            blip, data, images, GenerationConfig.beam(beams, maxLength, minLength), batchSize, null);
+                            blip,
+                            data,
+                            images,
+                            blip.generationDefaults().beam(beams, maxLength, minLength, 3, 20, 5),
+                            batchSize,
+                            null);
                     result.putAll(run.scores().metrics());
                     if (truth != null) {
                         List<Scene> sc = run.candidates().keySet().stream()

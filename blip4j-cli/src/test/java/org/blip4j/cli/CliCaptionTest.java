@@ -165,6 +165,43 @@ class CliCaptionTest {
         }
     }
 
+    /**
+     * A model folder's {@code generation_config.json} sets the decoding when no option does: the fixture's decoder
+     * beside a file holding the greedy golden's settings captions as the reference's greedy run; options still win.
+     */
+    @Test
+    void theModelsGenerationConfigIsTheDefaultAndOptionsOverrideIt(@org.junit.jupiter.api.io.TempDir Path tmp)
+            throws Exception {
+        for (String f : List.of("blip_decoder.hf.safetensors", "config.json", "vocab.txt")) {
+            java.nio.file.Files.createSymbolicLink(tmp.resolve(f), FX.file(f).toAbsolutePath());
+        }
+        java.nio.file.Files.writeString(
+                tmp.resolve("generation_config.json"),
+                "{\"num_beams\": " + FX.setting("greedy20.ids", "num_beams") + ", \"max_length\": "
+                        + FX.setting("greedy20.ids", "max_length") + ", \"min_length\": "
+                        + FX.setting("greedy20.ids", "min_length") + "}\n");
+        String weights = tmp.resolve("blip_decoder.hf.safetensors").toString();
+        List<Path> images = FX.images();
+        List<String> args = new ArrayList<>(List.of("caption", "-m", weights, "--json"));
+        images.forEach(p -> args.add(p.toString()));
+        List<String> lines = CliFixture.run(args).expect(0).outLines();
+        List<String> greedy = FX.texts("greedy20");
+        for (int i = 0; i < images.size(); i++) {
+            assertEquals(
+                    greedy.get(i), CliFixture.json(lines.get(i)).get("caption").asText(), "greedy by the file");
+        }
+        List<String> beamArgs = captionArgs("beam3.ids", "blip_decoder.hf.safetensors");
+        beamArgs.set(2, weights);
+        beamArgs.add("--json");
+        images.forEach(p -> beamArgs.add(p.toString()));
+        lines = CliFixture.run(beamArgs).expect(0).outLines();
+        List<String> beam = FX.texts("beam3");
+        for (int i = 0; i < images.size(); i++) {
+            assertEquals(
+                    beam.get(i), CliFixture.json(lines.get(i)).get("caption").asText(), "beam by the options");
+        }
+    }
+
     @Test
     void minLengthAboveMaxLengthIsAUsageError() {
         CliFixture.Run r = CliFixture.run(

@@ -34,6 +34,7 @@ public final class BundledModels {
             "model.safetensors",
             "vocab.txt",
             "preprocessor_config.json",
+            "generation_config.json",
             "tokenizer.json",
             "tokenizer_config.json",
             "special_tokens_map.json");
@@ -77,17 +78,25 @@ public final class BundledModels {
         return extract(cl, dir, SHAPES + "-" + part);
     }
 
-    /** Copies a resource folder into the cache under a name keyed by the weights' SHA-256 prefix (atomic rename). */
+    /** Copies a resource folder into the cache under a name keyed by its files' SHA-256 prefix (atomic rename). */
     private static Path extract(ClassLoader cl, String dir, String name) throws IOException {
         String hash;
-        try (InputStream in = cl.getResourceAsStream(dir + "model.safetensors")) {
-            if (in == null) {
-                throw new FileNotFoundException(dir + "model.safetensors: missing from the blip4j-models jar");
-            }
+        try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             byte[] buf = new byte[1 << 16];
-            for (int n; (n = in.read(buf)) > 0; ) {
-                md.update(buf, 0, n);
+            for (String f : FILES) { // every file, so a changed config or generation_config is a new folder too
+                try (InputStream in = cl.getResourceAsStream(dir + f)) {
+                    if (in == null) {
+                        if (f.equals("model.safetensors")) {
+                            throw new FileNotFoundException(dir + f + ": missing from the blip4j-models jar");
+                        }
+                        continue;
+                    }
+                    md.update(f.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    for (int n; (n = in.read(buf)) > 0; ) {
+                        md.update(buf, 0, n);
+                    }
+                }
             }
             hash = HexFormat.of().formatHex(md.digest()).substring(0, 16);
         } catch (NoSuchAlgorithmException e) {

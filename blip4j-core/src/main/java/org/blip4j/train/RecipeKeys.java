@@ -124,6 +124,12 @@ public final class RecipeKeys {
             new Key("checkpoint_every", Type.INT, "optimiser steps between checkpoints (0: epoch ends)"),
             new Key("keep_checkpoints", Type.INT, "step checkpoints kept (default 2)"),
             new Key("export_half", Type.FLAG, "export float16 inference weights"),
+            new Key(
+                    "max_length",
+                    Type.INT,
+                    "caption length limit (tokens, prompt included) written to the model's generation_config.json"),
+            new Key("min_length", Type.INT, "caption minimum length written to the model's generation_config.json"),
+            new Key("num_beams", Type.INT, "caption beam width written to the model's generation_config.json"),
             // reference keys accepted and ignored on purpose
             new Key(
                     "vit",
@@ -142,9 +148,6 @@ public final class RecipeKeys {
             new Key("num_frm_test", Type.IGNORED, "video evaluation only"),
             new Key("batch_size_test", Type.IGNORED, "evaluation only"),
             new Key("k_test", Type.IGNORED, "evaluation only ('blip4j eval -k')"),
-            new Key("max_length", Type.IGNORED, "evaluation generation setting ('blip4j eval')"),
-            new Key("min_length", Type.IGNORED, "evaluation generation setting ('blip4j eval')"),
-            new Key("num_beams", Type.IGNORED, "evaluation generation setting ('blip4j eval')"),
             new Key("inference", Type.IGNORED, "evaluation only (VQA 'rank' or 'generate')"));
 
     /** Keys of the {@link Type#MAPPING} keys. */

@@ -10,7 +10,6 @@ import java.util.SplittableRandom;
 import org.blip4j.Blip;
 import org.blip4j.Task;
 import org.blip4j.eval.ShapesTruth;
-import org.blip4j.generate.GenerationConfig;
 import org.blip4j.image.RgbImage;
 import org.blip4j.shapes.Caption;
 import org.blip4j.shapes.Question;
@@ -109,7 +108,7 @@ public final class ShapesValidator {
         for (int i = 0; i < images.size(); i += 16) {
             generated.addAll(b.caption(
                     images.subList(i, Math.min(images.size(), i + 16)),
-                    Blip.CaptionOptions.defaults().withGeneration(GenerationConfig.beam(3, 20, 5))));
+                    b.captionDefaults())); // the exported model's generation_config.json
         }
         ShapesTruth.CaptionTruth t = ShapesTruth.captions(scenes, generated);
         Map<String, Double> m = new LinkedHashMap<>();

@@ -23,6 +23,7 @@ import org.blip4j.data.TrainTransform;
 import org.blip4j.data.VqaDataset;
 import org.blip4j.dist.Distributed;
 import org.blip4j.engine.T;
+import org.blip4j.generate.GenerationDefaults;
 import org.blip4j.hub.ModelSource;
 import org.blip4j.io.RawTensor;
 import org.blip4j.io.SafeTensors;
@@ -100,6 +101,7 @@ public final class TrainRunner {
         int epochs = r.integer("max_epoch", 1);
         int batch = r.integer("batch_size", r.integer("batch_size_train", 8));
         String architecture;
+        GenerationDefaults generation = generation(r); // checked before training starts
         ShapesStream stream = stream(r, size);
         if (r.has("validate") && stream == null) {
             throw new IllegalArgumentException(
@@ -269,7 +271,7 @@ public final class TrainRunner {
                 trainer.validateEvery(
                         v.path("every").asLong(200),
                         step -> validator.validate(
-                                export(trained, s, out.resolve("validation-model"), arch, half), task));
+                                export(trained, s, out.resolve("validation-model"), arch, half, generation), task));
             }
             trainer.fit();
             if (l.skipped() > 0) {
@@ -277,7 +279,7 @@ public final class TrainRunner {
             }
         }
         return dist.isMain()
-                ? export(model, s, out.resolve("model"), architecture, r.flag("export_half", false))
+                ? export(model, s, out.resolve("model"), architecture, r.flag("export_half", false), generation)
                 : out.resolve("model");
     }
 
@@ -478,9 +480,11 @@ public final class TrainRunner {
     /**
      * Writes model.safetensors, config.json, the tokenizer and preprocessor_config.json: a folder Blip.load reads.
      * With {@code half} (recipe key {@code export_half}) the floating-point weights are stored as float16 and the
-     * training-only state (momentum encoders, queues) is left out, for a small shipped model.
+     * training-only state (momentum encoders, queues) is left out, for a small shipped model. Caption settings the
+     * recipe gives ({@link #generation}) go to generation_config.json.
      */
-    static Path export(Block model, Setup s, Path dir, String architecture, boolean half) throws IOException {
+    static Path export(Block model, Setup s, Path dir, String architecture, boolean half, GenerationDefaults gen)
+            throws IOException {
         Files.createDirectories(dir);
         Map<String, RawTensor> weights = exportWeights(model.namedTensors(), half);
         SafeTensors.write(
@@ -500,7 +504,28 @@ public final class TrainRunner {
                         + "  \"size\": {\"height\": " + size + ", \"width\": " + size + "},\n  \"resample\": 3,\n"
                         + "  \"image_mean\": [0.48145466, 0.4578275, 0.40821073],\n"
                         + "  \"image_std\": [0.26862954, 0.26130258, 0.27577711]\n}\n");
+        Path genFile = dir.resolve(GenerationDefaults.FILE);
+        if (gen.isEmpty()) {
+            Files.deleteIfExists(genFile);
+        } else {
+            gen.write(genFile);
+        }
         return dir;
+    }
+
+    /**
+     * The recipe's caption settings for the exported model ({@code num_beams}, {@code max_length}, {@code min_length},
+     * as in the reference's caption configs): what {@code blip4j caption}, {@code eval} and validation decode with.
+     */
+    static GenerationDefaults generation(Recipe r) {
+        try {
+            return new GenerationDefaults(
+                    r.has("num_beams") ? r.integer("num_beams", 3) : null,
+                    r.has("max_length") ? r.integer("max_length", 30) : null,
+                    r.has("min_length") ? r.integer("min_length", 10) : null);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(r.file() + ": " + e.getMessage(), e);
+        }
     }
 
     /** ITC queue length: the recipe's {@code queue_size}, else configs/pretrain.yaml's 57,600. */

@@ -2,6 +2,7 @@ package org.blip4j.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -197,8 +198,10 @@ class TrainRunnerTest {
         try (Fixture fx = Fixture.open()) {
             annotations(fx);
             String keys = "min_scale: 1.0\nhflip: 0\nrand_augment: false\ntext_padding: longest\nmax_epoch: 1\n"
-                    + "export_half: true\n";
+                    + "export_half: true\nmax_length: 27\nmin_length: 4\nnum_beams: 2\n";
             Path halfModel = TrainRunner.run(Task.ITM, recipe(fx, "blip_retrieval.pth", keys), false, false);
+            // the recipe's caption settings travel with the model (generation_config.json)
+            assertTrue(Files.isRegularFile(halfModel.resolve(org.blip4j.generate.GenerationDefaults.FILE)));
             var halfSd = org.blip4j.io.SafeTensors.open(halfModel.resolve("model.safetensors"))
                     .readAll();
             assertFalse(
@@ -214,6 +217,10 @@ class TrainRunnerTest {
                     .get(0)
                     .asText();
             try (Blip b = Blip.load(halfModel)) {
+                assertEquals(new org.blip4j.generate.GenerationDefaults(2, 27, 4), b.generationDefaults());
+                assertEquals(
+                        org.blip4j.generate.GenerationConfig.beam(2, 27, 4),
+                        b.captionDefaults().generation());
                 double p = b.itm(b.readImage(fx.require(first)), List.of("a red circle"), Blip.MatchToken.CLS)[0];
                 assertTrue(p >= 0 && p <= 1);
             }
@@ -238,6 +245,16 @@ class TrainRunnerTest {
                 }
             }
         }
+    }
+
+    @Test
+    void recipeCaptionSettingsAreCheckedBeforeTraining() throws Exception {
+        Path f = tmp.resolve("g.yaml");
+        Files.writeString(f, "max_length: 6\nmin_length: 9\n");
+        var e = assertThrows(IllegalArgumentException.class, () -> TrainRunner.generation(Recipe.read(f, Map.of())));
+        assertTrue(e.getMessage().contains(f.toString()) && e.getMessage().contains("min_length 9"), e.getMessage());
+        Files.writeString(f, "batch_size: 8\n");
+        assertTrue(TrainRunner.generation(Recipe.read(f, Map.of())).isEmpty());
     }
 
     @Test

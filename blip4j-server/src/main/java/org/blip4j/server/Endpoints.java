@@ -87,9 +87,10 @@ final class Endpoints {
                 "num_captions");
         ServedModel m = server.model(r.string("model", null), Capability.CAPTION);
         boolean sample = r.bool("sample", false);
-        int beams = r.integer("beams", sample ? 1 : 3, 1, MAX_BEAMS);
-        int max = r.integer("max_length", 30, 1, MAX_LENGTH);
-        int min = r.integer("min_length", 10, 0, MAX_LENGTH);
+        var own = m.blip().generationDefaults(); // the model's generation_config.json, else the reference's
+        int beams = r.integer("beams", sample ? 1 : own.numBeams(3), 1, MAX_BEAMS);
+        int max = r.integer("max_length", Math.min(own.maxLength(30), MAX_LENGTH), 1, MAX_LENGTH);
+        int min = r.integer("min_length", Math.min(own.minLength(10), max), 0, MAX_LENGTH);
         int n = r.integer("num_captions", 1, 1, MAX_BEAMS);
         long seed = r.longValue("seed", 0);
         String prefix = r.string("prefix", null);

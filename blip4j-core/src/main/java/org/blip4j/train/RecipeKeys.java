@@ -53,7 +53,9 @@ public final class RecipeKeys {
             new Key(
                     "vision_init",
                     Type.PATH,
-                    "from scratch: start the ViT from these visual_encoder.* weights (BLIP starts from ImageNet's)"),
+                    "from scratch: start the ViT from these visual_encoder.* weights (BLIP starts from ImageNet's);"
+                            + " another grid interpolates the position embeddings, another patch size resizes the"
+                            + " patch projection"),
             new Key(
                     "patch_labels",
                     Type.FLAG,

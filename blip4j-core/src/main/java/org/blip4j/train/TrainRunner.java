@@ -38,8 +38,11 @@ import org.blip4j.text.BertTokenizer;
 import org.blip4j.weights.Checkpoints;
 import org.blip4j.weights.ConfigCheck;
 import org.blip4j.weights.LoadPolicy;
+import org.blip4j.weights.PatchEmbed;
 import org.blip4j.weights.WeightLoader;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -401,6 +404,18 @@ public final class TrainRunner {
         });
         if (vit.isEmpty()) {
             throw new IOException(file + ": vision_init holds no visual_encoder.* weights");
+        }
+        // another patch size over the same token grid (8 px at 64 px -> 12 px at 96 px): the projection is resized so
+        // a larger patch projects as its area-downsampled version did (the position embeddings are interpolated by
+        // WeightLoader when the grid changes)
+        String proj = VIT_PREFIX + "patch_embed.proj.weight";
+        Tensor dst = model.namedTensors().get(proj);
+        RawTensor src = vit.get(proj);
+        if (dst != null && src != null && src.shape().length == 4 && dst.dim() == 4 && src.shape()[2] != dst.size(2)) {
+            try (PointerScope scope = new PointerScope()) {
+                vit.put(proj, T.toRaw(PatchEmbed.resize(T.fromRaw(src), dst.size(2))));
+            }
+            LOG.info("vision_init: {} resized from {}-px to {}-px patches", proj, src.shape()[2], dst.size(2));
         }
         WeightLoader.load(
                 model, vit, LoadPolicy.strict().allowingMissing("(?!visual_encoder\\.).*"), "vision_init " + file);

@@ -148,6 +148,29 @@ class StreamTrainingTest {
                         .equals(b.get("text_decoder.cls.predictions.decoder.weight")
                                 .data()),
                 "the text side is not taken over");
+        // 12-px patches at 48 px (the same 4 x 4 grid): the projection is resized, every other ViT tensor copied
+        Path g = tmp.resolve("from-vit12.yaml");
+        Files.writeString(
+                g,
+                Files.readString(f)
+                        .replace("patch_size: 8", "patch_size: 12")
+                        .replace("image_size: 32", "image_size: 48")
+                        .replace("out-from-vit", "out-from-vit12"));
+        Path model12 = TrainRunner.run(Task.CAPTION, Recipe.read(g, Map.of()), false, false);
+        Map<String, org.blip4j.io.RawTensor> c =
+                org.blip4j.weights.Checkpoints.read(model12.resolve("model.safetensors"));
+        String proj = "visual_encoder.patch_embed.proj.weight";
+        float[] want;
+        try (var scope = new org.bytedeco.javacpp.PointerScope()) {
+            want = org.blip4j.engine.T.toFloats(
+                    org.blip4j.weights.PatchEmbed.resize(org.blip4j.engine.T.fromRaw(a.get(proj)), 12));
+        }
+        org.junit.jupiter.api.Assertions.assertArrayEquals(want, c.get(proj).toFloats(), 1e-6f);
+        for (var e : a.entrySet()) {
+            if (e.getKey().startsWith("visual_encoder.") && !e.getKey().equals(proj)) {
+                assertEquals(e.getValue().data(), c.get(e.getKey()).data(), e.getKey());
+            }
+        }
         // a file without ViT weights is refused with its name
         Path empty = tmp.resolve("novit.safetensors");
         org.blip4j.io.SafeTensors.write(empty, Map.of("x", a.get("temp")), Map.of());

@@ -181,6 +181,10 @@ public final class RecipeKeys {
                             new Key("scenes", Type.INT, "held-out scenes measured"),
                             new Key("seed", Type.INT, "their seed"),
                             new Key(
+                                    "max_objects",
+                                    Type.INT,
+                                    "vision stages: objects per held-out scene at most (default: train_stream's)"),
+                            new Key(
                                     "training_scenes",
                                     Type.FLAG,
                                     "measure on the training pool instead (overfit check)")));

@@ -204,7 +204,7 @@ public final class VisionPretraining {
                     dist, model.namedParameters().values(), Math.round(r.number("bucket_cap_mb", 25) * (1 << 20)));
         }
         List<Batch> validation = valEvery > 0 && main
-                ? validationSet(stream, tf, side, grid, valScenes, valSeed, batch * world)
+                ? validationSet(validationStream(r, stream), tf, side, grid, valScenes, valSeed, batch * world)
                 : List.of();
 
         model.train(true);
@@ -400,6 +400,24 @@ public final class VisionPretraining {
             }
         }
         return under;
+    }
+
+    /**
+     * The stream held-out scenes are drawn from: the training stream, with {@code validate.max_objects} objects at most
+     * when the recipe gives it (to measure a run trained on another mix on the world's own).
+     */
+    static ShapesStream validationStream(Recipe r, ShapesStream stream) {
+        if (!r.has("validate") || !r.node("validate").has("max_objects")) {
+            return stream;
+        }
+        return new ShapesStream(
+                stream.seed(),
+                stream.minSide(),
+                stream.maxSide(),
+                stream.aliasedFraction(),
+                r.node("validate").path("max_objects").asInt(),
+                stream.pool(),
+                stream.solidFraction());
     }
 
     private static List<Batch> validationSet(

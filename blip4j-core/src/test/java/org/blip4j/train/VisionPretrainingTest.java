@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.blip4j.io.RawTensor;
+import org.blip4j.shapes.ShapesStream;
 import org.blip4j.weights.Checkpoints;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -209,6 +210,18 @@ class VisionPretrainingTest {
         Exception e = assertThrows(
                 IllegalArgumentException.class, () -> VisionPretraining.run(Recipe.read(flip, Map.of()), false, false));
         assertTrue(e.getMessage().contains("patch_labels"), e.getMessage());
+    }
+
+    @Test
+    void validationScenesFollowTheTrainingStreamUnlessMaxObjectsIsGiven() throws Exception {
+        ShapesStream train = new ShapesStream(13, 56, 112, 0.3, 8, 0);
+        Path f = tmp.resolve("v.yaml");
+        Files.writeString(f, "validate: {every: 250, scenes: 8, seed: 3}\n");
+        assertEquals(train, VisionPretraining.validationStream(Recipe.read(f, Map.of()), train));
+        Files.writeString(f, "validate: {every: 250, scenes: 8, seed: 3, max_objects: 4}\n");
+        assertEquals(
+                new ShapesStream(13, 56, 112, 0.3, 4, 0),
+                VisionPretraining.validationStream(Recipe.read(f, Map.of()), train));
     }
 
     @Test

@@ -164,13 +164,14 @@ public final class Blip implements AutoCloseable {
         return out;
     }
 
+    /** Captions one image file with this model's settings ({@link #captionDefaults()}). */
     public String caption(Path image) throws IOException {
-        return caption(List.of(images.loader().load(image)), CaptionOptions.defaults())
-                .get(0);
+        return caption(List.of(images.loader().load(image)), captionDefaults()).get(0);
     }
 
+    /** Captions one image with this model's settings ({@link #captionDefaults()}). */
     public String caption(RgbImage image) {
-        return caption(List.of(image), CaptionOptions.defaults()).get(0);
+        return caption(List.of(image), captionDefaults()).get(0);
     }
 
     /** Captions a batch of images with the same options (numReturnSequences captions per image, consecutive). */

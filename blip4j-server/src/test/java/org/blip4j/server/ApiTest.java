@@ -52,7 +52,7 @@ class ApiTest {
     }
 
     @Test
-    void captionDefaultsAreTheReferenceBeamSearch() {
+    void captionDefaultsAreTheModelsOwnBeamSearch() {
         String expected = TestServers.blip("shapes/caption").caption(image);
         JsonNode form = ok(http.postForm("/v1/caption", Map.of("image", scene.png())));
         assertEquals(expected, form.get("caption").asText());
@@ -74,8 +74,9 @@ class ApiTest {
                 cap.caption(List.of(image), greedy).get(0), g.get("caption").asText());
 
         // as `blip4j caption --sample --top-p 0.9 --seed 7` on this image alone
-        Blip.CaptionOptions nucleus =
-                Blip.CaptionOptions.defaults().withGeneration(GenerationConfig.nucleus(0.9, 30, 10, 7));
+        var own = cap.generationDefaults(); // the model's generation_config.json lengths, as the server's defaults
+        Blip.CaptionOptions nucleus = Blip.CaptionOptions.defaults()
+                .withGeneration(GenerationConfig.nucleus(0.9, own.maxLength(30), own.minLength(10), 7));
         ObjectNode s = jsonWithImage();
         s.put("sample", true);
         s.put("top_p", 0.9);
@@ -84,7 +85,7 @@ class ApiTest {
                 cap.caption(List.of(image), nucleus).get(0),
                 ok(http.postJson("/v1/caption", s)).get("caption").asText());
 
-        Blip.CaptionOptions prefixed = Blip.CaptionOptions.defaults().withPrefix("a picture of a red");
+        Blip.CaptionOptions prefixed = cap.captionDefaults().withPrefix("a picture of a red");
         JsonNode p = ok(http.postForm("/v1/caption", Map.of("image", scene.png(), "prefix", "a picture of a red")));
         assertEquals(
                 cap.caption(List.of(image), prefixed).get(0), p.get("caption").asText());
@@ -92,7 +93,7 @@ class ApiTest {
 
         JsonNode three = ok(http.postForm("/v1/caption", Map.of("image", scene.png(), "num_captions", "3")));
         List<String> expected =
-                cap.captions(List.of(image), Blip.CaptionOptions.defaults(), 3).get(0);
+                cap.captions(List.of(image), cap.captionDefaults(), 3).get(0);
         List<String> got = new ArrayList<>();
         three.get("captions").forEach(c -> got.add(c.asText()));
         assertEquals(expected, got);

@@ -80,9 +80,12 @@ class BatchingEquivalenceTest {
         List<Http.Response> res = together("/v1/caption", Capability.CAPTION, "shapes/caption", reqs);
         for (int i = 0; i < sc.size(); i++) {
             RgbImage img = TestServers.image(sc.get(i));
+            var own = cap.generationDefaults(); // the server's defaults: the model's generation_config.json
+            int max = own.maxLength(30);
+            int min = own.minLength(10);
             GenerationConfig g = i % 3 == 0
-                    ? GenerationConfig.beam(3, 30, 10)
-                    : i % 3 == 1 ? GenerationConfig.greedy(30, 10) : GenerationConfig.nucleus(0.9, 30, 10, 100 + i);
+                    ? GenerationConfig.beam(own.numBeams(3), max, min)
+                    : i % 3 == 1 ? GenerationConfig.greedy(max, min) : GenerationConfig.nucleus(0.9, max, min, 100 + i);
             String alone = cap.caption(
                             List.of(img), Blip.CaptionOptions.defaults().withGeneration(g))
                     .get(0);
@@ -99,7 +102,7 @@ class BatchingEquivalenceTest {
         sc.forEach(s -> reqs.add(Map.of("image", s.png(), "num_captions", "2")));
         List<Http.Response> res = together("/v1/caption", Capability.CAPTION, "shapes/caption", reqs);
         for (int i = 0; i < sc.size(); i++) {
-            List<String> alone = cap.captions(List.of(TestServers.image(sc.get(i))), Blip.CaptionOptions.defaults(), 2)
+            List<String> alone = cap.captions(List.of(TestServers.image(sc.get(i))), cap.captionDefaults(), 2)
                     .get(0);
             JsonNode got = res.get(i).json().get("captions");
             assertEquals(alone, List.of(got.get(0).asText(), got.get(1).asText()), "request " + i);

@@ -190,6 +190,29 @@ class CliCaptionTest {
             assertEquals(
                     greedy.get(i), CliFixture.json(lines.get(i)).get("caption").asText(), "greedy by the file");
         }
+        // blip4j eval decodes with the file too: its captions are the greedy goldens (ROUGE-L 1 against them)
+        StringBuilder ann = new StringBuilder("[");
+        for (int i = 0; i < images.size(); i++) {
+            ann.append(i > 0 ? "," : "")
+                    .append("{\"image\": \"")
+                    .append(images.get(i).toAbsolutePath())
+                    .append("\", \"caption\": [")
+                    .append(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(greedy.get(i)))
+                    .append("]}");
+        }
+        java.nio.file.Files.writeString(tmp.resolve("ann.json"), ann.append("]").toString());
+        CliFixture.Run ev = CliFixture.run(
+                        "eval",
+                        "caption",
+                        "-m",
+                        weights,
+                        "--data",
+                        tmp.resolve("ann.json").toString(),
+                        "--images",
+                        "/",
+                        "--json")
+                .expect(0);
+        assertEquals(1.0, CliFixture.json(ev.outLines().get(0)).get("ROUGE_L").asDouble(), 1e-9, ev.out());
         List<String> beamArgs = captionArgs("beam3.ids", "blip_decoder.hf.safetensors");
         beamArgs.set(2, weights);
         beamArgs.add("--json");

@@ -245,13 +245,13 @@ public final class ServeCommand implements Callable<Integer> {
         BlipServer s = BlipServer.start(cfg);
         Thread hook = new Thread(s::close, "blip4j-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        server = s;
         PrintWriter out = spec.commandLine().getOut();
         out.println("blip4j serve: " + s.uri() + " (models: "
                 + String.join(
                         ", ",
                         cfg.models().stream().map(ServerConfig.ModelSpec::name).toList()) + "); Ctrl-C stops");
         out.flush();
+        server = s; // published after the address line, so whoever sees the server also sees the line
         s.awaitClosed();
         try {
             Runtime.getRuntime().removeShutdownHook(hook);

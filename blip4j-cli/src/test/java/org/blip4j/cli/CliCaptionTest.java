@@ -191,16 +191,13 @@ class CliCaptionTest {
                     greedy.get(i), CliFixture.json(lines.get(i)).get("caption").asText(), "greedy by the file");
         }
         // blip4j eval decodes with the file too: its captions are the greedy goldens (ROUGE-L 1 against them)
-        StringBuilder ann = new StringBuilder("[");
+        List<java.util.Map<String, Object>> ann = new ArrayList<>();
         for (int i = 0; i < images.size(); i++) {
-            ann.append(i > 0 ? "," : "")
-                    .append("{\"image\": \"")
-                    .append(images.get(i).toAbsolutePath())
-                    .append("\", \"caption\": [")
-                    .append(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(greedy.get(i)))
-                    .append("]}");
+            ann.add(java.util.Map.of(
+                    "image", images.get(i).toAbsolutePath().toString(), "caption", List.of(greedy.get(i))));
         }
-        java.nio.file.Files.writeString(tmp.resolve("ann.json"), ann.append("]").toString());
+        new com.fasterxml.jackson.databind.ObjectMapper()
+                .writeValue(tmp.resolve("ann.json").toFile(), ann);
         CliFixture.Run ev = CliFixture.run(
                         "eval",
                         "caption",

@@ -26,9 +26,19 @@ final class QuestionGenerator {
 
     /** Up to {@code n} different questions about the scene, types drawn evenly among those that apply. */
     List<Question> generate(Scene s, Rng rng, int n) {
+        return generate(s, rng, n, null);
+    }
+
+    /**
+     * Up to {@code n} different questions about the scene, each try's type drawn with {@code typeWeights} (indexed by
+     * {@link Question.Type#ordinal()}; null draws evenly, as {@link #generate(Scene, Rng, int)}). A type the scene
+     * allows no unambiguous question of is skipped, so the mix of what comes out also follows the scenes.
+     */
+    List<Question> generate(Scene s, Rng rng, int n, double[] typeWeights) {
+        Question.Type[] types = Question.Type.values();
         Map<String, Question> out = new LinkedHashMap<>();
         for (int tries = 0; out.size() < n && tries < 40 * n; tries++) {
-            Question.Type type = rng.pick(Question.Type.values());
+            Question.Type type = typeWeights == null ? rng.pick(types) : types[rng.weighted(typeWeights)];
             String[] qa = ask(type, s, rng);
             if (qa != null && !out.containsKey(qa[0])) {
                 out.put(qa[0], new Question(qa[0], qa[1], type, annotators(type, qa[1], rng)));

@@ -69,7 +69,16 @@ public record ShapesStream(
 
         /** One question about the scene with its ten annotator answers (null if the scene allows none). */
         public Question question(int maxObjects) {
-            List<Question> qs = new QuestionGenerator(maxObjects).generate(scene, new Rng(textSeed ^ 0x51ED27L), 1);
+            return question(maxObjects, null);
+        }
+
+        /**
+         * One question whose type is drawn with {@code typeWeights} (see {@link Question#typeWeights}; null: evenly),
+         * or null if the scene allows none.
+         */
+        public Question question(int maxObjects, double[] typeWeights) {
+            List<Question> qs =
+                    new QuestionGenerator(maxObjects).generate(scene, new Rng(textSeed ^ 0x51ED27L), 1, typeWeights);
             return qs.isEmpty() ? null : qs.get(0);
         }
     }

@@ -48,6 +48,15 @@ public final class StreamDatasets {
 
     /** Questions with their annotators' answers weighted as {@code vqa_dataset} does (count / 10). */
     public static Dataset<VqaDataset.Sample> vqa(ShapesStream stream, int epochSize, ImageTransform transform) {
+        return vqa(stream, epochSize, transform, null);
+    }
+
+    /**
+     * As {@link #vqa(ShapesStream, int, ImageTransform)}, each question's type drawn with {@code typeWeights} (see
+     * {@link Question#typeWeights}; null: evenly).
+     */
+    public static Dataset<VqaDataset.Sample> vqa(
+            ShapesStream stream, int epochSize, ImageTransform transform, double[] typeWeights) {
         return new Dataset<>() {
             @Override
             public int size() {
@@ -58,7 +67,7 @@ public final class StreamDatasets {
             public VqaDataset.Sample load(int index, SplittableRandom rng) {
                 for (; ; ) {
                     ShapesStream.Draw d = stream.draw(rng);
-                    Question q = d.question(stream.maxObjects());
+                    Question q = d.question(stream.maxObjects(), typeWeights);
                     if (q == null) {
                         continue; // a scene that allows no unambiguous question: draw another
                     }

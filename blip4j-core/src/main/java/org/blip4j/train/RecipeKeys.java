@@ -174,7 +174,18 @@ public final class RecipeKeys {
                                     "solid",
                                     Type.NUMBER,
                                     "fraction of scenes on a solid background (default 0: the world's mix)"),
-                            new Key("pool", Type.INT, "a fixed pool of this many scenes (0: always fresh)")),
+                            new Key("pool", Type.INT, "a fixed pool of this many scenes (0: always fresh)"),
+                            new Key(
+                                    "question_weights",
+                                    Type.MAPPING,
+                                    "VQA: weights for drawing question types ({relation: 3}; the others 1)")),
+            "question_weights",
+                    List.of(
+                            new Key("color", Type.NUMBER, "weight of colour questions"),
+                            new Key("shape", Type.NUMBER, "weight of shape questions"),
+                            new Key("count", Type.NUMBER, "weight of count questions"),
+                            new Key("exist", Type.NUMBER, "weight of existence questions"),
+                            new Key("relation", Type.NUMBER, "weight of relation questions")),
             "validate",
                     List.of(
                             new Key("every", Type.INT, "steps between validations"),

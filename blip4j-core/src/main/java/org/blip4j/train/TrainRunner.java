@@ -114,6 +114,7 @@ public final class TrainRunner {
         org.bytedeco.pytorch.global.torch.manual_seed(seed);
         int streamEpoch =
                 stream == null ? 0 : r.node("train_stream").path("epoch_size").asInt(10_000);
+        double[] questionWeights = questionWeights(r, task);
         switch (task) {
             case CAPTION -> {
                 BlipDecoder m = prepare(new BlipDecoder(c), s, task, seed);
@@ -176,7 +177,7 @@ public final class TrainRunner {
             case VQA -> {
                 BlipVqa m = prepare(new BlipVqa(c), s, task, seed);
                 var ds = stream != null
-                        ? StreamDatasets.vqa(stream, streamEpoch, transform(r, size, 0.5))
+                        ? StreamDatasets.vqa(stream, streamEpoch, transform(r, size, 0.5), questionWeights)
                         : VqaDataset.train(
                                 List.of(r.path("train_file")),
                                 r.path("image_root"),
@@ -288,8 +289,9 @@ public final class TrainRunner {
 
     /**
      * The recipe's {@code train_stream} (fresh shapes-world scenes instead of {@code train_file}), or null: a mapping
-     * {@code {world: shapes, seed, epoch_size, min_side, max_side, aliased, max_objects, pool, solid}} ({@code pool: N}
-     * repeats N fixed scenes: the overfit check).
+     * {@code {world: shapes, seed, epoch_size, min_side, max_side, aliased, max_objects, pool, solid,
+     * question_weights}} ({@code pool: N} repeats N fixed scenes: the overfit check; {@code question_weights}: {@link
+     * #questionWeights}).
      */
     static ShapesStream stream(Recipe r, int imageSize) {
         if (!r.has("train_stream")) {
@@ -308,6 +310,35 @@ public final class TrainRunner {
                 n.path("max_objects").asInt(4),
                 n.path("pool").asInt(0),
                 n.path("solid").asDouble(0));
+    }
+
+    /**
+     * The recipe's {@code train_stream.question_weights} ({@code {relation: 3}}: relation questions drawn three times
+     * as often as each other type) as weights by {@link org.blip4j.shapes.Question.Type#ordinal()}, or null (evenly).
+     * Only VQA draws questions; another task refuses the key rather than ignore it.
+     */
+    static double[] questionWeights(Recipe r, Task task) {
+        if (!r.has("train_stream") || !r.node("train_stream").has("question_weights")) {
+            return null;
+        }
+        String where = r.file() + ": train_stream.question_weights: ";
+        if (task != Task.VQA) {
+            throw new IllegalArgumentException(where + "only VQA draws questions, this recipe trains " + task);
+        }
+        Map<String, Double> byId = new LinkedHashMap<>();
+        r.node("train_stream")
+                .path("question_weights")
+                .fields()
+                .forEachRemaining(e -> byId.put(
+                        e.getKey(),
+                        e.getValue().isNumber()
+                                ? e.getValue().asDouble()
+                                : Double.parseDouble(e.getValue().asText())));
+        try {
+            return org.blip4j.shapes.Question.typeWeights(byId);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + e.getMessage(), e);
+        }
     }
 
     /**

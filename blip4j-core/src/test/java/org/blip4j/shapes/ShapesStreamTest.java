@@ -106,6 +106,52 @@ class ShapesStreamTest {
         }
     }
 
+    /** Question types of {@code n} stream draws with these weights, counted by type. */
+    private static int[] typeCounts(double[] weights, int n) {
+        int[] c = new int[Question.Type.values().length];
+        for (int i = 0; i < n; i++) {
+            Question q = STREAM.draw(new SplittableRandom(i)).question(4, weights);
+            if (q != null) {
+                c[q.type().ordinal()]++;
+            }
+        }
+        return c;
+    }
+
+    @Test
+    void questionTypeWeightsSetTheMixOfDrawnQuestions() {
+        int n = 600;
+        int rel = Question.Type.RELATION.ordinal();
+        int[] even = typeCounts(null, n);
+        int[] more = typeCounts(Question.typeWeights(java.util.Map.of("relation", 4.0)), n);
+        int[] none = typeCounts(Question.typeWeights(java.util.Map.of("relation", 0.0)), n);
+        int[] only = typeCounts(
+                Question.typeWeights(java.util.Map.of("color", 0.0, "shape", 0.0, "count", 0.0, "exist", 0.0)), n);
+        assertTrue(even[rel] > n / 20, "relation questions drawn evenly: " + java.util.Arrays.toString(even));
+        assertTrue(
+                more[rel] > 2 * even[rel], java.util.Arrays.toString(more) + " vs " + java.util.Arrays.toString(even));
+        assertEquals(0, none[rel], java.util.Arrays.toString(none));
+        assertEquals(java.util.Arrays.stream(only).sum(), only[rel], java.util.Arrays.toString(only));
+        assertEquals(
+                STREAM.draw(new SplittableRandom(7)).question(4),
+                STREAM.draw(new SplittableRandom(7)).question(4, null),
+                "no weights: the even draw of older streams");
+    }
+
+    @Test
+    void badQuestionTypeWeightsAreRefusedByName() {
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> Question.typeWeights(java.util.Map.of("relations", 2.0)));
+        assertTrue(e.getMessage().contains("'relations'") && e.getMessage().contains("relation"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Question.typeWeights(java.util.Map.of("count", -1.0)));
+        assertTrue(e.getMessage().contains("count"), e.getMessage());
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> Question.typeWeights(
+                        java.util.Map.of("color", 0.0, "shape", 0.0, "count", 0.0, "exist", 0.0, "relation", 0.0)));
+        assertTrue(e.getMessage().contains("all 0"), e.getMessage());
+    }
+
     @Test
     void badSettingsAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> new ShapesStream(1, 16, 96, 0, 4, 0));

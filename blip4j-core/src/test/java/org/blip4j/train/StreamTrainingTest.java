@@ -183,6 +183,29 @@ class StreamTrainingTest {
     }
 
     @Test
+    void questionWeightsAreReadForVqaAndRefusedElsewhere() throws Exception {
+        String weighted = "train_stream: {world: shapes, seed: 3, question_weights: {relation: 3, count: '0.5'}}\n";
+        Path f = tmp.resolve("w.yaml");
+        Files.writeString(f, weighted);
+        double[] w = TrainRunner.questionWeights(Recipe.read(f, Map.of()), Task.VQA);
+        assertEquals(3.0, w[org.blip4j.shapes.Question.Type.RELATION.ordinal()]);
+        assertEquals(0.5, w[org.blip4j.shapes.Question.Type.COUNT.ordinal()]);
+        assertEquals(1.0, w[org.blip4j.shapes.Question.Type.COLOR.ordinal()]);
+        Exception e = assertThrows(
+                IllegalArgumentException.class,
+                () -> TrainRunner.questionWeights(Recipe.read(f, Map.of()), Task.CAPTION));
+        assertTrue(e.getMessage().startsWith(f.toString()) && e.getMessage().contains("only VQA"), e.getMessage());
+        Files.writeString(f, "train_stream: {world: shapes, seed: 3, question_weights: {relation: -1}}\n");
+        e = assertThrows(
+                IllegalArgumentException.class, () -> TrainRunner.questionWeights(Recipe.read(f, Map.of()), Task.VQA));
+        assertTrue(e.getMessage().startsWith(f.toString()) && e.getMessage().contains("relation"), e.getMessage());
+        Files.writeString(f, "train_stream: {world: shapes, seed: 3, question_weights: {relations: 3}}\n");
+        e = assertThrows(IllegalArgumentException.class, () -> Recipe.read(f, Map.of()));
+        assertTrue(e.getMessage().contains("relations"), e.getMessage());
+        assertEquals(null, TrainRunner.questionWeights(recipe("plain", ""), Task.VQA));
+    }
+
+    @Test
     void validationWithoutAStreamIsRefused() throws Exception {
         Path f = tmp.resolve("bad.yaml");
         Files.writeString(

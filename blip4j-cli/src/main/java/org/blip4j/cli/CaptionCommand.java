@@ -76,6 +76,13 @@ final class CaptionCommand implements Callable<Integer> {
     Double repetitionPenalty;
 
     @Option(
+            names = "--no-repeat-ngram-size",
+            paramLabel = "N",
+            description = "Never repeat an n-gram of N tokens, Hugging Face's no_repeat_ngram_size; 0 = off "
+                    + "(default: the model's generation_config.json, else 0).")
+    Integer noRepeatNgramSize;
+
+    @Option(
             names = "--prefix",
             description = "Conditional captioning: start the caption with this text (kept in the output).")
     String prefix;
@@ -156,16 +163,27 @@ final class CaptionCommand implements Callable<Integer> {
         }
     }
 
-    /** The decoding asked for: each option given, else the model's setting, else the reference's (3, 30, 10). */
+    /**
+     * The decoding asked for: each option given, else the model's setting, else the reference's (3 beams, 30, 10, no
+     * n-gram ban).
+     */
     private GenerationConfig generation(GenerationDefaults model) {
         try {
+            if (noRepeatNgramSize != null && noRepeatNgramSize < 0) {
+                throw new IllegalArgumentException(
+                        "--no-repeat-ngram-size must be at least 0 (0 = off), got " + noRepeatNgramSize);
+            }
             GenerationConfig gen = model.beam(beams, maxLength, minLength, 3, 30, 10);
             if (sample) {
                 if (beams != null && beams > 1) {
                     throw new IllegalArgumentException(
                             "--sample draws one sequence at a time; use --beams 1 or leave it");
                 }
-                gen = GenerationConfig.nucleus(topP, gen.maxLength(), gen.minLength(), seed);
+                gen = GenerationConfig.nucleus(topP, gen.maxLength(), gen.minLength(), seed)
+                        .withNoRepeatNgramSize(gen.noRepeatNgramSize());
+            }
+            if (noRepeatNgramSize != null) {
+                gen = gen.withNoRepeatNgramSize(noRepeatNgramSize);
             }
             return repetitionPenalty != null ? gen.withRepetitionPenalty(repetitionPenalty) : gen;
         } catch (IllegalArgumentException e) {

@@ -88,6 +88,13 @@ final class EvalCommand implements Callable<Integer> {
                     + "caption_coco.yaml's 5).")
     Integer minLength;
 
+    @Option(
+            names = "--no-repeat-ngram-size",
+            paramLabel = "N",
+            description = "Caption: never repeat an n-gram of N tokens; 0 = off (default: the model's "
+                    + "generation_config.json, else 0).")
+    Integer noRepeatNgramSize;
+
     @Option(names = "--batch-size", defaultValue = "8")
     int batchSize;
 
@@ -122,7 +129,13 @@ final class EvalCommand implements Callable<Integer> {
                     spec.commandLine(), "unknown task '" + task + "' (caption, retrieval, vqa, nlvr)");
         }
         try { // bad lengths are refused before the model loads
-            GenerationDefaults.NONE.beam(beams, maxLength, minLength, 3, 20, 5);
+            if (noRepeatNgramSize != null && noRepeatNgramSize < 0) {
+                throw new IllegalArgumentException(
+                        "--no-repeat-ngram-size must be at least 0 (0 = off), got " + noRepeatNgramSize);
+            }
+            GenerationDefaults.NONE
+                    .beam(beams, maxLength, minLength, 3, 20, 5)
+                    .withNoRepeatNgramSize(noRepeatNgramSize != null ? noRepeatNgramSize : 0);
         } catch (IllegalArgumentException e) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
         }
@@ -146,7 +159,12 @@ final class EvalCommand implements Callable<Integer> {
                             blip,
                             data,
                             images,
-                            blip.generationDefaults().beam(beams, maxLength, minLength, 3, 20, 5),
+                            blip.generationDefaults()
+                                    .beam(beams, maxLength, minLength, 3, 20, 5)
+                                    .withNoRepeatNgramSize(
+                                            noRepeatNgramSize != null
+                                                    ? noRepeatNgramSize
+                                                    : blip.generationDefaults().noRepeatNgramSize(0)),
                             batchSize,
                             null);
                     result.putAll(run.scores().metrics());

@@ -237,6 +237,33 @@ class CliCaptionTest {
         assertFalse(r.hasStackTrace(), r.err());
     }
 
+    @Test
+    void noRepeatNgramSizeBansRepeatsAndANegativeSizeIsAUsageError() {
+        List<String> args = new ArrayList<>(List.of(
+                "caption",
+                "-m",
+                FX.file("blip_decoder.hf.safetensors").toString(),
+                "--json",
+                "--no-repeat-ngram-size",
+                "1"));
+        FX.images().forEach(p -> args.add(p.toString()));
+        for (String line : CliFixture.run(args).expect(0).outLines()) {
+            String[] words = CliFixture.json(line).get("caption").asText().split(" ");
+            // no token twice, so no word twice either
+            assertEquals(words.length, new java.util.HashSet<>(List.of(words)).size(), line);
+        }
+        CliFixture.Run r = CliFixture.run(
+                        "caption",
+                        "-m",
+                        FX.file("blip_decoder.hf.safetensors").toString(),
+                        "--no-repeat-ngram-size",
+                        "-1",
+                        FX.images().get(0).toString())
+                .expect(2);
+        assertFalse(r.hasStackTrace(), r.err());
+        assertTrue(r.err().contains("--no-repeat-ngram-size must be at least 0"), r.err());
+    }
+
     static List<String> iterableToList(java.util.Iterator<String> it) {
         List<String> out = new ArrayList<>();
         it.forEachRemaining(out::add);

@@ -350,6 +350,7 @@ public final class CapFilt {
         d.put("top_k", g.topK());
         d.put("temperature", g.temperature());
         d.put("repetition_penalty", g.repetitionPenalty());
+        d.put("no_repeat_ngram_size", g.noRepeatNgramSize());
         d.put("length_penalty", g.lengthPenalty());
         d.put("max_length", g.maxLength());
         d.put("min_length", g.minLength());

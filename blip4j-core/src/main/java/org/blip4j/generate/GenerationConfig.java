@@ -15,6 +15,8 @@ import java.util.List;
  * @param earlyStopping beam search stops a batch as soon as it has numBeams finished hypotheses
  * @param seed random seed for sampling
  * @param numReturnSequences sequences returned per prompt: the n best beams, or n independent samples
+ * @param noRepeatNgramSize a token that would repeat an n-gram of this size already in the sequence (prompt
+ *     included) is banned, Hugging Face's {@code no_repeat_ngram_size}; 0 = off
  */
 public record GenerationConfig(
         Lengths lengths,
@@ -24,7 +26,8 @@ public record GenerationConfig(
         double lengthPenalty,
         boolean earlyStopping,
         long seed,
-        int numReturnSequences) {
+        int numReturnSequences,
+        int noRepeatNgramSize) {
 
     public GenerationConfig {
         if (lengths == null || sampler == null) {
@@ -44,6 +47,22 @@ public record GenerationConfig(
         if (!(repetitionPenalty > 0)) {
             throw new IllegalArgumentException("repetitionPenalty must be > 0, got " + repetitionPenalty);
         }
+        if (noRepeatNgramSize < 0) {
+            throw new IllegalArgumentException("noRepeatNgramSize must be >= 0 (0 = off), got " + noRepeatNgramSize);
+        }
+    }
+
+    /** The same settings without an n-gram ban (the reference BLIP's, and every setting before this one). */
+    public GenerationConfig(
+            Lengths lengths,
+            int numBeams,
+            Sampler sampler,
+            double repetitionPenalty,
+            double lengthPenalty,
+            boolean earlyStopping,
+            long seed,
+            int numReturnSequences) {
+        this(lengths, numBeams, sampler, repetitionPenalty, lengthPenalty, earlyStopping, seed, numReturnSequences, 0);
     }
 
     /** Greedy decoding up to {@code maxLength} tokens in total. */
@@ -69,12 +88,28 @@ public record GenerationConfig(
 
     public GenerationConfig withRepetitionPenalty(double p) {
         return new GenerationConfig(
-                lengths, numBeams, sampler, p, lengthPenalty, earlyStopping, seed, numReturnSequences);
+                lengths,
+                numBeams,
+                sampler,
+                p,
+                lengthPenalty,
+                earlyStopping,
+                seed,
+                numReturnSequences,
+                noRepeatNgramSize);
     }
 
     public GenerationConfig withSeed(long s) {
         return new GenerationConfig(
-                lengths, numBeams, sampler, repetitionPenalty, lengthPenalty, earlyStopping, s, numReturnSequences);
+                lengths,
+                numBeams,
+                sampler,
+                repetitionPenalty,
+                lengthPenalty,
+                earlyStopping,
+                s,
+                numReturnSequences,
+                noRepeatNgramSize);
     }
 
     public GenerationConfig withLengths(int max, int min) {
@@ -83,13 +118,43 @@ public record GenerationConfig(
 
     public GenerationConfig withLengths(Lengths l) {
         return new GenerationConfig(
-                l, numBeams, sampler, repetitionPenalty, lengthPenalty, earlyStopping, seed, numReturnSequences);
+                l,
+                numBeams,
+                sampler,
+                repetitionPenalty,
+                lengthPenalty,
+                earlyStopping,
+                seed,
+                numReturnSequences,
+                noRepeatNgramSize);
     }
 
     /** Returns n sequences per prompt (n best beams, or n samples). */
     public GenerationConfig withNumReturnSequences(int n) {
         return new GenerationConfig(
-                lengths, numBeams, sampler, repetitionPenalty, lengthPenalty, earlyStopping, seed, n);
+                lengths,
+                numBeams,
+                sampler,
+                repetitionPenalty,
+                lengthPenalty,
+                earlyStopping,
+                seed,
+                n,
+                noRepeatNgramSize);
+    }
+
+    /** Bans repeating any n-gram of size {@code n} (Hugging Face's {@code no_repeat_ngram_size}; 0 = off). */
+    public GenerationConfig withNoRepeatNgramSize(int n) {
+        return new GenerationConfig(
+                lengths,
+                numBeams,
+                sampler,
+                repetitionPenalty,
+                lengthPenalty,
+                earlyStopping,
+                seed,
+                numReturnSequences,
+                n);
     }
 
     /** Generates exactly up to n tokens after the prompt, whatever maxLength says (HF {@code max_new_tokens}). */
@@ -97,11 +162,18 @@ public record GenerationConfig(
         return withLengths(new Lengths(lengths.max(), lengths.min(), n));
     }
 
-    /** The processors applied to every row before the sampler: repetition penalty, then min-length. */
+    /**
+     * The processors applied to every row before the sampler, in transformers' order: repetition penalty, the n-gram
+     * ban (when on), then min-length.
+     */
     public List<LogitsProcessor> processors(int eos) {
-        return List.of(
-                new LogitsProcessor.RepetitionPenalty((float) repetitionPenalty),
-                new LogitsProcessor.MinLength(lengths.min(), eos));
+        List<LogitsProcessor> out = new java.util.ArrayList<>();
+        out.add(new LogitsProcessor.RepetitionPenalty((float) repetitionPenalty));
+        if (noRepeatNgramSize > 0) {
+            out.add(new LogitsProcessor.NoRepeatNgram(noRepeatNgramSize));
+        }
+        out.add(new LogitsProcessor.MinLength(lengths.min(), eos));
+        return List.copyOf(out);
     }
 
     /** Whether tokens are drawn at random. */

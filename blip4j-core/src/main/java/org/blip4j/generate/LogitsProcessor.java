@@ -17,6 +17,14 @@ public interface LogitsProcessor {
         }
     }
 
+    /** Bans tokens that would repeat an n-gram of the sequence ({@code NoRepeatNGramLogitsProcessor}). */
+    record NoRepeatNgram(int n) implements LogitsProcessor {
+        @Override
+        public void process(float[] scores, long[] seq, int length) {
+            Processors.noRepeatNgram(scores, seq, length, n);
+        }
+    }
+
     /** Bans eos while the sequence is shorter than {@code min} ({@code MinLengthLogitsProcessor}). */
     record MinLength(int min, int eos) implements LogitsProcessor {
         @Override

@@ -24,6 +24,26 @@ public final class Processors {
         }
     }
 
+    /**
+     * Bans every token that would complete an n-gram already in {@code seq[0, length)}: the tokens that followed an
+     * earlier occurrence of the last {@code n - 1} tokens. Nothing is banned before the sequence holds n - 1 tokens.
+     */
+    public static void noRepeatNgram(float[] scores, long[] seq, int length, int n) {
+        if (n <= 0 || length + 1 < n) {
+            return;
+        }
+        int p = length - (n - 1); // start of the current (n - 1)-token prefix
+        for (int i = 0; i + n - 1 < length; i++) {
+            boolean same = true;
+            for (int j = 0; j < n - 1 && same; j++) {
+                same = seq[i + j] == seq[p + j];
+            }
+            if (same) {
+                scores[(int) seq[i + n - 1]] = Float.NEGATIVE_INFINITY;
+            }
+        }
+    }
+
     /** Bans eos while the current length is below the minimum. */
     public static void minLength(float[] scores, int curLength, int minLength, int eos) {
         if (curLength < minLength) {

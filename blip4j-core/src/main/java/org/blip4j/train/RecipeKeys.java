@@ -132,6 +132,10 @@ public final class RecipeKeys {
                     "caption length limit (tokens, prompt included) written to the model's generation_config.json"),
             new Key("min_length", Type.INT, "caption minimum length written to the model's generation_config.json"),
             new Key("num_beams", Type.INT, "caption beam width written to the model's generation_config.json"),
+            new Key(
+                    "no_repeat_ngram_size",
+                    Type.INT,
+                    "caption n-gram ban (Hugging Face's) written to the model's generation_config.json"),
             // reference keys accepted and ignored on purpose
             new Key(
                     "vit",

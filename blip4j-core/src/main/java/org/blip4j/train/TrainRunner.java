@@ -561,14 +561,16 @@ public final class TrainRunner {
 
     /**
      * The recipe's caption settings for the exported model ({@code num_beams}, {@code max_length}, {@code min_length},
-     * as in the reference's caption configs): what {@code blip4j caption}, {@code eval} and validation decode with.
+     * as in the reference's caption configs, and Hugging Face's {@code no_repeat_ngram_size}): what {@code blip4j
+     * caption}, {@code eval} and validation decode with.
      */
     static GenerationDefaults generation(Recipe r) {
         try {
             return new GenerationDefaults(
                     r.has("num_beams") ? r.integer("num_beams", 3) : null,
                     r.has("max_length") ? r.integer("max_length", 30) : null,
-                    r.has("min_length") ? r.integer("min_length", 10) : null);
+                    r.has("min_length") ? r.integer("min_length", 10) : null,
+                    r.has("no_repeat_ngram_size") ? r.integer("no_repeat_ngram_size", 0) : null);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(r.file() + ": " + e.getMessage(), e);
         }

@@ -48,6 +48,12 @@ class GenerationDefaultsTest {
         assertEquals(g, GenerationDefaults.read(f));
         GenerationConfig c = g.beam(null, null, null, 1, 20, 10);
         assertEquals(GenerationConfig.beam(3, 40, 5), c);
+        GenerationDefaults banned = new GenerationDefaults(3, 40, 5, 3);
+        banned.write(f);
+        assertTrue(Files.readString(f).contains("\"no_repeat_ngram_size\" : 3"), Files.readString(f));
+        assertEquals(banned, GenerationDefaults.read(f));
+        assertEquals(3, banned.beam(null, null, null, 1, 20, 10).noRepeatNgramSize()); // the model's ban applies
+        assertEquals(0, g.beam(null, null, null, 1, 20, 10).noRepeatNgramSize());
     }
 
     @Test
@@ -56,6 +62,7 @@ class GenerationDefaultsTest {
             {"{\"max_length\": \"forty\"}", "max_length must be an integer"},
             {"{\"max_length\": 12, \"min_length\": 20}", "min_length 20 is larger than max_length 12"},
             {"{\"num_beams\": 0}", "num_beams must be at least 1"},
+            {"{\"no_repeat_ngram_size\": -2}", "no_repeat_ngram_size must be at least 0"},
             {"[1, 2]", "expected a JSON object"},
             {"{\"max_length\": ", "not valid JSON"}
         };

@@ -198,7 +198,7 @@ class TrainRunnerTest {
         try (Fixture fx = Fixture.open()) {
             annotations(fx);
             String keys = "min_scale: 1.0\nhflip: 0\nrand_augment: false\ntext_padding: longest\nmax_epoch: 1\n"
-                    + "export_half: true\nmax_length: 27\nmin_length: 4\nnum_beams: 2\n";
+                    + "export_half: true\nmax_length: 27\nmin_length: 4\nnum_beams: 2\nno_repeat_ngram_size: 3\n";
             Path halfModel = TrainRunner.run(Task.ITM, recipe(fx, "blip_retrieval.pth", keys), false, false);
             // the recipe's caption settings travel with the model (generation_config.json)
             assertTrue(Files.isRegularFile(halfModel.resolve(org.blip4j.generate.GenerationDefaults.FILE)));
@@ -217,9 +217,9 @@ class TrainRunnerTest {
                     .get(0)
                     .asText();
             try (Blip b = Blip.load(halfModel)) {
-                assertEquals(new org.blip4j.generate.GenerationDefaults(2, 27, 4), b.generationDefaults());
+                assertEquals(new org.blip4j.generate.GenerationDefaults(2, 27, 4, 3), b.generationDefaults());
                 assertEquals(
-                        org.blip4j.generate.GenerationConfig.beam(2, 27, 4),
+                        org.blip4j.generate.GenerationConfig.beam(2, 27, 4).withNoRepeatNgramSize(3),
                         b.captionDefaults().generation());
                 double p = b.itm(b.readImage(fx.require(first)), List.of("a red circle"), Blip.MatchToken.CLS)[0];
                 assertTrue(p >= 0 && p <= 1);
@@ -253,6 +253,11 @@ class TrainRunnerTest {
         Files.writeString(f, "max_length: 6\nmin_length: 9\n");
         var e = assertThrows(IllegalArgumentException.class, () -> TrainRunner.generation(Recipe.read(f, Map.of())));
         assertTrue(e.getMessage().contains(f.toString()) && e.getMessage().contains("min_length 9"), e.getMessage());
+        Files.writeString(f, "no_repeat_ngram_size: -1\n");
+        e = assertThrows(IllegalArgumentException.class, () -> TrainRunner.generation(Recipe.read(f, Map.of())));
+        assertTrue(
+                e.getMessage().contains(f.toString()) && e.getMessage().contains("no_repeat_ngram_size"),
+                e.getMessage());
         Files.writeString(f, "batch_size: 8\n");
         assertTrue(TrainRunner.generation(Recipe.read(f, Map.of())).isEmpty());
     }

@@ -82,6 +82,7 @@ final class Endpoints {
                 "top_k",
                 "temperature",
                 "repetition_penalty",
+                "no_repeat_ngram_size",
                 "seed",
                 "prefix",
                 "num_captions");
@@ -118,6 +119,7 @@ final class Endpoints {
             if (r.has("repetition_penalty")) {
                 gen = gen.withRepetitionPenalty(r.number("repetition_penalty", 1.0, 1e-3, 100));
             }
+            gen = gen.withNoRepeatNgramSize(r.integer("no_repeat_ngram_size", own.noRepeatNgramSize(0), 0, MAX_LENGTH));
             gen.withNumReturnSequences(n); // validates n against the beams
         } catch (IllegalArgumentException e) {
             throw ServiceException.badRequest("bad_parameter", e.getMessage());

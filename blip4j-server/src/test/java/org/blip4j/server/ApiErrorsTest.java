@@ -124,6 +124,11 @@ class ApiErrorsTest {
                 "numReturnSequences");
         assertError(
                 http.postForm("/v1/caption", Map.of("image", png, "sample", "maybe")), 400, "bad_parameter", "sample");
+        assertError(
+                http.postForm("/v1/caption", Map.of("image", png, "no_repeat_ngram_size", "-1")),
+                400,
+                "bad_parameter",
+                "no_repeat_ngram_size");
         ObjectNode o = Http.object();
         o.put("image", Http.base64(png));
         o.put("beams", 2.5);

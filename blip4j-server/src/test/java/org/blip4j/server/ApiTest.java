@@ -67,16 +67,18 @@ class ApiTest {
     @Test
     void captionGreedySamplingPrefixAndSeveralCaptions() {
         Blip cap = TestServers.blip("shapes/caption");
-        Blip.CaptionOptions greedy = Blip.CaptionOptions.defaults().withGeneration(GenerationConfig.greedy(20, 5));
+        var own = cap.generationDefaults(); // the model's generation_config.json: lengths and n-gram ban
+        Blip.CaptionOptions greedy = Blip.CaptionOptions.defaults()
+                .withGeneration(GenerationConfig.greedy(20, 5).withNoRepeatNgramSize(own.noRepeatNgramSize(0)));
         JsonNode g = ok(http.postForm(
                 "/v1/caption", Map.of("image", scene.png(), "beams", "1", "max_length", "20", "min_length", "5")));
         assertEquals(
                 cap.caption(List.of(image), greedy).get(0), g.get("caption").asText());
 
         // as `blip4j caption --sample --top-p 0.9 --seed 7` on this image alone
-        var own = cap.generationDefaults(); // the model's generation_config.json lengths, as the server's defaults
         Blip.CaptionOptions nucleus = Blip.CaptionOptions.defaults()
-                .withGeneration(GenerationConfig.nucleus(0.9, own.maxLength(30), own.minLength(10), 7));
+                .withGeneration(GenerationConfig.nucleus(0.9, own.maxLength(30), own.minLength(10), 7)
+                        .withNoRepeatNgramSize(own.noRepeatNgramSize(0)));
         ObjectNode s = jsonWithImage();
         s.put("sample", true);
         s.put("top_p", 0.9);
@@ -90,6 +92,18 @@ class ApiTest {
         assertEquals(
                 cap.caption(List.of(image), prefixed).get(0), p.get("caption").asText());
         assertTrue(p.get("caption").asText().startsWith("a picture of a red"), p.toString());
+
+        // the model's n-gram ban can be turned off per request: then the reference's plain beam search
+        JsonNode unbanned = ok(http.postForm("/v1/caption", Map.of("image", scene.png(), "no_repeat_ngram_size", "0")));
+        assertEquals(
+                cap.caption(
+                                List.of(image),
+                                cap.captionDefaults()
+                                        .withGeneration(cap.captionDefaults()
+                                                .generation()
+                                                .withNoRepeatNgramSize(0)))
+                        .get(0),
+                unbanned.get("caption").asText());
 
         JsonNode three = ok(http.postForm("/v1/caption", Map.of("image", scene.png(), "num_captions", "3")));
         List<String> expected =

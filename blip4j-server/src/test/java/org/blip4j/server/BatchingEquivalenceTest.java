@@ -86,6 +86,7 @@ class BatchingEquivalenceTest {
             GenerationConfig g = i % 3 == 0
                     ? GenerationConfig.beam(own.numBeams(3), max, min)
                     : i % 3 == 1 ? GenerationConfig.greedy(max, min) : GenerationConfig.nucleus(0.9, max, min, 100 + i);
+            g = g.withNoRepeatNgramSize(own.noRepeatNgramSize(0)); // the model's ban applies to every mode
             String alone = cap.caption(
                             List.of(img), Blip.CaptionOptions.defaults().withGeneration(g))
                     .get(0);

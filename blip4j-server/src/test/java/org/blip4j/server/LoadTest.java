@@ -39,7 +39,9 @@ class LoadTest {
         List<double[]> itm = new ArrayList<>();
         List<double[]> itc = new ArrayList<>();
         List<float[]> emb = new ArrayList<>();
-        Blip.CaptionOptions greedy = Blip.CaptionOptions.defaults().withGeneration(GenerationConfig.greedy(16, 5));
+        Blip.CaptionOptions greedy = Blip.CaptionOptions.defaults()
+                .withGeneration(GenerationConfig.greedy(16, 5)
+                        .withNoRepeatNgramSize(cap.generationDefaults().noRepeatNgramSize(0))); // the model's ban
         for (Scenes.Scene sc : scenes) {
             RgbImage img = TestServers.image(sc);
             captions.add(cap.caption(List.of(img), greedy).get(0));

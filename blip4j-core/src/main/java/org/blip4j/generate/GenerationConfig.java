@@ -52,19 +52,6 @@ public record GenerationConfig(
         }
     }
 
-    /** The same settings without an n-gram ban (the reference BLIP's, and every setting before this one). */
-    public GenerationConfig(
-            Lengths lengths,
-            int numBeams,
-            Sampler sampler,
-            double repetitionPenalty,
-            double lengthPenalty,
-            boolean earlyStopping,
-            long seed,
-            int numReturnSequences) {
-        this(lengths, numBeams, sampler, repetitionPenalty, lengthPenalty, earlyStopping, seed, numReturnSequences, 0);
-    }
-
     /** Greedy decoding up to {@code maxLength} tokens in total. */
     public static GenerationConfig greedy(int maxLength, int minLength) {
         return beam(1, maxLength, minLength);
@@ -72,7 +59,8 @@ public record GenerationConfig(
 
     /** BLIP's default captioning: beam search with 3 beams, max 30, min 10 ({@code BLIP_Decoder.generate}). */
     public static GenerationConfig beam(int numBeams, int maxLength, int minLength) {
-        return new GenerationConfig(Lengths.of(maxLength, minLength), numBeams, Sampler.ARGMAX, 1.0, 1.0, false, 0, 1);
+        return new GenerationConfig(
+                Lengths.of(maxLength, minLength), numBeams, Sampler.ARGMAX, 1.0, 1.0, false, 0, 1, 0);
     }
 
     /** BLIP's sampling: nucleus top_p with repetition penalty 1.1 and HF's top_k 50. */
@@ -83,7 +71,7 @@ public record GenerationConfig(
 
     /** One sample at a time with {@code sampler}, no repetition penalty. */
     public static GenerationConfig sampling(Sampler sampler, int maxLength, int minLength, long seed) {
-        return new GenerationConfig(Lengths.of(maxLength, minLength), 1, sampler, 1.0, 1.0, false, seed, 1);
+        return new GenerationConfig(Lengths.of(maxLength, minLength), 1, sampler, 1.0, 1.0, false, seed, 1, 0);
     }
 
     public GenerationConfig withRepetitionPenalty(double p) {

@@ -58,6 +58,6 @@ class SamplerTest {
         assertThrows(IllegalArgumentException.class, () -> g.withNumReturnSequences(0));
         assertThrows(
                 IllegalArgumentException.class,
-                () -> new GenerationConfig(Lengths.of(30, 10), 3, g.sampler(), 1, 1, false, 0, 1));
+                () -> new GenerationConfig(Lengths.of(30, 10), 3, g.sampler(), 1, 1, false, 0, 1, 0));
     }
 }

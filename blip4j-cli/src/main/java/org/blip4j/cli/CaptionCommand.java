@@ -163,16 +163,23 @@ final class CaptionCommand implements Callable<Integer> {
         }
     }
 
+    /** {@code gen} with the {@code --no-repeat-ngram-size} given, or unchanged (null); a negative size is refused. */
+    static GenerationConfig withNoRepeat(GenerationConfig gen, Integer size) {
+        if (size == null) {
+            return gen;
+        }
+        if (size < 0) {
+            throw new IllegalArgumentException("--no-repeat-ngram-size must be at least 0 (0 = off), got " + size);
+        }
+        return gen.withNoRepeatNgramSize(size);
+    }
+
     /**
      * The decoding asked for: each option given, else the model's setting, else the reference's (3 beams, 30, 10, no
      * n-gram ban).
      */
     private GenerationConfig generation(GenerationDefaults model) {
         try {
-            if (noRepeatNgramSize != null && noRepeatNgramSize < 0) {
-                throw new IllegalArgumentException(
-                        "--no-repeat-ngram-size must be at least 0 (0 = off), got " + noRepeatNgramSize);
-            }
             GenerationConfig gen = model.beam(beams, maxLength, minLength, 3, 30, 10);
             if (sample) {
                 if (beams != null && beams > 1) {
@@ -182,9 +189,7 @@ final class CaptionCommand implements Callable<Integer> {
                 gen = GenerationConfig.nucleus(topP, gen.maxLength(), gen.minLength(), seed)
                         .withNoRepeatNgramSize(gen.noRepeatNgramSize());
             }
-            if (noRepeatNgramSize != null) {
-                gen = gen.withNoRepeatNgramSize(noRepeatNgramSize);
-            }
+            gen = withNoRepeat(gen, noRepeatNgramSize);
             return repetitionPenalty != null ? gen.withRepetitionPenalty(repetitionPenalty) : gen;
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);

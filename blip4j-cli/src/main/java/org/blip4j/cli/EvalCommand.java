@@ -129,13 +129,8 @@ final class EvalCommand implements Callable<Integer> {
                     spec.commandLine(), "unknown task '" + task + "' (caption, retrieval, vqa, nlvr)");
         }
         try { // bad lengths are refused before the model loads
-            if (noRepeatNgramSize != null && noRepeatNgramSize < 0) {
-                throw new IllegalArgumentException(
-                        "--no-repeat-ngram-size must be at least 0 (0 = off), got " + noRepeatNgramSize);
-            }
-            GenerationDefaults.NONE
-                    .beam(beams, maxLength, minLength, 3, 20, 5)
-                    .withNoRepeatNgramSize(noRepeatNgramSize != null ? noRepeatNgramSize : 0);
+            CaptionCommand.withNoRepeat(
+                    GenerationDefaults.NONE.beam(beams, maxLength, minLength, 3, 20, 5), noRepeatNgramSize);
         } catch (IllegalArgumentException e) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
         }
@@ -159,12 +154,9 @@ final class EvalCommand implements Callable<Integer> {
                             blip,
                             data,
                             images,
-                            blip.generationDefaults()
-                                    .beam(beams, maxLength, minLength, 3, 20, 5)
-                                    .withNoRepeatNgramSize(
-                                            noRepeatNgramSize != null
-                                                    ? noRepeatNgramSize
-                                                    : blip.generationDefaults().noRepeatNgramSize(0)),
+                            CaptionCommand.withNoRepeat( // the model's ban unless the option says otherwise
+                                    blip.generationDefaults().beam(beams, maxLength, minLength, 3, 20, 5),
+                                    noRepeatNgramSize),
                             batchSize,
                             null);
                     result.putAll(run.scores().metrics());

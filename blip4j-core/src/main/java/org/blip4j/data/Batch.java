@@ -19,6 +19,8 @@ import org.blip4j.text.BertTokenizer;
  * @param answers VQA train: every sample's distinct answers concatenated, tokenised (no truncation, longest padding)
  * @param answerWeights weight of each answer in {@code answers}
  * @param answerCounts number of answers of each sample ({@code n} in {@code vqa_collate_fn})
+ * @param negatives pre-training / retrieval on a world that knows the truth: per sample a text false for its image
+ *     (ITM's hard negative), "" where the sample has none ({@link #hasNegative}); null when no sample has one
  */
 public record Batch(
         int[] indices,
@@ -32,7 +34,43 @@ public record Batch(
         int[] labels,
         Text answers,
         float[] answerWeights,
-        int[] answerCounts) {
+        int[] answerCounts,
+        Text negatives) {
+
+    /** A batch without hard-negative texts. */
+    public Batch(
+            int[] indices,
+            float[] pixels,
+            int imagesPerSample,
+            int height,
+            int width,
+            Text text,
+            long[] imageIds,
+            long[] questionIds,
+            int[] labels,
+            Text answers,
+            float[] answerWeights,
+            int[] answerCounts) {
+        this(
+                indices,
+                pixels,
+                imagesPerSample,
+                height,
+                width,
+                text,
+                imageIds,
+                questionIds,
+                labels,
+                answers,
+                answerWeights,
+                answerCounts,
+                null);
+    }
+
+    /** Whether sample {@code i} carries a hard-negative text. */
+    public boolean hasNegative(int i) {
+        return negatives != null && !negatives.strings().get(i).isEmpty();
+    }
 
     /**
      * Texts and, when a tokenizer was given, their token ids and attention mask (B rows, padded as the task's

@@ -28,8 +28,17 @@ public final class CaptionDataset extends ItemDataset<CaptionDataset.Item, Capti
      */
     public record Item(String image, String caption, int imageId) {}
 
-    /** A loaded pair, as {@code __getitem__} returns {@code (image, caption, img_id)}. */
-    public record Sample(int index, Pixels pixels, String caption, int imageId) {}
+    /**
+     * A loaded pair, as {@code __getitem__} returns {@code (image, caption, img_id)}.
+     *
+     * @param negative a text known to be false for this image, for ITM (a world's hard negative), or null
+     */
+    public record Sample(int index, Pixels pixels, String caption, int imageId, String negative) {
+        /** A pair without a known-false text (every file-backed dataset). */
+        public Sample(int index, Pixels pixels, String caption, int imageId) {
+            this(index, pixels, caption, imageId, null);
+        }
+    }
 
     public CaptionDataset(List<Item> items, ImageTransform transform, ImageLoader loader) {
         super(items, transform, loader);

@@ -22,12 +22,16 @@ public final class Collate {
             long[] ids = new long[b];
             List<Pixels> px = new ArrayList<>(b);
             List<String> texts = new ArrayList<>(b);
+            List<String> negatives = new ArrayList<>(b);
+            boolean anyNegative = false;
             for (int i = 0; i < b; i++) {
                 CaptionDataset.Sample s = samples.get(i);
                 idx[i] = s.index();
                 ids[i] = s.imageId();
                 px.add(s.pixels());
                 texts.add(s.caption());
+                negatives.add(s.negative() == null ? "" : s.negative());
+                anyNegative |= s.negative() != null;
             }
             Pixels first = px.get(0);
             return new Batch(
@@ -42,7 +46,8 @@ public final class Collate {
                     null,
                     null,
                     null,
-                    null);
+                    null,
+                    anyNegative ? Batch.Text.encode(tokenizer, negatives, encoding) : null);
         };
     }
 

@@ -49,6 +49,19 @@ public final class BlipPretrain extends ContrastiveModel {
      */
     public Losses forward(
             Tensor pixels, Tensor ids, Tensor mask, double alpha, long encId, long bosId, NegativeSampler sampler) {
+        return forward(pixels, ids, mask, alpha, encId, bosId, sampler, null);
+    }
+
+    /** As above, with known-false texts as ITM's text negatives where {@code hard} (null: none) has them. */
+    public Losses forward(
+            Tensor pixels,
+            Tensor ids,
+            Tensor mask,
+            double alpha,
+            long encId,
+            long bosId,
+            NegativeSampler sampler,
+            TextNegatives hard) {
         long b = ids.size(0);
         Tensor eye = torch.zeros(b, b + imageQueue.size(1)); // hard targets: each pair is its own positive
         eye.narrow(1, 0, b).copy_(torch.eye(b));
@@ -64,7 +77,7 @@ public final class BlipPretrain extends ContrastiveModel {
             wT2i = Itc.rows(T.softmax(itc.simT2i().narrow(1, 0, b), 1).add(T.s(1e-4)), true);
             wI2t = Itc.rows(T.softmax(itc.simI2t().narrow(1, 0, b), 1).add(T.s(1e-4)), true);
         }
-        Itc.Itm itm = Itc.itm(textEncoder, itmHead, pos, encIds, mask, itc.imageEmbeds(), wT2i, wI2t, sampler);
+        Itc.Itm itm = Itc.itm(textEncoder, itmHead, pos, encIds, mask, itc.imageEmbeds(), wT2i, wI2t, sampler, hard);
 
         Tensor decIds = Itc.withFirstToken(ids, bosId); // LM: [DEC] first, pads ignored, label smoothing 0.1
         Tensor targets = BlipDecoder.targets(decIds, mask, 0);

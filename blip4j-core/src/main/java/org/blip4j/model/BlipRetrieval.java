@@ -40,6 +40,19 @@ public final class BlipRetrieval extends ContrastiveModel {
     /** One fine-tuning forward; {@code idx} (B) is the image id of each pair (equal ids = same image). */
     public Losses forward(
             Tensor pixels, Tensor ids, Tensor mask, Tensor idx, double alpha, long encId, NegativeSampler sampler) {
+        return forward(pixels, ids, mask, idx, alpha, encId, sampler, null);
+    }
+
+    /** As above, with known-false texts as ITM's text negatives where {@code hard} (null: none) has them. */
+    public Losses forward(
+            Tensor pixels,
+            Tensor ids,
+            Tensor mask,
+            Tensor idx,
+            double alpha,
+            long encId,
+            NegativeSampler sampler,
+            TextNegatives hard) {
         long b = ids.size(0);
         Tensor idxCol = idx.view(-1, 1); // (B, 1)
         Tensor positives;
@@ -59,7 +72,7 @@ public final class BlipRetrieval extends ContrastiveModel {
         Tensor encIds = p.encIds();
         Tensor pos = p.cls(); // (B, D)
         if (negativeAllRank) {
-            return itmAllRanks(itc, pos, encIds, mask, idxCol, idxs, sampler);
+            return itmAllRanks(itc, pos, encIds, mask, idxCol, idxs, sampler, hard);
         }
         float[][] wT2i;
         float[][] wI2t;
@@ -74,7 +87,7 @@ public final class BlipRetrieval extends ContrastiveModel {
                             .masked_fill(same, T.s(0.0)),
                     false);
         }
-        Itc.Itm itm = Itc.itm(textEncoder, itmHead, pos, encIds, mask, itc.imageEmbeds(), wT2i, wI2t, sampler);
+        Itc.Itm itm = Itc.itm(textEncoder, itmHead, pos, encIds, mask, itc.imageEmbeds(), wT2i, wI2t, sampler, hard);
         return new Losses(itc.loss(), itm.loss(), itm.logits(), wT2i, wI2t);
     }
 
@@ -84,7 +97,14 @@ public final class BlipRetrieval extends ContrastiveModel {
      * longest rank's length first, which the mask hides, so ranks may pad differently).
      */
     private Losses itmAllRanks(
-            ItcStep itc, Tensor pos, Tensor encIds, Tensor mask, Tensor idxCol, Tensor idxs, NegativeSampler sampler) {
+            ItcStep itc,
+            Tensor pos,
+            Tensor encIds,
+            Tensor mask,
+            Tensor idxCol,
+            Tensor idxs,
+            NegativeSampler sampler,
+            TextNegatives hard) {
         float[][] wT2i;
         float[][] wI2t;
         try (NoGradGuard g = new NoGradGuard()) {
@@ -102,8 +122,8 @@ public final class BlipRetrieval extends ContrastiveModel {
         }
         Tensor imageEmbedsWorld = dist.allGatherWithGrad(itc.imageEmbeds()); // (W·B, N, W)
         long length = dist.allMax(encIds.size(1));
-        Tensor ids = pad(encIds, length); // (B, L')
-        Tensor m = pad(mask, length);
+        Tensor ids = Itc.pad(encIds, length); // (B, L')
+        Tensor m = Itc.pad(mask, length);
         Itc.Itm itm = Itc.itm(
                 textEncoder,
                 itmHead,
@@ -116,15 +136,8 @@ public final class BlipRetrieval extends ContrastiveModel {
                 dist.allGather(m),
                 wT2i,
                 wI2t,
-                sampler);
+                sampler,
+                hard);
         return new Losses(itc.loss(), itm.loss(), itm.logits(), wT2i, wI2t);
-    }
-
-    /** Right-pads (B, L) token rows with zeros (pad id and mask 0) to {@code length}. */
-    private static Tensor pad(Tensor t, long length) {
-        long extra = length - t.size(1);
-        return extra == 0
-                ? t
-                : T.cat(1, t, org.bytedeco.pytorch.global.torch.zeros(new long[] {t.size(0), extra}, t.options()));
     }
 }

@@ -57,13 +57,16 @@ final class Itc {
             Tensor imageEmbeds,
             float[][] wT2i,
             float[][] wI2t,
-            NegativeSampler sampler) {
-        return itm(encoder, head, pos, encIds, mask, imageEmbeds, imageEmbeds, encIds, mask, wT2i, wI2t, sampler);
+            NegativeSampler sampler,
+            TextNegatives hard) {
+        return itm(encoder, head, pos, encIds, mask, imageEmbeds, imageEmbeds, encIds, mask, wT2i, wI2t, sampler, hard);
     }
 
     /**
      * As above, with the negatives drawn from candidate tensors other than the batch's own: every rank's image
-     * embeddings, ids and masks ({@code negative_all_rank}); row j of the weights scores candidate j.
+     * embeddings, ids and masks ({@code negative_all_rank}); row j of the weights scores candidate j. With
+     * {@code hard} (null: none), image i's text negative is its known-false text where it has one (the draw is still
+     * made, so the other rows see the same draws).
      */
     static Itm itm(
             BertModel encoder,
@@ -77,7 +80,8 @@ final class Itc {
             Tensor maskCandidates,
             float[][] wT2i,
             float[][] wI2t,
-            NegativeSampler sampler) {
+            NegativeSampler sampler,
+            TextNegatives hard) {
         int b = wT2i.length;
         long[] negImage = new long[b];
         long[] negText = new long[b];
@@ -90,6 +94,18 @@ final class Itc {
         Tensor negImg = imageCandidates.index_select(0, T.longs(negImage, b)); // (B, N, W), gradient flows
         Tensor negIds = idsCandidates.index_select(0, T.longs(negText, b));
         Tensor negMask = maskCandidates.index_select(0, T.longs(negText, b));
+        if (hard != null) {
+            long length = Math.max(encIds.size(1), hard.ids().size(1));
+            encIds = pad(encIds, length);
+            mask = pad(mask, length);
+            long[] pick = new long[b]; // row i of [mined; hard]: i, or b + i where image i has a known-false text
+            for (int i = 0; i < b; i++) {
+                pick[i] = hard.rows()[i] ? b + i : i;
+            }
+            Tensor rows = T.longs(pick, b);
+            negIds = T.cat(0, pad(negIds, length), pad(hard.ids(), length)).index_select(0, rows); // (B, L')
+            negMask = T.cat(0, pad(negMask, length), pad(hard.mask(), length)).index_select(0, rows);
+        }
         Tensor idsAll = T.cat(0, encIds, negIds); // (2B, L)
         Tensor maskAll = T.cat(0, mask, negMask);
         Tensor imgAll = T.cat(0, negImg, imageEmbeds); // (2B, N, W)
@@ -99,5 +115,11 @@ final class Itc {
         long[] labels = new long[3 * b];
         Arrays.fill(labels, 0, b, 1L);
         return new Itm(logits, T.crossEntropy(logits, T.longs(labels, 3L * b), 0.0));
+    }
+
+    /** Right-pads (B, L) token rows with zeros (pad id and mask 0) to {@code length}. */
+    static Tensor pad(Tensor t, long length) {
+        long extra = length - t.size(1);
+        return extra == 0 ? t : T.cat(1, t, torch.zeros(new long[] {t.size(0), extra}, t.options()));
     }
 }

@@ -25,6 +25,20 @@ public final class StreamDatasets {
      */
     public static Dataset<CaptionDataset.Sample> captions(
             ShapesStream stream, int epochSize, ImageTransform transform, String prompt) {
+        return captions(stream, epochSize, transform, prompt, 0);
+    }
+
+    /**
+     * As {@link #captions(ShapesStream, int, ImageTransform, String)}; with probability {@code negativeRate} a sample
+     * also carries a minimal false caption of its scene ({@link HardNegatives}), which pre-training and retrieval use
+     * as that image's ITM text negative instead of one mined from the batch. The images and true captions are those
+     * of the stream without negatives.
+     */
+    public static Dataset<CaptionDataset.Sample> captions(
+            ShapesStream stream, int epochSize, ImageTransform transform, String prompt, double negativeRate) {
+        if (!(negativeRate >= 0 && negativeRate <= 1)) {
+            throw new IllegalArgumentException("hard-negative rate must be in [0, 1], got " + negativeRate);
+        }
         return new Dataset<>() {
             @Override
             public int size() {
@@ -35,8 +49,19 @@ public final class StreamDatasets {
             public CaptionDataset.Sample load(int index, SplittableRandom rng) {
                 ShapesStream.Draw d = stream.draw(rng);
                 int imageId = d.scene().hashCode() & Integer.MAX_VALUE; // equal scenes (a pool's repeats) share an id
-                String caption = prompt + TextNormalizer.preCaption(d.caption(), CaptionDataset.MAX_WORDS);
-                return new CaptionDataset.Sample(index, transform.apply(d.image(), rng), caption, imageId);
+                Caption truth = d.structuredCaption();
+                String caption = prompt + TextNormalizer.preCaption(truth.text(), CaptionDataset.MAX_WORDS);
+                var pixels = transform.apply(d.image(), rng);
+                String negative = null;
+                if (negativeRate > 0) { // drawn after the image's transform: the stream's images stay the same
+                    Rng r = new Rng(rng.nextLong());
+                    HardNegatives.Negative n =
+                            r.nextDouble() < negativeRate ? HardNegatives.of(truth, d.scene(), r) : null;
+                    negative = n == null
+                            ? null
+                            : prompt + TextNormalizer.preCaption(n.caption().text(), CaptionDataset.MAX_WORDS);
+                }
+                return new CaptionDataset.Sample(index, pixels, caption, imageId, negative);
             }
 
             @Override

@@ -9,6 +9,7 @@ import org.blip4j.model.BlipPretrain;
 import org.blip4j.model.BlipRetrieval;
 import org.blip4j.model.BlipVqa;
 import org.blip4j.model.NegativeSampler;
+import org.blip4j.model.TextNegatives;
 import org.bytedeco.pytorch.Tensor;
 
 /** The training objective of each BLIP task over data-pipeline batches (reference: the train_*.py forward calls). */
@@ -25,6 +26,19 @@ public final class Objectives {
             ids.select(1, 0).fill_(T.s(first));
         }
         return ids;
+    }
+
+    /** The batch's known-false texts as ITM text negatives ([ENC] first), or null when it has none. */
+    static TextNegatives negatives(Batch b, long encId) {
+        if (b.negatives() == null) {
+            return null;
+        }
+        boolean[] rows = new boolean[b.size()];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = b.hasNegative(i);
+        }
+        return new TextNegatives(
+                ids(b.negatives(), encId), T.longs(b.negatives().attentionMask()), rows);
     }
 
     /** Captioning (BLIP_Decoder.forward): [DEC] first, pads and the prompt's positions ignored, smoothing 0.1. */
@@ -48,7 +62,8 @@ public final class Objectives {
                     a,
                     encId,
                     bosId,
-                    NegativeSampler.seeded(s.stepSeed()));
+                    NegativeSampler.seeded(s.stepSeed()),
+                    negatives(b, encId));
             Map<String, Tensor> out = new LinkedHashMap<>();
             out.put("loss", l.total());
             out.put("loss_ita", l.ita());
@@ -69,7 +84,8 @@ public final class Objectives {
                     T.longs(b.imageIds(), b.imageIds().length),
                     a,
                     encId,
-                    NegativeSampler.seeded(s.stepSeed()));
+                    NegativeSampler.seeded(s.stepSeed()),
+                    negatives(b, encId));
             Map<String, Tensor> out = new LinkedHashMap<>();
             out.put("loss", l.total());
             out.put("loss_ita", l.ita());

@@ -182,7 +182,12 @@ public final class RecipeKeys {
                             new Key(
                                     "question_weights",
                                     Type.MAPPING,
-                                    "VQA: weights for drawing question types ({relation: 3}; the others 1)")),
+                                    "VQA: weights for drawing question types ({relation: 3}; the others 1)"),
+                            new Key(
+                                    "hard_negatives",
+                                    Type.NUMBER,
+                                    "pre-training / retrieval: fraction of images whose ITM text negative is a"
+                                            + " minimal false caption of the scene (default 0)")),
             "question_weights",
                     List.of(
                             new Key("color", Type.NUMBER, "weight of colour questions"),

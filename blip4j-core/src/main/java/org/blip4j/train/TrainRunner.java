@@ -115,6 +115,7 @@ public final class TrainRunner {
         int streamEpoch =
                 stream == null ? 0 : r.node("train_stream").path("epoch_size").asInt(10_000);
         double[] questionWeights = questionWeights(r, task);
+        double hardNegatives = hardNegatives(r, task);
         switch (task) {
             case CAPTION -> {
                 BlipDecoder m = prepare(new BlipDecoder(c), s, task, seed);
@@ -134,7 +135,7 @@ public final class TrainRunner {
                 BlipPretrain m = prepare(new BlipPretrain(c, queueSize(r), momentum(r)), s, task, seed);
                 org.blip4j.data.Dataset<CaptionDataset.Sample> ds;
                 if (stream != null) {
-                    ds = StreamDatasets.captions(stream, streamEpoch, transform(r, size, 0.2), "");
+                    ds = StreamDatasets.captions(stream, streamEpoch, transform(r, size, 0.2), "", hardNegatives);
                 } else {
                     List<Path> files = new ArrayList<>();
                     for (var f :
@@ -165,7 +166,7 @@ public final class TrainRunner {
             case ITM -> {
                 BlipRetrieval m = prepare(new BlipRetrieval(c, queueSize(r), momentum(r)), s, task, seed);
                 var ds = stream != null
-                        ? StreamDatasets.captions(stream, streamEpoch, transform(r, size, 0.5), "")
+                        ? StreamDatasets.captions(stream, streamEpoch, transform(r, size, 0.5), "", hardNegatives)
                         : CaptionDataset.karpathyTrain(
                                 r.path("train_file"), r.path("image_root"), transform(r, size, 0.5), "");
                 loader = loader(ds, Collate.captions(tok, padding(r, TextEncoding.RETRIEVAL)), batch, seed, workers);
@@ -290,8 +291,8 @@ public final class TrainRunner {
     /**
      * The recipe's {@code train_stream} (fresh shapes-world scenes instead of {@code train_file}), or null: a mapping
      * {@code {world: shapes, seed, epoch_size, min_side, max_side, aliased, max_objects, pool, solid,
-     * question_weights}} ({@code pool: N} repeats N fixed scenes: the overfit check; {@code question_weights}: {@link
-     * #questionWeights}).
+     * question_weights, hard_negatives}} ({@code pool: N} repeats N fixed scenes: the overfit check; {@code
+     * question_weights}: {@link #questionWeights}; {@code hard_negatives}: {@link #hardNegatives}).
      */
     static ShapesStream stream(Recipe r, int imageSize) {
         if (!r.has("train_stream")) {
@@ -310,6 +311,28 @@ public final class TrainRunner {
                 n.path("max_objects").asInt(4),
                 n.path("pool").asInt(0),
                 n.path("solid").asDouble(0));
+    }
+
+    /**
+     * The recipe's {@code train_stream.hard_negatives}: the fraction of images whose ITM text negative is a minimal
+     * false caption of their scene ({@link org.blip4j.shapes.HardNegatives}), 0 without it. Only pre-training and
+     * retrieval have ITM; another task refuses the key rather than ignore it.
+     */
+    static double hardNegatives(Recipe r, Task task) {
+        if (!r.has("train_stream") || !r.node("train_stream").has("hard_negatives")) {
+            return 0;
+        }
+        String where = r.file() + ": train_stream.hard_negatives: ";
+        if (task != Task.PRETRAIN && task != Task.ITM) {
+            throw new IllegalArgumentException(
+                    where + "only pre-training and retrieval have ITM, this recipe trains " + task);
+        }
+        var v = r.node("train_stream").path("hard_negatives");
+        double rate = v.isNumber() ? v.asDouble() : Double.NaN;
+        if (!(rate >= 0 && rate <= 1)) {
+            throw new IllegalArgumentException(where + "must be a number in [0, 1], got " + v);
+        }
+        return rate;
     }
 
     /**

@@ -43,11 +43,16 @@ class StreamTrainingTest {
     }
 
     private Recipe recipe(String name, String extra) throws Exception {
+        return recipe(name, extra, "");
+    }
+
+    /** The tiny stream recipe, {@code stream} added inside its train_stream mapping (", key: value"). */
+    private Recipe recipe(String name, String extra, String stream) throws Exception {
         String yaml = "med_config: med_config.json\nvocab: vocab.txt\n"
                 + "vision: {patch_size: 8, hidden_size: 32, num_layers: 1, num_heads: 2, intermediate_size: 64}\n"
                 + "embed_dim: 16\nimage_size: 32\nmin_scale: 1.0\nhflip: 0\nrand_augment: false\ntext_padding: "
                 + "longest\ntrain_stream: {world: shapes, seed: 3, epoch_size: 16, min_side: 48, max_side: 80, "
-                + "aliased: 0.5}\noutput_dir: out-" + name
+                + "aliased: 0.5" + stream + "}\noutput_dir: out-" + name
                 + "\nbatch_size: 4\ninit_lr: 1e-4\nmin_lr: 0\nmax_epoch: 1\nweight_decay: 0.05\n"
                 + "queue_size: 8\nwarmup_steps: 2\nseed: 5\nworkers: 1\ncheckpoint_every: 2\n" + extra;
         Path f = tmp.resolve(name + ".yaml");
@@ -203,6 +208,41 @@ class StreamTrainingTest {
         e = assertThrows(IllegalArgumentException.class, () -> Recipe.read(f, Map.of()));
         assertTrue(e.getMessage().contains("relations"), e.getMessage());
         assertEquals(null, TrainRunner.questionWeights(recipe("plain", ""), Task.VQA));
+    }
+
+    @Test
+    void hardNegativesTrainPretrainingAndRetrievalAndAreRefusedElsewhere() throws Exception {
+        Path pre = TrainRunner.run(
+                Task.PRETRAIN, recipe("hard-pre", "max_steps: 2\n", ", hard_negatives: 1.0"), false, false);
+        Path ret = TrainRunner.run(
+                Task.ITM,
+                recipe("hard-ret", "pretrained: " + pre + "\nmax_steps: 2\n", ", hard_negatives: 0.5"),
+                false,
+                false);
+        for (String run : List.of("out-hard-pre", "out-hard-ret")) {
+            List<JsonNode> losses = rows(tmp.resolve(run + "/checkpoints/metrics.jsonl")).stream()
+                    .filter(x -> x.has("loss_itm"))
+                    .toList();
+            assertEquals(2, losses.size(), run);
+            for (JsonNode r : losses) {
+                assertTrue(Double.isFinite(r.path("loss_itm").asDouble(Double.NaN)), run + ": " + r);
+            }
+        }
+        try (Blip b = Blip.load(ret)) {
+            assertEquals(Task.ITM, b.task());
+        }
+        assertEquals(0.25, TrainRunner.hardNegatives(recipe("rate", "", ", hard_negatives: 0.25"), Task.ITM));
+        assertEquals(0.0, TrainRunner.hardNegatives(recipe("none", ""), Task.PRETRAIN));
+        Exception e = assertThrows(
+                IllegalArgumentException.class,
+                () -> TrainRunner.hardNegatives(recipe("vqa-hard", "", ", hard_negatives: 0.5"), Task.VQA));
+        assertTrue(
+                e.getMessage().contains("vqa-hard.yaml") && e.getMessage().contains("only pre-training"),
+                e.getMessage());
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> TrainRunner.hardNegatives(recipe("big", "", ", hard_negatives: 2"), Task.ITM));
+        assertTrue(e.getMessage().contains("[0, 1]"), e.getMessage());
     }
 
     @Test

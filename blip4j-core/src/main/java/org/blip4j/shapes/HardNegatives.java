@@ -30,10 +30,16 @@ public final class HardNegatives {
     public record Negative(Caption caption, Kind kind) {}
 
     /**
-     * A false variant of the true caption {@code c} of scene {@code s}, the kind drawn evenly among those that can
-     * make this caption false (so a caption with a relation is reversed as often as it is flipped); null if none can.
+     * A false variant of the true caption {@code c} of scene {@code s} (draws seeded by {@code seed}), the kind drawn
+     * evenly among those that can make this caption false (so a caption with a relation is reversed as often as it is
+     * flipped); null if none can.
      */
-    public static Negative of(Caption c, Scene s, Rng rng) {
+    public static Negative of(Caption c, Scene s, long seed) {
+        return of(c, s, new Rng(seed));
+    }
+
+    /** As {@link #of(Caption, Scene, long)} with the world's own random source. */
+    static Negative of(Caption c, Scene s, Rng rng) {
         List<Negative> options = new ArrayList<>();
         for (Kind k : Kind.values()) {
             Caption out = k == Kind.FLIP ? flip(c, s, rng) : swap(c, s, k, rng);

@@ -28,44 +28,57 @@ class RetrievalTrainingParityTest {
     static final double TOL = 1e-4;
     static final String[] QUEUES = {"image_queue", "text_queue", "idx_queue", "ptr_queue"};
 
+    /** The fixture's retrieval model with the recorded mid-training queues (of another size than the checkpoint's). */
+    private static BlipRetrieval model(Fixture fx) throws Exception {
+        JsonNode tr = fx.manifest().path("training");
+        BlipRetrieval m = new BlipRetrieval(
+                BlipConfig.readHf(fx.require("config.json")),
+                tr.path("retrieval").path("queue_size").asInt(),
+                tr.path("pretrain").path("momentum").asDouble(0.995));
+        Map<String, RawTensor> sd = new LinkedHashMap<>(Checkpoints.read(fx.require("blip_retrieval.pth")));
+        for (String q : QUEUES) {
+            sd.put(q, fx.golden("train.retrieval." + q + "_init"));
+        }
+        WeightLoader.load(m, sd, LoadPolicy.strict(), "blip_retrieval.pth + train.retrieval.*_init");
+        return m;
+    }
+
+    /** One recorded step's forward: the fixture's batch, image ids, alpha and negative draws; {@code hard} or null. */
+    private static BlipRetrieval.Losses step(Fixture fx, BlipRetrieval m, TextNegatives hard) throws Exception {
+        JsonNode tr = fx.manifest().path("training");
+        JsonNode idx = tr.path("retrieval").path("idx");
+        long[] idxValues = new long[idx.size()];
+        for (int i = 0; i < idxValues.length; i++) {
+            idxValues[i] = idx.get(i).asLong();
+        }
+        NegativeSampler replay = NegativeSampler.replay(PretrainParityTest.concat(
+                fx.golden("train.retrieval.neg_image_idx").toLongs(),
+                fx.golden("train.retrieval.neg_text_idx").toLongs()));
+        return m.forward(
+                fx.tensor("input.pixel_values"),
+                fx.tensor("itm.input_ids"),
+                fx.tensor("itm.attention_mask"),
+                T.longs(idxValues, idxValues.length),
+                tr.path("alpha").asDouble(),
+                enc(fx),
+                replay,
+                hard);
+    }
+
+    private static long enc(Fixture fx) {
+        return fx.manifest()
+                .path("tokenizer")
+                .path("special_ids")
+                .path("enc_ENC")
+                .asLong();
+    }
+
     @Test
     void retrievalStepMatches() throws Exception {
         try (Fixture fx = Fixture.open()) {
-            JsonNode tr = fx.manifest().path("training");
-            JsonNode ret = tr.path("retrieval");
-            BlipConfig c = BlipConfig.readHf(fx.require("config.json"));
-            BlipRetrieval m = new BlipRetrieval(
-                    c,
-                    ret.path("queue_size").asInt(),
-                    tr.path("pretrain").path("momentum").asDouble(0.995));
-            // the checkpoint's queues are replaced by the recorded mid-training state of another size
-            Map<String, RawTensor> sd = new LinkedHashMap<>(Checkpoints.read(fx.require("blip_retrieval.pth")));
-            for (String q : QUEUES) {
-                sd.put(q, fx.golden("train.retrieval." + q + "_init"));
-            }
-            WeightLoader.load(m, sd, LoadPolicy.strict(), "blip_retrieval.pth + train.retrieval.*_init");
+            BlipRetrieval m = model(fx);
             m.trainableParameters().values().forEach(t -> t.set_requires_grad(true));
-            long[] idxValues = new long[ret.path("idx").size()];
-            for (int i = 0; i < idxValues.length; i++) {
-                idxValues[i] = ret.path("idx").get(i).asLong();
-            }
-            NegativeSampler replay = NegativeSampler.replay(PretrainParityTest.concat(
-                    fx.golden("train.retrieval.neg_image_idx").toLongs(),
-                    fx.golden("train.retrieval.neg_text_idx").toLongs()));
-            long enc = fx.manifest()
-                    .path("tokenizer")
-                    .path("special_ids")
-                    .path("enc_ENC")
-                    .asLong();
-
-            BlipRetrieval.Losses l = m.forward(
-                    fx.tensor("input.pixel_values"),
-                    fx.tensor("itm.input_ids"),
-                    fx.tensor("itm.attention_mask"),
-                    T.longs(idxValues, idxValues.length),
-                    tr.path("alpha").asDouble(),
-                    enc,
-                    replay);
+            BlipRetrieval.Losses l = step(fx, m, null);
             int b = l.weightsT2i().length;
             fx.assertClose(
                     "train.retrieval.weights_t2i",
@@ -103,25 +116,14 @@ class RetrievalTrainingParityTest {
      */
     @Test
     void hardTextNegativesReplaceTheMinedOnes() throws Exception {
-        try (Fixture fx = Fixture.open()) {
-            JsonNode tr = fx.manifest().path("training");
-            JsonNode ret = tr.path("retrieval");
-            BlipConfig c = BlipConfig.readHf(fx.require("config.json"));
-            long enc = fx.manifest()
-                    .path("tokenizer")
-                    .path("special_ids")
-                    .path("enc_ENC")
-                    .asLong();
-            long[] idxValues = new long[ret.path("idx").size()];
-            for (int i = 0; i < idxValues.length; i++) {
-                idxValues[i] = ret.path("idx").get(i).asLong();
-            }
+        try (Fixture fx = Fixture.open();
+                NoGradGuard g = new NoGradGuard()) {
             long[] negText = fx.golden("train.retrieval.neg_text_idx").toLongs();
             Tensor ids = fx.tensor("itm.input_ids");
             Tensor mask = fx.tensor("itm.attention_mask");
             int b = (int) ids.size(0);
             Tensor encIds = ids.clone();
-            encIds.select(1, 0).fill_(T.s(enc));
+            encIds.select(1, 0).fill_(T.s(enc(fx)));
             Tensor pad = torch.zeros(new long[] {b, 3}, ids.options());
             boolean[] alternate = new boolean[b];
             for (int i = 0; i < b; i += 2) {
@@ -132,13 +134,13 @@ class RetrievalTrainingParityTest {
                     T.cat(1, encIds.index_select(0, drawn), pad),
                     T.cat(1, mask.index_select(0, drawn), pad),
                     alternate);
-            BlipRetrieval.Losses l = step(fx, c, ret, tr, idxValues, enc, same);
+            BlipRetrieval.Losses l = step(fx, model(fx), same);
             fx.assertClose("train.retrieval.itm_logits", l.itmLogits(), TOL);
             fx.assertClose("train.retrieval.loss_itm", l.itm(), TOL);
 
             boolean[] all = new boolean[b];
             java.util.Arrays.fill(all, true);
-            BlipRetrieval.Losses own = step(fx, c, ret, tr, idxValues, enc, new TextNegatives(encIds, mask, all));
+            BlipRetrieval.Losses own = step(fx, model(fx), new TextNegatives(encIds, mask, all));
             float[][] logits = T.toRows(own.itmLogits()); // (3B, 2): positives, negative images, negative texts
             assertEquals(3 * b, logits.length);
             for (int i = 0; i < b; i++) {
@@ -146,34 +148,6 @@ class RetrievalTrainingParityTest {
                     assertEquals(logits[i][k], logits[2 * b + i][k], 1e-4, "image " + i + " with its own caption");
                 }
             }
-        }
-    }
-
-    private static BlipRetrieval.Losses step(
-            Fixture fx, BlipConfig c, JsonNode ret, JsonNode tr, long[] idxValues, long enc, TextNegatives hard)
-            throws Exception {
-        BlipRetrieval m = new BlipRetrieval(
-                c,
-                ret.path("queue_size").asInt(),
-                tr.path("pretrain").path("momentum").asDouble(0.995));
-        Map<String, RawTensor> sd = new LinkedHashMap<>(Checkpoints.read(fx.require("blip_retrieval.pth")));
-        for (String q : QUEUES) {
-            sd.put(q, fx.golden("train.retrieval." + q + "_init"));
-        }
-        WeightLoader.load(m, sd, LoadPolicy.strict(), "blip_retrieval.pth + train.retrieval.*_init");
-        NegativeSampler replay = NegativeSampler.replay(PretrainParityTest.concat(
-                fx.golden("train.retrieval.neg_image_idx").toLongs(),
-                fx.golden("train.retrieval.neg_text_idx").toLongs()));
-        try (NoGradGuard g = new NoGradGuard()) {
-            return m.forward(
-                    fx.tensor("input.pixel_values"),
-                    fx.tensor("itm.input_ids"),
-                    fx.tensor("itm.attention_mask"),
-                    T.longs(idxValues, idxValues.length),
-                    tr.path("alpha").asDouble(),
-                    enc,
-                    replay,
-                    hard);
         }
     }
 }

@@ -2,6 +2,7 @@ package org.blip4j.shapes;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Minimal false captions for ITM: a true caption of a scene changed in one place so that the world says it is false
@@ -23,7 +24,11 @@ public final class HardNegatives {
         /** Two noun phrases trade shapes. */
         SWAP_SHAPES,
         /** Two noun phrases trade places (reverses a relation, moves objects between positions). */
-        SWAP_PHRASES
+        SWAP_PHRASES,
+        /** A position phrase names another ninth of the image ("in the top left corner" becomes "at the bottom"). */
+        REGION,
+        /** The background is named wrongly ("on a white background" becomes "on a striped background"). */
+        BACKGROUND
     }
 
     /** A false caption and how it was made from the true one. */
@@ -31,8 +36,7 @@ public final class HardNegatives {
 
     /**
      * A false variant of the true caption {@code c} of scene {@code s} (draws seeded by {@code seed}), the kind drawn
-     * evenly among those that can make this caption false (so a caption with a relation is reversed as often as it is
-     * flipped); null if none can.
+     * among those that can make this caption false, by {@link #weight}; null if none can.
      */
     public static Negative of(Caption c, Scene s, long seed) {
         return of(c, s, new Rng(seed));
@@ -42,17 +46,37 @@ public final class HardNegatives {
     static Negative of(Caption c, Scene s, Rng rng) {
         List<Negative> options = new ArrayList<>();
         for (Kind k : Kind.values()) {
-            Caption out = k == Kind.FLIP ? flip(c, s, rng) : swap(c, s, k, rng);
+            Caption out = switch (k) {
+                case FLIP -> flip(c, s, rng);
+                case REGION, BACKGROUND -> rephrase(c, s, k, rng);
+                default -> swap(c, s, k, rng);
+            };
             if (out != null) {
                 options.add(new Negative(out, k));
             }
         }
-        return options.isEmpty() ? null : options.get(rng.nextInt(options.size()));
+        if (options.isEmpty()) {
+            return null;
+        }
+        double[] w = new double[options.size()];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = weight(options.get(i).kind());
+        }
+        return options.get(rng.weighted(w));
     }
 
     private static Caption flip(Caption c, Scene s, Rng rng) {
         WebNoise.Flip f = WebNoise.flip(c, s, rng);
         return f == null ? null : f.caption();
+    }
+
+    /**
+     * How often a kind is drawn where the caption allows it, against 1 for the others: positions and relations weigh
+     * 3, since they are what a model of this world reads worst (text→image truth@1 of the shapes model was 22 % for
+     * position queries and 35 % for relation queries against 76 % for lists of objects, docs/shapes.md).
+     */
+    static double weight(Kind k) {
+        return k == Kind.REGION || k == Kind.SWAP_PHRASES ? 3 : 1;
     }
 
     /** The first pair of noun phrases (in random order) whose swap makes the caption false, or null. */
@@ -96,5 +120,100 @@ public final class HardNegatives {
             }
         }
         return null;
+    }
+
+    /** The words of each position phrase, longest first, and the region each names. */
+    private static final List<Map.Entry<List<String>, Region>> REGION_PHRASES = regionPhrases();
+
+    private static List<Map.Entry<List<String>, Region>> regionPhrases() {
+        List<Map.Entry<List<String>, Region>> out = new ArrayList<>();
+        for (Region r : Region.values()) {
+            for (String p : r.phrases()) {
+                out.add(Map.entry(List.of(p.split(" ")), r));
+            }
+        }
+        out.sort((a, b) -> b.getKey().size() - a.getKey().size());
+        return out;
+    }
+
+    /** The words a caption can name a background with. */
+    private static final List<String> BACKGROUND_WORDS = backgroundWords();
+
+    private static List<String> backgroundWords() {
+        List<String> out = new ArrayList<>();
+        for (BackgroundColor c : BackgroundColor.values()) {
+            out.add(c.word());
+        }
+        out.add("gradient");
+        out.add("striped");
+        return out;
+    }
+
+    /**
+     * One position phrase (REGION) or background word (BACKGROUND) of the caption's text replaced by one naming
+     * something else, read back with {@link CaptionParser} and kept if the world says it is false; null if none is.
+     */
+    private static Caption rephrase(Caption c, Scene s, Kind kind, Rng rng) {
+        List<String> words = c.words();
+        List<int[]> spans = new ArrayList<>(); // {start, length, index of what it names}
+        for (int i = 0; i < words.size(); i++) {
+            if (kind == Kind.BACKGROUND) {
+                int w = BACKGROUND_WORDS.indexOf(words.get(i));
+                if (w >= 0 && i + 1 < words.size() && words.get(i + 1).equals("background")) {
+                    spans.add(new int[] {i, 1, w});
+                }
+                continue;
+            }
+            for (Map.Entry<List<String>, Region> e : REGION_PHRASES) {
+                int n = e.getKey().size();
+                if (i + n <= words.size()
+                        && words.subList(i, i + n).equals(e.getKey())
+                        && (i + n == words.size()
+                                || !List.of("left", "right", "corner").contains(words.get(i + n)))) {
+                    spans.add(new int[] {i, n, e.getValue().ordinal()});
+                    break;
+                }
+            }
+        }
+        rng.shuffle(spans);
+        for (int[] span : spans) {
+            List<List<String>> others = new ArrayList<>();
+            if (kind == Kind.BACKGROUND) {
+                for (int w = 0; w < BACKGROUND_WORDS.size(); w++) {
+                    if (w != span[2]) {
+                        others.add(List.of(BACKGROUND_WORDS.get(w)));
+                    }
+                }
+            } else {
+                for (Region r : Region.values()) {
+                    if (r.ordinal() != span[2]) {
+                        others.add(List.of(rng.pick(r.phrases()).split(" ")));
+                    }
+                }
+            }
+            rng.shuffle(others);
+            for (List<String> other : others) {
+                List<String> out = new ArrayList<>(words.subList(0, span[0]));
+                out.addAll(other);
+                out.addAll(words.subList(span[0] + span[1], words.size()));
+                Caption read = CaptionParser.parse(text(out)).orElse(null);
+                if (read != null && read.contradicts(s)) {
+                    return read;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Words joined as {@link Caption#text()} joins them (no space before a comma). */
+    private static String text(List<String> words) {
+        StringBuilder sb = new StringBuilder();
+        for (String w : words) {
+            if (sb.length() > 0 && !w.equals(",")) {
+                sb.append(' ');
+            }
+            sb.append(w);
+        }
+        return sb.toString();
     }
 }

@@ -178,6 +178,7 @@ final class EvalCommand implements Callable<Integer> {
                         List<Scene> sc = run.images().stream().map(truth::get).toList();
                         result.putAll(ShapesTruth.retrieval(sc, run.texts(), run.i2t(), run.t2i())
                                 .metrics());
+                        result.putAll(Evaluation.itmPairs(blip, data, images, sc, 0));
                     }
                 }
                 case "vqa" -> {

@@ -108,6 +108,26 @@ class CliEvalShapesTest {
         assertTrue(j.get("img_truth1").asDouble() >= j.get("img_r1").asDouble(), j.toString());
         assertTrue(j.get("img_truth5").asDouble() >= j.get("img_r5").asDouble(), j.toString());
         assertTrue(j.get("txt_truth1").asDouble() >= j.get("txt_r1").asDouble(), j.toString());
+        // truth@1 by query kind and ITM on minimal pairs: percentages, the overall ones within the range of the kinds
+        double lo = 100;
+        double hi = 0;
+        int kinds = 0;
+        for (var it = j.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            if (k.startsWith("itm_pairs_") || k.startsWith("img_truth1_")) {
+                double v = j.get(k).asDouble();
+                assertTrue(v >= 0 && v <= 100, k + " = " + v);
+            }
+            if (k.startsWith("itm_pairs_")) {
+                lo = Math.min(lo, j.get(k).asDouble());
+                hi = Math.max(hi, j.get(k).asDouble());
+                kinds++;
+            }
+        }
+        assertTrue(kinds >= 2, "minimal pairs of several kinds: " + j);
+        double all = j.get("itm_pairs").asDouble();
+        assertTrue(all >= lo - 1e-9 && all <= hi + 1e-9, j.toString());
+        assertTrue(j.has("img_truth1_objects"), j.toString());
     }
 
     @Test

@@ -11,6 +11,10 @@ import org.blip4j.Blip;
 import org.blip4j.data.Annotations;
 import org.blip4j.generate.GenerationConfig;
 import org.blip4j.image.RgbImage;
+import org.blip4j.shapes.Caption;
+import org.blip4j.shapes.CaptionParser;
+import org.blip4j.shapes.HardNegatives;
+import org.blip4j.shapes.Scene;
 
 /**
  * Runs a model over an evaluation split and scores it as the reference's evaluation code: {@code train_caption.py}
@@ -164,6 +168,61 @@ public final class Evaluation {
             gts.add(q.answers());
         }
         return VqaAccuracy.overall(vqaAnswers(blip, items, imageRoot, answerList, k, progress), gts);
+    }
+
+    /**
+     * ITM on minimal pairs, for worlds that know the truth (the shapes world): each caption of each image against a
+     * minimal false variant of it ({@link HardNegatives}: one attribute flipped, two objects' colours, shapes or places
+     * swapped, a position or the background named wrongly), scored by ITM ([ENC], as retrieval re-ranks). Returns,
+     * in percent, how often the true caption scores higher: {@code itm_pairs} over all pairs and {@code
+     * itm_pairs_<kind>} per kind of change. 50 % is chance: a model that matches words without binding them to
+     * objects scores high on flips and near 50 on swaps.
+     *
+     * @param scenes the scene of each image of {@code annFile}, in its order
+     * @param seed seeds the variants (caption t of the file uses seed + t)
+     */
+    public static Map<String, Double> itmPairs(Blip blip, Path annFile, Path imageRoot, List<Scene> scenes, long seed)
+            throws IOException {
+        List<Annotations.KarpathyEval> items = Annotations.readKarpathyEval(annFile);
+        if (items.size() != scenes.size()) {
+            throw new IllegalArgumentException(
+                    annFile + " has " + items.size() + " images, " + scenes.size() + " scenes");
+        }
+        Map<String, int[]> byKind = new java.util.TreeMap<>(); // kind -> {pairs, true caption higher}
+        int[] all = new int[2];
+        int t = 0;
+        for (int i = 0; i < items.size(); i++) {
+            List<String> texts = new ArrayList<>();
+            List<String> kinds = new ArrayList<>();
+            for (String cap : items.get(i).captions()) {
+                Caption c = CaptionParser.parse(cap).orElse(null);
+                HardNegatives.Negative n = c == null ? null : HardNegatives.of(c, scenes.get(i), seed + t);
+                t++;
+                if (n != null) {
+                    texts.add(cap);
+                    texts.add(n.caption().text());
+                    kinds.add(n.kind().name().toLowerCase(java.util.Locale.ROOT));
+                }
+            }
+            if (texts.isEmpty()) {
+                continue;
+            }
+            double[] p = blip.itm(blip.readImage(imageRoot.resolve(items.get(i).image())), texts, Blip.MatchToken.ENC);
+            for (int k = 0; k < kinds.size(); k++) {
+                int win = p[2 * k] > p[2 * k + 1] ? 1 : 0;
+                int[] c = byKind.computeIfAbsent(kinds.get(k), x -> new int[2]);
+                c[0]++;
+                c[1] += win;
+                all[0]++;
+                all[1] += win;
+            }
+        }
+        Map<String, Double> out = new LinkedHashMap<>();
+        if (all[0] > 0) {
+            out.put("itm_pairs", 100.0 * all[1] / all[0]);
+        }
+        byKind.forEach((k, c) -> out.put("itm_pairs_" + k, 100.0 * c[1] / c[0]));
+        return out;
     }
 
     /** The model's answer to each question of {@code items} (generated, or ranked from {@code answerList}). */

@@ -271,6 +271,8 @@ public final class ShapesTruth {
      * @param imageToText5 image→text truth@5, percent (NaN when not computed)
      * @param textQueries text queries judged (texts that parse)
      * @param unparseable texts that do not parse (skipped as text→image queries, false as image→text results)
+     * @param textToImage1ByKind text→image truth@1 (percent) by what the query says ({@link #queryKind}), for the
+     *     kinds that occur
      */
     public record RetrievalTruth(
             double textToImage1,
@@ -278,16 +280,36 @@ public final class ShapesTruth {
             double imageToText1,
             double imageToText5,
             int textQueries,
-            int unparseable) {
-        /** As flat metrics (percent, as R@K): {@code img_truth1, img_truth5, txt_truth1, txt_truth5}. */
+            int unparseable,
+            Map<String, Double> textToImage1ByKind) {
+        /**
+         * As flat metrics (percent, as R@K): {@code img_truth1, img_truth5, txt_truth1, txt_truth5} and {@code
+         * img_truth1_<kind>} for each query kind that occurs.
+         */
         public Map<String, Double> metrics() {
             Map<String, Double> m = new LinkedHashMap<>();
             putFinite(m, "txt_truth1", imageToText1);
             putFinite(m, "txt_truth5", imageToText5);
             putFinite(m, "img_truth1", textToImage1);
             putFinite(m, "img_truth5", textToImage5);
+            textToImage1ByKind.forEach((k, v) -> m.put("img_truth1_" + k, v));
             return m;
         }
+    }
+
+    /**
+     * What a query asks of an image, for truth@1 by kind: "relation" (one object relative to another), "position"
+     * (where an object lies; no relation) or "objects" (what is there: objects, counts, background).
+     */
+    public static String queryKind(Caption c) {
+        boolean position = false;
+        for (Caption.Claim claim : c.claims()) {
+            if (claim instanceof Caption.Related) {
+                return "relation";
+            }
+            position |= claim instanceof Caption.Located;
+        }
+        return position ? "position" : "objects";
     }
 
     /**
@@ -336,21 +358,27 @@ public final class ShapesTruth {
         int queries = 0;
         int hit1 = 0;
         int hit5 = 0;
+        Map<String, int[]> byKind = new java.util.TreeMap<>(); // kind -> {queries, hits at 1}
         for (int t = 0; t < texts.size(); t++) {
             Caption c = parsed.get(t);
             if (c == null) {
                 continue;
             }
             queries++;
+            int[] kind = byKind.computeIfAbsent(queryKind(c), x -> new int[2]);
+            kind[0]++;
             int[] rank = imageRanking[t];
             for (int k = 0; k < Math.min(5, rank.length); k++) {
                 if (c.holds(images.get(rank[k]))) {
                     hit1 += k == 0 ? 1 : 0;
+                    kind[1] += k == 0 ? 1 : 0;
                     hit5++;
                     break;
                 }
             }
         }
+        Map<String, Double> kinds = new LinkedHashMap<>();
+        byKind.forEach((k, v) -> kinds.put(k, 100.0 * v[1] / v[0]));
         double i2t1 = Double.NaN;
         double i2t5 = Double.NaN;
         if (textRanking != null && !images.isEmpty()) {
@@ -376,7 +404,8 @@ public final class ShapesTruth {
                 i2t1,
                 i2t5,
                 queries,
-                unparseable);
+                unparseable,
+                kinds);
     }
 
     /** Indices of the k best scores, best first; ties: the higher index first (numpy's argsort()[::-1]). */

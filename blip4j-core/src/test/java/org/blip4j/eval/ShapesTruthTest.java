@@ -15,6 +15,7 @@ import java.util.Map;
 import javax.imageio.ImageIO;
 import org.blip4j.shapes.Background;
 import org.blip4j.shapes.BackgroundColor;
+import org.blip4j.shapes.CaptionParser;
 import org.blip4j.shapes.Scene;
 import org.blip4j.shapes.SceneObject;
 import org.blip4j.shapes.ShapeColor;
@@ -124,11 +125,42 @@ class ShapesTruthTest {
         // C: text 4 (bad), then the tied texts from the highest index: 3 ("a purple hexagon", false), 2 (true)
         assertEquals(100.0, r.imageToText5(), 1e-9);
         assertEquals(
-                Map.of("txt_truth1", 100.0 / 3, "txt_truth5", 100.0, "img_truth1", 50.0, "img_truth5", 75.0),
+                Map.of(
+                        "txt_truth1",
+                        100.0 / 3,
+                        "txt_truth5",
+                        100.0,
+                        "img_truth1",
+                        50.0,
+                        "img_truth5",
+                        75.0,
+                        "img_truth1_objects",
+                        50.0),
                 r.metrics());
         assertEquals(List.of(2, 1, 0), toList(ShapesTruth.top(new double[] {0.5, 0.5, 0.7}, 5)), "ties: higher index");
         ShapesTruth.RetrievalTruth noI2t = ShapesTruth.retrieval(images, texts, null, t2i);
         assertFalse(noI2t.metrics().containsKey("txt_truth1"));
+    }
+
+    @Test
+    void retrievalTruthByQueryKind() {
+        List<Scene> images = List.of(A, B, C);
+        List<String> texts = List.of("a red circle to the left of a shape", "a shape in the center", "a shape");
+        assertEquals(
+                "relation",
+                ShapesTruth.queryKind(CaptionParser.parse(texts.get(0)).orElseThrow()));
+        assertEquals(
+                "position",
+                ShapesTruth.queryKind(CaptionParser.parse(texts.get(1)).orElseThrow()));
+        assertEquals(
+                "objects",
+                ShapesTruth.queryKind(CaptionParser.parse(texts.get(2)).orElseThrow()));
+        // the relation query's top image is A (true), the position query's B (its star is in the centre: true), the
+        // last query's A ("a shape" counts one, A has two: false)
+        int[][] ranking = {{0, 1, 2}, {1, 0, 2}, {0, 1, 2}};
+        ShapesTruth.RetrievalTruth r = ShapesTruth.retrieval(images, texts, ranking, null);
+        assertEquals(Map.of("relation", 100.0, "position", 100.0, "objects", 0.0), r.textToImage1ByKind());
+        assertEquals(r.textToImage1ByKind().get("relation"), r.metrics().get("img_truth1_relation"));
     }
 
     @Test

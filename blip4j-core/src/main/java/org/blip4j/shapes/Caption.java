@@ -185,8 +185,13 @@ public final class Caption {
 
     /** The lower-case sentence. */
     public String text() {
+        return join(words());
+    }
+
+    /** Words joined into a sentence: single spaces, none before a comma. */
+    static String join(List<String> words) {
         StringBuilder sb = new StringBuilder();
-        for (String w : words()) {
+        for (String w : words) {
             if (sb.length() > 0 && !w.equals(",")) {
                 sb.append(' ');
             }

@@ -196,24 +196,12 @@ public final class HardNegatives {
                 List<String> out = new ArrayList<>(words.subList(0, span[0]));
                 out.addAll(other);
                 out.addAll(words.subList(span[0] + span[1], words.size()));
-                Caption read = CaptionParser.parse(text(out)).orElse(null);
+                Caption read = CaptionParser.parse(Caption.join(out)).orElse(null);
                 if (read != null && read.contradicts(s)) {
                     return read;
                 }
             }
         }
         return null;
-    }
-
-    /** Words joined as {@link Caption#text()} joins them (no space before a comma). */
-    private static String text(List<String> words) {
-        StringBuilder sb = new StringBuilder();
-        for (String w : words) {
-            if (sb.length() > 0 && !w.equals(",")) {
-                sb.append(' ');
-            }
-            sb.append(w);
-        }
-        return sb.toString();
     }
 }

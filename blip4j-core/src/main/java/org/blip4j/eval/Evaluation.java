@@ -5,7 +5,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.IntConsumer;
 import org.blip4j.Blip;
 import org.blip4j.data.Annotations;
@@ -188,7 +190,7 @@ public final class Evaluation {
             throw new IllegalArgumentException(
                     annFile + " has " + items.size() + " images, " + scenes.size() + " scenes");
         }
-        Map<String, int[]> byKind = new java.util.TreeMap<>(); // kind -> {pairs, true caption higher}
+        Map<String, int[]> byKind = new TreeMap<>(); // kind -> {pairs, true caption higher}
         int[] all = new int[2];
         int t = 0;
         for (int i = 0; i < items.size(); i++) {
@@ -201,7 +203,7 @@ public final class Evaluation {
                 if (n != null) {
                     texts.add(cap);
                     texts.add(n.caption().text());
-                    kinds.add(n.kind().name().toLowerCase(java.util.Locale.ROOT));
+                    kinds.add(n.kind().name().toLowerCase(Locale.ROOT));
                 }
             }
             if (texts.isEmpty()) {

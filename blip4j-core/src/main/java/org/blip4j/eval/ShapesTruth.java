@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.blip4j.shapes.Caption;
 import org.blip4j.shapes.CaptionParser;
 import org.blip4j.shapes.Question;
@@ -358,7 +359,7 @@ public final class ShapesTruth {
         int queries = 0;
         int hit1 = 0;
         int hit5 = 0;
-        Map<String, int[]> byKind = new java.util.TreeMap<>(); // kind -> {queries, hits at 1}
+        Map<String, int[]> byKind = new TreeMap<>(); // kind -> {queries, hits at 1}
         for (int t = 0; t < texts.size(); t++) {
             Caption c = parsed.get(t);
             if (c == null) {

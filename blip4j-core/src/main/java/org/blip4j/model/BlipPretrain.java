@@ -3,6 +3,7 @@ package org.blip4j.model;
 import org.blip4j.config.BlipConfig;
 import org.blip4j.engine.T;
 import org.blip4j.model.text.BertLMHeadModel;
+import org.blip4j.model.vision.PatchPositionHead;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -14,9 +15,12 @@ import org.bytedeco.pytorch.global.torch;
  */
 public final class BlipPretrain extends ContrastiveModel {
     private final BertLMHeadModel textDecoder;
+    private final PatchPositionHead patchPositionHead; // training-only, not BLIP's (shapes recipes); null: none
 
-    /** The three losses of one step, the ITM logits (3B, 2) and the rows the negatives were drawn from. */
     /**
+     * The three losses of one step, the ITM logits (3B, 2) and the rows the negatives were drawn from.
+     *
+     * @param place the patch-position loss ({@link PatchPositionHead}), or null without that head
      * @param visionProjOut {@code vision_proj(image_embeds[:, 0])} before normalising (B, E)
      * @param textProjOut {@code text_proj(text [CLS])} before normalising (B, E)
      */
@@ -28,15 +32,27 @@ public final class BlipPretrain extends ContrastiveModel {
             float[][] weightsT2i,
             float[][] weightsI2t,
             Tensor visionProjOut,
-            Tensor textProjOut) {
+            Tensor textProjOut,
+            Tensor place) {
         public Tensor total() {
-            return ita.add(itm).add(lm);
+            Tensor t = ita.add(itm).add(lm);
+            return place == null ? t : t.add(place);
         }
     }
 
     public BlipPretrain(BlipConfig c, int queueSize, double momentum) {
+        this(c, queueSize, momentum, false);
+    }
+
+    /**
+     * With {@code patchPositions}, a {@link PatchPositionHead} ({@code patch_position_head.*}) adds its loss, so the
+     * image tokens keep where they lie through pre-training (recipe key {@code patch_positions}).
+     */
+    public BlipPretrain(BlipConfig c, int queueSize, double momentum, boolean patchPositions) {
         super(c, queueSize, momentum, "queue_ptr");
         this.textDecoder = child("text_decoder", new BertLMHeadModel(text, textEncoder));
+        this.patchPositionHead =
+                patchPositions ? child("patch_position_head", new PatchPositionHead(c.vision())) : null;
     }
 
     public BertLMHeadModel textDecoder() {
@@ -83,6 +99,8 @@ public final class BlipPretrain extends ContrastiveModel {
         Tensor targets = BlipDecoder.targets(decIds, mask, 0);
         Tensor logits = textDecoder.forward(decIds, mask, itc.imageEmbeds(), null, null); // (B, L, V)
         Tensor lossLm = BlipDecoder.lmLoss(logits, targets, BlipDecoder.LABEL_SMOOTHING);
-        return new Losses(itc.loss(), itm.loss(), lossLm, itm.logits(), wT2i, wI2t, itc.imageProj(), itc.textProj());
+        Tensor place = patchPositionHead == null ? null : patchPositionHead.loss(itc.imageEmbeds());
+        return new Losses(
+                itc.loss(), itm.loss(), lossLm, itm.logits(), wT2i, wI2t, itc.imageProj(), itc.textProj(), place);
     }
 }

@@ -69,6 +69,9 @@ public final class Objectives {
             out.put("loss_ita", l.ita());
             out.put("loss_itm", l.itm());
             out.put("loss_lm", l.lm());
+            if (l.place() != null) {
+                out.put("loss_place", l.place());
+            }
             return out;
         };
     }

@@ -61,6 +61,11 @@ public final class RecipeKeys {
                     Type.FLAG,
                     "vision stage: label every patch with the shape and colour under it (scenes of several objects)"),
             new Key(
+                    "patch_positions",
+                    Type.FLAG,
+                    "vision stage (with patch_labels) and pre-training: every image patch token also names its own"
+                            + " row and column (a training-only head), so the tokens keep where they lie"),
+            new Key(
                     "resume_from",
                     Type.PATH,
                     "vision stage: start from another run's checkpoint (weights, optimizer state and step)"),

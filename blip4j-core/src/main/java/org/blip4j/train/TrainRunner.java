@@ -116,6 +116,10 @@ public final class TrainRunner {
                 stream == null ? 0 : r.node("train_stream").path("epoch_size").asInt(10_000);
         double[] questionWeights = questionWeights(r, task);
         double hardNegatives = hardNegatives(r, task);
+        if (r.flag("patch_positions", false) && task != Task.PRETRAIN) {
+            throw new IllegalArgumentException(r.file() + ": patch_positions is a key of pre-training and of the vision"
+                    + " stage (blip4j train vision), not of " + task.name().toLowerCase(java.util.Locale.ROOT));
+        }
         switch (task) {
             case CAPTION -> {
                 BlipDecoder m = prepare(new BlipDecoder(c), s, task, seed);
@@ -132,7 +136,11 @@ public final class TrainRunner {
                 architecture = "BlipForConditionalGeneration";
             }
             case PRETRAIN -> {
-                BlipPretrain m = prepare(new BlipPretrain(c, queueSize(r), momentum(r)), s, task, seed);
+                BlipPretrain m = prepare(
+                        new BlipPretrain(c, queueSize(r), momentum(r), r.flag("patch_positions", false)),
+                        s,
+                        task,
+                        seed);
                 org.blip4j.data.Dataset<CaptionDataset.Sample> ds;
                 if (stream != null) {
                     ds = StreamDatasets.captions(stream, streamEpoch, transform(r, size, 0.2), "", hardNegatives);
@@ -522,9 +530,9 @@ public final class TrainRunner {
         }
     }
 
-    /** Training-only state that inference never reads: momentum encoders and the ITC queues. */
-    static final java.util.regex.Pattern TRAINING_STATE =
-            java.util.regex.Pattern.compile("(.*_m\\..*|image_queue|text_queue|idx_queue|ptr_queue|queue_ptr)");
+    /** Training-only state that inference never reads: momentum encoders, the ITC queues, the patch-position head. */
+    static final java.util.regex.Pattern TRAINING_STATE = java.util.regex.Pattern.compile(
+            "(.*_m\\..*|image_queue|text_queue|idx_queue|ptr_queue|queue_ptr|patch_position_head\\..*)");
 
     /** The tensors an export writes: all of them, or (half) the inference ones in float16. */
     static Map<String, RawTensor> exportWeights(Map<String, org.bytedeco.pytorch.Tensor> named, boolean half) {

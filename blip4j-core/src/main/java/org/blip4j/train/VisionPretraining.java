@@ -22,6 +22,7 @@ import org.blip4j.engine.Bf16Linear;
 import org.blip4j.engine.T;
 import org.blip4j.io.RawTensor;
 import org.blip4j.io.SafeTensors;
+import org.blip4j.model.vision.PatchPositionHead;
 import org.blip4j.model.vision.VisionTransformer;
 import org.blip4j.nn.Block;
 import org.blip4j.nn.Linear;
@@ -51,6 +52,7 @@ import org.slf4j.LoggerFactory;
  * {@code batch_size}, {@code init_lr}, {@code min_lr}, {@code warmup_steps}, {@code max_steps} (cosine to
  * {@code min_lr} over {@code schedule_steps}, default {@code max_steps}), {@code resume_from} (start from another
  * run's checkpoint: weights, optimizer state, step), {@code vision_init}, {@code patch_labels},
+ * {@code patch_positions} (with patch labels: every patch token also names its own row and column),
  * {@code weight_decay}, {@code precision}, {@code validate: {every, scenes, seed}}, {@code checkpoint_every},
  * {@code output_dir},
  * {@code seed}. Output: {@code output_dir/model/model.safetensors} ({@code visual_encoder.*} and
@@ -89,8 +91,13 @@ public final class VisionPretraining {
         final Linear sizeHead;
         final Linear patchShapeHead;
         final Linear patchColorHead;
+        final PatchPositionHead patchPositionHead;
 
         Classifier(VisionConfig c, boolean patches) {
+            this(c, patches, false);
+        }
+
+        Classifier(VisionConfig c, boolean patches, boolean positions) {
             visualEncoder = child("visual_encoder", new VisionTransformer(c));
             shapeHead = child("shape_head", new Linear(c.hiddenSize(), ShapeKind.values().length));
             colorHead = child("color_head", new Linear(c.hiddenSize(), ShapeColor.values().length));
@@ -99,9 +106,13 @@ public final class VisionPretraining {
                     patches ? child("patch_shape_head", new Linear(c.hiddenSize(), ShapeKind.values().length)) : null;
             patchColorHead =
                     patches ? child("patch_color_head", new Linear(c.hiddenSize(), BACKGROUND_COLOR + 1)) : null;
+            patchPositionHead = positions ? child("patch_position_head", new PatchPositionHead(c)) : null;
         }
 
-        /** Logits of shape, colour and size (B, K) and, with patch heads, of each patch's shape and colour (B·N, K). */
+        /**
+         * Logits of shape, colour and size (B, K) and, with patch heads, of each patch's shape and colour (B·N, K) and,
+         * with the position head, of each patch's row and column (B·N, grid) each.
+         */
         Tensor[] forward(Tensor pixels) {
             Tensor x = visualEncoder.forward(pixels); // (B, 1+N, D)
             Tensor cls = x.select(1, 0); // (B, D)
@@ -110,7 +121,13 @@ public final class VisionPretraining {
                 return cl;
             }
             Tensor patches = x.narrow(1, 1, x.size(1) - 1).flatten(0, 1); // (B·N, D)
-            return new Tensor[] {cl[0], cl[1], cl[2], patchShapeHead.forward(patches), patchColorHead.forward(patches)};
+            Tensor shapes = patchShapeHead.forward(patches); // (B·N, shapes)
+            Tensor colors = patchColorHead.forward(patches); // (B·N, colours + 1)
+            if (patchPositionHead == null) {
+                return new Tensor[] {cl[0], cl[1], cl[2], shapes, colors};
+            }
+            Tensor[] place = patchPositionHead.logits(x); // (B·N, grid) rows, (B·N, grid) columns
+            return new Tensor[] {cl[0], cl[1], cl[2], shapes, colors, place[0], place[1]};
         }
     }
 
@@ -136,6 +153,10 @@ public final class VisionPretraining {
         int side = vc.imageSize();
         ShapesStream stream = TrainRunner.stream(r, side);
         boolean patches = r.flag("patch_labels", false);
+        boolean positions = r.flag("patch_positions", false);
+        if (positions && !patches) {
+            throw new IllegalArgumentException(r.file() + ": patch_positions needs patch_labels: true");
+        }
         boolean bf16 = r.bf16(); // precision: bf16 (mixed precision, as the other stages)
         if (stream == null || (stream.maxObjects() != 1 && !patches)) {
             throw new IllegalArgumentException(r.file()
@@ -170,7 +191,7 @@ public final class VisionPretraining {
             Files.createDirectories(ckptDir);
         }
 
-        Classifier model = new Classifier(vc, patches);
+        Classifier model = new Classifier(vc, patches, positions);
         Init.blip(model, seed, 0.02);
         model.namedParameters().values().forEach(t -> t.set_requires_grad(true));
         AdamW opt = AdamW.blip(model.namedParameters(), initLr, r.number("weight_decay", 0.05));
@@ -249,6 +270,11 @@ public final class VisionPretraining {
                         Tensor shapeLoss = T.crossEntropy(logits[3], T.longs(b.patchShape(), n), 0.0);
                         dense = dense.add(
                                 share[1] == 1 ? shapeLoss : shapeLoss.mul(new org.bytedeco.pytorch.Scalar(share[1])));
+                    }
+                    if (positions) { // every patch names its own row and column (the same count on every rank)
+                        Tensor[] place = PatchPositionHead.labels(grid, b.patchShape().length / (grid * grid));
+                        dense = dense.add(T.crossEntropy(logits[5], place[0], 0.0))
+                                .add(T.crossEntropy(logits[6], place[1], 0.0));
                     }
                     loss = loss == null ? dense : loss.add(dense);
                     hits += matches(logits[3], b.patchShape());
@@ -431,9 +457,10 @@ public final class VisionPretraining {
 
     private static ObjectNode validate(Classifier model, List<Batch> batches, int side) {
         model.train(false);
-        long[] hits = new long[5]; // CLS shape, colour, size (single-object scenes); object-patch shape, colour
+        long[] hits = new long[6]; // CLS shape, colour, size (single-object scenes); object-patch shape, colour; place
         long n = 0;
         long patchN = 0;
+        long placeN = 0;
         try (NoGradGuard g = new NoGradGuard()) {
             for (Batch b : batches) {
                 int k = b.shape().length;
@@ -450,6 +477,16 @@ public final class VisionPretraining {
                         hits[3] += matches(logits[3], b.patchShape());
                         hits[4] += matches(logits[4], objectColors);
                         patchN += labelled(b.patchShape());
+                        if (logits.length > 5) { // both the row and the column right
+                            long[] rows = T.toLongs(logits[5].argmax(new LongOptional(1), false));
+                            long[] cols = T.toLongs(logits[6].argmax(new LongOptional(1), false));
+                            int grid = logits[5].size(1) > 0 ? (int) logits[5].size(1) : 1;
+                            for (int i = 0; i < rows.length; i++) {
+                                int p = i % (grid * grid);
+                                hits[5] += rows[i] == p / grid && cols[i] == p % grid ? 1 : 0;
+                            }
+                            placeN += rows.length;
+                        }
                     }
                 }
                 n += labelled(b.shape());
@@ -464,6 +501,9 @@ public final class VisionPretraining {
         if (patchN > 0) {
             row.put("val_patch_shape_accuracy", hits[3] / (double) patchN);
             row.put("val_patch_color_accuracy", hits[4] / (double) patchN);
+        }
+        if (placeN > 0) {
+            row.put("val_patch_position_accuracy", hits[5] / (double) placeN);
         }
         return row;
     }

@@ -17,7 +17,10 @@ public record LoadPolicy(List<Pattern> ignoreUnexpected, List<Pattern> allowMiss
     /** Buffers that the reference saves but never needs ({@code position_ids}) and the unused BERT pooler. */
     public static final List<String> ALWAYS_IGNORED = List.of(".*\\.position_ids", ".*\\.pooler\\..*");
 
-    /** Training state that inference never reads: momentum encoders, feature queues, and their pointers. */
+    /**
+     * Training state that inference never reads: momentum encoders, feature queues, their pointers, and blip4j's
+     * training-only patch-position head.
+     */
     public static final List<String> TRAINING_STATE = List.of(
             "visual_encoder_m\\..*",
             "text_encoder_m\\..*",
@@ -27,7 +30,8 @@ public record LoadPolicy(List<Pattern> ignoreUnexpected, List<Pattern> allowMiss
             "text_queue",
             "idx_queue",
             "ptr_queue",
-            "queue_ptr");
+            "queue_ptr",
+            "patch_position_head\\..*");
 
     public LoadPolicy {
         ignoreUnexpected = List.copyOf(ignoreUnexpected);

@@ -246,6 +246,53 @@ class StreamTrainingTest {
     }
 
     @Test
+    void patchPositionsAddTheirLossToPreTrainingAndNeverReachAnExport() throws Exception {
+        Path pre = TrainRunner.run(
+                Task.PRETRAIN,
+                recipe("place-pre", "max_steps: 2\npatch_positions: true\nexport_half: true\n"),
+                false,
+                false);
+        List<JsonNode> losses = rows(tmp.resolve("out-place-pre/checkpoints/metrics.jsonl")).stream()
+                .filter(x -> x.has("loss"))
+                .toList();
+        assertEquals(2, losses.size(), losses.toString());
+        for (JsonNode r : losses) { // the step's loss is the sum of the four, the place term included
+            double place = r.path("loss_place").asDouble(Double.NaN);
+            assertTrue(place > 0, r.toString());
+            double sum = r.path("loss_ita").asDouble()
+                    + r.path("loss_itm").asDouble()
+                    + r.path("loss_lm").asDouble();
+            assertEquals(
+                    r.path("loss").asDouble(),
+                    sum + place,
+                    1e-3 * r.path("loss").asDouble(),
+                    r.toString());
+        }
+        // the checkpoint keeps the head (a resumed run goes on with it); the exported model does not
+        Path latest = TrainCheckpoint.latest(tmp.resolve("out-place-pre/checkpoints"));
+        assertTrue(org.blip4j.weights.Checkpoints.read(latest.resolve("model.safetensors"))
+                .containsKey("patch_position_head.proj.weight"));
+        assertTrue(org.blip4j.weights.Checkpoints.read(pre.resolve("model.safetensors")).keySet().stream()
+                .noneMatch(k -> k.startsWith("patch_position_head")));
+        // fine-tuning starts from the pre-trained model and refuses the key
+        Path cap = TrainRunner.run(
+                Task.CAPTION, recipe("place-cap", "pretrained: " + pre + "\nmax_steps: 1\n"), false, false);
+        try (Blip b = Blip.load(cap)) {
+            assertEquals(Task.CAPTION, b.task());
+        }
+        Exception e = assertThrows(
+                IllegalArgumentException.class,
+                () -> TrainRunner.run(
+                        Task.CAPTION,
+                        recipe("place-cap2", "pretrained: " + pre + "\nmax_steps: 1\npatch_positions: true\n"),
+                        false,
+                        false));
+        assertTrue(
+                e.getMessage().contains("place-cap2.yaml") && e.getMessage().contains("patch_positions"),
+                e.getMessage());
+    }
+
+    @Test
     void validationWithoutAStreamIsRefused() throws Exception {
         Path f = tmp.resolve("bad.yaml");
         Files.writeString(

@@ -1,6 +1,8 @@
 package org.blip4j.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,9 +13,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.blip4j.engine.T;
 import org.blip4j.io.RawTensor;
+import org.blip4j.model.vision.PatchPositionHead;
 import org.blip4j.shapes.ShapesStream;
 import org.blip4j.weights.Checkpoints;
+import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -210,6 +215,48 @@ class VisionPretrainingTest {
         Exception e = assertThrows(
                 IllegalArgumentException.class, () -> VisionPretraining.run(Recipe.read(flip, Map.of()), false, false));
         assertTrue(e.getMessage().contains("patch_labels"), e.getMessage());
+    }
+
+    @Test
+    void patchPositionsTeachEveryPatchTokenItsOwnRowAndColumn() throws Exception {
+        // labels: row-major, as the ViT's tokens, repeated for each scene of the batch
+        Tensor[] place = PatchPositionHead.labels(3, 2);
+        assertArrayEquals(new long[] {0, 0, 0, 1, 1, 1, 2, 2, 2, 0, 0, 0, 1, 1, 1, 2, 2, 2}, T.toLongs(place[0]));
+        assertArrayEquals(new long[] {0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2}, T.toLongs(place[1]));
+
+        Path f = tmp.resolve("place.yaml");
+        Files.writeString(
+                f,
+                Files.readString(recipe(
+                                        "place",
+                                        "patch_labels: true\npatch_positions: true\n"
+                                                + "validate: {every: 120, scenes: 8, seed: 9}\n")
+                                .file())
+                        .replace("max_objects: 1", "max_objects: 3")
+                        .replace("max_steps: 4", "max_steps: 120")
+                        .replace("init_lr: 1e-3", "init_lr: 3e-3"));
+        Path model = VisionPretraining.run(Recipe.read(f, Map.of()), false, false);
+        Map<String, RawTensor> w = Checkpoints.read(model.resolve("model.safetensors"));
+        int grid = 32 / 8;
+        assertArrayEquals(
+                new long[] {2L * grid, 32},
+                w.get("patch_position_head.proj.weight").shape());
+        JsonNode last = null;
+        for (String l : Files.readAllLines(tmp.resolve("out-place/checkpoints/metrics.jsonl"))) {
+            JsonNode r = new ObjectMapper().readTree(l);
+            last = r.has("val_patch_position_accuracy") ? r : last;
+        }
+        assertNotNull(last, "no validation row with val_patch_position_accuracy");
+        // chance is 1 / grid² (1/16); the input's position embeddings make it learnable in a hundred steps
+        double a = last.path("val_patch_position_accuracy").asDouble();
+        assertTrue(a > 0.25, last.toString()); // 0.52 measured: four times chance
+
+        // without patch labels the key is refused
+        Path bare = tmp.resolve("bare.yaml");
+        Files.writeString(bare, Files.readString(f).replace("patch_labels: true\n", ""));
+        Exception e = assertThrows(
+                IllegalArgumentException.class, () -> VisionPretraining.run(Recipe.read(bare, Map.of()), false, false));
+        assertTrue(e.getMessage().contains("patch_positions needs patch_labels"), e.getMessage());
     }
 
     @Test

@@ -179,6 +179,12 @@ final class EvalCommand implements Callable<Integer> {
                         result.putAll(ShapesTruth.retrieval(sc, run.texts(), run.i2t(), run.t2i())
                                 .metrics());
                         result.putAll(Evaluation.itmPairs(blip, data, images, sc, 0));
+                        result.putAll(Evaluation.tokenPlaces(
+                                blip,
+                                run.images().stream()
+                                        .limit(500)
+                                        .map(images::resolve)
+                                        .toList()));
                     }
                 }
                 case "vqa" -> {

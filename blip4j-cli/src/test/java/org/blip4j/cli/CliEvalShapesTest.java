@@ -128,6 +128,10 @@ class CliEvalShapesTest {
         double all = j.get("itm_pairs").asDouble();
         assertTrue(all >= lo - 1e-9 && all <= hi + 1e-9, j.toString());
         assertTrue(j.has("img_truth1_objects"), j.toString());
+        // the linear read-out of the image tokens' place: an R² (at most 1) for rows and for columns
+        for (String k : new String[] {"vit_place_r2_row", "vit_place_r2_col"}) {
+            assertTrue(j.has(k) && j.get(k).asDouble() <= 1, k + " in " + j);
+        }
     }
 
     @Test

@@ -227,6 +227,52 @@ public final class Evaluation {
         return out;
     }
 
+    /**
+     * Whether the ViT's patch tokens know where they lie: the R² of a linear read-out of each patch token's row
+     * ({@code vit_place_r2_row}) and column ({@code vit_place_r2_col}) of the token grid, fitted on the tokens of the
+     * first 80 % of {@code images} and measured on the rest ({@link LinearReadout}). Cross-attention reads image tokens
+     * through linear maps, so a model whose tokens score near 0 cannot pick them by place ("left of", "at the top").
+     * Needs a model with an image-grounded text encoder (retrieval, ITM).
+     */
+    public static Map<String, Double> tokenPlaces(Blip blip, List<Path> images) throws IOException {
+        List<double[]> x = new ArrayList<>();
+        List<double[]> rc = new ArrayList<>();
+        int fitImages = (int) Math.round(images.size() * 0.8);
+        int fitRows = 0;
+        for (int start = 0; start < images.size(); start += 32) {
+            List<RgbImage> batch = new ArrayList<>();
+            for (Path p : images.subList(start, Math.min(images.size(), start + 32))) {
+                batch.add(blip.readImage(p));
+            }
+            float[][][] h = blip.imageStates(batch); // (B, 1+N, W), [CLS] first
+            int grid = (int) Math.round(Math.sqrt(h[0].length - 1));
+            for (int b = 0; b < h.length; b++) {
+                for (int t = 1; t < h[b].length; t++) {
+                    double[] f = new double[h[b][t].length];
+                    for (int j = 0; j < f.length; j++) {
+                        f[j] = h[b][t][j];
+                    }
+                    x.add(f);
+                    rc.add(new double[] {(t - 1) / grid, (t - 1) % grid});
+                }
+                fitRows += start + b < fitImages ? h[b].length - 1 : 0;
+            }
+        }
+        double[][] xs = x.toArray(new double[0][]);
+        Map<String, Double> out = new LinkedHashMap<>();
+        if (fitRows == 0 || fitRows == xs.length) {
+            return out; // too few images to hold some out
+        }
+        for (int k = 0; k < 2; k++) {
+            double[] y = new double[xs.length];
+            for (int i = 0; i < y.length; i++) {
+                y[i] = rc.get(i)[k];
+            }
+            out.put(k == 0 ? "vit_place_r2_row" : "vit_place_r2_col", LinearReadout.r2(xs, y, fitRows, 1e-3));
+        }
+        return out;
+    }
+
     /** The model's answer to each question of {@code items} (generated, or ranked from {@code answerList}). */
     public static List<String> vqaAnswers(
             Blip blip,

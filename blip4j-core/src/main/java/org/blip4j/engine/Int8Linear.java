@@ -26,6 +26,7 @@ public final class Int8Linear {
     private static final WeightRegistry<Int8Linear> REGISTRY = new WeightRegistry<>();
 
     private static volatile Boolean supported;
+    private static volatile Boolean halfRange;
 
     /**
      * Calls with at most this many rows run the weight's row chunks on the {@link SkinnyParallel} threads: decoding's
@@ -46,14 +47,25 @@ public final class Int8Linear {
     private final long zeroPoint;
     private final Tensor exact; // the float32 weight (not owned) when the top outputs are recomputed; else null
     private final int rescoreTop;
+    private final boolean half; // 7-bit weights (halfRange)
 
     private Int8Linear(Tensor w) {
         this(w, 0);
     }
 
     private Int8Linear(Tensor w, int rescoreTop) {
+        this(w, rescoreTop, halfRange());
+    }
+
+    /**
+     * @param half quantise the weight to 7 bits (levels −64…64): FBGEMM's AVX2 kernel adds pairs of u8 × s8 products
+     *     in saturating 16-bit arithmetic (255 · 127 · 2 overflows 32,767), so on CPUs without AVX-512 VNNI full-range
+     *     weights give wrong products ({@link #halfRange()}); PyTorch's {@code reduce_range} avoids the same overflow
+     */
+    private Int8Linear(Tensor w, int rescoreTop, boolean half) {
         this.exact = rescoreTop > 0 ? w : null;
         this.rescoreTop = rescoreTop;
+        this.half = half;
         try (PointerScope s = new PointerScope()) {
             // per output channel: each weight row is scaled to max |w| = 1 before the per-tensor quantisation, so every
             // row
@@ -61,14 +73,22 @@ public final class Int8Linear {
             // this)
             Tensor amax = w.abs().amax(new long[] {1}, true).clamp_min(T.s(1e-12)); // (out, 1)
             this.rowScale = keep(amax.view(-1).contiguous()); // (out)
-            T_TensorTensorDoubleLong_T q =
-                    torch.fbgemm_linear_quantize_weight(w.div(amax).contiguous());
-            this.qweight = keep(new Tensor(q.get0())); // copies of the handles: get0/get1 point into the tuple
-            Tensor offsets = new Tensor(q.get1()); // (out) int32: one per output channel, so chunks slice it exactly
+            Tensor unit = w.div(amax).contiguous(); // (out, in), every row's max |w| = 1
+            long out = w.size(0);
+            if (half && w.size(1) >= 2) { // one guard row spanning [-2, 2]: the per-tensor scale doubles, real rows
+                Tensor wide = torch.zeros(out + 1, w.size(1)); // use levels -64..64, and the guard row is dropped
+                wide.narrow(0, 0, out).copy_(unit);
+                wide.select(0, out).narrow(0, 0, 1).fill_(T.s(2.0));
+                wide.select(0, out).narrow(0, 1, 1).fill_(T.s(-2.0));
+                unit = wide;
+            }
+            T_TensorTensorDoubleLong_T q = torch.fbgemm_linear_quantize_weight(unit);
+            // copies of the handles (get0/get1 point into the tuple), without the guard row if there is one
+            this.qweight = keep(new Tensor(q.get0()).narrow(0, 0, out).contiguous());
+            Tensor offsets = new Tensor(q.get1()).narrow(0, 0, out); // (out) int32, one per output channel
             this.scale = q.get2();
             this.zeroPoint = q.get3();
             // row chunks of the one quantised weight (same scale and zero point): the chunked product equals the whole
-            long out = w.size(0);
             int n = (int) Math.max(1, Math.min(chunks(), out / 64));
             long step = (out + n - 1) / n;
             n = (int) ((out + step - 1) / step);
@@ -124,13 +144,33 @@ public final class Int8Linear {
         return new Int8Linear(w, rescoreTop);
     }
 
+    /**
+     * Whether full-range int8 weights overflow this CPU's FBGEMM kernel (AVX2 without VNNI), so weights are quantised
+     * to 7 bits: checked once, with a product of ones that saturates exactly there.
+     */
+    static boolean halfRange() {
+        Boolean h = halfRange;
+        if (h == null) {
+            try (PointerScope scope = new PointerScope()) {
+                Int8Linear q = new Int8Linear(torch.ones(1, 16), 0, false);
+                float got = T.toFloats(q.forward(torch.ones(1, 16), null))[0];
+                q.free();
+                h = Math.abs(got - 16) > 0.5; // 16 exactly without overflow; about 8 with it
+            } catch (RuntimeException e) {
+                h = Boolean.FALSE; // no FBGEMM at all: isSupported says so
+            }
+            halfRange = h;
+        }
+        return h;
+    }
+
     /** Whether this CPU runs FBGEMM's int8 kernels (AVX2 or AVX-512); checked once with a tiny product. */
     public static boolean isSupported() {
         Boolean s = supported;
         if (s == null) {
             try (PointerScope scope = new PointerScope()) {
                 Tensor w = torch.ones(2, 4);
-                Int8Linear q = new Int8Linear(w);
+                Int8Linear q = new Int8Linear(w, 0, false);
                 q.forward(torch.ones(1, 4), null);
                 q.free();
                 s = Boolean.TRUE;
@@ -157,7 +197,8 @@ public final class Int8Linear {
         if (rescoreTop <= 0) {
             return y;
         }
-        return TopRescore.apply(y, xc, exact, bias, rescoreTop);
+        // 7-bit weights are twice as coarse: twice as many candidates keep the k largest outputs float32's
+        return TopRescore.apply(y, xc, exact, bias, half ? 2 * rescoreTop : rescoreTop);
     }
 
     /**

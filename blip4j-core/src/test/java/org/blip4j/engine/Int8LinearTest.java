@@ -73,4 +73,23 @@ class Int8LinearTest {
         }
         assertTrue(Math.sqrt(err / norm) < tolerance, "relative error " + Math.sqrt(err / norm));
     }
+
+    /**
+     * Weights at the full int8 range and activations at the top of u8's overflow FBGEMM's AVX2 kernel (pairs of
+     * products summed in saturating 16 bits: 255 · 127 · 2 > 32,767), which returned about half of this product on an
+     * AVX2-only EPYC; weights quantised to 7 bits there give it exactly.
+     */
+    @Test
+    void aProductThatSaturatesAvx2AtFullRangeIsRight() {
+        assumeTrue(Int8Linear.isSupported(), "no FBGEMM on this CPU");
+        try (PointerScope s = new PointerScope();
+                NoGradGuard g = new NoGradGuard()) {
+            Tensor w = torch.ones(4, 64).mul(org.blip4j.engine.T.s(0.5)); // (out, in)
+            Tensor y = Int8Linear.quantize(w).forward(torch.ones(2, 64), null); // (2, 4): each 32 exactly
+            float[] got = org.blip4j.engine.T.toFloats(y);
+            for (float v : got) {
+                assertEquals(32.0, v, 0.5, "halfRange " + Int8Linear.halfRange());
+            }
+        }
+    }
 }

@@ -26,7 +26,7 @@ public final class Int8Linear {
     private static final WeightRegistry<Int8Linear> REGISTRY = new WeightRegistry<>();
 
     private static volatile Boolean supported;
-    private static volatile Boolean halfRange;
+    private static volatile boolean halfRange; // set by probe() before supported
 
     /**
      * Calls with at most this many rows run the weight's row chunks on the {@link SkinnyParallel} threads: decoding's
@@ -48,10 +48,6 @@ public final class Int8Linear {
     private final Tensor exact; // the float32 weight (not owned) when the top outputs are recomputed; else null
     private final int rescoreTop;
     private final boolean half; // 7-bit weights (halfRange)
-
-    private Int8Linear(Tensor w) {
-        this(w, 0);
-    }
 
     private Int8Linear(Tensor w, int rescoreTop) {
         this(w, rescoreTop, halfRange());
@@ -146,40 +142,45 @@ public final class Int8Linear {
 
     /**
      * Whether full-range int8 weights overflow this CPU's FBGEMM kernel (AVX2 without VNNI), so weights are quantised
-     * to 7 bits: checked once, with a product of ones that saturates exactly there.
+     * to 7 bits ({@link #probe()}).
      */
     static boolean halfRange() {
-        Boolean h = halfRange;
-        if (h == null) {
-            try (PointerScope scope = new PointerScope()) {
-                Int8Linear q = new Int8Linear(torch.ones(1, 16), 0, false);
-                float got = T.toFloats(q.forward(torch.ones(1, 16), null))[0];
-                q.free();
-                h = Math.abs(got - 16) > 0.5; // 16 exactly without overflow; about 8 with it
-            } catch (RuntimeException e) {
-                h = Boolean.FALSE; // no FBGEMM at all: isSupported says so
-            }
-            halfRange = h;
+        if (supported == null) {
+            probe();
         }
-        return h;
+        return halfRange;
     }
 
-    /** Whether this CPU runs FBGEMM's int8 kernels (AVX2 or AVX-512); checked once with a tiny product. */
+    /** Whether this CPU runs FBGEMM's int8 kernels (AVX2 or AVX-512) ({@link #probe()}). */
     public static boolean isSupported() {
-        Boolean s = supported;
-        if (s == null) {
-            try (PointerScope scope = new PointerScope()) {
-                Tensor w = torch.ones(2, 4);
-                Int8Linear q = new Int8Linear(w, 0, false);
-                q.forward(torch.ones(1, 4), null);
-                q.free();
-                s = Boolean.TRUE;
-            } catch (RuntimeException e) {
-                s = Boolean.FALSE;
-            }
-            supported = s;
+        if (supported == null) {
+            probe();
         }
-        return s;
+        return supported;
+    }
+
+    /**
+     * Checks once, with a product of ones at the full int8 range: FBGEMM missing throws; 16 exactly means no overflow,
+     * about 8 the AVX2 kernel's saturating 16-bit sums.
+     */
+    private static synchronized void probe() {
+        if (supported != null) {
+            return;
+        }
+        boolean ok;
+        boolean half;
+        try (PointerScope scope = new PointerScope()) {
+            Int8Linear q = new Int8Linear(torch.ones(1, 16), 0, false);
+            float got = T.toFloats(q.forward(torch.ones(1, 16), null))[0];
+            q.free();
+            ok = true;
+            half = Math.abs(got - 16) > 0.5;
+        } catch (RuntimeException e) {
+            ok = false;
+            half = false;
+        }
+        halfRange = half; // before supported, which readers test first
+        supported = ok;
     }
 
     /**

@@ -235,21 +235,15 @@ public final class Evaluation {
      * Needs a model with an image-grounded text encoder (retrieval, ITM).
      */
     public static Map<String, Double> tokenPlaces(Blip blip, List<Path> images) throws IOException {
-        List<RgbImage> read = new ArrayList<>();
-        for (Path p : images) {
-            read.add(blip.readImage(p));
-        }
-        return tokenPlaces(read, blip);
-    }
-
-    /** As {@link #tokenPlaces(Blip, List)} for decoded images. */
-    public static Map<String, Double> tokenPlaces(List<RgbImage> images, Blip blip) {
         List<double[]> x = new ArrayList<>();
         List<double[]> rc = new ArrayList<>();
         int fitImages = (int) Math.round(images.size() * 0.8);
         int fitRows = 0;
         for (int start = 0; start < images.size(); start += 32) {
-            List<RgbImage> batch = images.subList(start, Math.min(images.size(), start + 32));
+            List<RgbImage> batch = new ArrayList<>();
+            for (Path p : images.subList(start, Math.min(images.size(), start + 32))) {
+                batch.add(blip.readImage(p));
+            }
             float[][][] h = blip.imageStates(batch); // (B, 1+N, W), [CLS] first
             int grid = (int) Math.round(Math.sqrt(h[0].length - 1));
             for (int b = 0; b < h.length; b++) {

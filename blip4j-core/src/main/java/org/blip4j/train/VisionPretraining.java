@@ -93,10 +93,6 @@ public final class VisionPretraining {
         final Linear patchColorHead;
         final PatchPositionHead patchPositionHead;
 
-        Classifier(VisionConfig c, boolean patches) {
-            this(c, patches, false);
-        }
-
         Classifier(VisionConfig c, boolean patches, boolean positions) {
             visualEncoder = child("visual_encoder", new VisionTransformer(c));
             shapeHead = child("shape_head", new Linear(c.hiddenSize(), ShapeKind.values().length));

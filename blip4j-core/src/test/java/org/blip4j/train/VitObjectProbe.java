@@ -36,7 +36,7 @@ public final class VitObjectProbe {
         int grid = side / vc.patchSize();
         ShapesStream stream = TrainRunner.stream(r, side);
         TrainTransform tf = TrainRunner.transform(r, side, 1.0);
-        VisionPretraining.Classifier model = new VisionPretraining.Classifier(vc, true);
+        VisionPretraining.Classifier model = new VisionPretraining.Classifier(vc, true, false);
         WeightLoader.load(
                 model, WeightLoader.canonical(Checkpoints.read(Path.of(args[1]))), LoadPolicy.strict(), args[1]);
         model.train(false);

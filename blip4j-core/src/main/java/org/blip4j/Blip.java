@@ -46,6 +46,10 @@ public final class Blip implements AutoCloseable {
     public static final int ITM_MAX_TOKENS = 35;
     /** Texts per ITM forward pass against one image. */
     static final int TEXTS_PER_PASS = 64;
+    /** Texts scored by the captioner as BLIP's caption training: {@code pre_caption(text, 30)}, 40 tokens. */
+    static final int LIKELIHOOD_MAX_WORDS = 30;
+    /** {@code BLIP_Decoder.forward}'s {@code max_length=40}, the prompt included. */
+    static final int CAPTION_MAX_TOKENS = 40;
 
     private final Task task;
     private final BlipConfig config;
@@ -214,6 +218,102 @@ public final class Blip implements AutoCloseable {
                                 step, prompts, opts.generation(), tokenizer.sepId(), tokenizer.padId(), null, seeds));
             }
         }
+    }
+
+    // ---------------------------------------------------------------- caption likelihood
+
+    /**
+     * The captioner's mean log-probability per token of one text for each image: log p(text | image) over the
+     * text's tokens and [SEP] after [DEC] and the prompt ({@link BlipDecoder#textLogLikelihood}), divided by their
+     * number; the text normalised and tokenised as BLIP's caption training does ({@code pre_caption}, at most 40
+     * tokens). A generative match score: {@link org.blip4j.retrieval.Retriever} and retrieval evaluation can re-rank
+     * candidates by it instead of ITM (docs/retrieval.md). One ViT pass.
+     */
+    public double[] captionLogProb(List<RgbImage> images, String text) {
+        if (images.isEmpty()) {
+            return new double[0];
+        }
+        BertTokenizer.Encoding enc = encodeForLikelihood(List.of(text));
+        long[][] ids = new long[images.size()][];
+        long[][] mask = new long[images.size()][];
+        java.util.Arrays.fill(ids, enc.ids()[0]);
+        java.util.Arrays.fill(mask, enc.attentionMask()[0]);
+        return likelihoods(pixels(images), ids, mask);
+    }
+
+    /**
+     * {@link #captionLogProb(List, String)} of each text for one image: texts of different lengths compare fairly
+     * (per token), pads are not scored.
+     */
+    public double[] captionLogProb(RgbImage image, List<String> texts) {
+        if (texts.isEmpty()) {
+            return new double[0];
+        }
+        BertTokenizer.Encoding enc = encodeForLikelihood(texts);
+        return likelihoods(pixels(List.of(image)), enc.ids(), enc.attentionMask());
+    }
+
+    private BertTokenizer.Encoding encodeForLikelihood(List<String> texts) {
+        List<String> prompted = texts.stream()
+                .map(t -> PROMPT + TextNormalizer.preCaption(t, LIKELIHOOD_MAX_WORDS))
+                .toList();
+        BertTokenizer.Encoding enc = tokenizer.encode(prompted, CAPTION_MAX_TOKENS, BertTokenizer.Padding.LONGEST);
+        for (long[] row : enc.ids()) {
+            row[0] = tokenizer.bosId(); // [CLS] -> [DEC]
+        }
+        return enc;
+    }
+
+    /**
+     * Rows of ids (padded on the right) scored against one image each (B images), or all against one image. With one
+     * image the rows go through in order of length, each pass cut to its longest row, so short texts pay for no pads.
+     */
+    private double[] likelihoods(Tensor px, long[][] ids, long[][] mask) {
+        BlipDecoder d = require(decoder, "caption likelihood scoring");
+        int promptLength = tokenizer.encode(PROMPT).length - 1; // [DEC] + the prompt's tokens
+        int[] length = new int[ids.length]; // tokens per row, pads excluded
+        for (int r = 0; r < ids.length; r++) {
+            for (long m : mask[r]) {
+                length[r] += (int) m;
+            }
+        }
+        double[] out = new double[ids.length];
+        try (PointerScope s = new PointerScope();
+                NoGradGuard g = new NoGradGuard()) {
+            Tensor img = d.encodeImage(px); // (B or 1, N, W)
+            boolean shared = img.size(0) == 1;
+            Integer[] order = new Integer[ids.length];
+            for (int r = 0; r < order.length; r++) {
+                order[r] = r;
+            }
+            if (shared) {
+                java.util.Arrays.sort(order, java.util.Comparator.comparingInt(r -> length[r]));
+            }
+            for (int start = 0; start < ids.length; start += TEXTS_PER_PASS) { // bounds activation memory
+                int n = Math.min(TEXTS_PER_PASS, ids.length - start);
+                int longest = 0;
+                for (int i = 0; i < n; i++) {
+                    longest = Math.max(longest, length[order[start + i]]);
+                }
+                long[][] chunkIds = new long[n][];
+                long[][] chunkMask = new long[n][];
+                for (int i = 0; i < n; i++) {
+                    chunkIds[i] = java.util.Arrays.copyOf(ids[order[start + i]], longest);
+                    chunkMask[i] = java.util.Arrays.copyOf(mask[order[start + i]], longest);
+                }
+                try (PointerScope step = new PointerScope()) {
+                    // one image is read by every row: cross-attention's keys and values are computed once for it
+                    Tensor rows = shared ? img : img.narrow(0, start, n); // (1 or n, N, W)
+                    float[] f = T.toFloats(
+                            d.textLogLikelihood(rows, T.longs(chunkIds), T.longs(chunkMask), promptLength)); // (n) sums
+                    for (int i = 0; i < n; i++) {
+                        int r = order[start + i];
+                        out[r] = f[i] / Math.max(1, length[r] - promptLength); // per scored token
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     // ---------------------------------------------------------------- matching and features

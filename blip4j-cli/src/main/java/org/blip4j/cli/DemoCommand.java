@@ -58,8 +58,8 @@ final class DemoCommand implements Callable<Integer> {
             new String[] {
                 "retrieval",
                 "eval_retrieval.json",
-                "blip4j eval retrieval -m models/shapes/retrieval "
-                        + "--data data/shapes/caption_test.json --images data/shapes -k 16 --json"
+                "blip4j eval retrieval -m models/shapes/retrieval --captioner models/shapes/caption "
+                        + "--data data/shapes/caption_test.json --images data/shapes -k 64 --json"
             },
             new String[] {
                 "vqa",
@@ -196,13 +196,13 @@ final class DemoCommand implements Callable<Integer> {
                 o.printf(Locale.ROOT, "%d of %d answers right%n", right, total);
 
                 o.println();
-                o.println("== Text → image search (ITC ranking, ITM re-rank), results checked against the query ==");
-                float[][] emb = retrieval.imageEmbeddings(imgs);
+                o.println("== Text → image search (re-ranked by the captioner's likelihood of the query), results "
+                        + "checked against the query ==");
                 int topTrue = 0;
                 int queries = 0;
                 for (int qi : new int[] {0, imgs.size() / 2}) {
                     String query = caps.get(qi).get("caption").get(1).asText();
-                    List<Integer> top = search(retrieval, imgs, emb, query, Math.min(3, imgs.size()));
+                    List<Integer> top = search(captioner, imgs, query, Math.min(3, imgs.size()));
                     List<Boolean> hits = new ArrayList<>();
                     List<String> shown = new ArrayList<>();
                     for (int t : top) {
@@ -385,21 +385,17 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    /** ITC top candidates re-ranked by ITM logit plus cosine, as {@code train_retrieval.py} scores them. */
-    private static List<Integer> search(Blip b, List<RgbImage> imgs, float[][] emb, String text, int k) {
-        float[] t = b.textEmbedding(text);
-        double[] itc = new double[imgs.size()];
-        for (int i = 0; i < imgs.size(); i++) {
-            for (int d = 0; d < t.length; d++) {
-                itc[i] += emb[i][d] * t[d];
-            }
-        }
-        double[] logits = b.itmLogits(imgs, text, Blip.MatchToken.CLS);
+    /**
+     * The k images the captioner finds most likely to be described by the text (its mean log-probability per token,
+     * docs/retrieval.md): with a handful of images every one is an ITC candidate, so ITC picks nothing here.
+     */
+    private static List<Integer> search(Blip captioner, List<RgbImage> imgs, String text, int k) {
+        double[] score = captioner.captionLogProb(imgs, text);
         List<Integer> order = new ArrayList<>();
         for (int i = 0; i < imgs.size(); i++) {
             order.add(i);
         }
-        order.sort(Comparator.comparingDouble(i -> -(logits[i] + itc[i])));
+        order.sort(Comparator.comparingDouble(i -> -score[i]));
         return order.subList(0, k);
     }
 

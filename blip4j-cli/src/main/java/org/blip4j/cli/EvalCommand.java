@@ -33,7 +33,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "Evaluate: caption (BLEU-1..4, ROUGE-L, CIDEr-D with PTB tokenisation), retrieval (R@1/5/10 both "
-                    + "directions, ITC top-k re-ranked by ITM), vqa (VQA accuracy), nlvr (accuracy).",
+                    + "directions, ITC top-k re-ranked by ITM or by --captioner), vqa (VQA accuracy), nlvr (accuracy).",
             "On shapes-world data (a scenes.json in the image root, or --scenes) it also judges the outputs against "
                     + "the scenes: caption truth rate and shape/colour word accuracy, retrieval truth@1/5, and shape "
                     + "and colour confusion matrices; VQA files with question_type get the accuracy per type "
@@ -44,6 +44,8 @@ import picocli.CommandLine.Spec;
             "Examples:",
             "  blip4j eval caption -m output/caption/model --data coco_karpathy_test.json --images coco/",
             "  blip4j eval retrieval -m model/ --data flickr30k_test.json --images flickr30k/ -k 128",
+            "  blip4j eval retrieval -m shapes --captioner shapes --data data/shapes/caption_test.json "
+                    + "--images data/shapes -k 64",
             "  blip4j eval vqa -m model/ --data vqa_val.json --images vqa/ --answers answer_list.json",
             "  blip4j eval caption -m shapes --data data/shapes/caption_test.json --images data/shapes --json "
                     + "--confusion caption-confusion.png"
@@ -117,6 +119,14 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--int8", description = "caption, vqa: decode with int8 weights (see blip4j caption --int8).")
     boolean int8;
 
+    @Option(
+            names = "--captioner",
+            paramLabel = "MODEL",
+            description = "retrieval: re-rank the top-k candidates of both directions by this captioning model's "
+                    + "log-probability of the text given the image, per token, instead of ITM ('shapes' = the "
+                    + "embedded shapes/caption). See docs/retrieval.md.")
+    String captioner;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -172,7 +182,10 @@ final class EvalCommand implements Callable<Integer> {
                     }
                 }
                 case "retrieval" -> {
-                    Evaluation.RetrievalRun run = Evaluation.retrievalRun(blip, data, images, k, null);
+                    Evaluation.RetrievalRun run;
+                    try (Blip cap = captioner == null ? null : CaptionerOption.load(model, captioner, spec)) {
+                        run = Evaluation.retrievalRun(blip, data, images, k, cap, null);
+                    }
                     result.putAll(run.metrics());
                     if (truth != null) {
                         List<Scene> sc = run.images().stream().map(truth::get).toList();

@@ -88,7 +88,20 @@ final class ModelOptions {
                                 + "'--model=MODEL' (a model folder, a weight file, 'shapes' or a Hugging Face id)");
             }
             spec = DEFAULT_CAPTIONER;
-        } else if (spec.equalsIgnoreCase(BundledModels.SHAPES) && !java.nio.file.Files.exists(Path.of(spec))) {
+        }
+        return open(spec, shapesPart, task, defaulted);
+    }
+
+    /**
+     * Loads a second model this command uses beside {@code --model} (e.g. {@code --captioner}) with the same
+     * options, its network inferred from its weights; {@code shapes} means {@code shapes/<shapesPart>}.
+     */
+    Blip loadAlso(String spec, String shapesPart) throws IOException {
+        return open(spec, shapesPart, null, false);
+    }
+
+    private Blip open(String spec, String shapesPart, Task network, boolean defaulted) throws IOException {
+        if (spec.equalsIgnoreCase(BundledModels.SHAPES) && !java.nio.file.Files.exists(Path.of(spec))) {
             if (!BundledModels.PARTS.contains(shapesPart)) {
                 throw new picocli.CommandLine.ParameterException(
                         mixee.commandLine(),
@@ -113,7 +126,7 @@ final class ModelOptions {
             }
             throw e;
         }
-        Blip blip = Blip.load(path, new Blip.Options(task, imageSize, exif));
+        Blip blip = Blip.load(path, new Blip.Options(network, imageSize, exif));
         if (bf16) {
             if (!Bf16Inference.nativeSupport()) {
                 err.println("warning: --bf16: this CPU has no native bf16 (AVX-512 BF16 or AMX); the products are "

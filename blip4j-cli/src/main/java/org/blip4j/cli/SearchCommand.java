@@ -29,7 +29,8 @@ import picocli.CommandLine.Spec;
             "Search an index built by `blip4j index` with a text (text→image), or rank texts for an image "
                     + "(image→text).",
             "As BLIP's retrieval evaluation: ITC cosine picks --candidates, ITM re-ranks them with "
-                    + "score = itm_logit + cosine (text with [ENC] first); --no-rerank keeps the ITC order. "
+                    + "score = itm_logit + cosine (text with [ENC] first); --no-rerank keeps the ITC order; "
+                    + "--captioner re-ranks by a captioning model's log p(text | image) per token instead. "
                     + "Prints rank, score, cosine and id per hit."
         },
         footer = {
@@ -38,6 +39,7 @@ import picocli.CommandLine.Spec;
             "  blip4j search -m models/blip-itm-base-coco --index photos.idx --text \"a dog on a beach\"",
             "  blip4j search -m model/ --index photos.idx -t \"red car\" -k 5 --candidates 128 --json",
             "  blip4j search -m model/ --index photos.idx -t \"red car\" --no-rerank -k 50",
+            "  blip4j search -m shapes --captioner shapes --index shapes.idx -t \"a red circle left of a blue square\"",
             "  blip4j search -m model/ --image photo.jpg --texts captions.txt",
             "  blip4j search -m model/ --image photo.jpg --texts captions.txt --index captions.idx",
             "    (the last one keeps the text embeddings in captions.idx for later runs)",
@@ -88,6 +90,14 @@ final class SearchCommand implements Callable<Integer> {
     boolean noRerank;
 
     @Option(
+            names = "--captioner",
+            paramLabel = "MODEL",
+            description = "Re-rank the candidates by this captioning model's log-probability of the text given "
+                    + "the image, per token, instead of ITM ('shapes' = the embedded shapes/caption). See "
+                    + "docs/retrieval.md.")
+    String captioner;
+
+    @Option(
             names = "--batch-size",
             defaultValue = "8",
             paramLabel = "N",
@@ -128,8 +138,12 @@ final class SearchCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(cl, e.getMessage());
         }
-        try (Blip blip = model.load()) {
-            Retriever retriever = new Retriever(blip);
+        if (captioner != null && noRerank) {
+            throw new ParameterException(cl, "--captioner re-ranks candidates: leave out --no-rerank");
+        }
+        try (Blip blip = model.load();
+                Blip cap = captioner == null ? null : CaptionerOption.load(model, captioner, spec)) {
+            Retriever retriever = new Retriever(blip, id -> blip.readImage(java.nio.file.Path.of(id)), cap);
             if (!texts.isEmpty()) {
                 try (EmbeddingIndex idx = EmbeddingIndex.openReadOnly(index)) {
                     idx.requireCompatible(blip.config().embedDim(), EmbeddingIndex.Kind.IMAGE);

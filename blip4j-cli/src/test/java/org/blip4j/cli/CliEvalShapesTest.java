@@ -135,6 +135,27 @@ class CliEvalShapesTest {
     }
 
     @Test
+    void aCaptionerReranksBothDirections() throws Exception {
+        JsonNode itm = json(CliFixture.run(eval("retrieval", "caption_test.json", "-k", "3"))
+                .expect(0));
+        JsonNode cap = json(CliFixture.run(eval("retrieval", "caption_test.json", "-k", "3", "--captioner", "shapes"))
+                .expect(0));
+        for (String k : new String[] {"img_r1", "img_truth1", "img_truth1_objects", "txt_r1", "txt_truth1"}) {
+            assertTrue(cap.has(k), k + " in " + cap);
+        }
+        assertTrue(cap.get("img_truth1").asDouble() >= cap.get("img_r1").asDouble(), cap.toString());
+        assertTrue(cap.get("txt_truth1").asDouble() >= cap.get("txt_r1").asDouble(), cap.toString());
+        // the same ITC candidates, re-ordered: R@K at or past the candidate count cannot differ
+        assertEquals(itm.get("img_r5").asDouble(), cap.get("img_r5").asDouble(), 1e-9);
+        assertEquals(itm.get("txt_r5").asDouble(), cap.get("txt_r5").asDouble(), 1e-9);
+        // a model without a text decoder is refused in one line, before any scoring
+        CliFixture.Run bad = CliFixture.run(eval("retrieval", "caption_test.json", "--captioner", "shapes/retrieval"));
+        assertEquals(2, bad.code(), bad.err());
+        assertTrue(bad.err().contains("--captioner: shapes/retrieval is an image-text matching"), bad.err());
+        assertFalse(bad.hasStackTrace(), bad.err());
+    }
+
+    @Test
     void vqaAccuracyPerQuestionType(@TempDir Path tmp) throws Exception {
         String answers = world.resolve("answer_list.json").toString();
         JsonNode j = json(CliFixture.run(eval("vqa", "vqa_test.json", "--answers", answers, "-k", "3"))

@@ -92,6 +92,17 @@ public final class Evaluation {
     /** As {@link #retrieval}, keeping the texts and the score matrices. */
     public static RetrievalRun retrievalRun(Blip blip, Path annFile, Path imageRoot, int k, IntConsumer progress)
             throws IOException {
+        return retrievalRun(blip, annFile, imageRoot, k, null, progress);
+    }
+
+    /**
+     * As {@link #retrieval}; with a {@code captioner} (a captioning model) the top-k candidates of both directions are
+     * re-ranked by the captioner's mean log-probability per token of the text ({@link Blip#captionLogProb(RgbImage,
+     * List)}) instead of ITM, everything else scoring -∞. Each image is encoded once by the captioner for its own
+     * candidate texts and once for every text that has it among its candidate images.
+     */
+    public static RetrievalRun retrievalRun(
+            Blip blip, Path annFile, Path imageRoot, int k, Blip captioner, IntConsumer progress) throws IOException {
         List<Annotations.KarpathyEval> items = Annotations.readKarpathyEval(annFile);
         List<String> texts = new ArrayList<>();
         List<Integer> txt2img = new ArrayList<>();
@@ -121,37 +132,31 @@ public final class Evaluation {
                 sim[i][t] = d;
             }
         }
-        double[][] i2t = fill(ni, nt);
+        double[][] i2t = fill(ni, nt, captioner != null ? Double.NEGATIVE_INFINITY : -100);
         for (int i = 0; i < ni; i++) {
             int[] top = topK(sim[i], k);
             List<String> cand = new ArrayList<>();
             for (int t : top) {
                 cand.add(texts.get(t));
             }
-            double[] itm = blip.itmLogits(images.get(i), cand, Blip.MatchToken.ENC);
-            for (int c = 0; c < top.length; c++) {
-                i2t[i][top[c]] = itm[c] + sim[i][top[c]];
+            if (captioner != null) {
+                double[] lp = captioner.captionLogProb(images.get(i), cand);
+                for (int c = 0; c < top.length; c++) {
+                    i2t[i][top[c]] = lp[c];
+                }
+            } else {
+                double[] itm = blip.itmLogits(images.get(i), cand, Blip.MatchToken.ENC);
+                for (int c = 0; c < top.length; c++) {
+                    i2t[i][top[c]] = itm[c] + sim[i][top[c]];
+                }
             }
             if (progress != null) {
                 progress.accept(1);
             }
         }
-        double[][] t2i = fill(nt, ni);
-        for (int t = 0; t < nt; t++) {
-            double[] col = new double[ni];
-            for (int i = 0; i < ni; i++) {
-                col[i] = sim[i][t];
-            }
-            int[] top = topK(col, k);
-            List<RgbImage> cand = new ArrayList<>();
-            for (int i : top) {
-                cand.add(images.get(i));
-            }
-            double[] itm = blip.itmLogits(cand, texts.get(t), Blip.MatchToken.ENC);
-            for (int c = 0; c < top.length; c++) {
-                t2i[t][top[c]] = itm[c] + col[top[c]];
-            }
-        }
+        double[][] t2i = captioner != null
+                ? likelihoodTextToImage(captioner, images, texts, sim, k)
+                : itmTextToImage(blip, images, texts, sim, k);
         int[] gt = txt2img.stream().mapToInt(Integer::intValue).toArray();
         List<String> paths = new ArrayList<>();
         for (Annotations.KarpathyEval e : items) {
@@ -316,12 +321,68 @@ public final class Evaluation {
         return NlvrAccuracy.accuracy(pred, gold);
     }
 
-    private static double[][] fill(int r, int c) {
+    private static double[][] fill(int r, int c, double value) {
         double[][] m = new double[r][c];
         for (double[] row : m) {
-            java.util.Arrays.fill(row, -100.0);
+            java.util.Arrays.fill(row, value);
         }
         return m;
+    }
+
+    /** Text→image scores (texts × images): each text's top-k images by ITC re-scored as ITM logit + cosine. */
+    private static double[][] itmTextToImage(
+            Blip blip, List<RgbImage> images, List<String> texts, double[][] sim, int k) {
+        double[][] t2i = fill(texts.size(), images.size(), -100);
+        double[] col = new double[images.size()];
+        for (int t = 0; t < texts.size(); t++) {
+            for (int i = 0; i < col.length; i++) {
+                col[i] = sim[i][t];
+            }
+            int[] top = topK(col, k);
+            List<RgbImage> cand = new ArrayList<>();
+            for (int i : top) {
+                cand.add(images.get(i));
+            }
+            double[] itm = blip.itmLogits(cand, texts.get(t), Blip.MatchToken.ENC);
+            for (int c = 0; c < top.length; c++) {
+                t2i[t][top[c]] = itm[c] + col[top[c]];
+            }
+        }
+        return t2i;
+    }
+
+    /**
+     * Text→image scores (texts × images): each text's top-k images by ITC cosine scored by the captioner's
+     * log-probability of the text, -∞ elsewhere (a log-probability has no floor, unlike ITM + cosine's -100). Grouped
+     * by image, so the captioner's ViT runs once per image.
+     */
+    private static double[][] likelihoodTextToImage(
+            Blip captioner, List<RgbImage> images, List<String> texts, double[][] sim, int k) {
+        int ni = images.size();
+        int nt = texts.size();
+        List<List<Integer>> byImage = new ArrayList<>();
+        for (int i = 0; i < ni; i++) {
+            byImage.add(new ArrayList<>());
+        }
+        double[] col = new double[ni];
+        for (int t = 0; t < nt; t++) {
+            for (int i = 0; i < ni; i++) {
+                col[i] = sim[i][t];
+            }
+            for (int i : topK(col, k)) {
+                byImage.get(i).add(t);
+            }
+        }
+        double[][] t2i = fill(nt, ni, Double.NEGATIVE_INFINITY);
+        for (int i = 0; i < ni; i++) {
+            List<Integer> own = byImage.get(i);
+            double[] ll = captioner.captionLogProb(
+                    images.get(i), own.stream().map(texts::get).toList());
+            for (int j = 0; j < ll.length; j++) {
+                t2i[own.get(j)][i] = ll[j];
+            }
+        }
+        return t2i;
     }
 
     /** Indices of the k largest values, descending. */

@@ -5,6 +5,7 @@ import org.blip4j.engine.T;
 import org.blip4j.model.text.BertLMHeadModel;
 import org.blip4j.model.text.KvCache;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * The captioning model, mirrors {@code models/blip.py BLIP_Decoder} (HF {@code BlipForConditionalGeneration}):
@@ -59,6 +60,20 @@ public final class BlipDecoder extends BlipModel {
             t.narrow(1, 0, promptLength).fill_(T.s(-100L));
         }
         return t;
+    }
+
+    /**
+     * log p(text | image) of each row: the log-probability of every token from position {@code promptLength} on
+     * (the text after [DEC] and the prompt, [SEP] included), summed over the tokens the mask keeps; no label
+     * smoothing. ids and mask (B, L), ids starting with [DEC]; imageEmbeds (B, N, W). Returns (B).
+     */
+    public Tensor textLogLikelihood(Tensor imageEmbeds, Tensor ids, Tensor mask, int promptLength) {
+        long n = ids.size(1) - promptLength; // scored tokens per row
+        Tensor logits = logits(imageEmbeds, ids, mask); // (B, L, V)
+        Tensor logp = logits.narrow(1, promptLength - 1, n).log_softmax(-1); // (B, n, V): position t predicts t+1
+        Tensor next = ids.narrow(1, promptLength, n).unsqueeze(2); // (B, n, 1)
+        Tensor keep = mask.narrow(1, promptLength, n).to(ScalarType.Float); // (B, n)
+        return logp.gather(2, next).squeeze(2).mul(keep).sum(new long[] {1}, false, null); // (B)
     }
 
     /** Logits (B, V) of the next token after feeding {@code ids} (B, L') through the cache (one decode step). */

@@ -12,7 +12,8 @@ import org.blip4j.text.TextNormalizer;
 /**
  * Text→image and image→text search in two stages, mirroring {@code train_retrieval.py evaluation}: ITC cosine picks
  * the top candidates from an {@link EmbeddingIndex}, then ITM re-ranks them with score = itm_logit(match) + cosine,
- * the text carrying [ENC] first.
+ * the text carrying [ENC] first. Candidates can be re-ranked instead by a captioning model's likelihood of the text
+ * ({@link #Retriever(Blip, ImageSource, Blip)}).
  *
  * <p>The reference fills every non-candidate with -100, so only candidates are ranked; here the result holds the best
  * {@code topK} of them. Candidate images are read again from their ids (file paths by default) and re-encoded by the
@@ -71,7 +72,8 @@ public final class Retriever {
 
     /**
      * One ranked result: {@code rank} from 1, index {@code row} (-1 for in-memory texts: {@code row} is then the list
-     * position), {@code score} = itm + cosine when re-ranked, else cosine; {@code itm} NaN without re-ranking.
+     * position), {@code score} = itm + cosine when re-ranked by ITM, the captioner's mean log-probability per token
+     * of the text when re-ranked by a captioner, else cosine; {@code itm} NaN unless ITM re-ranked.
      */
     public record Hit(int rank, int row, String id, double score, double cosine, double itm) {}
 
@@ -101,6 +103,7 @@ public final class Retriever {
 
     private final Blip blip;
     private final ImageSource images;
+    private final Blip captioner; // re-ranks candidates by log p(text | image) per token when set, else ITM
 
     /** Candidate images are read from their ids as file paths with the model's image loader. */
     public Retriever(Blip blip) {
@@ -108,8 +111,18 @@ public final class Retriever {
     }
 
     public Retriever(Blip blip, ImageSource images) {
+        this(blip, images, null);
+    }
+
+    /**
+     * With a {@code captioner} (a captioning model), candidates are re-ranked by its mean log-probability per token
+     * of the text given the image ({@link Blip#captionLogProb(List, String)}, {@link Blip#captionLogProb(RgbImage,
+     * List)}) instead of ITM, in both directions (docs/retrieval.md).
+     */
+    public Retriever(Blip blip, ImageSource images, Blip captioner) {
         this.blip = blip;
         this.images = images;
+        this.captioner = captioner;
     }
 
     // ---------------------------------------------------------------- text → image
@@ -145,10 +158,15 @@ public final class Retriever {
             if (imgs.isEmpty()) {
                 continue;
             }
-            double[] itm = blip.itmLogits(imgs, text, Blip.MatchToken.ENC);
+            double[] s = captioner != null
+                    ? captioner.captionLogProb(imgs, text)
+                    : blip.itmLogits(imgs, text, Blip.MatchToken.ENC);
             for (int i = 0; i < ok.size(); i++) {
                 EmbeddingIndex.Hit c = ok.get(i);
-                scored.add(new Hit(0, c.row(), c.id(), itm[i] + c.score(), c.score(), itm[i]));
+                scored.add(
+                        captioner != null
+                                ? new Hit(0, c.row(), c.id(), s[i], c.score(), Double.NaN)
+                                : new Hit(0, c.row(), c.id(), s[i] + c.score(), c.score(), s[i]));
                 listener.done(c.id(), null);
             }
         }
@@ -219,11 +237,16 @@ public final class Retriever {
         List<String> texts = cands.stream()
                 .map(c -> o.preCaption() ? TextNormalizer.preCaption(c.id(), 30) : c.id())
                 .toList();
-        double[] itm = blip.itmLogits(query, texts, Blip.MatchToken.ENC); // one ViT pass for all candidates
+        double[] s = captioner != null // one ViT pass for all candidates
+                ? captioner.captionLogProb(query, texts)
+                : blip.itmLogits(query, texts, Blip.MatchToken.ENC);
         List<Hit> scored = new ArrayList<>();
         for (int i = 0; i < cands.size(); i++) {
             EmbeddingIndex.Hit c = cands.get(i);
-            scored.add(new Hit(0, c.row(), c.id(), itm[i] + c.score(), c.score(), itm[i]));
+            scored.add(
+                    captioner != null
+                            ? new Hit(0, c.row(), c.id(), s[i], c.score(), Double.NaN)
+                            : new Hit(0, c.row(), c.id(), s[i] + c.score(), c.score(), s[i]));
             listener.done(c.id(), null);
         }
         return new Result(rank(scored, o.topK()), List.of());

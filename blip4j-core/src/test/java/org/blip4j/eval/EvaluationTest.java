@@ -5,9 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.blip4j.Blip;
 import org.blip4j.generate.GenerationConfig;
+import org.blip4j.image.RgbImage;
 import org.blip4j.testutil.Fixture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,6 +55,68 @@ class EvaluationTest {
             Map<String, Double> expected = RetrievalMetrics.itmEval(i2t, t2i, txt2img, img2txt);
             Map<String, Double> got = Evaluation.retrieval(blip, file, fx.dir(), 256, null);
             assertEquals(expected, got);
+        }
+    }
+
+    @Test
+    void withACaptionerBothDirectionsRankTheItcCandidatesByItsLikelihood() throws Exception {
+        try (Fixture fx = Fixture.open();
+                Blip blip = Blip.load(fx.require("blip_retrieval.pth"));
+                Blip cap = Blip.load(fx.require("blip_decoder.pth"))) {
+            var images = fx.manifest().path("preset_config").path("images");
+            var captions = fx.manifest().path("preset_config").path("captions");
+            int n = Math.min(images.size(), captions.size());
+            ObjectMapper json = new ObjectMapper();
+            ArrayNode ann = json.createArrayNode();
+            List<RgbImage> imgs = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                ann.addObject()
+                        .put("image", images.get(i).get(0).asText())
+                        .putArray("caption")
+                        .add(captions.get(i).asText());
+                imgs.add(cap.readImage(fx.require(images.get(i).get(0).asText())));
+            }
+            Path file = tmp.resolve("test.json");
+            json.writeValue(file.toFile(), ann);
+            int k = n - 1; // one image per text is left out of the re-ranking
+            float[] sim = fx.golden("retrieval.sim").toFloats();
+            int cols = (int) fx.golden("retrieval.sim").shape()[1];
+            Evaluation.RetrievalRun itm = Evaluation.retrievalRun(blip, file, fx.dir(), k, null);
+            Evaluation.RetrievalRun run = Evaluation.retrievalRun(blip, file, fx.dir(), k, cap, null);
+            for (int t = 0; t < n; t++) {
+                double[] ll = cap.captionLogProb(imgs, captions.get(t).asText()); // one text, every image
+                int worst = 0; // the image with the lowest ITC cosine is not a candidate
+                for (int i = 1; i < n; i++) {
+                    worst = sim[i * cols + t] < sim[worst * cols + t] ? i : worst;
+                }
+                for (int i = 0; i < n; i++) {
+                    if (i == worst) {
+                        assertEquals(Double.NEGATIVE_INFINITY, run.t2i()[t][i], "text " + t + ", image " + i);
+                    } else {
+                        assertEquals(ll[i], run.t2i()[t][i], 1e-4, "text " + t + ", image " + i);
+                    }
+                }
+            }
+            for (int i = 0; i < n; i++) { // image→text: each image's top-k texts by its captioner score
+                List<String> texts = new ArrayList<>();
+                captions.forEach(c -> texts.add(c.asText()));
+                double[] lp = cap.captionLogProb(imgs.get(i), texts.subList(0, n));
+                int worst = 0;
+                for (int t = 1; t < n; t++) {
+                    worst = sim[i * cols + t] < sim[i * cols + worst] ? t : worst;
+                }
+                for (int t = 0; t < n; t++) {
+                    assertEquals(t == worst ? Double.NEGATIVE_INFINITY : lp[t], run.i2t()[i][t], 1e-4);
+                }
+            }
+            assertEquals(itm.txt2img().length, run.txt2img().length);
+            int[] txt2img = new int[n];
+            int[][] img2txt = new int[n][];
+            for (int i = 0; i < n; i++) {
+                txt2img[i] = i;
+                img2txt[i] = new int[] {i};
+            }
+            assertEquals(RetrievalMetrics.itmEval(run.i2t(), run.t2i(), txt2img, img2txt), run.metrics());
         }
     }
 

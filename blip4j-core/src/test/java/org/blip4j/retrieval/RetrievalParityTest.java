@@ -183,6 +183,54 @@ class RetrievalParityTest {
         }
     }
 
+    @Test
+    void aCaptionerReranksTheCandidatesByItsLikelihoodOfTheText() throws Exception {
+        // ITC still picks the candidates; the captioner's log p(query | image) orders them (CaptionLikelihoodTest
+        // checks that score against the reference's decoder logits)
+        int ni = images.size();
+        int k = ni - 1;
+        try (Blip cap = Blip.load(fx.require("blip_decoder.pth"));
+                EmbeddingIndex idx = imageIndex()) {
+            Retriever r = new Retriever(blip, id -> blip.readImage(Path.of(id)), cap);
+            List<RgbImage> all = new ArrayList<>();
+            for (Path p : images) {
+                all.add(cap.readImage(p));
+            }
+            for (int j = 0; j < captions.size(); j++) {
+                int c = j;
+                double[] ll = cap.captionLogProb(all, captions.get(j));
+                List<Integer> expect = order(ni, i -> sim[i][c]).subList(0, k).stream()
+                        .sorted(Comparator.<Integer>comparingDouble(i -> ll[i]).reversed())
+                        .toList();
+                Retriever.Result res = r.textToImage(
+                        captions.get(j),
+                        idx,
+                        Retriever.Options.defaults()
+                                .withTopK(ni)
+                                .withCandidates(k)
+                                .withBatchSize(2));
+                assertEquals(expect, rows(res), "caption " + c);
+                for (Retriever.Hit h : res.hits()) {
+                    assertEquals(ll[h.row()], h.score(), 1e-4, "the score is the likelihood");
+                    assertEquals(sim[h.row()][c], h.cosine(), SIM_TOL);
+                    assertTrue(Double.isNaN(h.itm()), "no ITM without ITM re-ranking");
+                }
+            }
+            for (int i = 0; i < ni; i++) { // image→text: the per-token score orders an image's candidate texts
+                int img = i;
+                double[] lp = cap.captionLogProb(all.get(i), captions);
+                List<Integer> expect = order(captions.size(), c -> sim[img][c]).subList(0, captions.size() - 1).stream()
+                        .sorted(Comparator.<Integer>comparingDouble(c -> lp[c]).reversed())
+                        .toList();
+                Retriever.Result res = r.imageToText(
+                        all.get(i),
+                        captions,
+                        Retriever.Options.defaults().withTopK(captions.size()).withCandidates(captions.size() - 1));
+                assertEquals(expect, rows(res), "image " + i);
+            }
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"pth", "hf"})
     void imageToTextMatchesReferenceScoresAndRanking(String format) throws Exception {

@@ -27,14 +27,17 @@ class ShapesModelFloorTest {
      * 3-grams): VQA 84.1 %, CIDEr 211.8, caption truth 77.1 % (every caption parses), text→image R@1 68.3 % of 70
      * images (chance 1.4 %). Session 18's models (83.1 / 204.0 / 58.6 / 67.7) fail the caption-truth floor, as do the
      * ones before, the session-13 VQA model (1,500 steps, 58.2 %) fails the VQA floor, the session-7 caption model
-     * (CIDEr 116.8, caption truth 7.8 % on the test split) and the first one (CIDEr 85.8) the CIDEr floor. The
-     * full-test-split figures are in models/shapes/eval_*.json.
+     * (CIDEr 116.8, caption truth 7.8 % on the test split) and the first one (CIDEr 85.8) the CIDEr floor. Search as
+     * the demo does it (ITC top 16 re-ranked by the caption model's likelihood, session 22): text→image truth@1
+     * 91.4 %, floor 80. The full-test-split figures are in models/shapes/eval_*.json.
      */
     static final double VQA_FLOOR = Double.parseDouble(System.getProperty("blip4j.floor.vqa", "70"));
 
     static final double CIDER_FLOOR = Double.parseDouble(System.getProperty("blip4j.floor.cider", "170"));
     static final double R1_FLOOR = Double.parseDouble(System.getProperty("blip4j.floor.r1", "56"));
     static final double TRUTH_FLOOR = Double.parseDouble(System.getProperty("blip4j.floor.truth", "62"));
+    static final double CAPTIONER_TRUTH1_FLOOR =
+            Double.parseDouble(System.getProperty("blip4j.floor.captioner-truth1", "80"));
 
     @TempDir
     static Path world;
@@ -88,6 +91,24 @@ class ShapesModelFloorTest {
             Map<String, Double> m = Evaluation.retrieval(ret, world.resolve("caption_test.json"), world, 16, null);
             System.out.println("shapes model, 70 unseen images: " + m);
             assertTrue(m.get("img_r1") >= R1_FLOOR, "text->image R@1 " + m + " < floor " + R1_FLOOR);
+        }
+    }
+
+    @Test
+    void textToImageTruthReRankedByTheCaptionerIsAboveTheFloor() throws Exception {
+        // the demo's search: ITC candidates re-ranked by the caption model's likelihood (docs/retrieval.md)
+        try (Blip ret = Blip.load(BundledModels.resolve("shapes/retrieval"));
+                Blip cap = Blip.load(BundledModels.resolve("shapes/caption"))) {
+            Evaluation.RetrievalRun run =
+                    Evaluation.retrievalRun(ret, world.resolve("caption_test.json"), world, 16, cap, null);
+            Map<String, Scene> scenes = SceneFile.read(world.resolve(SceneFile.NAME));
+            Map<String, Double> m = ShapesTruth.retrieval(
+                            run.images().stream().map(scenes::get).toList(), run.texts(), run.i2t(), run.t2i())
+                    .metrics();
+            System.out.println("shapes model re-ranked by its captioner, 70 unseen images: " + m);
+            assertTrue(
+                    m.get("img_truth1") >= CAPTIONER_TRUTH1_FLOOR,
+                    "text->image truth@1 " + m + " < floor " + CAPTIONER_TRUTH1_FLOOR);
         }
     }
 }

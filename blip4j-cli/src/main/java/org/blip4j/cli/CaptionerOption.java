@@ -7,7 +7,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 
 /**
- * {@code --captioner}: loads the captioning model whose likelihood of a query re-ranks text→image candidates, or says
+ * {@code --captioner}: loads the captioning model whose likelihood of a text re-ranks retrieval candidates, or says
  * in one line why that model cannot.
  */
 final class CaptionerOption {

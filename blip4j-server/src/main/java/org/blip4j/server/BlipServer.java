@@ -116,8 +116,13 @@ public final class BlipServer implements AutoCloseable {
                                 ? "no ITM/retrieval model is served " + "to search it; add one with --model"
                                 : "model " + i.model() + " is not served or cannot search"));
             }
+            ServedModel captioner = i.captioner() == null ? null : models.get(i.captioner());
+            if (i.captioner() != null && (captioner == null || !captioner.can(Capability.CAPTION))) {
+                throw new IOException("index " + i.name() + ": captioner " + i.captioner()
+                        + " is not served or cannot caption; serve a captioning model with --model");
+            }
             Map<String, ServedIndex> more = new LinkedHashMap<>(indexes);
-            more.put(i.name(), ServedIndex.open(i, m, loader));
+            more.put(i.name(), ServedIndex.open(i, m, captioner, loader));
             indexes = java.util.Collections.unmodifiableMap(more);
         }
         ready = true;

@@ -359,17 +359,14 @@ final class Endpoints {
     private void listIndexes(Context ctx) {
         List<Map<String, Object>> out = new ArrayList<>();
         for (ServedIndex i : server.indexes().values()) {
-            out.add(Map.of(
-                    "name",
-                    i.name(),
-                    "kind",
-                    i.holdsImages() ? "image" : "text",
-                    "size",
-                    i.index().size(),
-                    "dim",
-                    i.index().dim(),
-                    "model",
-                    i.model().name()));
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("name", i.name());
+            e.put("kind", i.holdsImages() ? "image" : "text");
+            e.put("size", i.index().size());
+            e.put("dim", i.index().dim());
+            e.put("model", i.model().name());
+            e.put("captioner", i.captioner() == null ? null : i.captioner().name()); // null: ITM re-ranks
+            out.add(e);
         }
         server.send(ctx, 200, Map.of("indexes", out));
     }

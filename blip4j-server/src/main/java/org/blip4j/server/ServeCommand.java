@@ -61,11 +61,13 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Option(
             names = "--index",
-            paramLabel = "NAME=DIR[@MODEL]",
+            paramLabel = "NAME=DIR[@MODEL][+CAPTIONER]",
             description =
                     "An embedding index to search (repeatable), built by `blip4j index` (images) or `blip4j search "
                             + "--texts --index` (texts); @MODEL names the served model that built it (default: the "
-                            + "first ITM model).")
+                            + "first ITM model); +CAPTIONER a served captioning model that re-ranks the candidates by "
+                            + "its likelihood of the text instead of ITM (e.g. scenes=idx@shapes/retrieval+shapes/"
+                            + "caption; docs/retrieval.md).")
     List<String> indexes = new ArrayList<>();
 
     @Option(

@@ -7,7 +7,8 @@ import org.blip4j.retrieval.EmbeddingIndex;
 import org.blip4j.retrieval.Retriever;
 
 /**
- * An embedding index opened read-only at start-up, with the ITM model that embeds queries and re-ranks candidates.
+ * An embedding index opened read-only at start-up, with the ITM model that embeds queries and re-ranks candidates, or
+ * with a captioning model that re-ranks them instead (docs/retrieval.md).
  * Candidate images are read from the paths the index was built with (by the operator, with {@code blip4j index});
  * clients only ever name a row.
  */
@@ -15,19 +16,27 @@ final class ServedIndex implements AutoCloseable {
     private final String name;
     private final EmbeddingIndex index;
     private final ServedModel model;
+    private final ServedModel captioner; // null: ITM re-ranks
     private final Retriever retriever;
     private final ImageLoader loader;
 
-    private ServedIndex(String name, EmbeddingIndex index, ServedModel model, ImageLoader loader) {
+    private ServedIndex(
+            String name, EmbeddingIndex index, ServedModel model, ServedModel captioner, ImageLoader loader) {
         this.name = name;
         this.index = index;
         this.model = model;
+        this.captioner = captioner;
         this.loader = loader;
-        this.retriever = new Retriever(model.blip(), id -> loader.load(Path.of(id)));
+        this.retriever = new Retriever(
+                model.blip(), id -> loader.load(Path.of(id)), captioner == null ? null : captioner.blip());
     }
 
-    /** Opens {@code spec.dir()} and checks that it holds image or text embeddings of {@code model}'s size. */
-    static ServedIndex open(ServerConfig.IndexSpec spec, ServedModel model, ImageLoader loader) throws IOException {
+    /**
+     * Opens {@code spec.dir()} and checks that it holds image or text embeddings of {@code model}'s size; {@code
+     * captioner} (or null) re-ranks.
+     */
+    static ServedIndex open(ServerConfig.IndexSpec spec, ServedModel model, ServedModel captioner, ImageLoader loader)
+            throws IOException {
         EmbeddingIndex idx = EmbeddingIndex.openReadOnly(spec.dir());
         try {
             idx.requireCompatible(model.blip().config().embedDim(), idx.kind());
@@ -35,7 +44,7 @@ final class ServedIndex implements AutoCloseable {
             idx.close();
             throw e;
         }
-        return new ServedIndex(spec.name(), idx, model, loader);
+        return new ServedIndex(spec.name(), idx, model, captioner, loader);
     }
 
     String name() {
@@ -48,6 +57,11 @@ final class ServedIndex implements AutoCloseable {
 
     ServedModel model() {
         return model;
+    }
+
+    /** The captioning model that re-ranks, or null when ITM does. */
+    ServedModel captioner() {
+        return captioner;
     }
 
     Retriever retriever() {

@@ -117,27 +117,43 @@ public record ServerConfig(
     }
 
     /**
-     * An embedding index to search: {@code name} in requests, its folder, and the model that embeds queries (null: the
-     * first ITM model).
+     * An embedding index to search: {@code name} in requests, its folder, the model that embeds queries (null: the
+     * first ITM model), and the served captioning model that re-ranks its candidates by its likelihood of the text
+     * (null: ITM re-ranks, as BLIP; docs/retrieval.md).
      */
-    public record IndexSpec(String name, Path dir, String model) {
+    public record IndexSpec(String name, Path dir, String model, String captioner) {
         public IndexSpec {
             if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
                 throw new IllegalArgumentException("index name '" + name + "': use letters, digits and . _ - only");
             }
         }
 
-        /** {@code NAME=DIR} or {@code NAME=DIR@MODEL}. */
+        /** Re-ranked by ITM. */
+        public IndexSpec(String name, Path dir, String model) {
+            this(name, dir, model, null);
+        }
+
+        /** {@code NAME=DIR}, {@code NAME=DIR@MODEL}, {@code NAME=DIR@MODEL+CAPTIONER}, {@code NAME=DIR@+CAPTIONER}. */
         public static IndexSpec parse(String arg) {
             int eq = arg.indexOf('=');
             if (eq <= 0) {
-                throw new IllegalArgumentException("--index takes NAME=DIR or NAME=DIR@MODEL, got '" + arg + "'");
+                throw new IllegalArgumentException(
+                        "--index takes NAME=DIR, NAME=DIR@MODEL or NAME=DIR@MODEL+CAPTIONER, got '" + arg + "'");
             }
             String rest = arg.substring(eq + 1);
             int at = rest.lastIndexOf('@');
-            return at < 0
-                    ? new IndexSpec(arg.substring(0, eq), Path.of(rest), null)
-                    : new IndexSpec(arg.substring(0, eq), Path.of(rest.substring(0, at)), rest.substring(at + 1));
+            if (at < 0) {
+                return new IndexSpec(arg.substring(0, eq), Path.of(rest), null, null);
+            }
+            String models = rest.substring(at + 1);
+            int plus = models.indexOf('+');
+            String model = plus < 0 ? models : models.substring(0, plus);
+            String captioner = plus < 0 ? null : models.substring(plus + 1);
+            if (captioner != null && captioner.isEmpty()) {
+                throw new IllegalArgumentException("--index '" + arg + "': no captioner after '+'");
+            }
+            return new IndexSpec(
+                    arg.substring(0, eq), Path.of(rest.substring(0, at)), model.isEmpty() ? null : model, captioner);
         }
     }
 

@@ -213,6 +213,31 @@ class ApiTest {
     }
 
     @Test
+    void anIndexWithACaptionerReranksByItsLikelihood() throws Exception {
+        String query = Scenes.all().get(4).caption();
+        Retriever.Options opts = Retriever.Options.defaults().withTopK(5).withCandidates(8);
+        Retriever.Result expected;
+        try (EmbeddingIndex idx =
+                EmbeddingIndex.openReadOnly(TestServers.indexes().resolve(TestServers.IMAGES))) {
+            Blip ret = TestServers.blip("shapes/retrieval");
+            Blip cap = TestServers.blip("shapes/caption");
+            expected = new Retriever(ret, id -> ret.readImage(java.nio.file.Path.of(id)), cap)
+                    .textToImage(query, idx, opts);
+        }
+        JsonNode r = ok(http.postForm(
+                "/v1/search/images",
+                Map.of("text", query, "top_k", "5", "candidates", "8", "index", TestServers.CAPTIONED)));
+        assertEquals(5, r.get("hits").size());
+        for (int i = 0; i < 5; i++) {
+            JsonNode h = r.get("hits").get(i);
+            Retriever.Hit e = expected.hits().get(i);
+            assertEquals(e.row(), h.get("row").asInt());
+            assertEquals(e.score(), h.get("score").asDouble(), 1e-6);
+            assertTrue(h.get("itm").isNull(), "no ITM score: " + h);
+        }
+    }
+
+    @Test
     void imageToTextSearch() throws Exception {
         Retriever.Options opts = Retriever.Options.defaults().withTopK(3).withCandidates(6);
         Retriever.Result expected;
@@ -269,7 +294,9 @@ class ApiTest {
         assertEquals(List.of("caption"), caps.get("shapes/caption"));
         assertTrue(caps.get("shapes/retrieval").containsAll(List.of("itm", "itc", "embeddings", "search")));
         JsonNode i = ok(http.get("/v1/indexes"));
-        assertEquals(2, i.get("indexes").size());
+        assertEquals(3, i.get("indexes").size());
+        assertTrue(i.get("indexes").get(0).get("captioner").isNull(), "ITM re-ranks: " + i);
+        assertEquals("shapes/caption", i.get("indexes").get(2).get("captioner").asText());
         assertEquals("image", i.get("indexes").get(0).get("kind").asText());
         assertEquals(Scenes.all().size(), i.get("indexes").get(0).get("size").asInt());
         assertEquals("text", i.get("indexes").get(1).get("kind").asText());

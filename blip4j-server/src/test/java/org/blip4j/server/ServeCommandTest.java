@@ -95,11 +95,18 @@ class ServeCommandTest {
         assertEquals(1_000_000, c.limits().maxPixels());
         assertEquals(16, c.limits().maxTexts());
         assertEquals(1, parse("--no-batching").batching().maxBatch());
+        assertEquals(
+                List.of(new ServerConfig.IndexSpec("scenes", Path.of("idx"), "shapes/retrieval", "shapes/caption")),
+                parse("--index", "scenes=idx@shapes/retrieval+shapes/caption").indexes());
+        assertEquals(
+                List.of(new ServerConfig.IndexSpec("scenes", Path.of("idx"), null, "cap")),
+                parse("--index", "scenes=idx@+cap").indexes());
     }
 
     @Test
     void badOptionsAreUsageErrors(@TempDir Path dir) throws Exception {
         assertTrue(usageError("--index", "photos").contains("NAME=DIR"));
+        assertTrue(usageError("--index", "photos=idx@cap+").contains("no captioner"));
         assertTrue(usageError("--cors-origin", "app.example.org/x").contains("--cors-origin"));
         assertTrue(usageError("-m", "a=shapes/caption", "-m", "a=shapes/vqa").contains("share a name"));
         assertTrue(usageError("-m", "bad name=x").contains("model name"));

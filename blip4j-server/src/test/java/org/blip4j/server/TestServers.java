@@ -18,12 +18,15 @@ import org.blip4j.retrieval.EmbeddingIndex;
 final class TestServers {
     static final String IMAGES = "scenes";
     static final String TEXTS = "captions";
+    /** The image index again, its candidates re-ranked by the shapes caption model instead of ITM. */
+    static final String CAPTIONED = "scenes-captioned";
+
     private static BlipServer shared;
     private static Path indexRoot;
 
     private TestServers() {}
 
-    /** The shared server: default config, port 0, indexes {@value #IMAGES} and {@value #TEXTS}. */
+    /** The shared server: default config, port 0, indexes {@value #IMAGES}, {@value #TEXTS} and {@value #CAPTIONED}. */
     static synchronized BlipServer shared() {
         if (shared == null) {
             // one compute thread per lane: measured faster for the small shapes models under concurrency
@@ -35,7 +38,9 @@ final class TestServers {
                         .withPort(0)
                         .withIndexes(List.of(
                                 new ServerConfig.IndexSpec(IMAGES, root.resolve(IMAGES), null),
-                                new ServerConfig.IndexSpec(TEXTS, root.resolve(TEXTS), "shapes/retrieval")));
+                                new ServerConfig.IndexSpec(TEXTS, root.resolve(TEXTS), "shapes/retrieval"),
+                                new ServerConfig.IndexSpec(
+                                        CAPTIONED, root.resolve(IMAGES), "shapes/retrieval", "shapes/caption")));
                 shared = BlipServer.start(cfg);
                 Runtime.getRuntime().addShutdownHook(new Thread(shared::close));
             } catch (IOException e) {

@@ -180,13 +180,7 @@ class ApiTest {
     @Test
     void textToImageSearchIsTheTwoStageProtocol() throws Exception {
         String query = Scenes.all().get(4).caption();
-        Retriever.Options opts = Retriever.Options.defaults().withTopK(5).withCandidates(8);
-        Retriever.Result expected;
-        try (EmbeddingIndex idx =
-                EmbeddingIndex.openReadOnly(TestServers.indexes().resolve(TestServers.IMAGES))) {
-            Blip ret = TestServers.blip("shapes/retrieval");
-            expected = new Retriever(ret).textToImage(query, idx, opts);
-        }
+        Retriever.Result expected = searchDirectly(query, null);
         JsonNode r = ok(http.postForm("/v1/search/images", Map.of("text", query, "top_k", "5", "candidates", "8")));
         assertEquals(TestServers.IMAGES, r.get("index").asText());
         assertEquals(5, r.get("hits").size());
@@ -212,18 +206,21 @@ class ApiTest {
                 plain.get("hits").get(0).get("score").asDouble());
     }
 
-    @Test
-    void anIndexWithACaptionerReranksByItsLikelihood() throws Exception {
-        String query = Scenes.all().get(4).caption();
-        Retriever.Options opts = Retriever.Options.defaults().withTopK(5).withCandidates(8);
-        Retriever.Result expected;
+    /** Top 5 of 8 candidates from the image index, as {@code blip4j search} ranks them (captioner: null for ITM). */
+    private static Retriever.Result searchDirectly(String query, Blip captioner) throws Exception {
         try (EmbeddingIndex idx =
                 EmbeddingIndex.openReadOnly(TestServers.indexes().resolve(TestServers.IMAGES))) {
             Blip ret = TestServers.blip("shapes/retrieval");
-            Blip cap = TestServers.blip("shapes/caption");
-            expected = new Retriever(ret, id -> ret.readImage(java.nio.file.Path.of(id)), cap)
-                    .textToImage(query, idx, opts);
+            return new Retriever(ret, id -> ret.readImage(java.nio.file.Path.of(id)), captioner)
+                    .textToImage(
+                            query, idx, Retriever.Options.defaults().withTopK(5).withCandidates(8));
         }
+    }
+
+    @Test
+    void anIndexWithACaptionerReranksByItsLikelihood() throws Exception {
+        String query = Scenes.all().get(4).caption();
+        Retriever.Result expected = searchDirectly(query, TestServers.blip("shapes/caption"));
         JsonNode r = ok(http.postForm(
                 "/v1/search/images",
                 Map.of("text", query, "top_k", "5", "candidates", "8", "index", TestServers.CAPTIONED)));

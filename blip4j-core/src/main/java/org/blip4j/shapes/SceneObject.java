@@ -18,6 +18,8 @@ import java.awt.geom.Path2D;
  * @param y0 bounding box top
  * @param x1 bounding box right
  * @param y1 bounding box bottom
+ * @param outline the proportions it is drawn with ({@link Outline#STANDARD} in the world's datasets; the bounding
+ *     box is that of the standard outline)
  */
 public record SceneObject(
         ShapeKind shape,
@@ -31,7 +33,33 @@ public record SceneObject(
         double x0,
         double y0,
         double x1,
-        double y1) {
+        double y1,
+        Outline outline) {
+    public SceneObject {
+        java.util.Objects.requireNonNull(outline, "outline");
+    }
+
+    /** An object drawn with the world's standard proportions. */
+    public SceneObject(
+            ShapeKind shape,
+            ShapeColor color,
+            SizeClass size,
+            double x,
+            double y,
+            double radius,
+            double rotation,
+            int rgb,
+            double x0,
+            double y0,
+            double x1,
+            double y1) {
+        this(shape, color, size, x, y, radius, rotation, rgb, x0, y0, x1, y1, Outline.STANDARD);
+    }
+
+    /** The same object drawn with other proportions. */
+    public SceneObject withOutline(Outline o) {
+        return new SceneObject(shape, color, size, x, y, radius, rotation, rgb, x0, y0, x1, y1, o);
+    }
 
     /** The region of the image its centre lies in. */
     public Region region(int imageSize) {
@@ -40,7 +68,7 @@ public record SceneObject(
 
     /** Its outline in image coordinates. */
     public Path2D.Double path() {
-        return shape.path(x, y, radius, rotation);
+        return shape.path(x, y, radius, rotation, outline);
     }
 
     /** Whether it fits a description; null attributes match anything. */

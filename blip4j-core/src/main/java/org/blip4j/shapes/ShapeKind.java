@@ -78,19 +78,28 @@ public enum ShapeKind {
         }
     }
 
-    /** The outline in unit coordinates (the nominal extent is about [-1, 1]), y pointing down. */
-    Path2D.Double unitPath() {
+    /**
+     * The outline in unit coordinates (the nominal extent is about [-1, 1]), y pointing down, with the proportions of
+     * {@code o} (its {@link Outline#scale()} applies in {@link #path}).
+     */
+    Path2D.Double unitPath(Outline o) {
         switch (this) {
             case CIRCLE:
                 return new Path2D.Double(new Ellipse2D.Double(-1, -1, 2, 2));
-            case ELLIPSE:
-                return new Path2D.Double(new Ellipse2D.Double(-1.1, -0.6, 2.2, 1.2));
+            case ELLIPSE: {
+                double h = o.ellipseHalfHeight();
+                return new Path2D.Double(new Ellipse2D.Double(-1.1, -h, 2.2, 2 * h));
+            }
             case SQUARE:
                 return polygon(-0.85, -0.85, 0.85, -0.85, 0.85, 0.85, -0.85, 0.85);
-            case RECTANGLE:
-                return polygon(-1.1, -0.5, 1.1, -0.5, 1.1, 0.5, -1.1, 0.5);
-            case DIAMOND:
-                return polygon(0, -1.1, 0.68, 0, 0, 1.1, -0.68, 0);
+            case RECTANGLE: {
+                double h = o.rectangleHalfHeight();
+                return polygon(-1.1, -h, 1.1, -h, 1.1, h, -1.1, h);
+            }
+            case DIAMOND: {
+                double w = o.diamondHalfWidth();
+                return polygon(0, -1.1, w, 0, 0, 1.1, -w, 0);
+            }
             case TRIANGLE:
                 return regular(3, 1.15, -90);
             case HEXAGON:
@@ -98,7 +107,7 @@ public enum ShapeKind {
             case STAR: {
                 double[] xy = new double[20];
                 for (int i = 0; i < 10; i++) {
-                    double r = i % 2 == 0 ? 1.15 : 0.47;
+                    double r = i % 2 == 0 ? 1.15 : o.starInner();
                     double a = StrictMath.toRadians(-90 + 36 * i);
                     xy[2 * i] = r * StrictMath.cos(a);
                     xy[2 * i + 1] = r * StrictMath.sin(a);
@@ -106,7 +115,7 @@ public enum ShapeKind {
                 return polygon(xy);
             }
             case CROSS: {
-                double t = 0.32;
+                double t = o.crossHalfWidth();
                 return polygon(-t, -1, t, -1, t, -t, 1, -t, 1, t, t, t, t, 1, -t, 1, -t, t, -1, t, -1, -t, -t, -t);
             }
             default:
@@ -116,11 +125,17 @@ public enum ShapeKind {
 
     /** The outline placed in an image: scaled by radius, rotated by degrees, centred at (x, y). */
     Path2D.Double path(double x, double y, double radius, double rotationDeg) {
+        return path(x, y, radius, rotationDeg, Outline.STANDARD);
+    }
+
+    /** The same with the proportions of {@code o}. */
+    Path2D.Double path(double x, double y, double radius, double rotationDeg, Outline o) {
         AffineTransform t = new AffineTransform();
         t.translate(x, y);
         t.rotate(StrictMath.toRadians(rotationDeg));
-        t.scale(radius, radius);
-        Path2D.Double p = unitPath();
+        double s = o.scale() == 1 ? radius : radius * o.scale();
+        t.scale(s, s);
+        Path2D.Double p = unitPath(o);
         p.transform(t);
         return p;
     }

@@ -1,6 +1,7 @@
 package org.blip4j.shapes;
 
 import java.awt.image.BufferedImage;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.blip4j.image.RgbImage;
@@ -12,7 +13,8 @@ import org.blip4j.image.RgbImage;
  * same stream.
  *
  * <p>To make a model learn the world rather than one renderer's pixels, each scene is rendered at a random side in
- * {@code [minSide, maxSide]} (objects scale with it), antialiased or not, before the training transform resizes it.
+ * {@code [minSide, maxSide]} (objects scale with it), antialiased or not, with the world renderer's outlines or random
+ * proportions, before the training transform resizes it.
  *
  * @param seed the stream's own seed, mixed into every draw (so two streams with the same loader seed differ)
  * @param minSide smallest rendered side in pixels
@@ -23,15 +25,39 @@ import org.blip4j.image.RgbImage;
  *     overfit check trains and measures on the same few hundred scenes)
  * @param solidFraction fraction of scenes drawn on a solid background (the others follow the world's mix of solid,
  *     gradient and striped backgrounds)
+ * @param styledFraction fraction of scenes whose objects are drawn with random proportions ({@link Outline#random}:
+ *     another renderer's rectangles, stars, crosses, ...) instead of the world renderer's
  */
 public record ShapesStream(
-        long seed, int minSide, int maxSide, double aliasedFraction, int maxObjects, int pool, double solidFraction) {
+        long seed,
+        int minSide,
+        int maxSide,
+        double aliasedFraction,
+        int maxObjects,
+        int pool,
+        double solidFraction,
+        double styledFraction) {
     /** A stream whose backgrounds follow the world's mix. */
     public ShapesStream(long seed, int minSide, int maxSide, double aliasedFraction, int maxObjects, int pool) {
         this(seed, minSide, maxSide, aliasedFraction, maxObjects, pool, 0);
     }
 
+    /** A stream whose objects are drawn with the world renderer's proportions. */
+    public ShapesStream(
+            long seed,
+            int minSide,
+            int maxSide,
+            double aliasedFraction,
+            int maxObjects,
+            int pool,
+            double solidFraction) {
+        this(seed, minSide, maxSide, aliasedFraction, maxObjects, pool, solidFraction, 0);
+    }
+
     public ShapesStream {
+        if (!(styledFraction >= 0 && styledFraction <= 1)) {
+            throw new IllegalArgumentException("styled fraction must be in [0, 1], got " + styledFraction);
+        }
         if (!(solidFraction >= 0 && solidFraction <= 1)) {
             throw new IllegalArgumentException("solid fraction must be in [0, 1], got " + solidFraction);
         }
@@ -108,6 +134,14 @@ public record ShapesStream(
         Scene s = new SceneSampler(
                         side, maxObjects, ShapesConfig.defaults(0).maxOcclusion(), SceneSampler.JITTER, solid)
                 .sample(new Rng(r.nextLong()));
+        if (styledFraction > 0 && r.nextDouble() < styledFraction) { // no draw at 0: older streams unchanged
+            Rng o = new Rng(r.nextLong());
+            List<SceneObject> styled = new ArrayList<>();
+            for (SceneObject obj : s.objects()) {
+                styled.add(obj.withOutline(Outline.random(o)));
+            }
+            s = new Scene(s.size(), s.background(), s.noise(), s.noiseSeed(), styled);
+        }
         return new Draw(s, rgb(SceneRenderer.render(s, !aliased)), r.nextLong());
     }
 

@@ -183,6 +183,10 @@ public final class RecipeKeys {
                                     "solid",
                                     Type.NUMBER,
                                     "fraction of scenes on a solid background (default 0: the world's mix)"),
+                            new Key(
+                                    "styled",
+                                    Type.NUMBER,
+                                    "fraction of scenes drawn with random outline proportions (default 0)"),
                             new Key("pool", Type.INT, "a fixed pool of this many scenes (0: always fresh)"),
                             new Key(
                                     "question_weights",

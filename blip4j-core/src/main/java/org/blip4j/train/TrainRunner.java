@@ -298,7 +298,7 @@ public final class TrainRunner {
 
     /**
      * The recipe's {@code train_stream} (fresh shapes-world scenes instead of {@code train_file}), or null: a mapping
-     * {@code {world: shapes, seed, epoch_size, min_side, max_side, aliased, max_objects, pool, solid,
+     * {@code {world: shapes, seed, epoch_size, min_side, max_side, aliased, max_objects, pool, solid, styled,
      * question_weights, hard_negatives}} ({@code pool: N} repeats N fixed scenes: the overfit check; {@code
      * question_weights}: {@link #questionWeights}; {@code hard_negatives}: {@link #hardNegatives}).
      */
@@ -318,7 +318,8 @@ public final class TrainRunner {
                 n.path("aliased").asDouble(0),
                 n.path("max_objects").asInt(4),
                 n.path("pool").asInt(0),
-                n.path("solid").asDouble(0));
+                n.path("solid").asDouble(0),
+                n.path("styled").asDouble(0));
     }
 
     /**

@@ -426,10 +426,12 @@ public final class VisionPretraining {
 
     /**
      * The stream held-out scenes are drawn from: the training stream, with {@code validate.max_objects} objects at most
-     * when the recipe gives it (to measure a run trained on another mix on the world's own).
+     * when the recipe gives it (to measure a run trained on another mix on the world's own), and always with the world
+     * renderer's outlines (so that runs with and without {@code styled} are measured alike).
      */
     static ShapesStream validationStream(Recipe r, ShapesStream stream) {
-        if (!r.has("validate") || !r.node("validate").has("max_objects")) {
+        boolean objects = r.has("validate") && r.node("validate").has("max_objects");
+        if (!objects && stream.styledFraction() == 0) {
             return stream;
         }
         return new ShapesStream(
@@ -437,9 +439,10 @@ public final class VisionPretraining {
                 stream.minSide(),
                 stream.maxSide(),
                 stream.aliasedFraction(),
-                r.node("validate").path("max_objects").asInt(),
+                objects ? r.node("validate").path("max_objects").asInt() : stream.maxObjects(),
                 stream.pool(),
-                stream.solidFraction());
+                stream.solidFraction(),
+                0);
     }
 
     private static List<Batch> validationSet(

@@ -65,6 +65,66 @@ class ShapesStreamTest {
     }
 
     @Test
+    void styledDrawsKeepTheSceneAndDrawItsOutlinesWithOtherProportions() {
+        ShapesStream styled = new ShapesStream(5, 64, 128, 0.3, 4, 0, 0, 1);
+        int differ = 0;
+        for (int i = 0; i < 40; i++) {
+            ShapesStream.Draw a = STREAM.draw(new SplittableRandom(i));
+            ShapesStream.Draw b = styled.draw(new SplittableRandom(i));
+            assertEquals(a.scene().objects().size(), b.scene().objects().size());
+            for (int k = 0; k < a.scene().objects().size(); k++) {
+                SceneObject o = b.scene().objects().get(k);
+                assertEquals(Outline.STANDARD, a.scene().objects().get(k).outline());
+                // the same object (kind, colour, size, place, rotation) with other proportions
+                assertEquals(a.scene().objects().get(k).withOutline(o.outline()), o);
+                assertNotEquals(Outline.STANDARD, o.outline());
+            }
+            Caption c = b.structuredCaption();
+            assertTrue(c.holds(b.scene()), c.text());
+            differ += java.util.Arrays.equals(a.image().rgb(), b.image().rgb()) ? 0 : 1;
+            ShapesStream.Draw again = styled.draw(new SplittableRandom(i));
+            assertEquals(b.scene(), again.scene());
+            assertArrayEquals(b.image().rgb(), again.image().rgb());
+        }
+        assertEquals(40, differ);
+        assertThrows(IllegalArgumentException.class, () -> new ShapesStream(1, 96, 96, 0, 4, 0, 0, 1.5));
+    }
+
+    @Test
+    void outlinesHaveTheProportionsTheyName() {
+        // rotation 0, radius 10, centre (50, 50): the bounds are the unit outline's extent times 10 (times the scale)
+        java.awt.geom.Rectangle2D r = ShapeKind.RECTANGLE.path(50, 50, 10, 0).getBounds2D();
+        assertEquals(22, r.getWidth(), 1e-9);
+        assertEquals(10, r.getHeight(), 1e-9);
+        Outline o = new Outline(1.1, 0.55, 0.7, 0.6, 0.5, 0.25);
+        r = ShapeKind.RECTANGLE.path(50, 50, 10, 0, o).getBounds2D();
+        assertEquals(1.1 * 22, r.getWidth(), 1e-9);
+        assertEquals(1.1 * 11, r.getHeight(), 1e-9);
+        r = ShapeKind.ELLIPSE.path(50, 50, 10, 0, o).getBounds2D();
+        assertEquals(1.1 * 14, r.getHeight(), 1e-9);
+        r = ShapeKind.DIAMOND.path(50, 50, 10, 0, o).getBounds2D();
+        assertEquals(1.1 * 12, r.getWidth(), 1e-9);
+        assertEquals(1.1 * 22, r.getHeight(), 1e-9);
+        r = ShapeKind.CROSS.path(50, 50, 10, 0, o).getBounds2D();
+        assertEquals(1.1 * 20, r.getWidth(), 1e-9);
+        // a cross's arm: at x = centre + 0.2 * 11 the arm spans ±0.25 * 11 vertically, no more
+        assertTrue(ShapeKind.CROSS.path(50, 50, 10, 0, o).contains(50 + 8, 50 + 2.6));
+        assertFalse(ShapeKind.CROSS.path(50, 50, 10, 0, o).contains(50 + 8, 50 + 2.9));
+        // a star's inner corner at angle -90 + 36: radius 0.5 * 11
+        double a = Math.toRadians(-54);
+        assertTrue(ShapeKind.STAR.path(50, 50, 10, 0, o).contains(50 + 5.3 * Math.cos(a), 50 + 5.3 * Math.sin(a)));
+        assertFalse(ShapeKind.STAR.path(50, 50, 10, 0, o).contains(50 + 5.7 * Math.cos(a), 50 + 5.7 * Math.sin(a)));
+        for (int i = 0; i < 200; i++) {
+            Outline x = Outline.random(new Rng(i));
+            double rect = 1.1 / x.rectangleHalfHeight();
+            double ell = 1.1 / x.ellipseHalfHeight();
+            assertTrue(rect >= 1.8 - 1e-9 && rect <= 2.5 + 1e-9, "rectangle " + rect);
+            assertTrue(ell >= 1.5 - 1e-9 && ell <= 2.1 + 1e-9, "ellipse " + ell);
+            assertTrue(x.scale() >= 0.9 && x.scale() <= 1.1, "scale " + x.scale());
+        }
+    }
+
+    @Test
     void aPoolRepeatsItsScenesWithTheirPixels() {
         ShapesStream pool = new ShapesStream(5, 96, 96, 0, 4, 8);
         Set<Scene> seen = new HashSet<>();

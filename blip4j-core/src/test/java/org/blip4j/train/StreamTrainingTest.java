@@ -231,6 +231,10 @@ class StreamTrainingTest {
         try (Blip b = Blip.load(ret)) {
             assertEquals(Task.ITM, b.task());
         }
+        assertEquals(
+                0.5,
+                TrainRunner.stream(recipe("styled", "", ", styled: 0.5"), 32).styledFraction());
+        assertEquals(0.0, TrainRunner.stream(recipe("plain-outlines", ""), 32).styledFraction());
         assertEquals(0.25, TrainRunner.hardNegatives(recipe("rate", "", ", hard_negatives: 0.25"), Task.ITM));
         assertEquals(0.0, TrainRunner.hardNegatives(recipe("none", ""), Task.PRETRAIN));
         Exception e = assertThrows(

@@ -269,6 +269,10 @@ class VisionPretrainingTest {
         assertEquals(
                 new ShapesStream(13, 56, 112, 0.3, 4, 0),
                 VisionPretraining.validationStream(Recipe.read(f, Map.of()), train));
+        // a stream with random outlines is validated on the world renderer's own
+        ShapesStream styled = new ShapesStream(13, 56, 112, 0.3, 8, 0, 0, 0.5);
+        Files.writeString(f, "validate: {every: 250, scenes: 8, seed: 3}\n");
+        assertEquals(train, VisionPretraining.validationStream(Recipe.read(f, Map.of()), styled));
     }
 
     @Test

@@ -25,7 +25,8 @@ public record Outline(
 
     /**
      * Random proportions that keep every shape what it is: size ±10 %, rectangles 1.8–2.5 : 1, ellipses 1.5–2.1 : 1,
-     * diamonds 0.5–0.72 as wide as tall, star inner corners at 0.36–0.56 of the points, cross arms 0.22–0.40 wide.
+     * diamonds 0.5–0.72 as wide as tall, star inner corners at 0.36–0.56 of the points, cross arms of half width
+     * 0.22–0.40.
      */
     static Outline random(Rng rng) {
         return new Outline(

@@ -25,8 +25,9 @@ import org.blip4j.image.RgbImage;
  *     overfit check trains and measures on the same few hundred scenes)
  * @param solidFraction fraction of scenes drawn on a solid background (the others follow the world's mix of solid,
  *     gradient and striped backgrounds)
- * @param styledFraction fraction of scenes whose objects are drawn with random proportions ({@link Outline#random}:
- *     another renderer's rectangles, stars, crosses, ...) instead of the world renderer's
+ * @param styledFraction fraction of scenes drawn with another renderer's choices: objects with random proportions
+ *     ({@link Outline#random}: other rectangles, stars, crosses, ...) on backgrounds with their own RGB for each named
+ *     colour (±12 per channel) and stripe bands ({@link Background.Look#random})
  */
 public record ShapesStream(
         long seed,
@@ -140,7 +141,12 @@ public record ShapesStream(
             for (SceneObject obj : s.objects()) {
                 styled.add(obj.withOutline(Outline.random(o)));
             }
-            s = new Scene(s.size(), s.background(), s.noise(), s.noiseSeed(), styled);
+            s = new Scene(
+                    s.size(),
+                    s.background().withLook(Background.Look.random(s.background(), o, 12)),
+                    s.noise(),
+                    s.noiseSeed(),
+                    styled);
         }
         return new Draw(s, rgb(SceneRenderer.render(s, !aliased)), r.nextLong());
     }

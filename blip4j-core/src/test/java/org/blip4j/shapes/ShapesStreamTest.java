@@ -79,6 +79,16 @@ class ShapesStreamTest {
                 assertEquals(a.scene().objects().get(k).withOutline(o.outline()), o);
                 assertNotEquals(Outline.STANDARD, o.outline());
             }
+            // the same background, drawn with its own RGB (within ±12 of the named colour) and stripe bands
+            Background bg = b.scene().background();
+            assertEquals(a.scene().background(), bg.withLook(null));
+            for (int sh = 16; sh >= 0; sh -= 8) {
+                int d = ((bg.look().rgb() >> sh) & 255) - ((bg.color().rgb() >> sh) & 255);
+                assertTrue(Math.abs(d) <= 12, "channel shift " + d);
+            }
+            assertTrue(
+                    bg.look().band() >= 0.5 && bg.look().band() <= 1,
+                    "band " + bg.look().band());
             Caption c = b.structuredCaption();
             assertTrue(c.holds(b.scene()), c.text());
             differ += java.util.Arrays.equals(a.image().rgb(), b.image().rgb()) ? 0 : 1;
@@ -88,6 +98,23 @@ class ShapesStreamTest {
         }
         assertEquals(40, differ);
         assertThrows(IllegalArgumentException.class, () -> new ShapesStream(1, 96, 96, 0, 4, 0, 0, 1.5));
+    }
+
+    @Test
+    void aBackgroundsLookSetsItsColoursAndStripeBands() {
+        Background stripes = new Background(Background.Kind.STRIPES, BackgroundColor.BEIGE, null, 0, 10, -30);
+        Background.Look look = new Background.Look(0x102030, 0, 0.5);
+        Background drawn = stripes.withLook(look);
+        // angle 0: bands are columns; without a look 10 px wide, with band 0.5 5 px wide
+        assertEquals(BackgroundColor.BEIGE.rgb(), stripes.rgbAt(9, 0, 64));
+        assertEquals(Background.shade(BackgroundColor.BEIGE.rgb(), -30), stripes.rgbAt(10, 0, 64));
+        assertEquals(0x102030, drawn.rgbAt(4, 0, 64));
+        assertEquals(Background.shade(0x102030, -30), drawn.rgbAt(5, 0, 64));
+        assertEquals(0x102030, drawn.rgbAt(10, 0, 64));
+        Background solid = new Background(Background.Kind.SOLID, BackgroundColor.TEAL, null, 0, 0, 0);
+        assertEquals(
+                0x405060, solid.withLook(new Background.Look(0x405060, 0, 1)).rgbAt(3, 7, 64));
+        assertEquals("teal", solid.withLook(new Background.Look(0x405060, 0, 1)).word());
     }
 
     @Test

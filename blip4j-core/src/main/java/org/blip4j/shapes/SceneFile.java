@@ -82,7 +82,8 @@ public final class SceneFile {
                     box.get(0).asDouble(),
                     box.get(1).asDouble(),
                     box.get(2).asDouble(),
-                    box.get(3).asDouble()));
+                    box.get(3).asDouble(),
+                    Outline.STANDARD));
         }
         double noise = n.has("noise") ? number(n, "noise") : 0;
         return new Scene(size, new Background(kind, c1, c2, angle, period, shade), noise, 0, objects);

@@ -39,23 +39,6 @@ public record SceneObject(
         java.util.Objects.requireNonNull(outline, "outline");
     }
 
-    /** An object drawn with the world's standard proportions. */
-    public SceneObject(
-            ShapeKind shape,
-            ShapeColor color,
-            SizeClass size,
-            double x,
-            double y,
-            double radius,
-            double rotation,
-            int rgb,
-            double x0,
-            double y0,
-            double x1,
-            double y1) {
-        this(shape, color, size, x, y, radius, rotation, rgb, x0, y0, x1, y1, Outline.STANDARD);
-    }
-
     /** The same object drawn with other proportions. */
     public SceneObject withOutline(Outline o) {
         return new SceneObject(shape, color, size, x, y, radius, rotation, rgb, x0, y0, x1, y1, o);

@@ -122,7 +122,8 @@ final class SceneSampler {
                     quantize(b.getMinX(), 8),
                     quantize(b.getMinY(), 8),
                     quantize(b.getMaxX(), 8),
-                    quantize(b.getMaxY(), 8)));
+                    quantize(b.getMaxY(), 8),
+                    Outline.STANDARD));
             masks.add(mask);
         }
         // occlusion: the part of each object covered by objects drawn after it

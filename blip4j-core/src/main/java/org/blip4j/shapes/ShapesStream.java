@@ -40,19 +40,7 @@ public record ShapesStream(
         double styledFraction) {
     /** A stream whose backgrounds follow the world's mix. */
     public ShapesStream(long seed, int minSide, int maxSide, double aliasedFraction, int maxObjects, int pool) {
-        this(seed, minSide, maxSide, aliasedFraction, maxObjects, pool, 0);
-    }
-
-    /** A stream whose objects are drawn with the world renderer's proportions. */
-    public ShapesStream(
-            long seed,
-            int minSide,
-            int maxSide,
-            double aliasedFraction,
-            int maxObjects,
-            int pool,
-            double solidFraction) {
-        this(seed, minSide, maxSide, aliasedFraction, maxObjects, pool, solidFraction, 0);
+        this(seed, minSide, maxSide, aliasedFraction, maxObjects, pool, 0, 0);
     }
 
     public ShapesStream {

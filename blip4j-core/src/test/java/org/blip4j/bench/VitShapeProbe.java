@@ -61,7 +61,7 @@ public final class VitShapeProbe {
         int warmup = Integer.parseInt(a.getOrDefault("warmup", "30"));
         int every = Integer.parseInt(a.getOrDefault("every", "50"));
         double solid = Double.parseDouble(a.getOrDefault("solid", "1.0"));
-        ShapesStream stream = new ShapesStream(8, side, side, 0, 1, 0, solid);
+        ShapesStream stream = new ShapesStream(8, side, side, 0, 1, 0, solid, 0);
         if (a.containsKey("dump")) {
             dump(stream, side, Integer.parseInt(a.get("dump")), Path.of(args[args.length - 1]));
             return;

@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** Truth metrics on hand-built scenes, with expected values counted by hand. */
 class ShapesTruthTest {
     static SceneObject obj(ShapeKind k, ShapeColor c, SizeClass s, double x, double y) {
-        return new SceneObject(k, c, s, x, y, 10, 0, c.rgb(), x - 10, y - 10, x + 10, y + 10);
+        return new SceneObject(
+                k, c, s, x, y, 10, 0, c.rgb(), x - 10, y - 10, x + 10, y + 10, org.blip4j.shapes.Outline.STANDARD);
     }
 
     static Scene scene(SceneObject... objects) {

@@ -22,7 +22,7 @@ class CaptionParserTest {
     /** An object at (x, y) of a 96 px image (only shape, colour, size and centre matter to the truth). */
     static SceneObject obj(ShapeKind k, ShapeColor c, SizeClass s, double x, double y) {
         double r = s == SizeClass.SMALL ? 9 : 15;
-        return new SceneObject(k, c, s, x, y, r, 0, c.rgb(), x - r, y - r, x + r, y + r);
+        return new SceneObject(k, c, s, x, y, r, 0, c.rgb(), x - r, y - r, x + r, y + r, Outline.STANDARD);
     }
 
     static Scene scene(BackgroundColor bg, SceneObject... objects) {

@@ -78,7 +78,7 @@ class HardNegativesTest {
 
     private static SceneObject object(ShapeKind k, ShapeColor c, double x) {
         double r = 10;
-        return new SceneObject(k, c, SizeClass.LARGE, x, 48, r, 0, c.rgb(), x - r, 38, x + r, 58);
+        return new SceneObject(k, c, SizeClass.LARGE, x, 48, r, 0, c.rgb(), x - r, 38, x + r, 58, Outline.STANDARD);
     }
 
     @Test

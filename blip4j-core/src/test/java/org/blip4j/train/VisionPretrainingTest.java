@@ -143,7 +143,8 @@ class VisionPretrainingTest {
                 15,
                 31,
                 25,
-                41);
+                41,
+                org.blip4j.shapes.Outline.STANDARD);
         var dot = new org.blip4j.shapes.SceneObject(
                 org.blip4j.shapes.ShapeKind.CIRCLE,
                 org.blip4j.shapes.ShapeColor.BLUE,
@@ -156,7 +157,8 @@ class VisionPretrainingTest {
                 56,
                 0.5,
                 58,
-                2.5);
+                2.5,
+                org.blip4j.shapes.Outline.STANDARD);
         var bg = new org.blip4j.shapes.Background(
                 org.blip4j.shapes.Background.Kind.SOLID, org.blip4j.shapes.BackgroundColor.values()[0], null, 0, 0, 0);
         var scene = new org.blip4j.shapes.Scene(64, bg, 0, 0, List.of(square, dot));
@@ -182,6 +184,16 @@ class VisionPretrainingTest {
                 }
             }
         }
+        // the labels follow the outline as drawn: the square at twice the scale (half side 8.5 px) covers the centres
+        // of the eight cells around its own, 8 px away
+        var big = square.withOutline(new org.blip4j.shapes.Outline(2, 0.5, 0.6, 0.68, 0.47, 0.32));
+        VisionPretraining.patchLabels(new org.blip4j.shapes.Scene(64, bg, 0, 0, List.of(big)), grid, shape, color, 0);
+        for (int row = 3; row <= 5; row++) {
+            for (int col = 1; col <= 3; col++) {
+                assertEquals(org.blip4j.shapes.ShapeKind.SQUARE.ordinal(), shape[row * grid + col], row + "," + col);
+            }
+        }
+        assertEquals(VisionPretraining.NO_SHAPE, shape[2 * grid + 2]);
     }
 
     @Test

@@ -54,6 +54,7 @@ public record Background(
     public Background withLook(Look l) {
         return new Background(kind, color, color2, angle, period, shade, l);
     }
+
     /** Background kinds. */
     public enum Kind {
         SOLID,

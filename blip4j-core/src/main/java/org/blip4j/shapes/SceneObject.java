@@ -1,6 +1,7 @@
 package org.blip4j.shapes;
 
 import java.awt.geom.Path2D;
+import java.util.Objects;
 
 /**
  * One object of a scene. Coordinates are in pixels (y down), quantised so that scene descriptions written as JSON
@@ -36,7 +37,7 @@ public record SceneObject(
         double y1,
         Outline outline) {
     public SceneObject {
-        java.util.Objects.requireNonNull(outline, "outline");
+        Objects.requireNonNull(outline, "outline");
     }
 
     /** The same object drawn with other proportions. */

@@ -133,8 +133,7 @@ public enum ShapeKind {
         AffineTransform t = new AffineTransform();
         t.translate(x, y);
         t.rotate(StrictMath.toRadians(rotationDeg));
-        double s = o.scale() == 1 ? radius : radius * o.scale();
-        t.scale(s, s);
+        t.scale(radius * o.scale(), radius * o.scale());
         Path2D.Double p = unitPath(o);
         p.transform(t);
         return p;

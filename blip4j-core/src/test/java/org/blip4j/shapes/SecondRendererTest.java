@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
 import org.blip4j.Blip;
-import org.blip4j.eval.Evaluation;
 import org.blip4j.eval.ShapesTruth;
 import org.blip4j.hub.BundledModels;
 import org.junit.jupiter.api.Assumptions;
@@ -107,16 +106,8 @@ class SecondRendererTest {
         assertEquals(70, scenes.size());
         assertEquals(70, differ, "every image is drawn anew");
         try (Blip cap = Blip.load(BundledModels.resolve("shapes/caption"))) {
-            Evaluation.CaptionRun run = Evaluation.captionRun(
-                    cap,
-                    redrawn.resolve("caption_test.json"),
-                    redrawn,
-                    cap.captionDefaults().generation(),
-                    16,
-                    null);
-            ShapesTruth.CaptionTruth truth = ShapesTruth.captions(
-                    run.candidates().keySet().stream().map(scenes::get).toList(),
-                    List.copyOf(run.candidates().values()));
+            ShapesTruth.CaptionTruth truth =
+                    ShapesModelFloorTest.truth(ShapesModelFloorTest.captionRun(cap, redrawn), redrawn);
             System.out.println(
                     "shapes caption model, 70 unseen scenes drawn by bin/rerender-shapes: " + truth.metrics());
             assertTrue(

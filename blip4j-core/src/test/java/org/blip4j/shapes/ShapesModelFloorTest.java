@@ -60,22 +60,32 @@ class ShapesModelFloorTest {
         }
     }
 
+    /** The test split of a shapes folder captioned with the model's own settings (generation_config.json). */
+    static Evaluation.CaptionRun captionRun(Blip cap, Path dir) throws Exception {
+        return Evaluation.captionRun(
+                cap,
+                dir.resolve("caption_test.json"),
+                dir,
+                cap.captionDefaults().generation(),
+                16,
+                null);
+    }
+
+    /** Those captions judged against the folder's scenes. */
+    static ShapesTruth.CaptionTruth truth(Evaluation.CaptionRun run, Path dir) throws Exception {
+        Map<String, Scene> scenes = SceneFile.read(dir.resolve(SceneFile.NAME));
+        return ShapesTruth.captions(
+                run.candidates().keySet().stream().map(scenes::get).toList(),
+                List.copyOf(run.candidates().values()));
+    }
+
     @Test
     void captionCiderAndTruthAreAboveTheFloors() throws Exception {
         try (Blip cap = Blip.load(BundledModels.resolve("shapes/caption"))) {
             // the model's own lengths (generation_config.json): cut at caption_coco.yaml's 20 tokens, a quarter of
             // its captions end mid-list and are no caption of the world at all
-            Evaluation.CaptionRun run = Evaluation.captionRun(
-                    cap,
-                    world.resolve("caption_test.json"),
-                    world,
-                    cap.captionDefaults().generation(),
-                    16,
-                    null);
-            Map<String, Scene> scenes = SceneFile.read(world.resolve(SceneFile.NAME));
-            ShapesTruth.CaptionTruth truth = ShapesTruth.captions(
-                    run.candidates().keySet().stream().map(scenes::get).toList(),
-                    List.copyOf(run.candidates().values()));
+            Evaluation.CaptionRun run = captionRun(cap, world);
+            ShapesTruth.CaptionTruth truth = truth(run, world);
             Map<String, Double> m = new java.util.LinkedHashMap<>(run.scores().metrics());
             m.putAll(truth.metrics());
             System.out.println("shapes model, 70 unseen images: " + m);

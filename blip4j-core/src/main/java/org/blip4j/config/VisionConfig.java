@@ -10,6 +10,9 @@ import org.blip4j.nn.Activation;
  * @param dropPathRate stochastic depth while training, rising linearly to this rate over the blocks (BLIP: 0.1 for
  *     VQA and NLVR2, else 0)
  * @param hiddenAct the MLP activation ({@code hidden_act}; BLIP's vit.py: exact GELU)
+ * @param posEmbedAtOutput not BLIP's (false for every released checkpoint): the position embedding is added once more
+ *     to the ViT's output tokens ({@code pos_embed_at_output}), so that cross-attention can pick image tokens by place
+ *     (the shapes world's "left of", docs/shapes.md); no new weights
  */
 public record VisionConfig(
         int imageSize,
@@ -20,7 +23,32 @@ public record VisionConfig(
         int intermediateSize,
         double layerNormEps,
         double dropPathRate,
-        Activation hiddenAct) {
+        Activation hiddenAct,
+        boolean posEmbedAtOutput) {
+
+    /** BLIP's ViT: the position embedding at the input only. */
+    public VisionConfig(
+            int imageSize,
+            int patchSize,
+            int hiddenSize,
+            int numLayers,
+            int numHeads,
+            int intermediateSize,
+            double layerNormEps,
+            double dropPathRate,
+            Activation hiddenAct) {
+        this(
+                imageSize,
+                patchSize,
+                hiddenSize,
+                numLayers,
+                numHeads,
+                intermediateSize,
+                layerNormEps,
+                dropPathRate,
+                hiddenAct,
+                false);
+    }
 
     /** Without stochastic depth, GELU. */
     public VisionConfig(
@@ -61,7 +89,31 @@ public record VisionConfig(
     /** The same ViT with stochastic depth (training only). */
     public VisionConfig withDropPath(double rate) {
         return new VisionConfig(
-                imageSize, patchSize, hiddenSize, numLayers, numHeads, intermediateSize, layerNormEps, rate, hiddenAct);
+                imageSize,
+                patchSize,
+                hiddenSize,
+                numLayers,
+                numHeads,
+                intermediateSize,
+                layerNormEps,
+                rate,
+                hiddenAct,
+                posEmbedAtOutput);
+    }
+
+    /** The same ViT with the position embedding added to its output tokens too, or not (pos_embed_at_output). */
+    public VisionConfig withPosEmbedAtOutput(boolean on) {
+        return new VisionConfig(
+                imageSize,
+                patchSize,
+                hiddenSize,
+                numLayers,
+                numHeads,
+                intermediateSize,
+                layerNormEps,
+                dropPathRate,
+                hiddenAct,
+                on);
     }
 
     /** Patches per side. */
@@ -99,7 +151,8 @@ public record VisionConfig(
                 intermediateSize,
                 layerNormEps,
                 dropPathRate,
-                hiddenAct);
+                hiddenAct,
+                posEmbedAtOutput);
     }
 
     /** Parses HF {@code vision_config}. */
@@ -113,6 +166,7 @@ public record VisionConfig(
                 ConfigException.intField(n, "intermediate_size", 3072),
                 n.path("layer_norm_eps").asDouble(1e-5),
                 0.0,
-                ConfigException.activation(n, "vision"));
+                ConfigException.activation(n, "vision"),
+                n.path("pos_embed_at_output").asBoolean(false));
     }
 }

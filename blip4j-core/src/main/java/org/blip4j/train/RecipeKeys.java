@@ -51,6 +51,11 @@ public final class RecipeKeys {
             new Key("vocab", Type.PATH, "from scratch: the vocab.txt"),
             new Key("vision", Type.MAPPING, "from scratch: ViT sizes (patch_size, hidden_size, num_layers, ...)"),
             new Key(
+                    "pos_embed_at_output",
+                    Type.FLAG,
+                    "the ViT's position embedding added to its output tokens too, so cross-attention can pick tokens by"
+                            + " place (not BLIP's; default false; with pretrained: switched for this run)"),
+            new Key(
                     "vision_init",
                     Type.PATH,
                     "from scratch: start the ViT from these visual_encoder.* weights (BLIP starts from ImageNet's);"

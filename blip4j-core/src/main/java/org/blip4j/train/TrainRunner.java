@@ -417,7 +417,10 @@ public final class TrainRunner {
                 .build();
     }
 
-    /** The ViT of a from-scratch recipe: {@code image_size} and the {@code vision} mapping (ViT-B/16 defaults). */
+    /**
+     * The ViT of a from-scratch recipe: {@code image_size}, the {@code vision} mapping (ViT-B/16 defaults) and {@code
+     * pos_embed_at_output}.
+     */
     static VisionConfig visionConfig(Recipe r) {
         var v = r.node("vision");
         return new VisionConfig(
@@ -427,8 +430,18 @@ public final class TrainRunner {
                 v.path("num_layers").asInt(12),
                 v.path("num_heads").asInt(12),
                 v.path("intermediate_size").asInt(3072),
-                1e-6);
+                1e-6,
+                0.0,
+                org.blip4j.nn.Activation.GELU,
+                r.flag(POS_AT_OUTPUT, false));
     }
+
+    /**
+     * Recipe key: the ViT's position embedding is added to its output tokens too ({@link
+     * VisionConfig#posEmbedAtOutput()}); from scratch it sets the new ViT, with {@code pretrained} it turns the
+     * loaded model's setting on or off for this run and its export.
+     */
+    static final String POS_AT_OUTPUT = "pos_embed_at_output";
 
     /** The config, tokenizer and (optional) pre-trained weights named by the recipe. */
     static Setup setup(Recipe r) throws IOException {
@@ -439,6 +452,10 @@ public final class TrainRunner {
             Map<String, RawTensor> sd = WeightLoader.canonical(Checkpoints.read(files.weights()));
             Integer size = r.has("image_size") ? r.integer("image_size", 0) : null;
             BlipConfig c = BlipLoader.config(files, sd, new Blip.Options(null, size, false));
+            if (r.has(POS_AT_OUTPUT)) {
+                c = new BlipConfig(
+                        c.vision().withPosEmbedAtOutput(r.flag(POS_AT_OUTPUT, false)), c.text(), c.embedDim());
+            }
             BertTokenizer tok = BertTokenizer.fromDirectory(files.tokenizerDir());
             BlipLoader.check(files, sd, c, tok); // before the network is allocated
             return new Setup(c, tok, sd, Task.infer(sd.keySet()), files.tokenizerDir());

@@ -251,4 +251,19 @@ class RecipeTest {
         assertEquals(3, RecipeKeys.distance("kitten", "sitting"));
         assertEquals(4, RecipeKeys.distance("", "seed"));
     }
+
+    @Test
+    void aVisionMappingCanAddThePositionEmbeddingAtTheOutput() throws Exception {
+        Path f = tmp.resolve("vision.yaml");
+        Files.writeString(
+                f,
+                "vision: {patch_size: 8, hidden_size: 40, num_layers: 2, num_heads: 5,"
+                        + " intermediate_size: 80}\nimage_size: 32\npos_embed_at_output: true\n");
+        var v = TrainRunner.visionConfig(Recipe.read(f, Map.of()));
+        assertTrue(v.posEmbedAtOutput());
+        assertEquals(40, v.hiddenSize());
+        assertEquals(4, v.gridSize());
+        Files.writeString(f, "vision: {patch_size: 8, hidden_size: 40, num_heads: 5}\nimage_size: 32\n");
+        assertFalse(TrainRunner.visionConfig(Recipe.read(f, Map.of())).posEmbedAtOutput(), "BLIP's ViT by default");
+    }
 }

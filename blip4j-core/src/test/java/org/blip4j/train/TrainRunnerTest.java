@@ -90,6 +90,30 @@ class TrainRunnerTest {
         }
     }
 
+    @Test
+    void aFineTuneCanSwitchOnThePositionEmbeddingAtTheViTsOutput() throws Exception {
+        try (Fixture fx = Fixture.open()) {
+            annotations(fx);
+            Recipe r = recipe(fx, "blip_decoder.pth", "pos_embed_at_output: true\n");
+            assertFalse(org.blip4j.config.BlipConfig.readHf(fx.require("config.json"))
+                    .vision()
+                    .posEmbedAtOutput());
+            assertTrue(TrainRunner.setup(r).config().vision().posEmbedAtOutput());
+            Path model = TrainRunner.run(Task.CAPTION, r, false, false);
+            var exported = org.blip4j.config.BlipConfig.readHf(model.resolve("config.json"));
+            assertTrue(exported.vision().posEmbedAtOutput(), "the export keeps the switch");
+            try (Blip blip = Blip.load(model)) {
+                String first = fx.manifest()
+                        .path("preset_config")
+                        .path("images")
+                        .get(0)
+                        .get(0)
+                        .asText();
+                assertFalse(blip.caption(fx.require(first)).isBlank());
+            }
+        }
+    }
+
     /** The caption recipe's losses without and with {@code extra} recipe lines (2 steps each). */
     private List<List<Double>> captionLosses(String extra) throws Exception {
         try (Fixture fx = Fixture.open()) {

@@ -69,7 +69,10 @@ public final class VisionTransformer extends Block implements DeferredBackward {
         checkpointing.finishBackward();
     }
 
-    /** Encodes normalised pixels (B, 3, S, S) into image embeddings (B, N, D). */
+    /**
+     * Encodes normalised pixels (B, 3, S, S) into image embeddings (B, N, D); with {@link
+     * VisionConfig#posEmbedAtOutput()} the position embedding is added to them once more.
+     */
     public Tensor forward(Tensor pixels) {
         return forward(pixels, null);
     }
@@ -93,7 +96,8 @@ public final class VisionTransformer extends Block implements DeferredBackward {
                     : LayerScope.run(() -> block.forward(in)); // (B, N, D), the block's intermediates freed
             observe.accept(x);
         }
-        return norm.forward(x);
+        Tensor out = norm.forward(x); // (B, N, D)
+        return config.posEmbedAtOutput() ? out.add(posEmbed) : out; // place kept for cross-attention (not BLIP's)
     }
 
     /** Conv2d(3, D, kernel = stride = patch) then flatten, mirrors timm {@code PatchEmbed}. */

@@ -26,31 +26,7 @@ public record VisionConfig(
         Activation hiddenAct,
         boolean posEmbedAtOutput) {
 
-    /** BLIP's ViT: the position embedding at the input only. */
-    public VisionConfig(
-            int imageSize,
-            int patchSize,
-            int hiddenSize,
-            int numLayers,
-            int numHeads,
-            int intermediateSize,
-            double layerNormEps,
-            double dropPathRate,
-            Activation hiddenAct) {
-        this(
-                imageSize,
-                patchSize,
-                hiddenSize,
-                numLayers,
-                numHeads,
-                intermediateSize,
-                layerNormEps,
-                dropPathRate,
-                hiddenAct,
-                false);
-    }
-
-    /** Without stochastic depth, GELU. */
+    /** BLIP's ViT without stochastic depth: GELU, the position embedding at the input only. */
     public VisionConfig(
             int imageSize,
             int patchSize,
@@ -68,7 +44,8 @@ public record VisionConfig(
                 intermediateSize,
                 layerNormEps,
                 0.0,
-                Activation.GELU);
+                Activation.GELU,
+                false);
     }
 
     public VisionConfig {

@@ -32,7 +32,8 @@ class GradientCheckpointingTest {
                         v.intermediateSize(),
                         v.layerNormEps(),
                         0.3,
-                        v.hiddenAct()),
+                        v.hiddenAct(),
+                        false),
                 f.text(),
                 f.embedDim());
         BlipDecoder m = new BlipDecoder(c);

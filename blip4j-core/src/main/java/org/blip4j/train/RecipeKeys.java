@@ -105,7 +105,10 @@ public final class RecipeKeys {
                     "vision_lr_scale",
                     Type.NUMBER,
                     "the ViT's (visual_encoder.*) learning rate as a fraction of init_lr; 0 freezes it (default 1)"),
-            new Key("max_epoch", Type.INT, "epochs"),
+            new Key(
+                    "max_epoch",
+                    Type.INT,
+                    "epochs (0: no training; the pretrained model exported as this task's model)"),
             new Key("max_steps", Type.INT, "stop after this many steps in total (0: run all epochs)"),
             new Key("grad_accumulation", Type.INT, "batches per optimiser step"),
             new Key(

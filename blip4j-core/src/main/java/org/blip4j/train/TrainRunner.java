@@ -216,6 +216,10 @@ public final class TrainRunner {
             }
             default -> throw new IllegalArgumentException("training " + task + " is not supported");
         }
+        if (epochs == 0) { // no training: the loaded weights as this task's model (the task network's export)
+            loader.close();
+            return exportUntrained(r, s, model, task, architecture, generation, stream, dist);
+        }
         if (model instanceof BlipPretrain p) { // the models' own cross-rank ops (queue gathers, negative_all_rank)
             p.distributed(dist);
         } else if (model instanceof BlipRetrieval q) {
@@ -294,6 +298,51 @@ public final class TrainRunner {
         return dist.isMain()
                 ? export(model, s, out.resolve("model"), architecture, r.flag("export_half", false), generation)
                 : out.resolve("model");
+    }
+
+    /**
+     * {@code max_epoch: 0}: no step is taken; the {@code pretrained} weights are exported as this task's model (only
+     * the task network's tensors, in float16 with {@code export_half}), e.g. a pre-trained BLIP's ITC/ITM network as a
+     * retrieval model. With {@code validate} the export is validated once, as a training run would be.
+     */
+    private static Path exportUntrained(
+            Recipe r,
+            Setup s,
+            Block model,
+            Task task,
+            String architecture,
+            GenerationDefaults generation,
+            ShapesStream stream,
+            Distributed dist)
+            throws IOException {
+        if (s.weights() == null) {
+            throw new IllegalArgumentException(r.file() + ": max_epoch: 0 trains nothing, so it exports the"
+                    + " 'pretrained' model as a " + task.name().toLowerCase(java.util.Locale.ROOT)
+                    + " model; give 'pretrained'");
+        }
+        if (!dist.isMain()) {
+            return r.path("output_dir").resolve("model");
+        }
+        LOG.info("max_epoch 0: no training; exporting the pre-trained weights as a {} model", architecture);
+        Path dir = export(
+                model,
+                s,
+                r.path("output_dir").resolve("model"),
+                architecture,
+                r.flag("export_half", false),
+                generation);
+        if (r.has("validate") && stream != null) {
+            var v = r.node("validate");
+            long t0 = System.nanoTime();
+            Map<String, Double> m = new ShapesValidator(
+                            stream,
+                            v.path("scenes").asInt(64),
+                            v.path("seed").asLong(9),
+                            v.path("training_scenes").asBoolean(false))
+                    .validate(dir, task);
+            LOG.info("validation of the export ({} s): {}", Math.round((System.nanoTime() - t0) / 1e9), m);
+        }
+        return dir;
     }
 
     /**

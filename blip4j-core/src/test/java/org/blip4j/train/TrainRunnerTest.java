@@ -271,6 +271,55 @@ class TrainRunnerTest {
         }
     }
 
+    /**
+     * {@code max_epoch: 0} takes no step: the export is the pre-trained checkpoint's retrieval network, each tensor
+     * the float16 rounding of the checkpoint's, without the decoder or the training state; from scratch it is refused.
+     */
+    @Test
+    void maxEpochZeroExportsThePretrainedTaskNetworkUntrained() throws Exception {
+        try (Fixture fx = Fixture.open()) {
+            annotations(fx);
+            Path model = TrainRunner.run(
+                    Task.ITM, recipe(fx, "blip_pretrain.pth", "max_epoch: 0\nexport_half: true\n"), false, false);
+            assertFalse(Files.exists(model.getParent().resolve("checkpoints")), "no training step, no checkpoint");
+            var source = org.blip4j.weights.WeightLoader.canonical(
+                    org.blip4j.weights.Checkpoints.read(fx.require("blip_pretrain.pth")));
+            var exported = org.blip4j.io.SafeTensors.open(model.resolve("model.safetensors"))
+                    .readAll();
+            assertTrue(exported.keySet().stream().noneMatch(k -> k.startsWith("text_decoder.")), "no decoder");
+            assertTrue(exported.keySet().stream().noneMatch(k -> k.contains("_m.") || k.contains("queue")));
+            assertTrue(exported.containsKey("itm_head.weight") && exported.containsKey("vision_proj.weight"));
+            for (var e : exported.entrySet()) {
+                var src = source.get(e.getKey());
+                assertTrue(src != null, e.getKey() + " is not in the pre-trained checkpoint");
+                if (src.dtype() == org.blip4j.io.DType.F32) {
+                    float[] f = src.toFloats();
+                    float[] h = e.getValue().toFloats();
+                    assertEquals(f.length, h.length, e.getKey());
+                    for (int i = 0; i < f.length; i++) {
+                        assertEquals(org.blip4j.io.Half.toFloat(org.blip4j.io.Half.fromFloat(f[i])), h[i], 0f);
+                    }
+                }
+            }
+            try (Blip b = Blip.load(model)) {
+                assertEquals(Task.ITM, b.task());
+            }
+            Path scratch = tmp.resolve("scratch.yaml");
+            Files.writeString(
+                    scratch,
+                    "med_config: " + fx.require("med_config.json") + "\nvocab: " + fx.require("vocab.txt")
+                            + "\nvision: {patch_size: 16, hidden_size: 32, num_layers: 1, num_heads: 2,"
+                            + " intermediate_size: 64}\nimage_size: 32\ntrain_file: " + tmp.resolve("train.json")
+                            + "\nimage_root: " + fx.dir() + "\noutput_dir: " + tmp.resolve("scratch")
+                            + "\nmax_epoch: 0\n");
+            var e = assertThrows(
+                    IllegalArgumentException.class,
+                    () -> TrainRunner.run(Task.ITM, Recipe.read(scratch, Map.of()), false, false));
+            assertTrue(
+                    e.getMessage().contains("scratch.yaml") && e.getMessage().contains("pretrained"), e.getMessage());
+        }
+    }
+
     @Test
     void recipeCaptionSettingsAreCheckedBeforeTraining() throws Exception {
         Path f = tmp.resolve("g.yaml");

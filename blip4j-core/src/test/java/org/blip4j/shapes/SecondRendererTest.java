@@ -29,11 +29,12 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SecondRendererTest {
     /**
-     * About 80 % of what the committed caption model scores on exactly these 70 re-rendered images (session 23: 74.3 %
-     * caption truth, against 77.1 % on the same scenes drawn by blip4j's renderer; 71.8 % on the 1,000 seed-1 test
-     * images).
+     * About 80 % of what the committed caption model scores on exactly these 70 re-rendered images (session 25's model,
+     * trained with {@code styled} scenes: 85.7 % caption truth, against 88.6 % on the same scenes drawn by blip4j's
+     * renderer and 86.2 % on the 1,000 re-rendered seed-1 test images). Session 19's model (74.3 %) passes; a model
+     * that knew only blip4j's pixels would not.
      */
-    static final double TRUTH_FLOOR = Double.parseDouble(System.getProperty("blip4j.floor.second-renderer", "60"));
+    static final double TRUTH_FLOOR = Double.parseDouble(System.getProperty("blip4j.floor.second-renderer", "68"));
 
     @TempDir
     static Path tmp;

@@ -120,6 +120,11 @@ public final class TrainRunner {
             throw new IllegalArgumentException(r.file() + ": patch_positions is a key of pre-training and of the vision"
                     + " stage (blip4j train vision), not of " + task.name().toLowerCase(java.util.Locale.ROOT));
         }
+        if (epochs == 0 && s.weights() == null) {
+            throw new IllegalArgumentException(r.file() + ": max_epoch: 0 trains nothing, so it exports the"
+                    + " 'pretrained' model as a " + task.name().toLowerCase(java.util.Locale.ROOT)
+                    + " model; give 'pretrained'");
+        }
         switch (task) {
             case CAPTION -> {
                 BlipDecoder m = prepare(new BlipDecoder(c), s, task, seed);
@@ -218,7 +223,7 @@ public final class TrainRunner {
         }
         if (epochs == 0) { // no training: the loaded weights as this task's model (the task network's export)
             loader.close();
-            return exportUntrained(r, s, model, task, architecture, generation, stream, dist);
+            return exportUntrained(r, s, out, model, task, architecture, generation, stream, dist);
         }
         if (model instanceof BlipPretrain p) { // the models' own cross-rank ops (queue gathers, negative_all_rank)
             p.distributed(dist);
@@ -276,17 +281,12 @@ public final class TrainRunner {
                     .optimizerInBackward(r.flag("optimizer_in_backward", false))
                     .bf16(r.bf16());
             if (r.has("validate") && dist.isMain()) { // validation writes files: rank 0's job
-                var v = r.node("validate");
-                ShapesValidator validator = new ShapesValidator(
-                        stream,
-                        v.path("scenes").asInt(64),
-                        v.path("seed").asLong(9),
-                        v.path("training_scenes").asBoolean(false));
+                ShapesValidator validator = validator(r, stream);
                 Block trained = model;
                 String arch = architecture;
                 boolean half = r.flag("export_half", false);
                 trainer.validateEvery(
-                        v.path("every").asLong(200),
+                        r.node("validate").path("every").asLong(200),
                         step -> validator.validate(
                                 export(trained, s, out.resolve("validation-model"), arch, half, generation), task));
             }
@@ -300,14 +300,26 @@ public final class TrainRunner {
                 : out.resolve("model");
     }
 
+    /** The recipe's {@code validate} mapping as a validator on held-out scenes of {@code stream}'s world. */
+    private static ShapesValidator validator(Recipe r, ShapesStream stream) {
+        var v = r.node("validate");
+        return new ShapesValidator(
+                stream,
+                v.path("scenes").asInt(64),
+                v.path("seed").asLong(9),
+                v.path("training_scenes").asBoolean(false));
+    }
+
     /**
-     * {@code max_epoch: 0}: no step is taken; the {@code pretrained} weights are exported as this task's model (only
-     * the task network's tensors, in float16 with {@code export_half}), e.g. a pre-trained BLIP's ITC/ITM network as a
-     * retrieval model. With {@code validate} the export is validated once, as a training run would be.
+     * {@code max_epoch: 0} (with {@code pretrained}, checked before the network is built): no step is taken; the
+     * loaded weights are exported as this task's model (only the task network's tensors, in float16 with {@code
+     * export_half}), e.g. a pre-trained BLIP's ITC/ITM network as a retrieval model. With {@code validate} the export
+     * is validated once, as a training run would be.
      */
     private static Path exportUntrained(
             Recipe r,
             Setup s,
+            Path out,
             Block model,
             Task task,
             String architecture,
@@ -315,31 +327,14 @@ public final class TrainRunner {
             ShapesStream stream,
             Distributed dist)
             throws IOException {
-        if (s.weights() == null) {
-            throw new IllegalArgumentException(r.file() + ": max_epoch: 0 trains nothing, so it exports the"
-                    + " 'pretrained' model as a " + task.name().toLowerCase(java.util.Locale.ROOT)
-                    + " model; give 'pretrained'");
-        }
         if (!dist.isMain()) {
-            return r.path("output_dir").resolve("model");
+            return out.resolve("model");
         }
         LOG.info("max_epoch 0: no training; exporting the pre-trained weights as a {} model", architecture);
-        Path dir = export(
-                model,
-                s,
-                r.path("output_dir").resolve("model"),
-                architecture,
-                r.flag("export_half", false),
-                generation);
-        if (r.has("validate") && stream != null) {
-            var v = r.node("validate");
+        Path dir = export(model, s, out.resolve("model"), architecture, r.flag("export_half", false), generation);
+        if (r.has("validate")) { // a stream is there: checked above
             long t0 = System.nanoTime();
-            Map<String, Double> m = new ShapesValidator(
-                            stream,
-                            v.path("scenes").asInt(64),
-                            v.path("seed").asLong(9),
-                            v.path("training_scenes").asBoolean(false))
-                    .validate(dir, task);
+            Map<String, Double> m = validator(r, stream).validate(dir, task);
             LOG.info("validation of the export ({} s): {}", Math.round((System.nanoTime() - t0) / 1e9), m);
         }
         return dir;

@@ -95,8 +95,10 @@ public record BlipConfig(VisionConfig vision, TextConfig text, int embedDim) {
         v.put("num_attention_heads", vision.numHeads());
         v.put("hidden_act", vision.hiddenAct().configName());
         v.put("layer_norm_eps", vision.layerNormEps());
-        if (vision.posEmbedAtOutput()) { // blip4j's own key (not in HF's BlipVisionConfig); absent means false
-            v.put("pos_embed_at_output", true);
+        switch (vision.placeAtOutput()) { // blip4j's own key (not in HF's BlipVisionConfig); absent means false
+            case NONE -> {}
+            case ADD -> v.put("pos_embed_at_output", true);
+            case NORMALIZED -> v.put("pos_embed_at_output", "normalized");
         }
         java.nio.file.Files.createDirectories(file.toAbsolutePath().getParent());
         m.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), root);

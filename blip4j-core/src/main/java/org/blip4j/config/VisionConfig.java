@@ -10,9 +10,9 @@ import org.blip4j.nn.Activation;
  * @param dropPathRate stochastic depth while training, rising linearly to this rate over the blocks (BLIP: 0.1 for
  *     VQA and NLVR2, else 0)
  * @param hiddenAct the MLP activation ({@code hidden_act}; BLIP's vit.py: exact GELU)
- * @param posEmbedAtOutput not BLIP's (false for every released checkpoint): the position embedding is added once more
- *     to the ViT's output tokens ({@code pos_embed_at_output}), so that cross-attention can pick image tokens by place
- *     (the shapes world's "left of", docs/shapes.md); no new weights
+ * @param placeAtOutput not BLIP's ({@link PlaceAtOutput#NONE} for every released checkpoint): whether the position
+ *     embedding is added once more to the ViT's output tokens ({@code pos_embed_at_output}), so that cross-attention
+ *     can pick image tokens by place (the shapes world's "left of", docs/shapes.md); no new weights
  */
 public record VisionConfig(
         int imageSize,
@@ -24,7 +24,38 @@ public record VisionConfig(
         double layerNormEps,
         double dropPathRate,
         Activation hiddenAct,
-        boolean posEmbedAtOutput) {
+        PlaceAtOutput placeAtOutput) {
+
+    /** How the ViT's output tokens carry their place (config and recipe key {@code pos_embed_at_output}). */
+    public enum PlaceAtOutput {
+        /** BLIP's ViT: the position embedding enters at the input only ({@code false}, or no key). */
+        NONE,
+        /** The position embedding is added to the output tokens as it is ({@code true}). */
+        ADD,
+        /**
+         * The position embedding, layer-normalised per token without scale or shift, is added to the output tokens
+         * ({@code "normalized"}): a signal as strong as the normalised content, where a trained embedding is often
+         * a tenth of it.
+         */
+        NORMALIZED;
+
+        /** Parses a config value ({@code false}, {@code true}, {@code "normalized"} or none), naming {@code where}. */
+        public static PlaceAtOutput parse(JsonNode v, String where) {
+            return v == null || v.isMissingNode() || v.isNull() ? NONE : parse(v.asText(), where);
+        }
+
+        /** Parses {@code false}, {@code true} or {@code normalized}; errors name {@code where}. */
+        public static PlaceAtOutput parse(String v, String where) {
+            return switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
+                case "false" -> NONE;
+                case "true" -> ADD;
+                case "normalized" -> NORMALIZED;
+                default ->
+                    throw new ConfigException(
+                            where + ": pos_embed_at_output must be false, true or normalized, got '" + v + "'");
+            };
+        }
+    }
 
     /** BLIP's ViT without stochastic depth: GELU, the position embedding at the input only. */
     public VisionConfig(
@@ -45,7 +76,7 @@ public record VisionConfig(
                 layerNormEps,
                 0.0,
                 Activation.GELU,
-                false);
+                PlaceAtOutput.NONE);
     }
 
     public VisionConfig {
@@ -61,6 +92,7 @@ public record VisionConfig(
         ConfigException.require(layerNormEps > 0, "vision layer_norm_eps must be positive");
         ConfigException.require(dropPathRate >= 0 && dropPathRate < 1, "vision drop_path_rate must be in [0, 1)");
         ConfigException.require(hiddenAct != null, "vision hidden_act must be set");
+        ConfigException.require(placeAtOutput != null, "vision pos_embed_at_output must be set");
     }
 
     /** The same ViT with stochastic depth (training only). */
@@ -75,11 +107,11 @@ public record VisionConfig(
                 layerNormEps,
                 rate,
                 hiddenAct,
-                posEmbedAtOutput);
+                placeAtOutput);
     }
 
-    /** The same ViT with the position embedding added to its output tokens too, or not (pos_embed_at_output). */
-    public VisionConfig withPosEmbedAtOutput(boolean on) {
+    /** The same ViT with its output tokens carrying their place this way (pos_embed_at_output). */
+    public VisionConfig withPlaceAtOutput(PlaceAtOutput place) {
         return new VisionConfig(
                 imageSize,
                 patchSize,
@@ -90,7 +122,7 @@ public record VisionConfig(
                 layerNormEps,
                 dropPathRate,
                 hiddenAct,
-                on);
+                place);
     }
 
     /** Patches per side. */
@@ -129,7 +161,7 @@ public record VisionConfig(
                 layerNormEps,
                 dropPathRate,
                 hiddenAct,
-                posEmbedAtOutput);
+                placeAtOutput);
     }
 
     /** Parses HF {@code vision_config}. */
@@ -144,6 +176,6 @@ public record VisionConfig(
                 n.path("layer_norm_eps").asDouble(1e-5),
                 0.0,
                 ConfigException.activation(n, "vision"),
-                n.path("pos_embed_at_output").asBoolean(false));
+                PlaceAtOutput.parse(n.get("pos_embed_at_output"), "vision_config"));
     }
 }

@@ -140,6 +140,7 @@ public final class Recipe {
                                 && NUMBER.matcher(value.asText().trim()).matches());
             case FLAG -> value.isBoolean();
             case STRING, PATH -> value.isTextual();
+            case FLAG_OR_NAME -> value.isBoolean() || value.isTextual();
             case PATHS ->
                 value.isTextual()
                         || (value.isArray()
@@ -187,7 +188,7 @@ public final class Recipe {
     }
 
     public String string(String key, String dflt) {
-        known(key, RecipeKeys.Type.STRING, RecipeKeys.Type.PATH);
+        known(key, RecipeKeys.Type.STRING, RecipeKeys.Type.PATH, RecipeKeys.Type.FLAG_OR_NAME);
         return has(key) ? root.get(key).asText() : dflt;
     }
 

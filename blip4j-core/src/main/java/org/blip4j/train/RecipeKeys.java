@@ -24,6 +24,8 @@ public final class RecipeKeys {
         FLAG("true or false"),
         /** A string. */
         STRING("a string"),
+        /** true, false or one of the key's named values (a YAML boolean or a string). */
+        FLAG_OR_NAME("true, false or a name"),
         /** A path, resolved against the recipe's folder. */
         PATH("a path"),
         /** A path or a list of paths. */
@@ -52,9 +54,10 @@ public final class RecipeKeys {
             new Key("vision", Type.MAPPING, "from scratch: ViT sizes (patch_size, hidden_size, num_layers, ...)"),
             new Key(
                     "pos_embed_at_output",
-                    Type.FLAG,
-                    "the ViT's position embedding added to its output tokens too, so cross-attention can pick tokens by"
-                            + " place (not BLIP's; default false; with pretrained: switched for this run)"),
+                    Type.FLAG_OR_NAME,
+                    "true: the ViT's position embedding added to its output tokens too, so cross-attention can pick"
+                            + " tokens by place; normalized: the same embedding layer-normalised first, as strong as"
+                            + " the content (not BLIP's; default false; with pretrained: switched for this run)"),
             new Key(
                     "vision_init",
                     Type.PATH,

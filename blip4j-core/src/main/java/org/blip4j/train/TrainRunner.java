@@ -477,13 +477,19 @@ public final class TrainRunner {
                 1e-6,
                 0.0,
                 org.blip4j.nn.Activation.GELU,
-                r.flag(POS_AT_OUTPUT, false));
+                placeAtOutput(r));
+    }
+
+    /** The recipe's {@code pos_embed_at_output}: false (default), true or normalized. */
+    static VisionConfig.PlaceAtOutput placeAtOutput(Recipe r) {
+        return VisionConfig.PlaceAtOutput.parse(
+                r.string(POS_AT_OUTPUT, "false"), r.file().toString());
     }
 
     /**
-     * Recipe key: the ViT's position embedding is added to its output tokens too ({@link
-     * VisionConfig#posEmbedAtOutput()}); from scratch it sets the new ViT, with {@code pretrained} it turns the
-     * loaded model's setting on or off for this run and its export.
+     * Recipe key: the ViT's position embedding (true), or its layer-normalised form (normalized), is added to its
+     * output tokens too ({@link VisionConfig#placeAtOutput()}); from scratch it sets the new ViT, with {@code
+     * pretrained} it switches the loaded model's setting for this run and its export.
      */
     static final String POS_AT_OUTPUT = "pos_embed_at_output";
 
@@ -497,8 +503,7 @@ public final class TrainRunner {
             Integer size = r.has("image_size") ? r.integer("image_size", 0) : null;
             BlipConfig c = BlipLoader.config(files, sd, new Blip.Options(null, size, false));
             if (r.has(POS_AT_OUTPUT)) {
-                c = new BlipConfig(
-                        c.vision().withPosEmbedAtOutput(r.flag(POS_AT_OUTPUT, false)), c.text(), c.embedDim());
+                c = new BlipConfig(c.vision().withPlaceAtOutput(placeAtOutput(r)), c.text(), c.embedDim());
             }
             BertTokenizer tok = BertTokenizer.fromDirectory(files.tokenizerDir());
             BlipLoader.check(files, sd, c, tok); // before the network is allocated

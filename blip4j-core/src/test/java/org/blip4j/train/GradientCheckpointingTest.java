@@ -33,7 +33,7 @@ class GradientCheckpointingTest {
                         v.layerNormEps(),
                         0.3,
                         v.hiddenAct(),
-                        false),
+                        org.blip4j.config.VisionConfig.PlaceAtOutput.NONE),
                 f.text(),
                 f.embedDim());
         BlipDecoder m = new BlipDecoder(c);

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.blip4j.config.VisionConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -255,15 +256,28 @@ class RecipeTest {
     @Test
     void aVisionMappingCanAddThePositionEmbeddingAtTheOutput() throws Exception {
         Path f = tmp.resolve("vision.yaml");
-        Files.writeString(
-                f,
-                "vision: {patch_size: 8, hidden_size: 40, num_layers: 2, num_heads: 5,"
-                        + " intermediate_size: 80}\nimage_size: 32\npos_embed_at_output: true\n");
+        String sizes = "vision: {patch_size: 8, hidden_size: 40, num_layers: 2, num_heads: 5, intermediate_size: 80}\n";
+        Files.writeString(f, sizes + "image_size: 32\npos_embed_at_output: true\n");
         var v = TrainRunner.visionConfig(Recipe.read(f, Map.of()));
-        assertTrue(v.posEmbedAtOutput());
+        assertEquals(VisionConfig.PlaceAtOutput.ADD, v.placeAtOutput());
         assertEquals(40, v.hiddenSize());
         assertEquals(4, v.gridSize());
+        Files.writeString(f, sizes + "image_size: 32\npos_embed_at_output: normalized\n");
+        assertEquals(
+                VisionConfig.PlaceAtOutput.NORMALIZED,
+                TrainRunner.visionConfig(Recipe.read(f, Map.of())).placeAtOutput());
+        assertEquals(
+                VisionConfig.PlaceAtOutput.NONE,
+                TrainRunner.visionConfig(Recipe.read(f, Map.of("pos_embed_at_output", "false")))
+                        .placeAtOutput(),
+                "--set pos_embed_at_output=false switches it off");
+        Files.writeString(f, sizes + "image_size: 32\npos_embed_at_output: scaled\n");
+        var e = assertThrows(IllegalArgumentException.class, () -> TrainRunner.visionConfig(Recipe.read(f, Map.of())));
+        assertTrue(e.getMessage().contains(f.toString()) && e.getMessage().contains("scaled"), e.getMessage());
         Files.writeString(f, "vision: {patch_size: 8, hidden_size: 40, num_heads: 5}\nimage_size: 32\n");
-        assertFalse(TrainRunner.visionConfig(Recipe.read(f, Map.of())).posEmbedAtOutput(), "BLIP's ViT by default");
+        assertEquals(
+                VisionConfig.PlaceAtOutput.NONE,
+                TrainRunner.visionConfig(Recipe.read(f, Map.of())).placeAtOutput(),
+                "BLIP's ViT by default");
     }
 }

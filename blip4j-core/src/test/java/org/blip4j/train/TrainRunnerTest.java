@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import org.blip4j.Blip;
 import org.blip4j.Task;
+import org.blip4j.config.VisionConfig.PlaceAtOutput;
 import org.blip4j.testutil.Fixture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -95,13 +96,16 @@ class TrainRunnerTest {
         try (Fixture fx = Fixture.open()) {
             annotations(fx);
             Recipe r = recipe(fx, "blip_decoder.pth", "pos_embed_at_output: true\n");
-            assertFalse(org.blip4j.config.BlipConfig.readHf(fx.require("config.json"))
-                    .vision()
-                    .posEmbedAtOutput());
-            assertTrue(TrainRunner.setup(r).config().vision().posEmbedAtOutput());
+            assertEquals(
+                    PlaceAtOutput.NONE,
+                    org.blip4j.config.BlipConfig.readHf(fx.require("config.json"))
+                            .vision()
+                            .placeAtOutput());
+            assertEquals(
+                    PlaceAtOutput.ADD, TrainRunner.setup(r).config().vision().placeAtOutput());
             Path model = TrainRunner.run(Task.CAPTION, r, false, false);
             var exported = org.blip4j.config.BlipConfig.readHf(model.resolve("config.json"));
-            assertTrue(exported.vision().posEmbedAtOutput(), "the export keeps the switch");
+            assertEquals(PlaceAtOutput.ADD, exported.vision().placeAtOutput(), "the export keeps the switch");
             try (Blip blip = Blip.load(model)) {
                 String first = fx.manifest()
                         .path("preset_config")

@@ -71,7 +71,7 @@ public final class VisionTransformer extends Block implements DeferredBackward {
 
     /**
      * Encodes normalised pixels (B, 3, S, S) into image embeddings (B, N, D); with {@link
-     * VisionConfig#posEmbedAtOutput()} the position embedding is added to them once more.
+     * VisionConfig#placeAtOutput()} the position embedding (or its layer-normalised form) is added to them once more.
      */
     public Tensor forward(Tensor pixels) {
         return forward(pixels, null);
@@ -97,7 +97,11 @@ public final class VisionTransformer extends Block implements DeferredBackward {
             observe.accept(x);
         }
         Tensor out = norm.forward(x); // (B, N, D)
-        return config.posEmbedAtOutput() ? out.add(posEmbed) : out; // place kept for cross-attention (not BLIP's)
+        return switch (config.placeAtOutput()) { // place kept for cross-attention (not BLIP's)
+            case NONE -> out;
+            case ADD -> out.add(posEmbed); // (B, N, D) + (1, N, D)
+            case NORMALIZED -> out.add(T.layerNorm(posEmbed, null, null, config.layerNormEps())); // unit RMS a token
+        };
     }
 
     /** Conv2d(3, D, kernel = stride = patch) then flatten, mirrors timm {@code PatchEmbed}. */

@@ -2,13 +2,17 @@ package org.blip4j.model.vision;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
+import java.util.List;
 import org.blip4j.config.BlipConfig;
 import org.blip4j.config.VisionConfig;
+import org.blip4j.config.VisionConfig.PlaceAtOutput;
 import org.blip4j.engine.Engine;
+import org.blip4j.engine.T;
 import org.blip4j.train.Init;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -19,8 +23,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code pos_embed_at_output} (not BLIP's): the ViT's output tokens get the position embedding once more, and nothing
- * else changes; the key travels through exported configs (recipes: RecipeTest), and is absent (false) everywhere else.
+ * {@code pos_embed_at_output} (not BLIP's): the ViT's output tokens get the position embedding once more ({@code
+ * true}) or its layer-normalised form ({@code normalized}), and nothing else changes; the key travels through exported
+ * configs (recipes: RecipeTest), and is absent (false) everywhere else.
  */
 class PosEmbedAtOutputTest {
     @TempDir
@@ -35,25 +40,60 @@ class PosEmbedAtOutputTest {
         return new VisionConfig(32, 8, 40, 2, 5, 80, 1e-6);
     }
 
+    /** BLIP's output and the output with {@code place}, from the same weights and pixels. */
+    private static Tensor[] outputs(PlaceAtOutput place, VisionTransformer plain) {
+        VisionTransformer placed = new VisionTransformer(small().withPlaceAtOutput(place));
+        placed.namedParameters()
+                .forEach((k, t) -> t.copy_(plain.namedParameters().get(k)));
+        plain.train(false);
+        placed.train(false);
+        torch.manual_seed(11);
+        Tensor pixels = torch.randn(2, 3, 32, 32); // (B, 3, S, S)
+        return new Tensor[] {plain.forward(pixels), placed.forward(pixels)}; // (B, N, D) each
+    }
+
     @Test
     void outputTokensGetThePositionEmbeddingOnceMore() {
         try (PointerScope s = new PointerScope();
                 NoGradGuard g = new NoGradGuard()) {
             VisionTransformer plain = new VisionTransformer(small());
             Init.blip(plain, 3, 0.02);
-            VisionTransformer placed = new VisionTransformer(small().withPosEmbedAtOutput(true));
-            placed.namedParameters()
-                    .forEach((k, t) -> t.copy_(plain.namedParameters().get(k)));
-            plain.train(false);
-            placed.train(false);
-            torch.manual_seed(11);
-            Tensor pixels = torch.randn(2, 3, 32, 32); // (B, 3, S, S)
-            Tensor a = plain.forward(pixels); // (B, N, D)
-            Tensor b = placed.forward(pixels); // (B, N, D)
-            assertEquals(17, b.size(1));
-            Tensor diff = b.sub(a).sub(plain.posEmbed); // pos_embed (1, N, D) broadcast over the batch
+            Tensor[] ab = outputs(PlaceAtOutput.ADD, plain);
+            assertEquals(17, ab[1].size(1));
+            Tensor diff = ab[1].sub(ab[0]).sub(plain.posEmbed); // pos_embed (1, N, D) broadcast over the batch
             assertTrue(diff.abs().max().item_float() < 1e-6, "output = BLIP's output + pos_embed");
             assertTrue(plain.posEmbed.abs().max().item_float() > 1e-3, "a position embedding to see");
+        }
+    }
+
+    @Test
+    void normalizedAddsEachTokensPositionEmbeddingAtUnitScale() {
+        try (PointerScope s = new PointerScope();
+                NoGradGuard g = new NoGradGuard()) {
+            VisionTransformer plain = new VisionTransformer(small());
+            Init.blip(plain, 3, 0.02); // pos_embed ~ 0.02: a tenth or less of the normalised content
+            Tensor[] ab = outputs(PlaceAtOutput.NORMALIZED, plain);
+            Tensor added = ab[1].sub(ab[0]); // (B, N, D)
+            int n = (int) added.size(1);
+            int d = (int) added.size(2);
+            float[] p = T.toFloats(plain.posEmbed); // (1, N, D)
+            float[] got = T.toFloats(added.select(0, 1)); // the second image: the same addition
+            for (int t = 0; t < n; t++) { // by hand: (p - mean) / sqrt(var + eps), population variance
+                double mean = 0;
+                for (int j = 0; j < d; j++) {
+                    mean += p[t * d + j];
+                }
+                mean /= d;
+                double var = 0;
+                for (int j = 0; j < d; j++) {
+                    var += (p[t * d + j] - mean) * (p[t * d + j] - mean);
+                }
+                var /= d;
+                for (int j = 0; j < d; j++) {
+                    double want = (p[t * d + j] - mean) / Math.sqrt(var + 1e-6);
+                    assertEquals(want, got[t * d + j], 1e-4, "token " + t + ", channel " + j);
+                }
+            }
         }
     }
 
@@ -65,16 +105,39 @@ class PosEmbedAtOutputTest {
         assertFalse(
                 new ObjectMapper().readTree(off.toFile()).path("vision_config").has("pos_embed_at_output"),
                 "configs without it stay as HF writes them");
-        assertFalse(BlipConfig.readHf(off).vision().posEmbedAtOutput());
+        assertEquals(PlaceAtOutput.NONE, BlipConfig.readHf(off).vision().placeAtOutput());
 
-        BlipConfig on = new BlipConfig(base.vision().withPosEmbedAtOutput(true), base.text(), base.embedDim());
-        Path onFile = tmp.resolve("on.json");
-        on.writeHf(onFile, "BlipForConditionalGeneration", 101, 102);
-        assertTrue(BlipConfig.readHf(onFile).vision().posEmbedAtOutput());
-        assertTrue(BlipConfig.readHf(onFile)
-                .vision()
-                .withImageSize(96)
-                .withDropPath(0.1)
-                .posEmbedAtOutput());
+        for (PlaceAtOutput place : List.of(PlaceAtOutput.ADD, PlaceAtOutput.NORMALIZED)) {
+            BlipConfig on = new BlipConfig(base.vision().withPlaceAtOutput(place), base.text(), base.embedDim());
+            Path onFile = tmp.resolve(place + ".json");
+            on.writeHf(onFile, "BlipForConditionalGeneration", 101, 102);
+            assertEquals(
+                    place == PlaceAtOutput.ADD ? "true" : "normalized",
+                    new ObjectMapper()
+                            .readTree(onFile.toFile())
+                            .path("vision_config")
+                            .path("pos_embed_at_output")
+                            .asText());
+            assertEquals(place, BlipConfig.readHf(onFile).vision().placeAtOutput());
+            assertEquals(
+                    place,
+                    BlipConfig.readHf(onFile)
+                            .vision()
+                            .withImageSize(96)
+                            .withDropPath(0.1)
+                            .placeAtOutput());
+        }
+    }
+
+    @Test
+    void anUnknownValueInAConfigIsRefusedNamingTheKey() throws Exception {
+        Path f = tmp.resolve("config.json");
+        BlipConfig.base(64).writeHf(f, "BlipForConditionalGeneration", 101, 102);
+        var root = (com.fasterxml.jackson.databind.node.ObjectNode) new ObjectMapper().readTree(f.toFile());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) root.get("vision_config")).put("pos_embed_at_output", "yes");
+        new ObjectMapper().writeValue(f.toFile(), root);
+        var e = assertThrows(IllegalArgumentException.class, () -> BlipConfig.readHf(f));
+        assertTrue(
+                e.getMessage().contains("pos_embed_at_output") && e.getMessage().contains("yes"), e.getMessage());
     }
 }

@@ -138,6 +138,9 @@ class PosEmbedAtOutputTest {
         new ObjectMapper().writeValue(f.toFile(), root);
         var e = assertThrows(IllegalArgumentException.class, () -> BlipConfig.readHf(f));
         assertTrue(
-                e.getMessage().contains("pos_embed_at_output") && e.getMessage().contains("yes"), e.getMessage());
+                e.getMessage().contains(f.toString())
+                        && e.getMessage().contains("pos_embed_at_output")
+                        && e.getMessage().contains("yes"),
+                e.getMessage());
     }
 }

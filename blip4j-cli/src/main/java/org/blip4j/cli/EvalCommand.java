@@ -116,6 +116,14 @@ final class EvalCommand implements Callable<Integer> {
                     + "confusion matrices as this PNG and as JSON beside it (FILE.json).")
     Path confusion;
 
+    @Option(
+            names = "--results",
+            paramLabel = "FILE.json",
+            description = "caption, vqa: also write every prediction, as the reference's result files do: a JSON "
+                    + "array of {image_id, caption} (image_id = the annotation's image path) or {question_id, "
+                    + "answer, question, image[, question_type]}.")
+    Path results;
+
     @Option(names = "--int8", description = "caption, vqa: decode with int8 weights (see blip4j caption --int8).")
     boolean int8;
 
@@ -144,6 +152,10 @@ final class EvalCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
         }
+        if (results != null && !(t.equals("caption") || t.equals("vqa"))) {
+            throw new picocli.CommandLine.ParameterException(
+                    spec.commandLine(), "--results: caption and vqa only (not " + t + ")");
+        }
         PrintWriter err = spec.commandLine().getErr();
         Map<String, Scene> truth = null; // annotation image path -> scene, for caption and retrieval
         SceneIndex world = t.equals("caption") || t.equals("retrieval") ? world() : null;
@@ -170,6 +182,16 @@ final class EvalCommand implements Callable<Integer> {
                             batchSize,
                             null);
                     result.putAll(run.scores().metrics());
+                    if (results != null) {
+                        List<Map<String, Object>> rows = new ArrayList<>();
+                        run.candidates().forEach((image, caption) -> {
+                            Map<String, Object> row = new LinkedHashMap<>();
+                            row.put("image_id", image);
+                            row.put("caption", caption);
+                            rows.add(row);
+                        });
+                        writeResults(rows);
+                    }
                     if (truth != null) {
                         List<Scene> sc = run.candidates().keySet().stream()
                                 .map(truth::get)
@@ -214,6 +236,22 @@ final class EvalCommand implements Callable<Integer> {
                     List<List<String>> gts =
                             items.stream().map(Annotations.Vqa::answers).toList();
                     result.put("vqa_accuracy", VqaAccuracy.overall(preds, gts));
+                    if (results != null) {
+                        List<Map<String, Object>> rows = new ArrayList<>();
+                        for (int i = 0; i < items.size(); i++) {
+                            Annotations.Vqa q = items.get(i);
+                            Map<String, Object> row = new LinkedHashMap<>();
+                            row.put("question_id", q.questionId() != null ? q.questionId() : (Object) (long) i);
+                            row.put("answer", preds.get(i));
+                            row.put("question", q.question());
+                            row.put("image", q.image());
+                            if (types.get(i) != null) {
+                                row.put("question_type", types.get(i));
+                            }
+                            rows.add(row);
+                        }
+                        writeResults(rows);
+                    }
                     if (types.stream().anyMatch(x -> x != null)) {
                         ShapesTruth.VqaTruth vt = ShapesTruth.vqa(types, preds, gts);
                         putCounts(result, vt.metrics());
@@ -262,6 +300,19 @@ final class EvalCommand implements Callable<Integer> {
         }
         err.flush();
         return 0;
+    }
+
+    /** Writes {@code --results}: one JSON array, its folder created; a failure names the file. */
+    private void writeResults(List<Map<String, Object>> rows) throws IOException {
+        try {
+            Path parent = results.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(results.toFile(), rows);
+        } catch (IOException e) {
+            throw new IOException("--results " + results + ": cannot write (" + e.getMessage() + ")", e);
+        }
     }
 
     /** Adds metrics, counts ({@code *_judged}, {@code vqa_questions_*}) as integers. */

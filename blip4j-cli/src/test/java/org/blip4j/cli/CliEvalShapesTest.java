@@ -65,7 +65,9 @@ class CliEvalShapesTest {
     @Test
     void captionTruthRateBesideCider(@TempDir Path tmp) throws Exception {
         Path png = tmp.resolve("conf/caption.png");
-        CliFixture.Run r = CliFixture.run(eval("caption", "caption_test.json", "--confusion", png.toString()))
+        Path res = tmp.resolve("res/captions.json");
+        CliFixture.Run r = CliFixture.run(eval(
+                        "caption", "caption_test.json", "--confusion", png.toString(), "--results", res.toString()))
                 .expect(0);
         JsonNode j = json(r);
         for (String k : new String[] {
@@ -94,6 +96,19 @@ class CliEvalShapesTest {
                 new ObjectMapper().readTree(tmp.resolve("conf/caption.json").toFile());
         assertEquals(j.get("confusion"), written);
         assertEquals("", r.err().strip(), r.err());
+        // --results: one {image_id, caption} per test image, image_id the annotation's path
+        java.util.Set<String> images = new java.util.TreeSet<>();
+        new ObjectMapper()
+                .readTree(world.resolve("caption_test.json").toFile())
+                .forEach(a -> images.add(a.get("image").asText()));
+        JsonNode rows = new ObjectMapper().readTree(res.toFile());
+        java.util.Set<String> ids = new java.util.TreeSet<>();
+        rows.forEach(row -> {
+            ids.add(row.get("image_id").asText());
+            assertFalse(row.get("caption").asText().isBlank(), row.toString());
+        });
+        assertEquals(images.size(), rows.size());
+        assertEquals(images, ids);
     }
 
     @Test
@@ -158,7 +173,9 @@ class CliEvalShapesTest {
     @Test
     void vqaAccuracyPerQuestionType(@TempDir Path tmp) throws Exception {
         String answers = world.resolve("answer_list.json").toString();
-        JsonNode j = json(CliFixture.run(eval("vqa", "vqa_test.json", "--answers", answers, "-k", "3"))
+        Path res = tmp.resolve("vqa_result.json");
+        JsonNode j = json(CliFixture.run(
+                        eval("vqa", "vqa_test.json", "--answers", answers, "-k", "3", "--results", res.toString()))
                 .expect(0));
         Map<String, Integer> perType = new HashMap<>();
         new ObjectMapper()
@@ -173,6 +190,29 @@ class CliEvalShapesTest {
         }
         assertEquals(j.get("vqa_accuracy").asDouble(), weighted / n, 1e-9);
         assertTrue(j.get("confusion").get("color").has("counts"));
+        // --results: the answers in file order; scored against the file's answers they give the reported accuracy
+        JsonNode qs = new ObjectMapper().readTree(world.resolve("vqa_test.json").toFile());
+        JsonNode rows = new ObjectMapper().readTree(res.toFile());
+        assertEquals(qs.size(), rows.size());
+        java.util.List<String> preds = new java.util.ArrayList<>();
+        java.util.List<java.util.List<String>> gts = new java.util.ArrayList<>();
+        for (int i = 0; i < qs.size(); i++) {
+            JsonNode q = qs.get(i);
+            JsonNode row = rows.get(i);
+            assertEquals(q.get("question").asText(), row.get("question").asText());
+            assertEquals(q.get("image").asText(), row.get("image").asText());
+            assertEquals(
+                    q.get("question_type").asText(), row.get("question_type").asText());
+            assertEquals(q.get("question_id").asLong(), row.get("question_id").asLong());
+            preds.add(row.get("answer").asText());
+            java.util.List<String> gt = new java.util.ArrayList<>();
+            q.get("answer").forEach(a -> gt.add(a.asText()));
+            gts.add(gt);
+        }
+        assertEquals(j.get("vqa_accuracy").asDouble(), org.blip4j.eval.VqaAccuracy.overall(preds, gts), 1e-9);
+        CliFixture.Run refused = CliFixture.run(eval("retrieval", "caption_test.json", "--results", res.toString()));
+        assertEquals(2, refused.code(), refused.err());
+        assertTrue(refused.err().contains("--results: caption and vqa only"), refused.err());
 
         Path few = tmp.resolve("vqa_few.json"); // human-readable output, on three questions
         String all = Files.readString(world.resolve("vqa_test.json"));

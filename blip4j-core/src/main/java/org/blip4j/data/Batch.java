@@ -21,6 +21,8 @@ import org.blip4j.text.BertTokenizer;
  * @param answerCounts number of answers of each sample ({@code n} in {@code vqa_collate_fn})
  * @param negatives pre-training / retrieval on a world that knows the truth: per sample a text false for its image
  *     (ITM's hard negative), "" where the sample has none ({@link #hasNegative}); null when no sample has one
+ * @param knownTrue pre-training / retrieval on a world that knows the truth, when asked for: {@code knownTrue[i][j]}
+ *     is true where sample j's text holds for sample i's image (i != j; the diagonal is false); null otherwise
  */
 public record Batch(
         int[] indices,
@@ -35,7 +37,8 @@ public record Batch(
         Text answers,
         float[] answerWeights,
         int[] answerCounts,
-        Text negatives) {
+        Text negatives,
+        boolean[][] knownTrue) {
 
     /** A batch without hard-negative texts. */
     public Batch(
@@ -64,6 +67,7 @@ public record Batch(
                 answers,
                 answerWeights,
                 answerCounts,
+                null,
                 null);
     }
 

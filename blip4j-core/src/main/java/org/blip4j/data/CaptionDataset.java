@@ -32,12 +32,28 @@ public final class CaptionDataset extends ItemDataset<CaptionDataset.Item, Capti
      * A loaded pair, as {@code __getitem__} returns {@code (image, caption, img_id)}.
      *
      * @param negative a text known to be false for this image, for ITM (a world's hard negative), or null
+     * @param world what a world that knows the truth says of this pair (whether another pair's text holds for this
+     *     image), or null
      */
-    public record Sample(int index, Pixels pixels, String caption, int imageId, String negative) {
+    public record Sample(int index, Pixels pixels, String caption, int imageId, String negative, WorldPair world) {
         /** A pair without a known-false text (every file-backed dataset). */
         public Sample(int index, Pixels pixels, String caption, int imageId) {
-            this(index, pixels, caption, imageId, null);
+            this(index, pixels, caption, imageId, null, null);
         }
+
+        /** A pair with a known-false text (or null) and no other knowledge of the world. */
+        public Sample(int index, Pixels pixels, String caption, int imageId, String negative) {
+            this(index, pixels, caption, imageId, negative, null);
+        }
+    }
+
+    /**
+     * A pair of a world that can judge its texts against any of its images (the shapes world): lets training tell a
+     * real ITM negative from another image's caption that happens to hold for this image too.
+     */
+    public interface WorldPair {
+        /** Whether this pair's text holds for {@code other}'s image (a pair of the same world). */
+        boolean textHoldsFor(WorldPair other);
     }
 
     public CaptionDataset(List<Item> items, ImageTransform transform, ImageLoader loader) {

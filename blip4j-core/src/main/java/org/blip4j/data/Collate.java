@@ -47,8 +47,30 @@ public final class Collate {
                     null,
                     null,
                     null,
-                    anyNegative ? Batch.Text.encode(tokenizer, negatives, encoding) : null);
+                    anyNegative ? Batch.Text.encode(tokenizer, negatives, encoding) : null,
+                    knownTrue(samples));
         };
+    }
+
+    /**
+     * {@code [i][j]}: whether sample j's text holds for sample i's image, by the samples' world (the diagonal false);
+     * null unless every sample knows its world.
+     */
+    static boolean[][] knownTrue(List<CaptionDataset.Sample> samples) {
+        int b = samples.size();
+        for (CaptionDataset.Sample s : samples) {
+            if (s.world() == null) {
+                return null;
+            }
+        }
+        boolean[][] out = new boolean[b][b];
+        for (int i = 0; i < b; i++) {
+            for (int j = 0; j < b; j++) {
+                out[i][j] = i != j
+                        && samples.get(j).world().textHoldsFor(samples.get(i).world());
+            }
+        }
+        return out;
     }
 
     /** Evaluation images (Karpathy val/test): pixels, indices and COCO image ids; no text. */

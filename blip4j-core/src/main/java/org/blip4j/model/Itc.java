@@ -83,6 +83,15 @@ final class Itc {
             NegativeSampler sampler,
             TextNegatives hard) {
         int b = wT2i.length;
+        if (hard != null && hard.knownTrue() != null) {
+            if (wT2i[0].length != b || wI2t[0].length != b) {
+                throw new IllegalArgumentException("known-true pairs need negatives from this rank's batch only (" + b
+                        + " candidates, got " + wT2i[0].length + "): turn negative_all_rank off");
+            }
+            float[][][] masked = maskKnownTrue(wT2i, wI2t, hard.knownTrue());
+            wT2i = masked[0];
+            wI2t = masked[1];
+        }
         long[] negImage = new long[b];
         long[] negText = new long[b];
         for (int i = 0; i < b; i++) {
@@ -94,7 +103,7 @@ final class Itc {
         Tensor negImg = imageCandidates.index_select(0, T.longs(negImage, b)); // (B, N, W), gradient flows
         Tensor negIds = idsCandidates.index_select(0, T.longs(negText, b));
         Tensor negMask = maskCandidates.index_select(0, T.longs(negText, b));
-        if (hard != null) {
+        if (hard != null && hard.hasTexts()) {
             long length = Math.max(encIds.size(1), hard.ids().size(1));
             encIds = pad(encIds, length);
             mask = pad(mask, length);
@@ -115,6 +124,41 @@ final class Itc {
         long[] labels = new long[3 * b];
         Arrays.fill(labels, 0, b, 1L);
         return new Itm(logits, T.crossEntropy(logits, T.longs(labels, 3L * b), 0.0));
+    }
+
+    /**
+     * The mining weights with known-true pairs removed: text j is not drawn as image i's negative, nor image i as
+     * text j's, where {@code knownTrue[i][j]} (text j holds for image i). A row left with no weight keeps its
+     * weights (nothing false to draw; BLIP's own draw). Returns copies {wT2i, wI2t}; the inputs are unchanged.
+     */
+    static float[][][] maskKnownTrue(float[][] wT2i, float[][] wI2t, boolean[][] knownTrue) {
+        int b = knownTrue.length;
+        float[][] t2i = new float[b][];
+        float[][] i2t = new float[b][];
+        for (int r = 0; r < b; r++) {
+            float[] t = wT2i[r].clone(); // text r: drop images it holds for
+            float[] im = wI2t[r].clone(); // image r: drop texts that hold for it
+            for (int c = 0; c < b; c++) {
+                if (knownTrue[c][r]) {
+                    t[c] = 0;
+                }
+                if (knownTrue[r][c]) {
+                    im[c] = 0;
+                }
+            }
+            t2i[r] = anyPositive(t) ? t : wT2i[r].clone();
+            i2t[r] = anyPositive(im) ? im : wI2t[r].clone();
+        }
+        return new float[][][] {t2i, i2t};
+    }
+
+    private static boolean anyPositive(float[] w) {
+        for (float x : w) {
+            if (x > 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Right-pads (B, L) token rows with zeros (pad id and mask 0) to {@code length}. */

@@ -36,6 +36,21 @@ public final class StreamDatasets {
      */
     public static Dataset<CaptionDataset.Sample> captions(
             ShapesStream stream, int epochSize, ImageTransform transform, String prompt, double negativeRate) {
+        return captions(stream, epochSize, transform, prompt, negativeRate, false);
+    }
+
+    /**
+     * As {@link #captions(ShapesStream, int, ImageTransform, String, double)}; with {@code judged} every sample also
+     * carries its scene and structured caption ({@link CaptionDataset.Sample#world()}), so that a batch knows which
+     * of its captions hold for which of its images ({@code train_stream.skip_true_negatives}).
+     */
+    public static Dataset<CaptionDataset.Sample> captions(
+            ShapesStream stream,
+            int epochSize,
+            ImageTransform transform,
+            String prompt,
+            double negativeRate,
+            boolean judged) {
         if (!(negativeRate >= 0 && negativeRate <= 1)) {
             throw new IllegalArgumentException("hard-negative rate must be in [0, 1], got " + negativeRate);
         }
@@ -61,7 +76,8 @@ public final class StreamDatasets {
                             ? null
                             : prompt + TextNormalizer.preCaption(n.caption().text(), CaptionDataset.MAX_WORDS);
                 }
-                return new CaptionDataset.Sample(index, pixels, caption, imageId, negative);
+                return new CaptionDataset.Sample(
+                        index, pixels, caption, imageId, negative, judged ? new Judged(truth, d.scene()) : null);
             }
 
             @Override
@@ -69,6 +85,17 @@ public final class StreamDatasets {
                 return "shapes stream #" + index;
             }
         };
+    }
+
+    /** A stream pair that the world can judge: its caption against any other pair's scene. */
+    record Judged(Caption caption, Scene scene) implements CaptionDataset.WorldPair {
+        @Override
+        public boolean textHoldsFor(CaptionDataset.WorldPair other) {
+            if (!(other instanceof Judged j)) {
+                throw new IllegalArgumentException("a shapes-world caption can only be judged against a shapes scene");
+            }
+            return caption.holds(j.scene());
+        }
     }
 
     /** Questions with their annotators' answers weighted as {@code vqa_dataset} does (count / 10). */

@@ -28,17 +28,22 @@ public final class Objectives {
         return ids;
     }
 
-    /** The batch's known-false texts as ITM text negatives ([ENC] first), or null when it has none. */
+    /**
+     * What the batch's world says of ITM negatives: its known-false texts ([ENC] first) and known-true pairs; null when
+     * it has neither.
+     */
     static TextNegatives negatives(Batch b, long encId) {
-        if (b.negatives() == null) {
+        if (b.negatives() == null && b.knownTrue() == null) {
             return null;
         }
         boolean[] rows = new boolean[b.size()];
         for (int i = 0; i < rows.length; i++) {
             rows[i] = b.hasNegative(i);
         }
-        return new TextNegatives(
-                ids(b.negatives(), encId), T.longs(b.negatives().attentionMask()), rows);
+        return b.negatives() == null
+                ? new TextNegatives(null, null, rows, b.knownTrue())
+                : new TextNegatives(
+                        ids(b.negatives(), encId), T.longs(b.negatives().attentionMask()), rows, b.knownTrue());
     }
 
     /** Captioning (BLIP_Decoder.forward): [DEC] first, pads and the prompt's positions ignored, smoothing 0.1. */

@@ -207,7 +207,12 @@ public final class RecipeKeys {
                                     "hard_negatives",
                                     Type.NUMBER,
                                     "pre-training / retrieval: fraction of images whose ITM text negative is a"
-                                            + " minimal false caption of the scene (default 0)")),
+                                            + " minimal false caption of the scene (default 0)"),
+                            new Key(
+                                    "skip_true_negatives",
+                                    Type.FLAG,
+                                    "pre-training / retrieval: ITM never mines a caption that holds for the image"
+                                            + " (or an image a caption holds for) as a negative (default false)")),
             "question_weights",
                     List.of(
                             new Key("color", Type.NUMBER, "weight of colour questions"),

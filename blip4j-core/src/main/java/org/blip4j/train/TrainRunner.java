@@ -116,6 +116,7 @@ public final class TrainRunner {
                 stream == null ? 0 : r.node("train_stream").path("epoch_size").asInt(10_000);
         double[] questionWeights = questionWeights(r, task);
         double hardNegatives = hardNegatives(r, task);
+        boolean skipTrue = skipTrueNegatives(r, task);
         if (r.flag("patch_positions", false) && task != Task.PRETRAIN) {
             throw new IllegalArgumentException(r.file() + ": patch_positions is a key of pre-training and of the vision"
                     + " stage (blip4j train vision), not of " + task.name().toLowerCase(java.util.Locale.ROOT));
@@ -148,7 +149,8 @@ public final class TrainRunner {
                         seed);
                 org.blip4j.data.Dataset<CaptionDataset.Sample> ds;
                 if (stream != null) {
-                    ds = StreamDatasets.captions(stream, streamEpoch, transform(r, size, 0.2), "", hardNegatives);
+                    ds = StreamDatasets.captions(
+                            stream, streamEpoch, transform(r, size, 0.2), "", hardNegatives, skipTrue);
                 } else {
                     List<Path> files = new ArrayList<>();
                     for (var f :
@@ -179,7 +181,8 @@ public final class TrainRunner {
             case ITM -> {
                 BlipRetrieval m = prepare(new BlipRetrieval(c, queueSize(r), momentum(r)), s, task, seed);
                 var ds = stream != null
-                        ? StreamDatasets.captions(stream, streamEpoch, transform(r, size, 0.5), "", hardNegatives)
+                        ? StreamDatasets.captions(
+                                stream, streamEpoch, transform(r, size, 0.5), "", hardNegatives, skipTrue)
                         : CaptionDataset.karpathyTrain(
                                 r.path("train_file"), r.path("image_root"), transform(r, size, 0.5), "");
                 loader = loader(ds, Collate.captions(tok, padding(r, TextEncoding.RETRIEVAL)), batch, seed, workers);
@@ -386,6 +389,35 @@ public final class TrainRunner {
             throw new IllegalArgumentException(where + "must be a number in [0, 1], got " + v);
         }
         return rate;
+    }
+
+    /**
+     * The recipe's {@code train_stream.skip_true_negatives}: ITM's mined negatives skip the batch's captions that the
+     * world says hold for the image (in this world many scenes share most of a caption, so BLIP's similarity-weighted
+     * draw often picks a true one). Only pre-training and retrieval mine negatives; another task refuses the key, and
+     * so does {@code negative_all_rank} (the other ranks' pairs are not judged).
+     */
+    static boolean skipTrueNegatives(Recipe r, Task task) {
+        if (!r.has("train_stream") || !r.node("train_stream").has("skip_true_negatives")) {
+            return false;
+        }
+        String where = r.file() + ": train_stream.skip_true_negatives: ";
+        var v = r.node("train_stream").path("skip_true_negatives");
+        if (!v.isBoolean()) {
+            throw new IllegalArgumentException(where + "must be true or false, got " + v);
+        }
+        if (!v.asBoolean()) {
+            return false;
+        }
+        if (task != Task.PRETRAIN && task != Task.ITM) {
+            throw new IllegalArgumentException(
+                    where + "only pre-training and retrieval mine ITM negatives, this recipe trains " + task);
+        }
+        if (r.flag("negative_all_rank", false)) {
+            throw new IllegalArgumentException(
+                    where + "needs negative_all_rank off (only this rank's pairs are judged)");
+        }
+        return true;
     }
 
     /**

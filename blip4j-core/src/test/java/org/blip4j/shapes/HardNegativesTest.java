@@ -123,4 +123,42 @@ class HardNegativesTest {
         assertTrue(with > 70 && with < 130, with + " of 200 samples carried a negative at rate 0.5");
         assertThrows(IllegalArgumentException.class, () -> StreamDatasets.captions(STREAM, 100, TINY, "", 1.5));
     }
+
+    @Test
+    void aJudgedStreamBatchKnowsWhichCaptionsHoldForWhichImages() throws Exception {
+        Dataset<CaptionDataset.Sample> plain = StreamDatasets.captions(STREAM, 100, TINY, "");
+        Dataset<CaptionDataset.Sample> judged = StreamDatasets.captions(STREAM, 100, TINY, "", 0, true);
+        List<CaptionDataset.Sample> samples = new ArrayList<>();
+        List<Scene> scenes = new ArrayList<>();
+        for (int i = 0; i < 48; i++) {
+            CaptionDataset.Sample a = plain.load(i, new SplittableRandom(i));
+            CaptionDataset.Sample b = judged.load(i, new SplittableRandom(i));
+            assertNull(a.world());
+            assertEquals(a.caption(), b.caption()); // the same stream, only judged
+            assertEquals(a.imageId(), b.imageId());
+            assertTrue(b.world().textHoldsFor(b.world()), b.caption()); // a caption holds for its own scene
+            samples.add(b);
+            scenes.add(STREAM.draw(new SplittableRandom(i)).scene());
+        }
+        assertNull(org.blip4j.data.Collate.captions(null, org.blip4j.data.TextEncoding.RETRIEVAL)
+                .apply(List.of(plain.load(0, new SplittableRandom(0))))
+                .knownTrue());
+        boolean[][] known = org.blip4j.data.Collate.captions(null, org.blip4j.data.TextEncoding.RETRIEVAL)
+                .apply(samples)
+                .knownTrue();
+        int trueOthers = 0;
+        for (int i = 0; i < samples.size(); i++) {
+            assertFalse(known[i][i], "the diagonal is the positive pair, not a known-true negative");
+            for (int j = 0; j < samples.size(); j++) {
+                if (i != j) { // judged again from the caption's words, through the parser
+                    assertEquals(
+                            CaptionParser.holds(samples.get(j).caption(), scenes.get(i)),
+                            known[i][j],
+                            samples.get(j).caption() + " for image " + i);
+                    trueOthers += known[i][j] ? 1 : 0;
+                }
+            }
+        }
+        assertTrue(trueOthers > 0, "another image's caption holds for some image of 48");
+    }
 }

@@ -1,6 +1,7 @@
 package org.blip4j.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -247,6 +248,46 @@ class StreamTrainingTest {
                 IllegalArgumentException.class,
                 () -> TrainRunner.hardNegatives(recipe("big", "", ", hard_negatives: 2"), Task.ITM));
         assertTrue(e.getMessage().contains("[0, 1]"), e.getMessage());
+    }
+
+    @Test
+    void skipTrueNegativesTrainsRetrievalAndIsRefusedWhereNothingIsMined() throws Exception {
+        Path pre = TrainRunner.run(
+                Task.PRETRAIN, recipe("judged-pre", "max_steps: 2\n", ", skip_true_negatives: true"), false, false);
+        Path ret = TrainRunner.run(
+                Task.ITM,
+                recipe(
+                        "judged-ret",
+                        "pretrained: " + pre + "\nmax_steps: 2\n",
+                        ", skip_true_negatives: true, hard_negatives: 0.5"),
+                false,
+                false);
+        for (String run : List.of("out-judged-pre", "out-judged-ret")) {
+            List<JsonNode> losses = rows(tmp.resolve(run + "/checkpoints/metrics.jsonl")).stream()
+                    .filter(x -> x.has("loss_itm"))
+                    .toList();
+            assertEquals(2, losses.size(), run);
+            for (JsonNode r : losses) {
+                assertTrue(Double.isFinite(r.path("loss_itm").asDouble(Double.NaN)), run + ": " + r);
+            }
+        }
+        try (Blip b = Blip.load(ret)) {
+            assertEquals(Task.ITM, b.task());
+        }
+        assertTrue(TrainRunner.skipTrueNegatives(recipe("on", "", ", skip_true_negatives: true"), Task.ITM));
+        assertFalse(TrainRunner.skipTrueNegatives(recipe("off", "", ", skip_true_negatives: false"), Task.VQA));
+        assertFalse(TrainRunner.skipTrueNegatives(recipe("unset", ""), Task.PRETRAIN));
+        Exception e = assertThrows(
+                IllegalArgumentException.class,
+                () -> TrainRunner.skipTrueNegatives(recipe("vqa-judged", "", ", skip_true_negatives: true"), Task.VQA));
+        assertTrue(
+                e.getMessage().contains("vqa-judged.yaml") && e.getMessage().contains("only pre-training"),
+                e.getMessage());
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> TrainRunner.skipTrueNegatives(
+                        recipe("all-rank", "negative_all_rank: true\n", ", skip_true_negatives: true"), Task.ITM));
+        assertTrue(e.getMessage().contains("negative_all_rank"), e.getMessage());
     }
 
     @Test

@@ -236,7 +236,9 @@ final class DemoCommand implements Callable<Integer> {
                 o.println("== Image-text matching (ITM p(match)), checked against the scene ==");
                 String own = truth.get(0);
                 String other = truth.get(1);
-                double[] p = retrieval.itm(imgs.get(0), List.of(own, other), Blip.MatchToken.CLS);
+                // [ENC] first: the token this model's ITM was trained with (BLIP's ITM training and retrieval
+                // evaluation; BLIP_ITM's [CLS] suits the released checkpoints, not a model trained here)
+                double[] p = retrieval.itm(imgs.get(0), List.of(own, other), Blip.MatchToken.ENC);
                 boolean[] holds = {CaptionParser.holds(own, scenes.get(0)), CaptionParser.holds(other, scenes.get(0))};
                 String[] texts = {own, other};
                 for (int k = 0; k < 2; k++) {

@@ -41,9 +41,9 @@ final class ItmCommand implements Callable<Integer> {
 
     @Option(
             names = "--match-token",
-            defaultValue = "CLS",
             description = "First token for ITM: CLS (BLIP_ITM, HF) or ENC (retrieval evaluation, LAVIS). Default: "
-                    + "${DEFAULT-VALUE}.")
+                    + "CLS, as BLIP_ITM and Hugging Face score the released checkpoints; ENC for the embedded shapes "
+                    + "model, whose ITM was trained with [ENC] first (as BLIP trains ITM).")
     Blip.MatchToken matchToken;
 
     @Spec
@@ -58,6 +58,8 @@ final class ItmCommand implements Callable<Integer> {
         var err = spec.commandLine().getErr();
         ObjectMapper json = new ObjectMapper();
         List<Path> files = Inputs.expand(inputs);
+        Blip.MatchToken token =
+                matchToken != null ? matchToken : model.embeddedShapes() ? Blip.MatchToken.ENC : Blip.MatchToken.CLS;
         try (Blip blip = model.load()) {
             Progress progress = new Progress(err, files.size(), parent.progress);
             for (Path f : files) {
@@ -69,7 +71,7 @@ final class ItmCommand implements Callable<Integer> {
                     progress.step(false);
                     continue;
                 }
-                double[] p = blip.itm(img, texts, matchToken);
+                double[] p = blip.itm(img, texts, token);
                 double[] c = blip.itc(img, texts);
                 for (int i = 0; i < texts.size(); i++) {
                     if (model.json) {

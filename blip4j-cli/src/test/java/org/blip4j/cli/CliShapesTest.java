@@ -27,6 +27,15 @@ class CliShapesTest {
         CliFixture.Run itm = CliFixture.run("itm", "--model", "shapes", img, "-t", "a red circle", "--json")
                 .expect(0);
         assertTrue(itm.out().contains("itm"), itm.out());
+        // the embedded model's ITM is scored with [ENC] first, the token it was trained with; --match-token overrides
+        CliFixture.Run enc = CliFixture.run(
+                        "itm", "--model", "shapes", img, "-t", "a red circle", "--json", "--match-token", "ENC")
+                .expect(0);
+        CliFixture.Run cls = CliFixture.run(
+                        "itm", "--model", "shapes", img, "-t", "a red circle", "--json", "--match-token", "CLS")
+                .expect(0);
+        assertEquals(enc.out(), itm.out());
+        assertFalse(cls.out().equals(itm.out()), cls.out());
         CliFixture.Run part =
                 CliFixture.run("caption", "-m", "shapes/caption", img).expect(0);
         assertEquals(cap.out(), part.out(), "plain 'shapes' is shapes/caption for caption");

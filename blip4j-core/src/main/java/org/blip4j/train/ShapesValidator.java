@@ -127,7 +127,7 @@ public final class ShapesValidator {
             List<String> texts = falseCaptions.get(i) == null
                     ? List.of(captions.get(i))
                     : List.of(captions.get(i), falseCaptions.get(i));
-            double[] p = b.itm(images.get(i), texts, Blip.MatchToken.CLS);
+            double[] p = b.itm(images.get(i), texts, Blip.MatchToken.ENC); // the token ITM trains with
             right += p[0] > 0.5 ? 1 : 0;
             total++;
             if (p.length > 1) {

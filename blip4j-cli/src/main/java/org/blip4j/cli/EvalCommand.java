@@ -117,6 +117,13 @@ final class EvalCommand implements Callable<Integer> {
     Path confusion;
 
     @Option(
+            names = "--center-texts",
+            description = "retrieval, image→text: rank texts by ITC cosine minus each text's mean cosine over the "
+                    + "test images (a hubness correction: texts near every image stop crowding the top k); "
+                    + "text→image unchanged. Not BLIP's protocol. See docs/retrieval.md.")
+    boolean centerTexts;
+
+    @Option(
             names = "--results",
             paramLabel = "FILE.json",
             description = "caption, vqa: also write every prediction, as the reference's result files do: a JSON "
@@ -151,6 +158,10 @@ final class EvalCommand implements Callable<Integer> {
                     GenerationDefaults.NONE.beam(beams, maxLength, minLength, 3, 20, 5), noRepeatNgramSize);
         } catch (IllegalArgumentException e) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+        if (centerTexts && !t.equals("retrieval")) {
+            throw new picocli.CommandLine.ParameterException(
+                    spec.commandLine(), "--center-texts: retrieval only (not " + t + ")");
         }
         if (results != null && !(t.equals("caption") || t.equals("vqa"))) {
             throw new picocli.CommandLine.ParameterException(
@@ -206,7 +217,7 @@ final class EvalCommand implements Callable<Integer> {
                 case "retrieval" -> {
                     Evaluation.RetrievalRun run;
                     try (Blip cap = captioner == null ? null : CaptionerOption.load(model, captioner, spec)) {
-                        run = Evaluation.retrievalRun(blip, data, images, k, cap, null);
+                        run = Evaluation.retrievalRun(blip, data, images, k, cap, centerTexts, null);
                     }
                     result.putAll(run.metrics());
                     if (truth != null) {

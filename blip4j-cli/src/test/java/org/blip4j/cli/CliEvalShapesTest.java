@@ -143,6 +143,15 @@ class CliEvalShapesTest {
         double all = j.get("itm_pairs").asDouble();
         assertTrue(all >= lo - 1e-9 && all <= hi + 1e-9, j.toString());
         assertTrue(j.has("img_truth1_objects"), j.toString());
+        // --center-texts changes image→text only: text→image recall is the same
+        JsonNode centred = json(CliFixture.run(eval("retrieval", "caption_test.json", "-k", "2", "--center-texts"))
+                .expect(0));
+        for (String k : new String[] {"img_r1", "img_r5", "img_truth1"}) {
+            assertEquals(j.get(k).asDouble(), centred.get(k).asDouble(), 1e-9, k);
+        }
+        CliFixture.Run refused = CliFixture.run(eval("caption", "caption_test.json", "--center-texts"));
+        assertEquals(2, refused.code(), refused.err());
+        assertTrue(refused.err().contains("--center-texts: retrieval only"), refused.err());
         // the linear read-out of the image tokens' place: an R² (at most 1) for rows and for columns
         for (String k : new String[] {"vit_place_r2_row", "vit_place_r2_col"}) {
             assertTrue(j.has(k) && j.get(k).asDouble() <= 1, k + " in " + j);

@@ -103,6 +103,18 @@ public final class Evaluation {
      */
     public static RetrievalRun retrievalRun(
             Blip blip, Path annFile, Path imageRoot, int k, Blip captioner, IntConsumer progress) throws IOException {
+        return retrievalRun(blip, annFile, imageRoot, k, captioner, false, progress);
+    }
+
+    /**
+     * As above; with {@code centerTexts}, image→text ranks each text by its ITC cosine minus the text's mean cosine
+     * over all the evaluated images — candidates and the cosine added to ITM alike — so that texts close to every
+     * image ("hubs") stop crowding each image's top k (a hubness correction in the spirit of CSLS, Conneau et al.
+     * 2018; not BLIP's protocol). Text→image is unchanged: the correction is constant along a text's row.
+     */
+    public static RetrievalRun retrievalRun(
+            Blip blip, Path annFile, Path imageRoot, int k, Blip captioner, boolean centerTexts, IntConsumer progress)
+            throws IOException {
         List<Annotations.KarpathyEval> items = Annotations.readKarpathyEval(annFile);
         List<String> texts = new ArrayList<>();
         List<Integer> txt2img = new ArrayList<>();
@@ -133,8 +145,9 @@ public final class Evaluation {
             }
         }
         double[][] i2t = fill(ni, nt, captioner != null ? Double.NEGATIVE_INFINITY : -100);
+        double[][] byImage = centerTexts ? centeredByText(sim) : sim; // image→text scores
         for (int i = 0; i < ni; i++) {
-            int[] top = topK(sim[i], k);
+            int[] top = topK(byImage[i], k);
             List<String> cand = new ArrayList<>();
             for (int t : top) {
                 cand.add(texts.get(t));
@@ -147,7 +160,7 @@ public final class Evaluation {
             } else {
                 double[] itm = blip.itmLogits(images.get(i), cand, Blip.MatchToken.ENC);
                 for (int c = 0; c < top.length; c++) {
-                    i2t[i][top[c]] = itm[c] + sim[i][top[c]];
+                    i2t[i][top[c]] = itm[c] + byImage[i][top[c]];
                 }
             }
             if (progress != null) {
@@ -163,6 +176,25 @@ public final class Evaluation {
             paths.add(e.image());
         }
         return new RetrievalRun(paths, texts, gt, i2t, t2i, RetrievalMetrics.itmEval(i2t, t2i, gt, img2txt));
+    }
+
+    /** {@code sim[i][t]} minus the mean of column t (each text's mean cosine over the images). */
+    static double[][] centeredByText(double[][] sim) {
+        int ni = sim.length;
+        int nt = ni == 0 ? 0 : sim[0].length;
+        double[] mean = new double[nt];
+        for (double[] row : sim) {
+            for (int t = 0; t < nt; t++) {
+                mean[t] += row[t] / ni;
+            }
+        }
+        double[][] out = new double[ni][nt];
+        for (int i = 0; i < ni; i++) {
+            for (int t = 0; t < nt; t++) {
+                out[i][t] = sim[i][t] - mean[t];
+            }
+        }
+        return out;
     }
 
     /** VQA accuracy of generated answers (or answers ranked from {@code answerList} when given) on a VQA file. */

@@ -1,5 +1,6 @@
 package org.blip4j.eval;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -48,6 +49,43 @@ class EvaluationTest {
             Map<String, Double> expected = RetrievalMetrics.itmEval(i2t, t2i, txt2img, img2txt);
             Map<String, Double> got = Evaluation.retrieval(blip, file, fx.dir(), 256, null);
             assertEquals(expected, got);
+        }
+    }
+
+    @Test
+    void centeredTextsRankImageToTextByCosineMinusTheTextsMeanAndLeaveTextToImageAlone() throws Exception {
+        try (Fixture fx = Fixture.open();
+                Blip blip = Blip.load(fx.require("blip_retrieval.pth"))) {
+            var images = fx.manifest().path("preset_config").path("images");
+            var captions = fx.manifest().path("preset_config").path("captions");
+            int n = Math.min(images.size(), captions.size());
+            Path file = onePairPerImage(fx, n);
+            float[] sim = fx.golden("retrieval.sim").toFloats(); // the reference's cosines and ITM logits
+            float[] itm = fx.golden("retrieval.itm_score").toFloats();
+            int cols = (int) fx.golden("retrieval.sim").shape()[1];
+            double[] mean = new double[n]; // each text's mean cosine over the n images
+            for (int t = 0; t < n; t++) {
+                for (int i = 0; i < n; i++) {
+                    mean[t] += sim[i * cols + t] / n;
+                }
+            }
+            int k = n - 1; // the text with the lowest centred cosine is left out of each image's re-ranking
+            Evaluation.RetrievalRun plain = Evaluation.retrievalRun(blip, file, fx.dir(), k, null, false, null);
+            Evaluation.RetrievalRun centred = Evaluation.retrievalRun(blip, file, fx.dir(), k, null, true, null);
+            for (int i = 0; i < n; i++) {
+                int worst = 0;
+                for (int t = 1; t < n; t++) {
+                    double c = sim[i * cols + t] - mean[t];
+                    worst = c < sim[i * cols + worst] - mean[worst] ? t : worst;
+                }
+                for (int t = 0; t < n; t++) {
+                    double want = t == worst ? -100 : itm[i * cols + t] + sim[i * cols + t] - mean[t];
+                    assertEquals(want, centred.i2t()[i][t], 1e-4, "image " + i + ", text " + t);
+                }
+            }
+            for (int t = 0; t < n; t++) {
+                assertArrayEquals(plain.t2i()[t], centred.t2i()[t], "text " + t + ": text→image is unchanged");
+            }
         }
     }
 

@@ -56,13 +56,14 @@ class EvaluationTest {
     void centeredTextsRankImageToTextByCosineMinusTheTextsMeanAndLeaveTextToImageAlone() throws Exception {
         try (Fixture fx = Fixture.open();
                 Blip blip = Blip.load(fx.require("blip_retrieval.pth"))) {
-            var images = fx.manifest().path("preset_config").path("images");
-            var captions = fx.manifest().path("preset_config").path("captions");
-            int n = Math.min(images.size(), captions.size());
+            var preset = fx.manifest().path("preset_config");
+            int n = Math.min(
+                    preset.path("images").size(), preset.path("captions").size());
             Path file = onePairPerImage(fx, n);
-            float[] sim = fx.golden("retrieval.sim").toFloats(); // the reference's cosines and ITM logits
+            var cosines = fx.golden("retrieval.sim"); // the reference's cosines (images x texts) and ITM logits
+            float[] sim = cosines.toFloats();
             float[] itm = fx.golden("retrieval.itm_score").toFloats();
-            int cols = (int) fx.golden("retrieval.sim").shape()[1];
+            int cols = (int) cosines.shape()[1];
             double[] mean = new double[n]; // each text's mean cosine over the n images
             for (int t = 0; t < n; t++) {
                 for (int i = 0; i < n; i++) {

@@ -211,16 +211,15 @@ class StreamTrainingTest {
         assertEquals(null, TrainRunner.questionWeights(recipe("plain", ""), Task.VQA));
     }
 
-    @Test
-    void hardNegativesTrainPretrainingAndRetrievalAndAreRefusedElsewhere() throws Exception {
-        Path pre = TrainRunner.run(
-                Task.PRETRAIN, recipe("hard-pre", "max_steps: 2\n", ", hard_negatives: 1.0"), false, false);
+    /**
+     * Two pre-training steps, then two retrieval steps from them, each stream with its extra keys: every step's ITM
+     * loss is finite and the result loads as a retrieval model.
+     */
+    private void preTrainThenRetrieval(String name, String preStream, String retStream) throws Exception {
+        Path pre = TrainRunner.run(Task.PRETRAIN, recipe(name + "-pre", "max_steps: 2\n", preStream), false, false);
         Path ret = TrainRunner.run(
-                Task.ITM,
-                recipe("hard-ret", "pretrained: " + pre + "\nmax_steps: 2\n", ", hard_negatives: 0.5"),
-                false,
-                false);
-        for (String run : List.of("out-hard-pre", "out-hard-ret")) {
+                Task.ITM, recipe(name + "-ret", "pretrained: " + pre + "\nmax_steps: 2\n", retStream), false, false);
+        for (String run : List.of("out-" + name + "-pre", "out-" + name + "-ret")) {
             List<JsonNode> losses = rows(tmp.resolve(run + "/checkpoints/metrics.jsonl")).stream()
                     .filter(x -> x.has("loss_itm"))
                     .toList();
@@ -232,6 +231,11 @@ class StreamTrainingTest {
         try (Blip b = Blip.load(ret)) {
             assertEquals(Task.ITM, b.task());
         }
+    }
+
+    @Test
+    void hardNegativesTrainPretrainingAndRetrievalAndAreRefusedElsewhere() throws Exception {
+        preTrainThenRetrieval("hard", ", hard_negatives: 1.0", ", hard_negatives: 0.5");
         assertEquals(
                 0.5,
                 TrainRunner.stream(recipe("styled", "", ", styled: 0.5"), 32).styledFraction());
@@ -252,28 +256,8 @@ class StreamTrainingTest {
 
     @Test
     void skipTrueNegativesTrainsRetrievalAndIsRefusedWhereNothingIsMined() throws Exception {
-        Path pre = TrainRunner.run(
-                Task.PRETRAIN, recipe("judged-pre", "max_steps: 2\n", ", skip_true_negatives: true"), false, false);
-        Path ret = TrainRunner.run(
-                Task.ITM,
-                recipe(
-                        "judged-ret",
-                        "pretrained: " + pre + "\nmax_steps: 2\n",
-                        ", skip_true_negatives: true, hard_negatives: 0.5"),
-                false,
-                false);
-        for (String run : List.of("out-judged-pre", "out-judged-ret")) {
-            List<JsonNode> losses = rows(tmp.resolve(run + "/checkpoints/metrics.jsonl")).stream()
-                    .filter(x -> x.has("loss_itm"))
-                    .toList();
-            assertEquals(2, losses.size(), run);
-            for (JsonNode r : losses) {
-                assertTrue(Double.isFinite(r.path("loss_itm").asDouble(Double.NaN)), run + ": " + r);
-            }
-        }
-        try (Blip b = Blip.load(ret)) {
-            assertEquals(Task.ITM, b.task());
-        }
+        preTrainThenRetrieval(
+                "judged", ", skip_true_negatives: true", ", skip_true_negatives: true, hard_negatives: 0.5");
         assertTrue(TrainRunner.skipTrueNegatives(recipe("on", "", ", skip_true_negatives: true"), Task.ITM));
         assertFalse(TrainRunner.skipTrueNegatives(recipe("off", "", ", skip_true_negatives: false"), Task.VQA));
         assertFalse(TrainRunner.skipTrueNegatives(recipe("unset", ""), Task.PRETRAIN));

@@ -58,8 +58,9 @@ final class ItmCommand implements Callable<Integer> {
         var err = spec.commandLine().getErr();
         ObjectMapper json = new ObjectMapper();
         List<Path> files = Inputs.expand(inputs);
-        Blip.MatchToken token =
-                matchToken != null ? matchToken : model.embeddedShapes() ? Blip.MatchToken.ENC : Blip.MatchToken.CLS;
+        Blip.MatchToken token = matchToken != null
+                ? matchToken
+                : org.blip4j.hub.BundledModels.matchToken(model.model); // [ENC] for the embedded model
         try (Blip blip = model.load()) {
             Progress progress = new Progress(err, files.size(), parent.progress);
             for (Path f : files) {

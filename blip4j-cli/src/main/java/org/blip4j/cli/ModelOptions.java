@@ -92,16 +92,6 @@ final class ModelOptions {
         return open(spec, shapesPart, task, defaulted);
     }
 
-    /** Whether {@code --model} names the embedded shapes model or one of its parts ({@code shapes/retrieval}). */
-    boolean embeddedShapes() {
-        if (model == null) {
-            return false;
-        }
-        String m = model.toLowerCase(java.util.Locale.ROOT);
-        boolean named = m.equals(BundledModels.SHAPES) || m.startsWith(BundledModels.SHAPES + "/");
-        return named && !java.nio.file.Files.exists(Path.of(model));
-    }
-
     /**
      * Loads a second model this command uses beside {@code --model} (e.g. {@code --captioner}) with the same
      * options, its network inferred from its weights; {@code shapes} means {@code shapes/<shapesPart>}.

@@ -48,6 +48,16 @@ public final class BundledModels {
     }
 
     /**
+     * The ITM first token an embedded model is scored with: {@code [ENC]}, the token its ITM was trained with (BLIP's
+     * ITM training and retrieval evaluation), where {@code spec} names one and no local path of that name exists;
+     * otherwise {@code [CLS]}, as BLIP_ITM and Hugging Face score the released checkpoints.
+     */
+    public static org.blip4j.Blip.MatchToken matchToken(String spec) {
+        boolean embedded = spec != null && isBundled(spec) && !java.nio.file.Files.exists(Path.of(spec));
+        return embedded ? org.blip4j.Blip.MatchToken.ENC : org.blip4j.Blip.MatchToken.CLS;
+    }
+
+    /**
      * The local folder of an embedded model, extracting it on first use.
      *
      * @throws FileNotFoundException for an unknown part, or when the blip4j-models jar is not on the classpath

@@ -178,11 +178,12 @@ final class Endpoints {
         ApiRequest r = read(ctx, "image", "model", "texts", "match_token");
         ServedModel m = server.model(r.string("model", null), Capability.ITM);
         List<String> texts = requireTexts(r);
-        Blip.MatchToken token = switch (r.string("match_token", "cls").toLowerCase(Locale.ROOT)) {
-            case "cls" -> Blip.MatchToken.CLS;
-            case "enc" -> Blip.MatchToken.ENC;
-            default -> throw ServiceException.badRequest("bad_parameter", "match_token: cls or enc");
-        };
+        Blip.MatchToken token =
+                switch (r.string("match_token", m.matchToken().name()).toLowerCase(Locale.ROOT)) {
+                    case "cls" -> Blip.MatchToken.CLS;
+                    case "enc" -> Blip.MatchToken.ENC;
+                    default -> throw ServiceException.badRequest("bad_parameter", "match_token: cls or enc");
+                };
         RgbImage img = r.image("image");
         server.<Work.Match, double[]>submit(
                 ctx,

@@ -59,6 +59,11 @@ final class ServedModel implements AutoCloseable {
         return name;
     }
 
+    /** The ITM first token when a request names none: [ENC] for the embedded shapes models, else [CLS]. */
+    Blip.MatchToken matchToken() {
+        return org.blip4j.hub.BundledModels.matchToken(spec);
+    }
+
     String spec() {
         return spec;
     }

@@ -46,7 +46,7 @@ class LoadTest {
             RgbImage img = TestServers.image(sc);
             captions.add(cap.caption(List.of(img), greedy).get(0));
             answers.add(vqa.answer(img, sc.question()));
-            itm.add(ret.itm(img, List.of(sc.caption(), "a cat"), Blip.MatchToken.CLS));
+            itm.add(ret.itm(img, List.of(sc.caption(), "a cat"), Blip.MatchToken.ENC));
             itc.add(ret.itc(img, List.of(sc.caption(), "a cat")));
             emb.add(ret.imageEmbedding(img));
         }

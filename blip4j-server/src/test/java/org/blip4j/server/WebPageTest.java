@@ -118,7 +118,7 @@ class WebPageTest {
                 () -> id("scores").isDisplayed()
                         && id("scores").findElements(By.cssSelector("tbody tr")).size() == texts.size());
         Blip ret = TestServers.blip("shapes/retrieval");
-        double[] itm = ret.itm(img, texts, Blip.MatchToken.CLS);
+        double[] itm = ret.itm(img, texts, Blip.MatchToken.ENC);
         double[] itc = ret.itc(img, texts);
         List<WebElement> rows = id("scores").findElements(By.cssSelector("tbody tr"));
         for (int i = 0; i < texts.size(); i++) {

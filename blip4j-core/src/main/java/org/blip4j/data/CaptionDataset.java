@@ -40,11 +40,6 @@ public final class CaptionDataset extends ItemDataset<CaptionDataset.Item, Capti
         public Sample(int index, Pixels pixels, String caption, int imageId) {
             this(index, pixels, caption, imageId, null, null);
         }
-
-        /** A pair with a known-false text (or null) and no other knowledge of the world. */
-        public Sample(int index, Pixels pixels, String caption, int imageId, String negative) {
-            this(index, pixels, caption, imageId, negative, null);
-        }
     }
 
     /**

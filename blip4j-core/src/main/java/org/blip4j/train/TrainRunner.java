@@ -394,8 +394,9 @@ public final class TrainRunner {
     /**
      * The recipe's {@code train_stream.skip_true_negatives}: ITM's mined negatives skip the batch's captions that the
      * world says hold for the image (in this world many scenes share most of a caption, so BLIP's similarity-weighted
-     * draw often picks a true one). Only pre-training and retrieval mine negatives; another task refuses the key, and
-     * so does {@code negative_all_rank} (the other ranks' pairs are not judged).
+     * draw can pick a true one; on the shapes retrieval fine-tune it measured no gain, docs/shapes.md). Only
+     * pre-training and retrieval mine negatives; another task refuses the key, and so does {@code negative_all_rank}
+     * (the other ranks' pairs are not judged).
      */
     static boolean skipTrueNegatives(Recipe r, Task task) {
         if (!r.has("train_stream") || !r.node("train_stream").has("skip_true_negatives")) {

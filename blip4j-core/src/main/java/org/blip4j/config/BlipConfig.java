@@ -99,6 +99,7 @@ public record BlipConfig(VisionConfig vision, TextConfig text, int embedDim) {
             case NONE -> {}
             case ADD -> v.put("pos_embed_at_output", true);
             case NORMALIZED -> v.put("pos_embed_at_output", "normalized");
+            case SINCOS -> v.put("pos_embed_at_output", "sincos");
         }
         java.nio.file.Files.createDirectories(file.toAbsolutePath().getParent());
         m.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), root);

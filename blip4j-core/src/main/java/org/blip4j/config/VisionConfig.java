@@ -37,22 +37,62 @@ public record VisionConfig(
          * ({@code "normalized"}): a signal as strong as the normalised content, where a trained embedding is often
          * a tenth of it.
          */
-        NORMALIZED;
+        NORMALIZED,
+        /**
+         * Fixed two-dimensional sine–cosine features of each patch's row and column ({@code "sincos"}, {@link
+         * #sincos}) are added to the output tokens, at unit RMS like {@link #NORMALIZED}; the class token gets none.
+         * A shift in place is a rotation of these features, a linear map, so a text token that has read one object's
+         * place can form the query for "left of it" (the learned embedding has no such structure).
+         */
+        SINCOS;
 
-        /** Parses a config value ({@code false}, {@code true}, {@code "normalized"} or none), naming {@code where}. */
+        /**
+         * The {@link #SINCOS} features, (1 + g²) × d row-major for a g × g patch grid and width d (a multiple of 4):
+         * the class token zero; patch (r, c) has, for k = 0 … d/4 − 1 and ω_k = π · (2g)^(−k / max(1, d/4 − 1)),
+         * √2·sin(ω_k c) at k, √2·cos(ω_k c) at d/4 + k, √2·sin(ω_k r) at d/2 + k and √2·cos(ω_k r) at 3d/4 + k —
+         * wavelengths from two patches to four grid widths, each token at unit RMS.
+         */
+        public static float[] sincos(int grid, int width) {
+            if (grid < 1 || width < 4 || width % 4 != 0) {
+                throw new ConfigException(
+                        "pos_embed_at_output: sincos needs a hidden size divisible by 4, got " + width);
+            }
+            int q = width / 4;
+            float[] out = new float[(1 + grid * grid) * width];
+            double amp = Math.sqrt(2.0);
+            for (int r = 0; r < grid; r++) {
+                for (int c = 0; c < grid; c++) {
+                    int base = (1 + r * grid + c) * width;
+                    for (int k = 0; k < q; k++) {
+                        double w = Math.PI * Math.pow(2.0 * grid, -(double) k / Math.max(1, q - 1));
+                        out[base + k] = (float) (amp * Math.sin(w * c));
+                        out[base + q + k] = (float) (amp * Math.cos(w * c));
+                        out[base + 2 * q + k] = (float) (amp * Math.sin(w * r));
+                        out[base + 3 * q + k] = (float) (amp * Math.cos(w * r));
+                    }
+                }
+            }
+            return out;
+        }
+
+        /**
+         * Parses a config value ({@code false}, {@code true}, {@code "normalized"}, {@code "sincos"} or none),
+         * naming {@code where}.
+         */
         public static PlaceAtOutput parse(JsonNode v, String where) {
             return v == null || v.isMissingNode() || v.isNull() ? NONE : parse(v.asText(), where);
         }
 
-        /** Parses {@code false}, {@code true} or {@code normalized}; errors name {@code where}. */
+        /** Parses {@code false}, {@code true}, {@code normalized} or {@code sincos}; errors name {@code where}. */
         public static PlaceAtOutput parse(String v, String where) {
             return switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
                 case "false" -> NONE;
                 case "true" -> ADD;
                 case "normalized" -> NORMALIZED;
+                case "sincos" -> SINCOS;
                 default ->
                     throw new ConfigException(
-                            where + ": pos_embed_at_output must be false, true or normalized, got '" + v + "'");
+                            where + ": pos_embed_at_output must be false, true, normalized or sincos, got '" + v + "'");
             };
         }
     }

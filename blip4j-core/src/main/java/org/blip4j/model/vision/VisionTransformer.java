@@ -32,6 +32,8 @@ public final class VisionTransformer extends Block implements DeferredBackward {
     private int checkpointFrom = Integer.MAX_VALUE;
 
     private final BlockCheckpointing checkpointing = new BlockCheckpointing();
+    /** {@link VisionConfig.PlaceAtOutput#SINCOS}'s fixed features, (1 + g²) × D, or null. */
+    private final float[] placeCode;
 
     public VisionTransformer(VisionConfig c) {
         this.config = c;
@@ -45,6 +47,9 @@ public final class VisionTransformer extends Block implements DeferredBackward {
         }
         this.blocks = children("blocks", list);
         this.norm = child("norm", new LayerNorm(c.hiddenSize(), c.layerNormEps()));
+        this.placeCode = c.placeAtOutput() == VisionConfig.PlaceAtOutput.SINCOS
+                ? VisionConfig.PlaceAtOutput.sincos(c.imageSize() / c.patchSize(), c.hiddenSize())
+                : null;
     }
 
     public VisionConfig config() {
@@ -101,6 +106,9 @@ public final class VisionTransformer extends Block implements DeferredBackward {
             case NONE -> out;
             case ADD -> out.add(posEmbed); // (B, N, D) + (1, N, D)
             case NORMALIZED -> out.add(T.layerNorm(posEmbed, null, null, config.layerNormEps())); // unit RMS a token
+            case SINCOS ->
+                out.add(T.floats(placeCode, 1, out.size(1), out.size(2))
+                        .to(out.device(), out.scalar_type())); // (B, N, D) + (1, N, D), fixed features
         };
     }
 

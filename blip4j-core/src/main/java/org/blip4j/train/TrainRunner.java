@@ -513,7 +513,7 @@ public final class TrainRunner {
                 placeAtOutput(r));
     }
 
-    /** The recipe's {@code pos_embed_at_output}: false (default), true or normalized. */
+    /** The recipe's {@code pos_embed_at_output}: false (default), true, normalized or sincos. */
     static VisionConfig.PlaceAtOutput placeAtOutput(Recipe r) {
         return VisionConfig.PlaceAtOutput.parse(
                 r.string(POS_AT_OUTPUT, "false"), r.file().toString());

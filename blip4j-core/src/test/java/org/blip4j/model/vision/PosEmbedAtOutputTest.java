@@ -24,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code pos_embed_at_output} (not BLIP's): the ViT's output tokens get the position embedding once more ({@code
- * true}) or its layer-normalised form ({@code normalized}), and nothing else changes; the key travels through exported
+ * true}), its layer-normalised form ({@code normalized}) or fixed sine–cosine features of the patch's row and column
+ * ({@code sincos}), and nothing else changes; the key travels through exported
  * configs (recipes: RecipeTest), and is absent (false) everywhere else.
  */
 class PosEmbedAtOutputTest {
@@ -98,6 +99,68 @@ class PosEmbedAtOutputTest {
     }
 
     @Test
+    void sincosAddsFixedSineCosineFeaturesOfRowAndColumn() {
+        try (PointerScope s = new PointerScope();
+                NoGradGuard g = new NoGradGuard()) {
+            VisionTransformer plain = new VisionTransformer(small());
+            Init.blip(plain, 3, 0.02);
+            Tensor[] ab = outputs(PlaceAtOutput.SINCOS, plain);
+            int n = (int) ab[1].size(1);
+            int d = (int) ab[1].size(2);
+            int grid = 32 / 8;
+            int q = d / 4;
+            float[] got = T.toFloats(ab[1].sub(ab[0]).select(0, 1)); // the second image: the same addition
+            for (int j = 0; j < d; j++) {
+                assertEquals(0.0, got[j], 1e-6, "the class token gets no place, channel " + j);
+            }
+            for (int r = 0; r < grid; r++) {
+                for (int c = 0; c < grid; c++) {
+                    int t = 1 + r * grid + c;
+                    double sq = 0;
+                    for (int k = 0; k < q; k++) { // by hand: frequencies from pi down to pi / (2 * grid)
+                        double w = Math.PI * Math.pow(2.0 * grid, -(double) k / (q - 1));
+                        double a = Math.sqrt(2);
+                        String at = "row " + r + ", column " + c + ", frequency " + k;
+                        assertEquals(a * Math.sin(w * c), got[t * d + k], 1e-5, at);
+                        assertEquals(a * Math.cos(w * c), got[t * d + q + k], 1e-5, at);
+                        assertEquals(a * Math.sin(w * r), got[t * d + 2 * q + k], 1e-5, at);
+                        assertEquals(a * Math.cos(w * r), got[t * d + 3 * q + k], 1e-5, at);
+                    }
+                    for (int j = 0; j < d; j++) {
+                        sq += got[t * d + j] * got[t * d + j];
+                    }
+                    assertEquals(1.0, sq / d, 1e-5, "unit RMS, token " + t);
+                }
+            }
+            assertEquals(1 + grid * grid, n);
+        }
+    }
+
+    @Test
+    void aSincosShiftIsOneLinearMapForEveryPlace() {
+        int grid = 8;
+        int d = 160;
+        int q = d / 4;
+        float[] code = PlaceAtOutput.sincos(grid, d);
+        for (int k = 0; k < q; k++) { // column + 1: (sin, cos) rotate by the frequency, the same for every place
+            double w = Math.PI * Math.pow(2.0 * grid, -(double) k / (q - 1));
+            for (int r = 0; r < grid; r++) {
+                for (int c = 0; c + 1 < grid; c++) {
+                    int from = (1 + r * grid + c) * d;
+                    int to = from + d;
+                    double sin = code[from + k];
+                    double cos = code[from + q + k];
+                    assertEquals(sin * Math.cos(w) + cos * Math.sin(w), code[to + k], 1e-5);
+                    assertEquals(cos * Math.cos(w) - sin * Math.sin(w), code[to + q + k], 1e-5);
+                    assertEquals(code[from + 2 * q + k], code[to + 2 * q + k], 0.0, "the row's features stay");
+                }
+            }
+        }
+        var e = assertThrows(IllegalArgumentException.class, () -> PlaceAtOutput.sincos(8, 162));
+        assertTrue(e.getMessage().contains("sincos") && e.getMessage().contains("162"), e.getMessage());
+    }
+
+    @Test
     void theKeyTravelsThroughExportedConfigsAndIsAbsentByDefault() throws Exception {
         BlipConfig base = BlipConfig.base(64);
         Path off = tmp.resolve("off.json");
@@ -107,12 +170,12 @@ class PosEmbedAtOutputTest {
                 "configs without it stay as HF writes them");
         assertEquals(PlaceAtOutput.NONE, BlipConfig.readHf(off).vision().placeAtOutput());
 
-        for (PlaceAtOutput place : List.of(PlaceAtOutput.ADD, PlaceAtOutput.NORMALIZED)) {
+        for (PlaceAtOutput place : List.of(PlaceAtOutput.ADD, PlaceAtOutput.NORMALIZED, PlaceAtOutput.SINCOS)) {
             BlipConfig on = new BlipConfig(base.vision().withPlaceAtOutput(place), base.text(), base.embedDim());
             Path onFile = tmp.resolve(place + ".json");
             on.writeHf(onFile, "BlipForConditionalGeneration", 101, 102);
             assertEquals(
-                    place == PlaceAtOutput.ADD ? "true" : "normalized",
+                    place == PlaceAtOutput.ADD ? "true" : place.name().toLowerCase(java.util.Locale.ROOT),
                     new ObjectMapper()
                             .readTree(onFile.toFile())
                             .path("vision_config")

@@ -43,6 +43,8 @@ import picocli.CommandLine.Spec;
             "  blip4j search -m model/ --image photo.jpg --texts captions.txt",
             "  blip4j search -m model/ --image photo.jpg --texts captions.txt --index captions.idx",
             "    (the last one keeps the text embeddings in captions.idx for later runs)",
+            "  blip4j search -m model/ --image photo.jpg --texts captions.txt --center-on photos.idx",
+            "    (texts scored against the mean of photos.idx's images too: fewer texts that win for every image)",
             "",
             "Exit codes: 0 ok, 1 a query or candidate failed (the others are still printed), 2 usage error."
         })
@@ -98,6 +100,14 @@ final class SearchCommand implements Callable<Integer> {
     String captioner;
 
     @Option(
+            names = "--center-on",
+            paramLabel = "DIR",
+            description = "With --image: score each text by its cosine minus its mean cosine over the images of this "
+                    + "image index (built by `blip4j index`), before re-ranking — a correction for texts that come "
+                    + "first for every image (docs/retrieval.md, \"Hubness correction\"). Not BLIP's.")
+    Path centerOn;
+
+    @Option(
             names = "--batch-size",
             defaultValue = "8",
             paramLabel = "N",
@@ -129,6 +139,9 @@ final class SearchCommand implements Callable<Integer> {
         if (!texts.isEmpty() && textsFile != null) {
             throw new ParameterException(cl, "--texts goes with --image queries");
         }
+        if (centerOn != null && images.isEmpty()) {
+            throw new ParameterException(cl, "--center-on corrects image→text search: use it with --image");
+        }
         if (!images.isEmpty() && index == null && textsFile == null) {
             throw new ParameterException(cl, "--image ranks texts: give --texts FILE and/or a text --index DIR");
         }
@@ -144,6 +157,15 @@ final class SearchCommand implements Callable<Integer> {
         try (Blip blip = model.load();
                 Blip cap = captioner == null ? null : CaptionerOption.load(model, captioner, spec)) {
             Retriever retriever = new Retriever(blip, id -> blip.readImage(java.nio.file.Path.of(id)), cap);
+            if (centerOn != null) {
+                try (EmbeddingIndex gallery = EmbeddingIndex.openReadOnly(centerOn)) {
+                    gallery.requireCompatible(blip.config().embedDim(), EmbeddingIndex.Kind.IMAGE);
+                    if (gallery.size() == 0) {
+                        throw new ParameterException(cl, centerOn + ": --center-on needs an image index with images");
+                    }
+                    retriever = retriever.centredOn(gallery.meanVector());
+                }
+            }
             if (!texts.isEmpty()) {
                 try (EmbeddingIndex idx = EmbeddingIndex.openReadOnly(index)) {
                     idx.requireCompatible(blip.config().embedDim(), EmbeddingIndex.Kind.IMAGE);

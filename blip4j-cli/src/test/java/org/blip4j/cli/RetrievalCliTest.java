@@ -259,6 +259,71 @@ class RetrievalCliTest {
     }
 
     @Test
+    void imageSearchCentredOnAGalleryScoresTextsByCosineLessTheirMeanOverTheGallery() throws Exception {
+        Path list = tmp.resolve("texts.txt");
+        Files.write(list, captions);
+        Path gallery = tmp.resolve("photos.idx");
+        assertEquals(
+                0, run(args("index", "-m", model, "--index", gallery, images)).code());
+        int nc = captions.size();
+        double[] mean = new double[nc]; // each text's mean cosine over the gallery, from the reference's matrix
+        for (int c = 0; c < nc; c++) {
+            for (float[] row : sim) {
+                mean[c] += row[c] / sim.length;
+            }
+        }
+        for (int i = 0; i < images.size(); i++) {
+            int im = i;
+            for (boolean rerank : new boolean[] {true, false}) {
+                List<String> expect = IntStream.range(0, nc)
+                        .boxed()
+                        .sorted(Comparator.<Integer>comparingDouble(
+                                        c -> (rerank ? itm[im][c] : 0) + sim[im][c] - mean[c])
+                                .reversed())
+                        .map(captions::get)
+                        .toList();
+                Run r = run(args(
+                        "search",
+                        "-m",
+                        model,
+                        "--image",
+                        images.get(i),
+                        "--texts",
+                        list,
+                        "--center-on",
+                        gallery,
+                        "-k",
+                        nc,
+                        "--json",
+                        rerank ? "--candidates=" + nc : "--no-rerank"));
+                assertEquals(0, r.code(), r.err());
+                List<JsonNode> rows = r.json();
+                assertEquals(
+                        expect, rows.stream().map(j -> j.get("text").asText()).toList(), "image " + i);
+                for (JsonNode j : rows) {
+                    int c = captions.indexOf(j.get("text").asText());
+                    assertEquals(sim[i][c], j.get("cosine").asDouble(), 1e-4, "the plain cosine is kept");
+                    double want = (rerank ? itm[i][c] : 0) + sim[i][c] - mean[c];
+                    assertEquals(want, j.get("score").asDouble(), rerank ? 2e-3 : 1e-4, "image " + i + ", text " + c);
+                }
+            }
+        }
+        Run textQuery = run(args("search", "-m", model, "--index", gallery, "-t", "x", "--center-on", gallery));
+        assertEquals(2, textQuery.code(), "--center-on is for image queries");
+        Path texts = tmp.resolve("texts.idx");
+        assertEquals(
+                0,
+                run(args("search", "-m", model, "--image", images.get(0), "--texts", list, "--index", texts))
+                        .code());
+        Run notImages =
+                run(args("search", "-m", model, "--image", images.get(0), "--index", texts, "--center-on", texts));
+        assertEquals(1, notImages.code());
+        assertTrue(
+                notImages.err().contains("image embeddings") && notImages.err().contains(texts.toString()),
+                notImages.err());
+    }
+
+    @Test
     void usageErrorsAndMismatchedIndexes() throws Exception {
         assertEquals(2, run("search", "-m", model.toString()).code(), "no query");
         assertEquals(2, run("search", "-m", model.toString(), "-t", "x").code(), "--text without --index");

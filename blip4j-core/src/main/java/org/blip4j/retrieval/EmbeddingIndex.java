@@ -457,6 +457,27 @@ public final class EmbeddingIndex implements AutoCloseable {
     }
 
     /**
+     * The mean of the stored (unit) vectors, {@code dim} zeros for an empty index: for an image index, the gallery
+     * centre that {@link Retriever#centredOn} subtracts.
+     */
+    public float[] meanVector() {
+        ensureOpen();
+        double[] sum = new double[dim];
+        int n = count;
+        for (int r = 0; r < n; r++) {
+            float[] v = vector(r);
+            for (int j = 0; j < dim; j++) {
+                sum[j] += v[j];
+            }
+        }
+        float[] out = new float[dim];
+        for (int j = 0; j < dim && n > 0; j++) {
+            out[j] = (float) (sum[j] / n);
+        }
+        return out;
+    }
+
+    /**
      * The k rows most similar to {@code query} (cosine: the query is L2-normalised, rows are), best first; ties go to
      * the lower row. Fewer than k when the index is smaller.
      */

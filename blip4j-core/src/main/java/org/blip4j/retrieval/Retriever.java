@@ -104,6 +104,8 @@ public final class Retriever {
     private final Blip blip;
     private final ImageSource images;
     private final Blip captioner; // re-ranks candidates by log p(text | image) per token when set, else ITM
+    private final float[]
+            centre; // a gallery's mean image embedding: image→text ITC scores subtract its cosine, or null
 
     /** Candidate images are read from their ids as file paths with the model's image loader. */
     public Retriever(Blip blip) {
@@ -120,9 +122,31 @@ public final class Retriever {
      * List)}) instead of ITM, in both directions (docs/retrieval.md).
      */
     public Retriever(Blip blip, ImageSource images, Blip captioner) {
+        this(blip, images, captioner, null);
+    }
+
+    private Retriever(Blip blip, ImageSource images, Blip captioner, float[] centre) {
         this.blip = blip;
         this.images = images;
         this.captioner = captioner;
+        this.centre = centre;
+    }
+
+    /**
+     * This retriever with image→text ITC scores centred on a gallery (not BLIP's; docs/retrieval.md, "Hubness
+     * correction"): a text's score for an image is its cosine minus its mean cosine over the gallery's images, which
+     * for unit embeddings is the cosine with the gallery's mean embedding {@code galleryMean} ({@link
+     * EmbeddingIndex#meanVector()} of an image index). Candidates are picked and ITM-re-ranked (itm + centred cosine)
+     * by that score; a hit's {@code cosine} stays the plain cosine. A captioner's re-ranking and text→image search are
+     * unchanged.
+     */
+    public Retriever centredOn(float[] galleryMean) {
+        if (galleryMean == null || galleryMean.length != blip.config().embedDim()) {
+            throw new IllegalArgumentException(
+                    "a gallery mean of " + blip.config().embedDim() + " values is needed, got "
+                            + (galleryMean == null ? "none" : galleryMean.length));
+        }
+        return new Retriever(blip, images, captioner, galleryMean.clone());
     }
 
     // ---------------------------------------------------------------- text → image
@@ -182,8 +206,36 @@ public final class Retriever {
 
     public Result imageToText(RgbImage query, EmbeddingIndex textIndex, Options o, Listener listener) {
         float[] q = blip.imageEmbedding(query);
-        List<EmbeddingIndex.Hit> cands = textIndex.search(q, o.rerank() ? o.candidates() : o.topK());
+        int n = o.rerank() ? o.candidates() : o.topK();
+        if (centre == null) {
+            List<Cand> cands = new ArrayList<>();
+            for (EmbeddingIndex.Hit h : textIndex.search(q, n)) {
+                cands.add(new Cand(h.row(), h.id(), h.score(), h.score()));
+            }
+            return rerankTexts(query, cands, o, listener);
+        }
+        float[] shifted = new float[q.length]; // (q - mean)·t orders texts as q·t - mean·t
+        for (int j = 0; j < q.length; j++) {
+            shifted[j] = q[j] - centre[j];
+        }
+        List<Cand> cands = new ArrayList<>();
+        for (EmbeddingIndex.Hit h : textIndex.search(shifted, n)) {
+            float[] t = textIndex.vector(h.row());
+            double cos = dot(q, t);
+            cands.add(new Cand(h.row(), h.id(), cos - dot(centre, t), cos));
+        }
         return rerankTexts(query, cands, o, listener);
+    }
+
+    /** An image→text candidate: its ITC score (the cosine, or the centred cosine) and plain cosine. */
+    private record Cand(int row, String id, double score, double cosine) {}
+
+    private static double dot(float[] a, float[] b) {
+        double s = 0;
+        for (int j = 0; j < a.length; j++) {
+            s += a[j] * b[j];
+        }
+        return s;
     }
 
     /** Texts for an image query from an in-memory list (embedded now; a hit's row is its list position). */
@@ -200,12 +252,15 @@ public final class Retriever {
             for (int j = 0; j < q.length; j++) {
                 s += q[j] * emb[r][j];
             }
-            top.offer(s, r);
+            top.offer(centre == null ? s : (float) (s - dot(centre, emb[r])), r);
         }
         TopK.Sorted best = top.drain();
-        List<EmbeddingIndex.Hit> cands = new ArrayList<>();
+        List<Cand> cands = new ArrayList<>();
         for (int i = 0; i < best.rows().length; i++) {
-            cands.add(new EmbeddingIndex.Hit(best.rows()[i], texts.get(best.rows()[i]), best.scores()[i]));
+            int r = best.rows()[i];
+            double cos = centre == null ? best.scores()[i] : dot(q, emb[r]);
+            double score = centre == null ? best.scores()[i] : cos - dot(centre, emb[r]);
+            cands.add(new Cand(r, texts.get(r), score, cos));
         }
         return rerankTexts(query, cands, o, listener);
     }
@@ -229,9 +284,13 @@ public final class Retriever {
         return out;
     }
 
-    private Result rerankTexts(RgbImage query, List<EmbeddingIndex.Hit> cands, Options o, Listener listener) {
+    private Result rerankTexts(RgbImage query, List<Cand> cands, Options o, Listener listener) {
         if (!o.rerank()) {
-            return itcOnly(cands);
+            List<Hit> out = new ArrayList<>();
+            for (Cand c : cands) {
+                out.add(new Hit(0, c.row(), c.id(), c.score(), c.cosine(), Double.NaN));
+            }
+            return new Result(rank(out, o.topK()), List.of());
         }
         listener.start(cands.size());
         List<String> texts = cands.stream()
@@ -242,11 +301,11 @@ public final class Retriever {
                 : blip.itmLogits(query, texts, Blip.MatchToken.ENC);
         List<Hit> scored = new ArrayList<>();
         for (int i = 0; i < cands.size(); i++) {
-            EmbeddingIndex.Hit c = cands.get(i);
+            Cand c = cands.get(i);
             scored.add(
                     captioner != null
-                            ? new Hit(0, c.row(), c.id(), s[i], c.score(), Double.NaN)
-                            : new Hit(0, c.row(), c.id(), s[i] + c.score(), c.score(), s[i]));
+                            ? new Hit(0, c.row(), c.id(), s[i], c.cosine(), Double.NaN)
+                            : new Hit(0, c.row(), c.id(), s[i] + c.score(), c.cosine(), s[i]));
             listener.done(c.id(), null);
         }
         return new Result(rank(scored, o.topK()), List.of());

@@ -147,6 +147,18 @@ class EmbeddingIndexTest {
     }
 
     @Test
+    void theMeanVectorIsTheMeanOfTheStoredUnitRows() throws IOException {
+        int dim = 7;
+        try (EmbeddingIndex idx = EmbeddingIndex.create(tmp.resolve("mean"), dim, EmbeddingIndex.Kind.IMAGE)) {
+            assertArrayEquals(new float[dim], idx.meanVector(), "an empty index: zeros");
+            float[] a = {3, 0, 0, 0, 0, 0, 4}; // stored as (0.6, 0, …, 0.8)
+            float[] b = {0, 2, 0, 0, 0, 0, 0}; // stored as (0, 1, 0, …)
+            idx.append(List.of("a", "b"), List.of(a, b));
+            assertArrayEquals(new float[] {0.3f, 0.5f, 0, 0, 0, 0, 0.4f}, idx.meanVector(), 1e-6f);
+        }
+    }
+
+    @Test
     void inputsAreValidatedAndNormalised() throws IOException {
         try (EmbeddingIndex idx = EmbeddingIndex.create(tmp.resolve("v"), 3)) {
             assertThrows(IllegalArgumentException.class, () -> idx.append("a", new float[2]));

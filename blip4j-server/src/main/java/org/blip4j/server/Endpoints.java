@@ -306,12 +306,25 @@ final class Endpoints {
     }
 
     private void searchTexts(Context ctx) {
-        ApiRequest r = read(ctx, "index", "image", "top_k", "candidates", "rerank");
+        ApiRequest r = read(ctx, "index", "image", "top_k", "candidates", "rerank", "center_on");
         Retriever.Options o = searchOptions(r);
         ServedIndex idx = index(r.string("index", null), false);
         ServedModel m = server.model(idx.model().name(), Capability.SEARCH);
+        Retriever retriever = idx.retriever();
+        String centre = r.string("center_on", null);
+        if (centre != null) { // hubness correction: texts scored against the gallery's mean image too
+            ServedIndex gallery = index(centre, true);
+            if (!gallery.model().name().equals(idx.model().name())) {
+                throw ServiceException.badRequest(
+                        "wrong_index",
+                        "index '" + centre + "' holds embeddings of model '"
+                                + gallery.model().name() + "', index '" + idx.name() + "' of '"
+                                + idx.model().name() + "'");
+            }
+            retriever = retriever.centredOn(gallery.meanVector());
+        }
         RgbImage img = r.image("image");
-        Work.Search w = new Work.Search(idx.index(), idx.retriever(), null, img, o);
+        Work.Search w = new Work.Search(idx.index(), retriever, null, img, o);
         server.<Work.Search, Retriever.Result>submit(ctx, m, Capability.SEARCH, w, "search", 1, res -> {
             List<Map<String, Object>> hits = new ArrayList<>();
             for (Retriever.Hit h : res.hits()) {

@@ -68,6 +68,18 @@ final class ServedIndex implements AutoCloseable {
         return retriever;
     }
 
+    private volatile float[] mean; // the rows' mean, computed on first use (the index is read-only)
+
+    /** The mean of the index's vectors ({@link EmbeddingIndex#meanVector()}), computed once. */
+    float[] meanVector() {
+        float[] m = mean;
+        if (m == null) {
+            m = index.meanVector();
+            mean = m;
+        }
+        return m;
+    }
+
     /** Image index (text→image search); an index of unrecorded kind counts as one, as {@code blip4j search} has it. */
     boolean holdsImages() {
         return index.kind() != EmbeddingIndex.Kind.TEXT;

@@ -178,6 +178,16 @@ class ApiErrorsTest {
                 400,
                 "wrong_index",
                 "holds images");
+        assertError(
+                http.postForm("/v1/search/texts", Map.of("image", png, "center_on", "nope")),
+                400,
+                "unknown_index",
+                "nope");
+        assertError(
+                http.postForm("/v1/search/texts", Map.of("image", png, "center_on", TestServers.TEXTS)),
+                400,
+                "wrong_index",
+                "holds texts");
     }
 
     @Test

@@ -257,6 +257,47 @@ class ApiTest {
     }
 
     @Test
+    void imageToTextSearchCentredOnAnImageIndex() throws Exception {
+        Retriever.Options opts = Retriever.Options.defaults().withTopK(3).withCandidates(6);
+        Retriever.Result plain;
+        Retriever.Result expected;
+        try (EmbeddingIndex texts =
+                        EmbeddingIndex.openReadOnly(TestServers.indexes().resolve(TestServers.TEXTS));
+                EmbeddingIndex images =
+                        EmbeddingIndex.openReadOnly(TestServers.indexes().resolve(TestServers.IMAGES))) {
+            Retriever r = new Retriever(TestServers.blip("shapes/retrieval"));
+            plain = r.imageToText(image, texts, opts);
+            expected = r.centredOn(images.meanVector()).imageToText(image, texts, opts);
+        }
+        JsonNode res = ok(http.postForm(
+                "/v1/search/texts",
+                Map.of(
+                        "image",
+                        scene.png(),
+                        "top_k",
+                        "3",
+                        "candidates",
+                        "6",
+                        "index",
+                        TestServers.TEXTS,
+                        "center_on",
+                        TestServers.IMAGES)));
+        for (int i = 0; i < 3; i++) {
+            JsonNode h = res.get("hits").get(i);
+            assertEquals(expected.hits().get(i).id(), h.get("text").asText());
+            assertEquals(expected.hits().get(i).score(), h.get("score").asDouble(), 1e-9);
+            assertEquals(expected.hits().get(i).cosine(), h.get("cosine").asDouble(), 1e-9);
+        }
+        assertTrue(
+                Math.abs(expected.hits().get(0).score() - plain.hits().get(0).score()) > 1e-4
+                        || !expected.hits()
+                                .get(0)
+                                .id()
+                                .equals(plain.hits().get(0).id()),
+                "centring changes the scores");
+    }
+
+    @Test
     void thumbnailsOfIndexedImages() throws Exception {
         Http.Response r = http.get("/v1/indexes/" + TestServers.IMAGES + "/images/2?size=48");
         assertEquals(200, r.status());

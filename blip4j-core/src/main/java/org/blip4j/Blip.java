@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.blip4j.config.BlipConfig;
+import org.blip4j.engine.OneDnnLinear;
 import org.blip4j.engine.T;
 import org.blip4j.generate.CrossAttentionDecoder;
 import org.blip4j.generate.GenerationConfig;
@@ -63,6 +64,7 @@ public final class Blip implements AutoCloseable {
     private final Path source;
     private Int8Decoding int8; // opt-in int8 text decoder (caption, VQA), null for float32
     private Bf16Inference bf16; // opt-in bf16 linear layers, null for float32
+    private List<Tensor> packedWeights; // registered with OneDnnLinear for its oneDNN-layout copies, or null
 
     /** Load-time choices; null fields mean "infer from the files". */
     public record Options(Task task, Integer imageSize, boolean applyExifOrientation) {
@@ -100,6 +102,13 @@ public final class Blip implements AutoCloseable {
         this.itm = itm;
         this.vqa = vqa;
         this.nlvr = nlvr;
+        if (OneDnnLinear.enabled()) { // products of many rows then reuse weights in oneDNN's layout
+            org.blip4j.nn.Block root = decoder != null ? decoder : itm != null ? itm : vqa != null ? vqa : nlvr;
+            if (root != null) {
+                packedWeights = Int8Decoding.linearWeights(root, "");
+                OneDnnLinear.register(packedWeights);
+            }
+        }
     }
 
     /**
@@ -744,6 +753,10 @@ public final class Blip implements AutoCloseable {
         if (bf16 != null) {
             bf16.close();
             bf16 = null;
+        }
+        if (packedWeights != null) {
+            OneDnnLinear.unregister(packedWeights);
+            packedWeights = null;
         }
     }
 

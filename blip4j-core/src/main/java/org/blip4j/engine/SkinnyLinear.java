@@ -48,15 +48,7 @@ public final class SkinnyLinear {
          * choice, which the JavaCPP presets do not expose for the library libtorch calls.
          */
         static Kernel detect(String coreType, String cpuFlags) {
-            if (coreType != null && !coreType.isBlank()) {
-                String c = coreType.trim().toLowerCase(java.util.Locale.ROOT);
-                return c.equals("skylakex") || c.equals("cooperlake") || c.equals("sapphirerapids") ? BMM : MV;
-            }
-            if (cpuFlags == null) {
-                return MV;
-            }
-            java.util.Set<String> f = java.util.Set.of(cpuFlags.trim().split("\\s+"));
-            return f.contains("avx512f") && f.contains("avx512bw") && f.contains("avx512vl") ? BMM : MV;
+            return OpenBlasCore.avx512Kernels(coreType, cpuFlags) ? BMM : MV;
         }
 
         /** This process's kernel: the property, else {@link #detect} from the environment and /proc/cpuinfo. */
@@ -65,19 +57,7 @@ public final class SkinnyLinear {
             if (p != null && !p.isBlank()) {
                 return valueOf(p.trim().toUpperCase(java.util.Locale.ROOT));
             }
-            return detect(System.getenv("OPENBLAS_CORETYPE"), cpuFlags());
-        }
-
-        private static String cpuFlags() {
-            try (java.util.stream.Stream<String> lines =
-                    java.nio.file.Files.lines(java.nio.file.Path.of("/proc/cpuinfo"))) {
-                return lines.filter(l -> l.startsWith("flags"))
-                        .findFirst()
-                        .map(l -> l.substring(l.indexOf(':') + 1))
-                        .orElse(null);
-            } catch (java.io.IOException | RuntimeException e) {
-                return null;
-            }
+            return detect(System.getenv("OPENBLAS_CORETYPE"), OpenBlasCore.cpuFlags());
         }
     }
 

@@ -215,6 +215,9 @@ public final class T {
                 return y;
             }
         }
+        if (OneDnnLinear.applies(x, w) && !MachineLoad.oversubscribed()) {
+            return OneDnnLinear.forward(x, w, b); // OpenBLAS held below the CPU's vector width: see OneDnnLinear
+        }
         if (SkinnyLinear.applies(x, w)) {
             return SkinnyLinear.forward(x, w, b); // 1–4 rows at inference: matrix–vector products beat sgemm's packing
         }

@@ -59,6 +59,9 @@ public final class TaskBenchmark {
 
     static <B extends org.blip4j.nn.Block> B random(B model, long seed) {
         org.blip4j.train.Init.blip(model, seed, 0.02);
+        if (org.blip4j.engine.OneDnnLinear.enabled()) { // as Blip.load: oneDNN-layout copies for large products
+            org.blip4j.engine.OneDnnLinear.register(org.blip4j.model.Int8Decoding.linearWeights(model, ""));
+        }
         return model;
     }
 
@@ -84,6 +87,7 @@ public final class TaskBenchmark {
 
     /** Frees a finished benchmark's model now instead of whenever the GC gets to it (RSS must not grow). */
     static void free(org.blip4j.nn.Block model) {
+        org.blip4j.engine.OneDnnLinear.unregister(org.blip4j.model.Int8Decoding.linearWeights(model, ""));
         java.util.Set<Tensor> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         seen.addAll(model.namedTensors().values());
         seen.forEach(Tensor::close);
@@ -178,13 +182,18 @@ public final class TaskBenchmark {
     static void vit(Ceiling.Rates c) throws Exception {
         BlipDecoder dec = random(new BlipDecoder(BlipConfig.base(384)), 1);
         try (NoGradGuard g = new NoGradGuard()) {
-            for (String adaptive : new String[] {"false", null}) { // before (always threaded OpenBLAS) / after
+            // before (threaded OpenBLAS always, OpenBLAS products), OpenBLAS products with the adaptive thread
+            // choice, and the default (oneDNN products where OpenBLAS runs below the CPU's width: OneDnnLinear)
+            String[][] variants = {
+                {"false", "openblas", ", threaded OpenBLAS always, OpenBLAS products (before)"},
+                {null, "openblas", ", OpenBLAS products (-Dblip4j.gemm=openblas)"},
+                {null, "onednn", ", oneDNN products (-Dblip4j.gemm=onednn)"},
+                {null, null, ""}
+            };
+            for (String[] v : variants) {
                 for (int batch : new int[] {1, 8}) {
-                    if (adaptive != null) {
-                        System.setProperty(org.blip4j.engine.MachineLoad.PROPERTY, adaptive);
-                    } else {
-                        System.clearProperty(org.blip4j.engine.MachineLoad.PROPERTY);
-                    }
+                    setOrClear(org.blip4j.engine.MachineLoad.PROPERTY, v[0]);
+                    setOrClear(org.blip4j.engine.OneDnnLinear.PROPERTY, v[1]);
                     List<Double> t = new ArrayList<>();
                     List<Double> mm = new ArrayList<>();
                     for (int r = 0; r < (batch == 1 ? 3 : 2); r++) {
@@ -203,13 +212,18 @@ public final class TaskBenchmark {
                     // spinning (they wait ~0.1 s after a product) and the encoding took up to 2.6× as long
                     mm.add(Ceiling.libtorchMatmul(3));
                     row(
-                            "ViT-B/16@384 encode, batch " + batch
-                                    + (adaptive == null ? "" : ", threaded OpenBLAS always (before)") + " (median ms)",
+                            "ViT-B/16@384 encode, batch " + batch + v[2] + " (median ms)",
                             String.format(
                                     "%.0f; %s", median(t), rate(vitFlops(384) * batch, median(t), c, median(mm))));
                 }
             }
             System.clearProperty(org.blip4j.engine.MachineLoad.PROPERTY);
+            System.clearProperty(org.blip4j.engine.OneDnnLinear.PROPERTY);
+            row(
+                    "  products of many rows through oneDNN by default (OneDnnLinear, -Dblip4j.gemm=auto); weights "
+                            + "held in its layout (MB)",
+                    org.blip4j.engine.OneDnnLinear.enabled() + "; "
+                            + org.blip4j.engine.OneDnnLinear.packedBytes() / 1_000_000);
             // --bf16: the same encodings with bf16 linear layers, float32 and bf16 rounds interleaved
             for (int batch : new int[] {1, 8}) {
                 List<Double> f32 = new ArrayList<>();
@@ -242,6 +256,14 @@ public final class TaskBenchmark {
         rss("ViT");
     }
 
+    private static void setOrClear(String property, String value) {
+        if (value == null) {
+            System.clearProperty(property);
+        } else {
+            System.setProperty(property, value);
+        }
+    }
+
     static void inference(String only, Ceiling.Rates c) throws Exception {
         BlipConfig c384 = BlipConfig.base(384);
         int prefixLen = 4;
@@ -257,11 +279,15 @@ public final class TaskBenchmark {
                     row(
                             "memory read bandwidth, libtorch sum of 400 MB in this JVM (best of 5, GB/s)",
                             String.format("%.1f", bandwidth));
-                    // float32, --int8, --bf16, --int8 --bf16, and --bf16 decoding on one intra-op thread (as int8)
-                    for (int mode = 0; mode < 5; mode++) {
+                    // float32, --int8, --bf16, --int8 --bf16, --bf16 decoding on one intra-op thread (as int8), and
+                    // float32 with OpenBLAS's and with oneDNN's products (the default picks one: OneDnnLinear)
+                    for (int mode = 0; mode < 7; mode++) {
                         boolean int8 = mode == 1 || mode == 3;
-                        boolean bf16 = mode >= 2;
+                        boolean bf16 = mode >= 2 && mode <= 4;
                         boolean serial = mode == 4;
+                        setOrClear(
+                                org.blip4j.engine.OneDnnLinear.PROPERTY,
+                                mode == 5 ? "openblas" : mode == 6 ? "onednn" : null);
                         List<Double> encT = new ArrayList<>();
                         List<Double> gen = new ArrayList<>();
                         GenerationConfig beam20 =
@@ -297,7 +323,9 @@ public final class TaskBenchmark {
                                     "int8",
                                     "bf16 (--bf16)",
                                     "int8 + bf16 (--int8 --bf16)",
-                                    "bf16, one thread"
+                                    "bf16, one thread",
+                                    "float32, OpenBLAS products (-Dblip4j.gemm=openblas)",
+                                    "float32, oneDNN products (-Dblip4j.gemm=onednn)"
                                 }
                                 [mode];
                         if (mode == 0) {
@@ -323,11 +351,12 @@ public final class TaskBenchmark {
                         }
                         row(
                                 "  generation / encoding ratio, " + kind
-                                        + (mode == 0 ? " (goal ≤ 0.5)" : mode == 1 ? " (goal ≤ 0.25)" : "")
+                                        + (mode == 0 || mode >= 5 ? " (goal ≤ 0.5)" : mode == 1 ? " (goal ≤ 0.25)" : "")
                                         + (bf16 ? ", over bf16 encoding" : ""),
                                 String.format("%.2f (encoding %.0f ms in the same rounds)", median(gen) / e, e));
                     }
                 }
+                System.clearProperty(org.blip4j.engine.OneDnnLinear.PROPERTY);
                 if (only.contains("batch")) {
                     Tensor pixels8 = torch.randn(8, 3, 384, 384);
                     GenerationConfig caption = GenerationConfig.beam(3, 30, 10);
@@ -396,6 +425,31 @@ public final class TaskBenchmark {
                         String.format(
                                 "%.0f; %s",
                                 median(text), rate(medFlops(256, 35, 1, 577, false), median(text), c, median(mm))));
+                List<Double> textBlas = new ArrayList<>();
+                List<Double> textDnn = new ArrayList<>();
+                for (int r = 0; r < 3; r++) { // OpenBLAS products beside oneDNN's, rounds interleaved
+                    for (String gemm : new String[] {"openblas", "onednn"}) {
+                        setOrClear(org.blip4j.engine.OneDnnLinear.PROPERTY, gemm);
+                        try (PointerScope s = new PointerScope()) {
+                            Tensor img = itm.encodeImage(pixels1);
+                            long t1 = System.nanoTime();
+                            itm.itmLogits(img, T.longs(ids), T.longs(mask));
+                            double ms = (System.nanoTime() - t1) / 1e6;
+                            if (r > 0) {
+                                (gemm.equals("onednn") ? textDnn : textBlas).add(ms);
+                            }
+                        }
+                    }
+                }
+                System.clearProperty(org.blip4j.engine.OneDnnLinear.PROPERTY);
+                row(
+                        "  text encoder with OpenBLAS / oneDNN products (-Dblip4j.gemm=openblas / onednn; median ms)",
+                        String.format(
+                                "%.0f / %.0f in the same rounds = %.2fx; the default here: %s",
+                                median(textBlas),
+                                median(textDnn),
+                                median(textBlas) / median(textDnn),
+                                org.blip4j.engine.OneDnnLinear.enabled() ? "oneDNN" : "OpenBLAS"));
                 List<Double> textBf = new ArrayList<>();
                 List<Double> textF = new ArrayList<>();
                 for (int r = 0; r < 3; r++) { // --bf16 beside float32, rounds interleaved

@@ -1,0 +1,252 @@
+package org.blip4j.engine;
+
+import java.util.Collection;
+import java.util.Locale;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Dispatcher;
+import org.bytedeco.pytorch.GenericList;
+import org.bytedeco.pytorch.GradMode;
+import org.bytedeco.pytorch.IValue;
+import org.bytedeco.pytorch.IValueVector;
+import org.bytedeco.pytorch.NumberType;
+import org.bytedeco.pytorch.OperatorHandle;
+import org.bytedeco.pytorch.OptionalType;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.Type;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Float32 linear layers of many rows through oneDNN's inner product instead of OpenBLAS's sgemm, for inference.
+ *
+ * <p>Why: OpenBLAS runs the kernels of the core {@code OPENBLAS_CORETYPE} names, and an environment that names an
+ * AVX2 core ({@code Haswell}) on an AVX-512 CPU halves every float32 product libtorch hands it (2048³: 177 against
+ * 398 GFLOP/s on a 2-core AMD EPYC, docs/performance.md). oneDNN picks its kernels from the CPU itself. libtorch's
+ * {@code mkldnn::_linear_pointwise} (the op {@code torch.compile} lowers CPU linear layers to) takes and returns
+ * ordinary dense tensors, so no layout conversion is needed: ViT- and BERT-sized products ran at 316–486 GFLOP/s
+ * there against 163–249 for OpenBLAS with {@code Haswell} and 288–470 for OpenBLAS on its own AVX-512 kernels, and
+ * it streams a decode step's weights for a few rows faster than {@link SkinnyLinear} on OpenBLAS's AVX2 kernels. The
+ * op has no autograd formula, so training keeps OpenBLAS; a busy machine keeps OpenBLAS too ({@link MachineLoad}).
+ *
+ * <p>{@code -Dblip4j.gemm=auto|onednn|openblas} (read on every call, for side-by-side benchmarks): {@code auto}, the
+ * default, uses oneDNN exactly when the CPU has AVX-512 and OpenBLAS does not run AVX-512 kernels
+ * ({@link OpenBlasCore}); outputs differ from OpenBLAS's by float32 summation order only.
+ */
+public final class OneDnnLinear {
+    /** System property: {@code auto} (default), {@code onednn} or {@code openblas}. */
+    public static final String PROPERTY = "blip4j.gemm";
+    /** System property: {@code false} keeps registered weights in their plain layout (no second copy). */
+    public static final String PACK_PROPERTY = "blip4j.gemm.pack";
+    /**
+     * Multiply–adds (rows × in × out) from which a product takes this path; below it the op's boxed call costs more
+     * than it saves (property {@code blip4j.gemm.minMacs}, read on every call).
+     */
+    static final long MIN_MACS = 1L << 24;
+    /**
+     * Weight elements from which a product of a few rows ({@link SkinnyLinear#MAX_ROWS} or fewer: a decode step)
+     * takes this path: oneDNN streamed 3 rows × cold BERT-base weights at 23–28 GB/s against 10–17 for {@link
+     * SkinnyLinear} on OpenBLAS's AVX2 kernels (property {@code blip4j.gemm.minStreamed}, read on every call).
+     */
+    static final long MIN_STREAMED = 1L << 18;
+
+    private static final Logger LOG = LoggerFactory.getLogger(OneDnnLinear.class);
+    private static final boolean AUTO = autoChoice(System.getenv("OPENBLAS_CORETYPE"), OpenBlasCore.cpuFlags());
+    private static volatile Op op; // looked up on first use
+    private static volatile boolean unavailable;
+    /** Products this path has computed (tests). */
+    static final java.util.concurrent.atomic.AtomicLong CALLS = new java.util.concurrent.atomic.AtomicLong();
+
+    private static final java.util.concurrent.atomic.AtomicLong PACKED_BYTES =
+            new java.util.concurrent.atomic.AtomicLong();
+
+    private OneDnnLinear() {}
+
+    /** The boxed operators and the linear op's constant argument, made once. */
+    private record Op(OperatorHandle handle, OperatorHandle reorder, GenericList noScalars) {}
+
+    private static final WeightRegistry<Packed> PACKED = new WeightRegistry<>();
+
+    /**
+     * A registered weight's copy in oneDNN's own blocked layout, made on its first product of many rows: oneDNN then
+     * skips reordering the plain weight on every call (ViT-sized products of 577 rows 295–354 → 389–431 GFLOP/s,
+     * docs/performance.md, round fourteen).
+     */
+    private static final class Packed {
+        private final long bytes;
+        private volatile Tensor packed;
+
+        Packed(Tensor w) {
+            this.bytes = w.numel() * 4;
+        }
+
+        Tensor get(Tensor w, Op o) {
+            Tensor p = packed;
+            if (p == null) {
+                synchronized (this) {
+                    p = packed;
+                    if (p == null) {
+                        try (PointerScope s = new PointerScope()) {
+                            IValueVector stack = new IValueVector();
+                            stack.push_back(new IValue(w));
+                            stack.push_back(new IValue()); // batch size: not known in advance
+                            o.reorder().callBoxed(stack);
+                            p = new Tensor(stack.get(0).toTensor()); // its own reference: the stack's goes
+                            p.retainReference();
+                        }
+                        packed = p;
+                        PACKED_BYTES.addAndGet(bytes);
+                    }
+                }
+            }
+            return p;
+        }
+
+        synchronized void free() {
+            if (packed != null) {
+                packed.releaseReference();
+                packed = null;
+                PACKED_BYTES.addAndGet(-bytes);
+            }
+        }
+    }
+
+    /**
+     * Lets products of many rows with these weights use a copy in oneDNN's layout, made on each weight's first such
+     * product (so only weights that meet large products cost memory: about their own size once more). Undo with
+     * {@link #unregister}; a weight registered several times keeps one copy until its last registration goes.
+     */
+    public static void register(Collection<Tensor> weights) {
+        PACKED.register(weights, Packed::new);
+    }
+
+    /** Undoes one {@link #register} of each weight; a copy is freed when its last registration goes. */
+    public static void unregister(Collection<Tensor> weights) {
+        PACKED.unregister(weights, Packed::free);
+    }
+
+    /** Products computed through oneDNN so far in this process (tests, benchmarks). */
+    public static long calls() {
+        return CALLS.get();
+    }
+
+    /** Bytes of weights held in oneDNN's layout now (registered weights that met a large product). */
+    public static long packedBytes() {
+        return PACKED_BYTES.get();
+    }
+
+    /** Whether {@code w} holds a oneDNN-layout copy now (tests). */
+    static boolean packed(Tensor w) {
+        Packed p = PACKED.get(w);
+        return p != null && p.packed != null;
+    }
+
+    /**
+     * What {@code auto} chooses: oneDNN when the CPU has AVX-512 (F, BW, VL) and OpenBLAS runs other kernels (an
+     * {@code OPENBLAS_CORETYPE} naming an older core).
+     */
+    static boolean autoChoice(String coreType, String cpuFlags) {
+        return OpenBlasCore.cpuAvx512(cpuFlags) && !OpenBlasCore.avx512Kernels(coreType, cpuFlags);
+    }
+
+    /** Whether inference products of many rows go through oneDNN now (the property, else the automatic choice). */
+    public static boolean enabled() {
+        String p = System.getProperty(PROPERTY);
+        boolean on;
+        if (p == null || p.isBlank() || p.trim().equalsIgnoreCase("auto")) {
+            on = AUTO;
+        } else {
+            switch (p.trim().toLowerCase(Locale.ROOT)) {
+                case "onednn" -> on = true;
+                case "openblas" -> on = false;
+                default ->
+                    throw new IllegalArgumentException(
+                            "-D" + PROPERTY + " must be auto, onednn or openblas, got '" + p + "'");
+            }
+        }
+        return on && !unavailable;
+    }
+
+    /**
+     * Whether {@code linear(x, w, b)} takes this path: enabled, autograd off, float32 on CPU, a contiguous 2-D weight,
+     * and at least {@link #MIN_MACS} multiply–adds, or a few rows and a weight of at least {@link #MIN_STREAMED}.
+     */
+    public static boolean applies(Tensor x, Tensor w) {
+        if (x.dim() < 1 || w.dim() != 2 || GradMode.is_enabled() || !enabled()) {
+            return false;
+        }
+        long in = x.size(-1);
+        if (in == 0 || in != w.size(1)) {
+            return false;
+        }
+        long rows = x.numel() / in;
+        if (rows <= SkinnyLinear.MAX_ROWS
+                ? w.numel() < Long.getLong("blip4j.gemm.minStreamed", MIN_STREAMED)
+                : rows * in * w.size(0) < Long.getLong("blip4j.gemm.minMacs", MIN_MACS)) {
+            return false;
+        }
+        return x.is_cpu()
+                && w.is_cpu()
+                && w.is_contiguous()
+                && x.scalar_type().intern() == ScalarType.Float
+                && w.scalar_type().intern() == ScalarType.Float;
+    }
+
+    /**
+     * y = x Wᵀ + b for x (…, in), w (out, in), b (out) or null: (…, out). Call where {@link #applies} holds; falls
+     * back to {@code torch.linear} (and stays there) where this libtorch has no oneDNN.
+     */
+    public static Tensor forward(Tensor x, Tensor w, Tensor b) {
+        Op o = op();
+        if (o == null) {
+            return torch.linear(x, w, T.opt(b));
+        }
+        long in = x.size(-1);
+        long[] shape = x.sizes().vec().get();
+        Tensor x2 = x.reshape(-1, in).contiguous(); // (rows, in)
+        IValueVector stack = new IValueVector();
+        Packed p = x2.size(0) > SkinnyLinear.MAX_ROWS && !"false".equals(System.getProperty(PACK_PROPERTY))
+                ? PACKED.get(w)
+                : null; // few rows stream the plain weight
+        stack.push_back(new IValue(x2));
+        stack.push_back(new IValue(p == null ? w : p.get(w, o)));
+        stack.push_back(b == null ? new IValue() : new IValue(b));
+        stack.push_back(new IValue("none")); // no fused activation
+        stack.push_back(new IValue(o.noScalars()));
+        stack.push_back(new IValue()); // algorithm: none
+        o.handle().callBoxed(stack);
+        CALLS.incrementAndGet();
+        shape[shape.length - 1] = w.size(0);
+        return stack.get(0).toTensor().view(shape); // (…, out): a new tensor, not the stack's (freed with it)
+    }
+
+    private static Op op() {
+        Op o = op;
+        if (o != null || unavailable) {
+            return o;
+        }
+        synchronized (OneDnnLinear.class) {
+            if (op == null && !unavailable) {
+                try {
+                    if (!torch.hasMKLDNN()) {
+                        throw new IllegalStateException("libtorch was built without oneDNN");
+                    }
+                    OperatorHandle h = Dispatcher.singleton().findSchemaOrThrow("mkldnn::_linear_pointwise", "");
+                    h.retainReference();
+                    OperatorHandle r = Dispatcher.singleton().findSchemaOrThrow("mkldnn::_reorder_linear_weight", "");
+                    r.retainReference();
+                    Type.TypePtr scalar = OptionalType.get(
+                            new Type.TypePtr(NumberType.getNumberIntTypePtr().get()));
+                    GenericList none = new GenericList(scalar); // Scalar?[]: empty
+                    none.retainReference();
+                    op = new Op(h, r, none);
+                } catch (RuntimeException e) {
+                    unavailable = true;
+                    LOG.warn("oneDNN linear layers unavailable, using OpenBLAS: {}", e.getMessage());
+                }
+            }
+            return op;
+        }
+    }
+}

@@ -1,0 +1,153 @@
+package org.blip4j.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.blip4j.testutil.SystemProperty;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.junit.jupiter.api.Test;
+
+/** oneDNN products of many rows: chosen where OpenBLAS runs below the CPU's width, and equal to x Wᵀ + b. */
+class OneDnnLinearTest {
+    private static final String AVX512 = "fpu sse2 avx avx2 fma avx512f avx512dq avx512bw avx512vl avx512_bf16";
+
+    @Test
+    void autoChoosesOneDnnOnlyWhereOpenBlasIsHeldBelowAnAvx512Cpu() {
+        assertTrue(OneDnnLinear.autoChoice("Haswell", AVX512), "AVX2 kernels on an AVX-512 CPU");
+        assertTrue(OneDnnLinear.autoChoice(" zen ", AVX512));
+        assertFalse(OneDnnLinear.autoChoice(null, AVX512), "OpenBLAS picks its AVX-512 kernels itself");
+        assertFalse(OneDnnLinear.autoChoice("", AVX512));
+        assertFalse(OneDnnLinear.autoChoice("SkylakeX", AVX512));
+        assertFalse(OneDnnLinear.autoChoice("Haswell", "fpu avx2 fma"), "an AVX2 CPU: both libraries run AVX2");
+        assertFalse(OneDnnLinear.autoChoice("Haswell", null), "nothing known about the CPU");
+        assertFalse(OneDnnLinear.autoChoice("Haswell", "avx512f"), "AVX-512 F without BW and VL");
+    }
+
+    @Test
+    void thePropertyOverridesTheAutomaticChoiceAndRefusesOtherValues() {
+        try (SystemProperty p = SystemProperty.set(OneDnnLinear.PROPERTY, "openblas")) {
+            assertFalse(OneDnnLinear.enabled());
+        }
+        try (SystemProperty p = SystemProperty.set(OneDnnLinear.PROPERTY, " OneDNN ")) {
+            assertTrue(OneDnnLinear.enabled());
+        }
+        try (SystemProperty p = SystemProperty.set(OneDnnLinear.PROPERTY, "mkl")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, OneDnnLinear::enabled);
+            assertTrue(e.getMessage().contains("blip4j.gemm") && e.getMessage().contains("mkl"), e.getMessage());
+        }
+    }
+
+    /** x Wᵀ + b in float64 from the same float32 values: the reference the float32 products are held to. */
+    private static Tensor exact(Tensor x, Tensor w, Tensor b) {
+        Tensor y = torch.matmul(x.to(ScalarType.Double), w.to(ScalarType.Double).t());
+        return (b == null ? y : y.add(b.to(ScalarType.Double))).to(ScalarType.Float);
+    }
+
+    @Test
+    void tLinearTakesThePathForLargeInferenceProductsAndMatchesTheExactProduct() {
+        try (SystemProperty p = SystemProperty.set(OneDnnLinear.PROPERTY, "onednn");
+                SystemProperty calm = SystemProperty.set(MachineLoad.PROPERTY, "false");
+                PointerScope s = new PointerScope();
+                NoGradGuard g = new NoGradGuard()) {
+            torch.manual_seed(5);
+            Tensor w = torch.randn(96, 640).div(T.s(25.0)); // (out, in)
+            Tensor b = torch.randn(96);
+            // 2-D and 3-D inputs, with and without bias; 300 × 640 × 96 multiply–adds is above MIN_MACS
+            for (long[] shape : new long[][] {{300, 640}, {3, 100, 640}}) {
+                for (Tensor bias : new Tensor[] {b, null}) {
+                    Tensor x = torch.randn(shape);
+                    long before = OneDnnLinear.CALLS.get();
+                    Tensor y = T.linear(x, w, bias);
+                    assertEquals(before + 1, OneDnnLinear.CALLS.get(), "T.linear used oneDNN");
+                    long[] want = shape.clone();
+                    want[want.length - 1] = 96;
+                    assertArrayEquals(want, SkinnyLinearTest.shape(y));
+                    SkinnyLinearTest.assertClose(exact(x, w, bias), y);
+                }
+            }
+            // a decode step's few rows against a weight of MIN_STREAMED elements or more
+            Tensor big = torch.randn(512, 640).div(T.s(25.0));
+            for (long[] shape : new long[][] {{1, 640}, {3, 1, 640}}) {
+                Tensor x = torch.randn(shape);
+                long before = OneDnnLinear.CALLS.get();
+                Tensor y = T.linear(x, big, null);
+                assertEquals(before + 1, OneDnnLinear.CALLS.get(), "few rows through oneDNN");
+                SkinnyLinearTest.assertClose(exact(x, big, null), y);
+            }
+            // a busy machine keeps OpenBLAS (MachineLoad)
+            try (SystemProperty busy = SystemProperty.set(MachineLoad.PROPERTY, "true")) {
+                Tensor x = torch.randn(300, 640);
+                long before = OneDnnLinear.CALLS.get();
+                SkinnyLinearTest.assertClose(exact(x, w, b), T.linear(x, w, b));
+                assertEquals(before, OneDnnLinear.CALLS.get(), "busy: OpenBLAS");
+            }
+        }
+    }
+
+    @Test
+    void smallProductsTrainingAndOtherDtypesKeepOpenBlas() {
+        try (SystemProperty p = SystemProperty.set(OneDnnLinear.PROPERTY, "onednn");
+                PointerScope s = new PointerScope()) {
+            Tensor w = torch.randn(96, 640);
+            Tensor big = torch.randn(300, 640);
+            try (NoGradGuard g = new NoGradGuard()) {
+                assertTrue(OneDnnLinear.applies(big, w));
+                assertFalse(OneDnnLinear.applies(torch.randn(8, 640), w), "under MIN_MACS");
+                assertFalse(OneDnnLinear.applies(torch.randn(3, 640), w), "few rows, a weight under MIN_STREAMED");
+                assertFalse(OneDnnLinear.applies(big.to(ScalarType.Double), w.to(ScalarType.Double)), "float64");
+                assertFalse(OneDnnLinear.applies(big, w.t().contiguous().t()), "a non-contiguous weight");
+            }
+            assertFalse(OneDnnLinear.applies(big, w), "autograd on: the op has no backward");
+            try (SystemProperty q = SystemProperty.set(OneDnnLinear.PROPERTY, "openblas");
+                    NoGradGuard g = new NoGradGuard()) {
+                assertFalse(OneDnnLinear.applies(big, w));
+            }
+        }
+    }
+
+    @Test
+    void aRegisteredWeightIsPackedOnItsFirstLargeProductAndFreedWhenItsLastRegistrationGoes() {
+        try (SystemProperty p = SystemProperty.set(OneDnnLinear.PROPERTY, "onednn");
+                SystemProperty calm = SystemProperty.set(MachineLoad.PROPERTY, "false");
+                PointerScope s = new PointerScope();
+                NoGradGuard g = new NoGradGuard()) {
+            torch.manual_seed(9);
+            Tensor w = torch.randn(512, 640).div(T.s(25.0));
+            Tensor b = torch.randn(512);
+            long before = OneDnnLinear.packedBytes();
+            OneDnnLinear.register(java.util.List.of(w, w)); // twice: one copy
+            try {
+                assertFalse(OneDnnLinear.packed(w), "packed only when a large product needs it");
+                Tensor few = torch.randn(3, 640);
+                SkinnyLinearTest.assertClose(exact(few, w, b), T.linear(few, w, b));
+                assertFalse(OneDnnLinear.packed(w), "a few rows stream the plain weight");
+                try (SystemProperty off = SystemProperty.set(OneDnnLinear.PACK_PROPERTY, "false")) {
+                    Tensor x = torch.randn(200, 640);
+                    SkinnyLinearTest.assertClose(exact(x, w, b), T.linear(x, w, b));
+                    assertFalse(OneDnnLinear.packed(w), "-Dblip4j.gemm.pack=false: no copy");
+                }
+                for (int i = 0; i < 2; i++) { // the second product reuses the copy
+                    Tensor x = torch.randn(200, 640);
+                    SkinnyLinearTest.assertClose(exact(x, w, b), T.linear(x, w, b));
+                    assertTrue(OneDnnLinear.packed(w));
+                    assertEquals(before + 512 * 640 * 4, OneDnnLinear.packedBytes());
+                }
+                OneDnnLinear.unregister(java.util.List.of(w));
+                assertTrue(OneDnnLinear.packed(w), "one registration left");
+            } finally {
+                OneDnnLinear.unregister(java.util.List.of(w));
+            }
+            assertFalse(OneDnnLinear.packed(w));
+            assertEquals(before, OneDnnLinear.packedBytes());
+            Tensor x = torch.randn(200, 640);
+            SkinnyLinearTest.assertClose(exact(x, w, b), T.linear(x, w, b)); // plain weight again
+        }
+    }
+}

@@ -12,8 +12,8 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * ViT- and BERT-sized linear layers: threaded OpenBLAS, serial OpenBLAS and oneDNN's dense inner product
- * ({@link OneDnnLinear}) with a plain and with a packed weight, taking turns; then 3 rows against cold weights (a decode step's streaming), {@link
- * SkinnyLinear} against oneDNN (a profiling aid: {@code GemmProbe [rounds]}).
+ * ({@link OneDnnLinear}) with a plain and with a packed weight, taking turns; then 3 rows against cold weights (a
+ * decode step's streaming), {@link SkinnyLinear} against oneDNN (a profiling aid: {@code GemmProbe [rounds]}).
  */
 public final class GemmProbe {
     private GemmProbe() {}

@@ -150,4 +150,54 @@ class OneDnnLinearTest {
             SkinnyLinearTest.assertClose(exact(x, w, b), T.linear(x, w, b)); // plain weight again
         }
     }
+
+    /** Resident set after a GC and malloc_trim (as NativeMemoryTest reads it). */
+    private static long settledRssKb() throws Exception {
+        System.gc();
+        org.bytedeco.javacpp.Pointer.trimMemory();
+        for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("\\D+", ""));
+            }
+        }
+        throw new IllegalStateException("no VmRSS");
+    }
+
+    @Test
+    void productsInAPointerScopeEachLeaveTheResidentSetFlat() throws Exception {
+        try (SystemProperty p = SystemProperty.set(OneDnnLinear.PROPERTY, "onednn");
+                SystemProperty calm = SystemProperty.set(MachineLoad.PROPERTY, "false");
+                PointerScope s = new PointerScope();
+                NoGradGuard g = new NoGradGuard()) {
+            Tensor w = torch.randn(512, 640);
+            Tensor packed = torch.randn(512, 640);
+            Tensor b = torch.randn(512);
+            OneDnnLinear.register(java.util.List.of(packed));
+            try {
+                Runnable round = () -> {
+                    for (Tensor weight : new Tensor[] {w, packed}) {
+                        try (PointerScope step = new PointerScope()) {
+                            T.linear(torch.randn(200, 640), weight, b); // 400 KB out, the boxed call's arguments
+                            T.linear(torch.randn(3, 640), weight, null); // a decode step's few rows
+                        }
+                    }
+                };
+                for (int i = 0; i < 300; i++) {
+                    round.run(); // warm-up: allocator pools, JIT
+                }
+                long before = settledRssKb();
+                long calls = OneDnnLinear.calls();
+                for (int i = 0; i < 2000; i++) {
+                    round.run();
+                }
+                long after = settledRssKb();
+                System.out.printf("oneDNN products: resident set %d -> %d KB over 8,000 products%n", before, after);
+                assertEquals(calls + 8000, OneDnnLinear.calls(), "every product went through oneDNN");
+                // a leak of the outputs alone would be 2000 × 2 × 400 KB = 1.6 GB
+                assertTrue(after - before < 64 * 1024, "resident set grew by " + (after - before) + " KB");
+            } finally {
+                OneDnnLinear.unregister(java.util.List.of(packed));
+            }
+        }
+    }
 }

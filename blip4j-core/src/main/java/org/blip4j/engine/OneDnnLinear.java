@@ -55,6 +55,8 @@ public final class OneDnnLinear {
     private static final boolean AUTO = autoChoice(System.getenv("OPENBLAS_CORETYPE"), OpenBlasCore.cpuFlags());
     private static volatile Op op; // looked up on first use
     private static volatile boolean unavailable;
+    private static final java.util.concurrent.atomic.AtomicBoolean FALLBACK_SAID =
+            new java.util.concurrent.atomic.AtomicBoolean();
     /** Products this path has computed (tests). */
     static final java.util.concurrent.atomic.AtomicLong CALLS = new java.util.concurrent.atomic.AtomicLong();
 
@@ -195,7 +197,8 @@ public final class OneDnnLinear {
 
     /**
      * y = x Wᵀ + b for x (…, in), w (out, in), b (out) or null: (…, out). Call where {@link #applies} holds; falls
-     * back to {@code torch.linear} (and stays there) where this libtorch has no oneDNN.
+     * back to {@code torch.linear} where this libtorch has no oneDNN (from then on) or oneDNN refuses the product
+     * (that product; a warning the first time).
      */
     public static Tensor forward(Tensor x, Tensor w, Tensor b) {
         Op o = op();
@@ -215,7 +218,20 @@ public final class OneDnnLinear {
         stack.push_back(new IValue("none")); // no fused activation
         stack.push_back(new IValue(o.noScalars()));
         stack.push_back(new IValue()); // algorithm: none
-        o.handle().callBoxed(stack);
+        try {
+            o.handle().callBoxed(stack);
+        } catch (RuntimeException e) { // an input oneDNN refuses: this product on OpenBLAS, said once
+            if (!FALLBACK_SAID.getAndSet(true)) {
+                LOG.warn(
+                        "oneDNN refused a {} product {} x {} -> {}, computed with OpenBLAS instead: {}",
+                        x.scalar_type(),
+                        x2.size(0),
+                        in,
+                        w.size(0),
+                        e.getMessage().lines().findFirst().orElse(""));
+            }
+            return torch.linear(x, w, T.opt(b));
+        }
         CALLS.incrementAndGet();
         shape[shape.length - 1] = w.size(0);
         return stack.get(0).toTensor().view(shape); // (…, out): a new tensor, not the stack's (freed with it)

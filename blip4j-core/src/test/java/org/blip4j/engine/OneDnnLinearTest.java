@@ -200,4 +200,20 @@ class OneDnnLinearTest {
             }
         }
     }
+
+    @Test
+    void aProductOneDnnRefusesIsComputedByOpenBlas() {
+        try (PointerScope s = new PointerScope();
+                NoGradGuard g = new NoGradGuard()) {
+            torch.manual_seed(4);
+            Tensor w = torch.randn(96, 640).to(ScalarType.Double); // oneDNN's inner product takes no float64
+            Tensor b = torch.randn(96).to(ScalarType.Double);
+            Tensor x = torch.randn(300, 640).to(ScalarType.Double);
+            long calls = OneDnnLinear.calls();
+            Tensor y = OneDnnLinear.forward(x, w, b);
+            assertEquals(calls, OneDnnLinear.calls(), "not through oneDNN");
+            assertEquals(ScalarType.Double, y.scalar_type().intern());
+            assertEquals(0.0, y.sub(torch.linear(x, w, T.opt(b))).abs().max().item_double(), 0.0);
+        }
+    }
 }

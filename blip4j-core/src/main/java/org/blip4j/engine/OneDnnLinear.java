@@ -55,6 +55,8 @@ public final class OneDnnLinear {
     private static final boolean AUTO = autoChoice(System.getenv("OPENBLAS_CORETYPE"), OpenBlasCore.cpuFlags());
     private static volatile Op op; // looked up on first use
     private static volatile boolean unavailable;
+    private static final java.util.concurrent.atomic.AtomicBoolean AUTO_SAID =
+            new java.util.concurrent.atomic.AtomicBoolean();
     private static final java.util.concurrent.atomic.AtomicBoolean FALLBACK_SAID =
             new java.util.concurrent.atomic.AtomicBoolean();
     /** Products this path has computed (tests). */
@@ -120,6 +122,13 @@ public final class OneDnnLinear {
      * {@link #unregister}; a weight registered several times keeps one copy until its last registration goes.
      */
     public static void register(Collection<Tensor> weights) {
+        if (AUTO && System.getProperty(PROPERTY) == null && !AUTO_SAID.getAndSet(true)) {
+            LOG.debug(
+                    "float32 inference products through oneDNN: OPENBLAS_CORETYPE={} holds OpenBLAS below this CPU's "
+                            + "AVX-512 (-D{}=openblas keeps OpenBLAS)",
+                    System.getenv("OPENBLAS_CORETYPE"),
+                    PROPERTY);
+        }
         PACKED.register(weights, Packed::new);
     }
 

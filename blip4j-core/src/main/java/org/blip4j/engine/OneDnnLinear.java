@@ -2,6 +2,8 @@ package org.blip4j.engine;
 
 import java.util.Collection;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Dispatcher;
 import org.bytedeco.pytorch.GenericList;
@@ -55,15 +57,12 @@ public final class OneDnnLinear {
     private static final boolean AUTO = autoChoice(System.getenv("OPENBLAS_CORETYPE"), OpenBlasCore.cpuFlags());
     private static volatile Op op; // looked up on first use
     private static volatile boolean unavailable;
-    private static final java.util.concurrent.atomic.AtomicBoolean AUTO_SAID =
-            new java.util.concurrent.atomic.AtomicBoolean();
-    private static final java.util.concurrent.atomic.AtomicBoolean FALLBACK_SAID =
-            new java.util.concurrent.atomic.AtomicBoolean();
+    private static final AtomicBoolean AUTO_SAID = new AtomicBoolean();
+    private static final AtomicBoolean FALLBACK_SAID = new AtomicBoolean();
     /** Products this path has computed (tests). */
-    static final java.util.concurrent.atomic.AtomicLong CALLS = new java.util.concurrent.atomic.AtomicLong();
+    static final AtomicLong CALLS = new AtomicLong();
 
-    private static final java.util.concurrent.atomic.AtomicLong PACKED_BYTES =
-            new java.util.concurrent.atomic.AtomicLong();
+    private static final AtomicLong PACKED_BYTES = new AtomicLong();
 
     private OneDnnLinear() {}
 

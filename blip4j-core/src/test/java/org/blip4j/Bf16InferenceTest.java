@@ -4,14 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import org.blip4j.engine.Bf16Linear;
 import org.blip4j.engine.T;
 import org.blip4j.image.RgbImage;
 import org.blip4j.model.Bf16Inference;
 import org.blip4j.testutil.Fixture;
+import org.blip4j.testutil.TestImages;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.AutoGradMode;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -162,13 +161,7 @@ class Bf16InferenceTest {
         try (Fixture fx = Fixture.open()) {
             Blip blip = Blip.load(fx.require("blip_itm.pth"));
             int n = 2;
-            Random rnd = new Random(5);
-            List<RgbImage> images = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                byte[] px = new byte[48 * 40 * 3];
-                rnd.nextBytes(px);
-                images.add(new RgbImage(48, 40, px));
-            }
+            List<RgbImage> images = TestImages.random(n, 48, 40, 5);
             float[] f32 = flat(blip.imageStates(images));
             blip.useBf16();
             float[] bf = flat(blip.imageStates(images));

@@ -3,14 +3,13 @@ package org.blip4j;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import org.blip4j.engine.MachineLoad;
 import org.blip4j.engine.OneDnnLinear;
 import org.blip4j.image.RgbImage;
 import org.blip4j.testutil.Fixture;
 import org.blip4j.testutil.SystemProperty;
+import org.blip4j.testutil.TestImages;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,17 +33,6 @@ class OneDnnParityTest {
         }
     }
 
-    private static List<RgbImage> images(int n) {
-        Random rnd = new Random(17);
-        List<RgbImage> out = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            byte[] px = new byte[48 * 40 * 3];
-            rnd.nextBytes(px);
-            out.add(new RgbImage(48, 40, px));
-        }
-        return out;
-    }
-
     private static double relL2(float[][][] a, float[][][] b) {
         double d = 0;
         double n = 0;
@@ -62,7 +50,7 @@ class OneDnnParityTest {
 
     @Test
     void itmFeaturesAndLogitsMatchOpenBlasAndTheCopiesGoWithTheModel() throws Exception {
-        List<RgbImage> imgs = images(2);
+        List<RgbImage> imgs = TestImages.random(2, 48, 40, 17);
         List<String> texts = List.of("a picture of a dog", "two cats on a sofa", "a red square");
         try (Fixture fx = Fixture.open()) {
             float[][][] blasStates;
@@ -98,7 +86,7 @@ class OneDnnParityTest {
 
     @Test
     void captionsAreOpenBlasCaptions() throws Exception {
-        List<RgbImage> imgs = images(2);
+        List<RgbImage> imgs = TestImages.random(2, 48, 40, 17);
         try (Fixture fx = Fixture.open()) {
             List<String> blas;
             try (SystemProperty p = SystemProperty.set(OneDnnLinear.PROPERTY, "openblas");

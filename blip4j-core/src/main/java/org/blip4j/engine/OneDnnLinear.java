@@ -183,7 +183,7 @@ public final class OneDnnLinear {
      * and at least {@link #MIN_MACS} multiply–adds, or a few rows and a weight of at least {@link #MIN_STREAMED}.
      */
     public static boolean applies(Tensor x, Tensor w) {
-        if (x.dim() < 1 || w.dim() != 2 || GradMode.is_enabled() || !enabled()) {
+        if (!enabled() || x.dim() < 1 || w.dim() != 2 || GradMode.is_enabled()) { // off: no native calls
             return false;
         }
         long in = x.size(-1);

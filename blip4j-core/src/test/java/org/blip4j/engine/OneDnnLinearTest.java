@@ -16,6 +16,18 @@ import org.junit.jupiter.api.Test;
 
 /** oneDNN products of many rows: chosen where OpenBLAS runs below the CPU's width, and equal to x Wᵀ + b. */
 class OneDnnLinearTest {
+    /** oneDNN forced, on a machine taken as calm ({@link MachineLoad}), until closed. */
+    private static final class Forced implements AutoCloseable {
+        private final SystemProperty gemm = SystemProperty.set(OneDnnLinear.PROPERTY, "onednn");
+        private final SystemProperty calm = SystemProperty.set(MachineLoad.PROPERTY, "false");
+
+        @Override
+        public void close() {
+            calm.close();
+            gemm.close();
+        }
+    }
+
     private static final String AVX512 = "fpu sse2 avx avx2 fma avx512f avx512dq avx512bw avx512vl avx512_bf16";
 
     @Test
@@ -52,8 +64,7 @@ class OneDnnLinearTest {
 
     @Test
     void tLinearTakesThePathForLargeInferenceProductsAndMatchesTheExactProduct() {
-        try (SystemProperty p = SystemProperty.set(OneDnnLinear.PROPERTY, "onednn");
-                SystemProperty calm = SystemProperty.set(MachineLoad.PROPERTY, "false");
+        try (Forced f = new Forced();
                 PointerScope s = new PointerScope();
                 NoGradGuard g = new NoGradGuard()) {
             torch.manual_seed(5);
@@ -114,8 +125,7 @@ class OneDnnLinearTest {
 
     @Test
     void aRegisteredWeightIsPackedOnItsFirstLargeProductAndFreedWhenItsLastRegistrationGoes() {
-        try (SystemProperty p = SystemProperty.set(OneDnnLinear.PROPERTY, "onednn");
-                SystemProperty calm = SystemProperty.set(MachineLoad.PROPERTY, "false");
+        try (Forced f = new Forced();
                 PointerScope s = new PointerScope();
                 NoGradGuard g = new NoGradGuard()) {
             torch.manual_seed(9);
@@ -165,8 +175,7 @@ class OneDnnLinearTest {
 
     @Test
     void productsInAPointerScopeEachLeaveTheResidentSetFlat() throws Exception {
-        try (SystemProperty p = SystemProperty.set(OneDnnLinear.PROPERTY, "onednn");
-                SystemProperty calm = SystemProperty.set(MachineLoad.PROPERTY, "false");
+        try (Forced f = new Forced();
                 PointerScope s = new PointerScope();
                 NoGradGuard g = new NoGradGuard()) {
             Tensor w = torch.randn(512, 640);

@@ -92,10 +92,18 @@ public final class Collate {
 
     /**
      * VQA: questions as {@link TextEncoding#VQA_QUESTION}; with answers (train) also {@code vqa_collate_fn}'s flat
-     * answer list ({@link TextEncoding#VQA_ANSWER}), weights and per-sample counts; question ids always.
+     * answer list ({@link TextEncoding#VQA_ANSWER}), weights and per-sample counts; question ids always. A sample's
+     * {@link VqaDataset.Sample#partner() partner} becomes a row of its own right after it (same image).
      */
     public static Function<List<VqaDataset.Sample>, Batch> vqa(BertTokenizer tokenizer) {
-        return samples -> {
+        return given -> {
+            List<VqaDataset.Sample> samples = new ArrayList<>(given.size());
+            for (VqaDataset.Sample s : given) {
+                samples.add(s);
+                if (s.partner() != null) {
+                    samples.add(s.partner());
+                }
+            }
             int b = samples.size();
             int[] idx = new int[b];
             long[] qids = new long[b];

@@ -26,10 +26,25 @@ public final class VqaDataset extends ItemDataset<VqaDataset.Item, VqaDataset.Sa
 
     /**
      * A loaded question; train samples carry {@code (image, question, answers, weights)}, test samples
-     * {@code (image, question, question_id)} with empty answers.
+     * {@code (image, question, question_id)} with empty answers. A {@code partner} (or null) is a second question about
+     * the same image that {@link Collate#vqa} puts into the batch right after this one (the shapes stream's minimal
+     * pairs, {@code train_stream.referent_pairs}).
      */
     public record Sample(
-            int index, Pixels pixels, String question, List<String> answers, float[] weights, long questionId) {}
+            int index,
+            Pixels pixels,
+            String question,
+            List<String> answers,
+            float[] weights,
+            long questionId,
+            Sample partner) {
+
+        /** Without a partner. */
+        public Sample(
+                int index, Pixels pixels, String question, List<String> answers, float[] weights, long questionId) {
+            this(index, pixels, question, answers, weights, questionId, null);
+        }
+    }
 
     public VqaDataset(List<Item> items, ImageTransform transform, ImageLoader loader) {
         super(items, transform, loader);

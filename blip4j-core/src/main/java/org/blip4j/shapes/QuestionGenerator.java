@@ -69,11 +69,55 @@ final class QuestionGenerator {
             return null;
         }
         Ref r = rng.pick(refs);
-        String[] forms = {"what color is the %s?", "what is the color of the %s?", "what color is the %s in the image?"
-        };
         return new String[] {
-            String.format(rng.pick(forms), r.words()), r.object().color().word()
+            String.format(rng.pick(COLOR_FORMS), r.words()), r.object().color().word()
         };
+    }
+
+    private static final String[] COLOR_FORMS = {
+        "what color is the %s?", "what is the color of the %s?", "what color is the %s in the image?"
+    };
+
+    /** How a relation question that asks for a colour begins ("what color is the object left of the diamond?"). */
+    private static final String COLOR_RELATION = "what color is the object ";
+
+    /**
+     * The minimal partner of a relation question that asks for a colour: the same scene asked for the colour of the
+     * question's referent ("what color is the object left of the diamond?" → "what color is the diamond?"), whose
+     * answer is the referent's own colour — the answer a model that skips the relation gives. Null for any other
+     * question, or when the referent is not exactly one object of the scene.
+     */
+    Question referentQuestion(Question relation, Scene s, Rng rng) {
+        if (relation.type() != Question.Type.RELATION || !relation.text().startsWith(COLOR_RELATION)) {
+            return null;
+        }
+        String t = relation.text();
+        int at = t.lastIndexOf(" the ");
+        if (at < 0 || !t.endsWith("?")) {
+            return null;
+        }
+        String words = t.substring(at + 5, t.length() - 1);
+        String[] w = words.split(" ");
+        ShapeKind shape = ShapeKind.fromWord(w[w.length - 1]);
+        ShapeColor color = w.length == 2 ? ShapeColor.fromWord(w[0]) : null;
+        if (shape == null || w.length > 2 || (w.length == 2 && color == null)) {
+            return null;
+        }
+        List<SceneObject> match = new ArrayList<>();
+        for (SceneObject o : s.objects()) {
+            if (o.shape() == shape && (color == null || o.color() == color)) {
+                match.add(o);
+            }
+        }
+        if (match.size() != 1) {
+            return null;
+        }
+        String answer = match.get(0).color().word();
+        return new Question(
+                String.format(rng.pick(COLOR_FORMS), words),
+                answer,
+                Question.Type.COLOR,
+                annotators(Question.Type.COLOR, answer, rng));
     }
 
     private String[] shape(Scene s, Rng rng) {

@@ -96,6 +96,14 @@ public record ShapesStream(
                     new QuestionGenerator(maxObjects).generate(scene, new Rng(textSeed ^ 0x51ED27L), 1, typeWeights);
             return qs.isEmpty() ? null : qs.get(0);
         }
+
+        /**
+         * The minimal partner of {@code relation}, one of this scene's questions: the colour of its referent
+         * ({@code QuestionGenerator#referentQuestion}), or null when it has none.
+         */
+        public Question referentQuestion(Question relation, int maxObjects) {
+            return new QuestionGenerator(maxObjects).referentQuestion(relation, scene, new Rng(textSeed ^ 0x2EF3L));
+        }
     }
 
     /**

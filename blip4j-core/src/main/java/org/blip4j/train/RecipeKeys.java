@@ -204,6 +204,11 @@ public final class RecipeKeys {
                                     Type.MAPPING,
                                     "VQA: weights for drawing question types ({relation: 3}; the others 1)"),
                             new Key(
+                                    "referent_pairs",
+                                    Type.NUMBER,
+                                    "VQA: fraction of colour relation questions that come with the colour question"
+                                            + " about their referent, same image, same batch (default 0)"),
+                            new Key(
                                     "hard_negatives",
                                     Type.NUMBER,
                                     "pre-training / retrieval: fraction of images whose ITM text negative is a"

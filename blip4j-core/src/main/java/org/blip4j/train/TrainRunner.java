@@ -115,6 +115,7 @@ public final class TrainRunner {
         int streamEpoch =
                 stream == null ? 0 : r.node("train_stream").path("epoch_size").asInt(10_000);
         double[] questionWeights = questionWeights(r, task);
+        double referentPairs = referentPairs(r, task);
         double hardNegatives = hardNegatives(r, task);
         boolean skipTrue = skipTrueNegatives(r, task);
         if (r.flag("patch_positions", false) && task != Task.PRETRAIN) {
@@ -194,7 +195,8 @@ public final class TrainRunner {
             case VQA -> {
                 BlipVqa m = prepare(new BlipVqa(c), s, task, seed);
                 var ds = stream != null
-                        ? StreamDatasets.vqa(stream, streamEpoch, transform(r, size, 0.5), questionWeights)
+                        ? StreamDatasets.vqa(
+                                stream, streamEpoch, transform(r, size, 0.5), questionWeights, referentPairs)
                         : VqaDataset.train(
                                 List.of(r.path("train_file")),
                                 r.path("image_root"),
@@ -346,8 +348,9 @@ public final class TrainRunner {
     /**
      * The recipe's {@code train_stream} (fresh shapes-world scenes instead of {@code train_file}), or null: a mapping
      * {@code {world: shapes, seed, epoch_size, min_side, max_side, aliased, max_objects, pool, solid, styled,
-     * question_weights, hard_negatives}} ({@code pool: N} repeats N fixed scenes: the overfit check; {@code
-     * question_weights}: {@link #questionWeights}; {@code hard_negatives}: {@link #hardNegatives}).
+     * question_weights, referent_pairs, hard_negatives, skip_true_negatives}} ({@code pool: N} repeats N fixed scenes:
+     * the overfit check; {@code question_weights}: {@link #questionWeights}; {@code referent_pairs}: {@link
+     * #referentPairs}; {@code hard_negatives}: {@link #hardNegatives}).
      */
     static ShapesStream stream(Recipe r, int imageSize) {
         if (!r.has("train_stream")) {
@@ -384,6 +387,28 @@ public final class TrainRunner {
                     where + "only pre-training and retrieval have ITM, this recipe trains " + task);
         }
         var v = r.node("train_stream").path("hard_negatives");
+        double rate = v.isNumber() ? v.asDouble() : Double.NaN;
+        if (!(rate >= 0 && rate <= 1)) {
+            throw new IllegalArgumentException(where + "must be a number in [0, 1], got " + v);
+        }
+        return rate;
+    }
+
+    /**
+     * The recipe's {@code train_stream.referent_pairs}: the fraction of relation questions asking for a colour that
+     * come with their minimal partner, the colour of their referent, in the same batch
+     * ({@link StreamDatasets#vqa(ShapesStream, int, org.blip4j.data.ImageTransform, double[], double)}); 0 without
+     * it. Only VQA draws questions; another task refuses the key rather than ignore it.
+     */
+    static double referentPairs(Recipe r, Task task) {
+        if (!r.has("train_stream") || !r.node("train_stream").has("referent_pairs")) {
+            return 0;
+        }
+        String where = r.file() + ": train_stream.referent_pairs: ";
+        if (task != Task.VQA) {
+            throw new IllegalArgumentException(where + "only VQA draws questions, this recipe trains " + task);
+        }
+        var v = r.node("train_stream").path("referent_pairs");
         double rate = v.isNumber() ? v.asDouble() : Double.NaN;
         if (!(rate >= 0 && rate <= 1)) {
             throw new IllegalArgumentException(where + "must be a number in [0, 1], got " + v);

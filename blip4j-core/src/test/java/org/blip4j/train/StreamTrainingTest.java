@@ -211,6 +211,39 @@ class StreamTrainingTest {
         assertEquals(null, TrainRunner.questionWeights(recipe("plain", ""), Task.VQA));
     }
 
+    @Test
+    void referentPairsTrainVqaAndAreRefusedElsewhere() throws Exception {
+        Path pre = TrainRunner.run(Task.PRETRAIN, recipe("pairs-base", "max_steps: 1\n"), false, false);
+        Path vqa = TrainRunner.run(
+                Task.VQA,
+                recipe(
+                        "pairs-vqa",
+                        "pretrained: " + pre + "\nmax_steps: 2\n",
+                        ", question_weights: {relation: 20}, referent_pairs: 1.0"),
+                false,
+                false);
+        List<JsonNode> losses = rows(tmp.resolve("out-pairs-vqa/checkpoints/metrics.jsonl")).stream()
+                .filter(x -> x.has("loss"))
+                .toList();
+        assertEquals(2, losses.size());
+        for (JsonNode r : losses) {
+            assertTrue(Double.isFinite(r.path("loss").asDouble(Double.NaN)), r.toString());
+        }
+        try (Blip b = Blip.load(vqa)) {
+            assertEquals(Task.VQA, b.task());
+        }
+        assertEquals(0.25, TrainRunner.referentPairs(recipe("pairs-rate", "", ", referent_pairs: 0.25"), Task.VQA));
+        assertEquals(0.0, TrainRunner.referentPairs(recipe("pairs-none", ""), Task.VQA));
+        Exception e = assertThrows(
+                IllegalArgumentException.class,
+                () -> TrainRunner.referentPairs(recipe("pairs-cap", "", ", referent_pairs: 0.5"), Task.CAPTION));
+        assertTrue(e.getMessage().contains("pairs-cap.yaml") && e.getMessage().contains("only VQA"), e.getMessage());
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> TrainRunner.referentPairs(recipe("pairs-big", "", ", referent_pairs: 2"), Task.VQA));
+        assertTrue(e.getMessage().contains("[0, 1]"), e.getMessage());
+    }
+
     /**
      * Two pre-training steps, then two retrieval steps from them, each stream with its extra keys: every step's ITM
      * loss is finite and the result loads as a retrieval model.

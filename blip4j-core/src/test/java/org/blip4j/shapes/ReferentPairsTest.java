@@ -35,14 +35,18 @@ class ReferentPairsTest {
         return new Question(text, answer, Question.Type.RELATION, Collections.nCopies(10, answer));
     }
 
-    @Test
-    void thePartnerAsksForTheReferentsOwnColour() {
-        // a red diamond left of a blue circle, a green circle far below
-        Scene s = scene(
+    /** A red diamond left of a blue circle, a green circle far below them. */
+    private static Scene diamondAndTwoCircles() {
+        return scene(
                 BackgroundColor.BEIGE,
                 obj(ShapeKind.DIAMOND, ShapeColor.RED, SizeClass.LARGE, 20, 30),
                 obj(ShapeKind.CIRCLE, ShapeColor.BLUE, SizeClass.LARGE, 70, 30),
                 obj(ShapeKind.CIRCLE, ShapeColor.GREEN, SizeClass.SMALL, 70, 85));
+    }
+
+    @Test
+    void thePartnerAsksForTheReferentsOwnColour() {
+        Scene s = diamondAndTwoCircles();
         Question p = GEN.referentQuestion(
                 relation("what color is the object to the right of the diamond?", "blue"), s, new Rng(1));
         assertNotNull(p);
@@ -59,11 +63,7 @@ class ReferentPairsTest {
 
     @Test
     void otherQuestionsAndAmbiguousReferentsHaveNone() {
-        Scene s = scene(
-                BackgroundColor.BEIGE,
-                obj(ShapeKind.DIAMOND, ShapeColor.RED, SizeClass.LARGE, 20, 30),
-                obj(ShapeKind.CIRCLE, ShapeColor.BLUE, SizeClass.LARGE, 70, 30),
-                obj(ShapeKind.CIRCLE, ShapeColor.GREEN, SizeClass.SMALL, 70, 85));
+        Scene s = diamondAndTwoCircles();
         Rng rng = new Rng(3);
         assertNull(GEN.referentQuestion(relation("what shape is left of the blue circle?", "diamond"), s, rng));
         assertNull(GEN.referentQuestion(relation("what is left of the blue circle?", "diamond"), s, rng));

@@ -85,7 +85,7 @@ final class QuestionGenerator {
      * The minimal partner of a relation question that asks for a colour: the same scene asked for the colour of the
      * question's referent ("what color is the object left of the diamond?" → "what color is the diamond?"), whose
      * answer is the referent's own colour — the answer a model that skips the relation gives. Null for any other
-     * question, or when the referent is not exactly one object of the scene.
+     * question, or when its words do not name exactly one object of the scene (the names relation questions use).
      */
     Question referentQuestion(Question relation, Scene s, Rng rng) {
         if (relation.type() != Question.Type.RELATION || !relation.text().startsWith(COLOR_RELATION)) {
@@ -97,22 +97,14 @@ final class QuestionGenerator {
             return null;
         }
         String words = t.substring(at + 5, t.length() - 1);
-        String[] w = words.split(" ");
-        ShapeKind shape = ShapeKind.fromWord(w[w.length - 1]);
-        ShapeColor color = w.length == 2 ? ShapeColor.fromWord(w[0]) : null;
-        if (shape == null || w.length > 2 || (w.length == 2 && color == null)) {
+        Ref referent = shapeOrColorShapeRefs(s).stream()
+                .filter(r -> r.words().equals(words))
+                .findFirst()
+                .orElse(null);
+        if (referent == null) {
             return null;
         }
-        List<SceneObject> match = new ArrayList<>();
-        for (SceneObject o : s.objects()) {
-            if (o.shape() == shape && (color == null || o.color() == color)) {
-                match.add(o);
-            }
-        }
-        if (match.size() != 1) {
-            return null;
-        }
-        String answer = match.get(0).color().word();
+        String answer = referent.object().color().word();
         return new Question(
                 String.format(rng.pick(COLOR_FORMS), words),
                 answer,

@@ -30,7 +30,9 @@ import org.slf4j.LoggerFactory;
  * ordinary dense tensors, so no layout conversion is needed: ViT- and BERT-sized products ran at 316–486 GFLOP/s
  * there against 163–249 for OpenBLAS with {@code Haswell} and 288–470 for OpenBLAS on its own AVX-512 kernels, and
  * it streams a decode step's weights for a few rows faster than {@link SkinnyLinear} on OpenBLAS's AVX2 kernels. The
- * op has no autograd formula, so training keeps OpenBLAS; a busy machine keeps OpenBLAS too ({@link MachineLoad}).
+ * op has no autograd formula, so products with autograd on take a 1×1 convolution instead, which oneDNN computes
+ * in both directions ({@link #forwardTrainable}, from {@link #MIN_TRAIN_ROWS} rows); a busy machine keeps OpenBLAS
+ * ({@link MachineLoad}).
  *
  * <p>{@code -Dblip4j.gemm=auto|onednn|openblas} (read on every call, for side-by-side benchmarks): {@code auto}, the
  * default, uses oneDNN exactly when the CPU has AVX-512 and OpenBLAS does not run AVX-512 kernels
@@ -53,6 +55,20 @@ public final class OneDnnLinear {
      */
     static final long MIN_STREAMED = 1L << 18;
 
+    /**
+     * Rows from which a product with autograd takes {@link #forwardTrainable}: oneDNN reorders the weight into its
+     * blocked layouts on every call (forward, and again for both backward products), which costs about what fewer
+     * rows save. Six ViT-B-sized layers (forward + backward, one after another, cold weights): 60 rows 0.5× OpenBLAS's
+     * speed, 128 rows 0.86×, 256 1.1×, 577 1.16×, 1,200 1.59× (property {@code blip4j.gemm.minTrainRows}).
+     */
+    static final long MIN_TRAIN_ROWS = 256;
+    /**
+     * Multiply–adds from which a product with autograd takes {@link #forwardTrainable}: below about 2²⁷ the
+     * convolution's fixed cost shows (width-160 layers of 520 and 1,040 rows: 0.94× and 0.98×; 2,080 rows 1.15×;
+     * property {@code blip4j.gemm.minTrainMacs}).
+     */
+    static final long MIN_TRAIN_MACS = 1L << 27;
+
     private static final Logger LOG = LoggerFactory.getLogger(OneDnnLinear.class);
     private static final boolean AUTO = autoChoice(System.getenv("OPENBLAS_CORETYPE"), OpenBlasCore.cpuFlags());
     private static volatile Op op; // looked up on first use
@@ -61,6 +77,11 @@ public final class OneDnnLinear {
     private static final AtomicBoolean FALLBACK_SAID = new AtomicBoolean();
     /** Products this path has computed (tests). */
     static final AtomicLong CALLS = new AtomicLong();
+    /** Products with autograd computed as 1×1 convolutions so far (tests). */
+    static final AtomicLong TRAINING_CALLS = new AtomicLong();
+
+    private static final long[] UNIT = {1, 1};
+    private static final long[] NO_PADDING = {0, 0};
 
     private static final AtomicLong PACKED_BYTES = new AtomicLong();
 
@@ -136,6 +157,11 @@ public final class OneDnnLinear {
         PACKED.unregister(weights, Packed::free);
     }
 
+    /** Products with autograd computed through {@link #forwardTrainable} so far in this process (tests). */
+    public static long trainingCalls() {
+        return TRAINING_CALLS.get();
+    }
+
     /** Products computed through oneDNN so far in this process (tests, benchmarks). */
     public static long calls() {
         return CALLS.get();
@@ -201,6 +227,61 @@ public final class OneDnnLinear {
                 && w.is_contiguous()
                 && x.scalar_type().intern() == ScalarType.Float
                 && w.scalar_type().intern() == ScalarType.Float;
+    }
+
+    /**
+     * Whether {@code linear(x, w, b)} with autograd on takes {@link #forwardTrainable}: {@link #enabled} (as for
+     * inference: by default where OpenBLAS is held below an AVX-512 CPU), libtorch has oneDNN, float32 on CPU, a
+     * contiguous 2-D weight, at least {@link #MIN_TRAIN_ROWS} rows and {@link #MIN_TRAIN_MACS} multiply–adds.
+     */
+    public static boolean appliesTraining(Tensor x, Tensor w) {
+        if (!enabled() || x.dim() < 2 || w.dim() != 2 || !GradMode.is_enabled()) { // off: no native calls
+            return false;
+        }
+        long in = x.size(-1);
+        if (in == 0 || in != w.size(1)) {
+            return false;
+        }
+        long rows = x.numel() / in;
+        if (rows < Long.getLong("blip4j.gemm.minTrainRows", MIN_TRAIN_ROWS)
+                || rows * in * w.size(0) < Long.getLong("blip4j.gemm.minTrainMacs", MIN_TRAIN_MACS)) {
+            return false;
+        }
+        return x.is_cpu()
+                && w.is_cpu()
+                && w.is_contiguous()
+                && x.scalar_type().intern() == ScalarType.Float
+                && w.scalar_type().intern() == ScalarType.Float
+                && Native.ONEDNN;
+    }
+
+    /** Whether this libtorch has oneDNN, asked once, on the first product with autograd that could use it. */
+    private static final class Native {
+        static final boolean ONEDNN = torch.hasMKLDNN();
+    }
+
+    /**
+     * y = x Wᵀ + b with autograd, as a 1×1 convolution over the rows laid out as one channels-last image of height
+     * rows: libtorch computes it and its two backward products with oneDNN, on the CPU's own vector width. Why not
+     * {@code torch.linear}: its three products run on OpenBLAS, held to AVX2 kernels by an {@code OPENBLAS_CORETYPE}
+     * naming an older core. Six ViT-B-sized layers, forward + backward, on a 2-core AMD EPYC with AVX-512
+     * (docs/performance.md, round fifteen): 1.16× / 1.59× / 1.76× OpenBLAS's speed at 577 / 1,200 / 4,616 rows under
+     * {@code Haswell} (385 against 219 GFLOP/s at 4,616); OpenBLAS on its own AVX-512 kernels was as fast or faster
+     * (372 at 4,616 rows), which is why this follows the inference path's choice. Rows as a batch of 1×1 images
+     * instead ran at 73–98 GFLOP/s: oneDNN's convolution blocks over an image's pixels. Outputs and gradients differ
+     * from OpenBLAS's by float32 summation order only. Call where {@link #appliesTraining} holds.
+     */
+    public static Tensor forwardTrainable(Tensor x, Tensor w, Tensor b) {
+        long in = x.size(-1);
+        long out = w.size(0);
+        long[] shape = x.sizes().vec().get();
+        long rows = x.numel() / in;
+        Tensor x4 = x.reshape(1, rows, 1, in).permute(0, 3, 1, 2); // (1, in, rows, 1): the rows' memory, channels-last
+        Tensor y4 = torch.conv2d(
+                x4, w.view(out, in, 1, 1), T.opt(b), UNIT, NO_PADDING, UNIT, 1); // (1, out, rows, 1), channels-last
+        TRAINING_CALLS.incrementAndGet();
+        shape[shape.length - 1] = out;
+        return y4.permute(0, 2, 3, 1).reshape(shape); // (…, out)
     }
 
     /**

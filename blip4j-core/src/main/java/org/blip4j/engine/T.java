@@ -215,6 +215,9 @@ public final class T {
                 return y;
             }
         }
+        if (OneDnnLinear.appliesTraining(x, w) && !MachineLoad.oversubscribed()) {
+            return OneDnnLinear.forwardTrainable(x, w, b); // autograd on: oneDNN both ways, see OneDnnLinear
+        }
         if (OneDnnLinear.applies(x, w) && !MachineLoad.oversubscribed()) {
             return OneDnnLinear.forward(x, w, b); // OpenBLAS held below the CPU's vector width: see OneDnnLinear
         }

@@ -9,6 +9,7 @@ import java.util.Random;
 import org.blip4j.config.BlipConfig;
 import org.blip4j.config.TextConfig;
 import org.blip4j.engine.Bf16Linear;
+import org.blip4j.engine.OneDnnLinear;
 import org.blip4j.engine.T;
 import org.blip4j.generate.CrossAttentionDecoder;
 import org.blip4j.generate.GenerationConfig;
@@ -544,9 +545,10 @@ public final class TaskBenchmark {
         AdamW opt = AdamW.blip(dec.namedParameters(), 1e-5, 0.05);
         boolean fused = Boolean.getBoolean("bench.fusedStep"); // optimizer_in_backward
         Random rnd = new Random(6);
-        long[][] ids = new long[2][30];
-        long[][] mask = new long[2][30];
-        for (int i = 0; i < 2; i++) {
+        int batch = Integer.getInteger("bench.trainBatch", 2); // the figure is batch 2
+        long[][] ids = new long[batch][30];
+        long[][] mask = new long[batch][30];
+        for (int i = 0; i < batch; i++) {
             ids[i][0] = 30522;
             for (int j = 1; j < 30; j++) {
                 ids[i][j] = 1000 + rnd.nextInt(28000);
@@ -558,11 +560,17 @@ public final class TaskBenchmark {
         List<Double> fb = new ArrayList<>();
         List<Double> mm = new ArrayList<>();
         List<Double> fbMixed = new ArrayList<>(); // precision: bf16, steps interleaved with float32's
+        List<Double> fbBlas = new ArrayList<>(); // float32 with every product on OpenBLAS (-Dblip4j.gemm=openblas)
         int reps = Integer.getInteger("bench.trainReps", 3); // measured steps after one warm-up step
-        int modes = rates == null ? 1 : 2;
+        int modes = rates == null ? 1 : 3;
+        String gemm = System.getProperty(OneDnnLinear.PROPERTY);
         for (int step = 0; step < (reps + 1) * modes; step++) {
             int r = step / modes;
             boolean mixed = step % modes == 1;
+            boolean blas = step % modes == 2;
+            if (blas) {
+                System.setProperty(OneDnnLinear.PROPERTY, "openblas");
+            }
             try (PointerScope s = new PointerScope();
                     Bf16Linear.Autocast a = mixed ? Bf16Linear.autocast() : null) {
                 double before = rates == null ? 0 : Ceiling.libtorchMatmul(1);
@@ -573,7 +581,7 @@ public final class TaskBenchmark {
                 try (PointerScope f =
                         new PointerScope()) { // as the Trainer: forward intermediates held by autograd only
                     loss = dec.loss(
-                            dec.encodeImage(torch.randn(2, 3, 224, 224)),
+                            dec.encodeImage(torch.randn(batch, 3, 224, 224)),
                             idsT,
                             maskT,
                             BlipDecoder.targets(idsT, maskT, 4));
@@ -594,11 +602,21 @@ public final class TaskBenchmark {
                 }
                 if (r > 0 && mixed) {
                     fbMixed.add((t1 - t0) / 1e6);
+                } else if (r > 0 && blas) {
+                    fbBlas.add((t1 - t0) / 1e6);
                 } else if (r > 0) {
                     t.add((System.nanoTime() - t0) / 1e6);
                     fb.add((t1 - t0) / 1e6);
                     if (rates != null) {
                         mm.add((before + Ceiling.libtorchMatmul(1)) / 2);
+                    }
+                }
+            } finally {
+                if (blas) { // back to the run's own choice
+                    if (gemm == null) {
+                        System.clearProperty(OneDnnLinear.PROPERTY);
+                    } else {
+                        System.setProperty(OneDnnLinear.PROPERTY, gemm);
                     }
                 }
             }
@@ -609,14 +627,20 @@ public final class TaskBenchmark {
             System.out.println("PEAK_RSS_MB " + peakRssMb());
             return;
         }
-        double flops = 3 * (2 * vitFlops(224) + medFlops(2, 30, 2, 197, true)); // backward ≈ 2 × forward
+        double flops = 3 * (batch * vitFlops(224) + medFlops(batch, 30, batch, 197, true)); // backward ≈ 2 × forward
         row(
-                "train step: caption model ViT-B/16@224 + BERT-base, batch 2, fwd+bwd+AdamW, " + ckpt
+                "train step: caption model ViT-B/16@224 + BERT-base, batch " + batch + ", fwd+bwd+AdamW, " + ckpt
                         + " ViT blocks checkpointed (median ms)",
                 String.format("%.0f", median(t)));
         row(
                 "  of which forward + backward (median ms)",
                 String.format("%.0f; %s", median(fb), rate(flops, median(fb), rates, median(mm))));
+        row(
+                "  forward + backward with every product on OpenBLAS (-Dblip4j.gemm=openblas, steps interleaved; "
+                        + "median ms)",
+                String.format(
+                        "%.0f (the default %.2fx faster); %s",
+                        median(fbBlas), median(fbBlas) / median(fb), rate(flops, median(fbBlas), rates, median(mm))));
         row(
                 "  forward + backward with precision: bf16 (mixed precision, steps interleaved; median ms)",
                 String.format(

@@ -10,13 +10,19 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * The caption training step of {@code bin/bench-tasks} split into forward and backward (ms), for profiling:
- * {@code TrainProbe [steps]}; run under {@code perf record} to see where the backward goes.
+ * {@code TrainProbe [steps [gemm,gemm,…]]}; run under {@code perf record} to see where the backward goes. With a list
+ * of {@code -Dblip4j.gemm} values, the steps take turns among them and each one's median parts are printed.
  */
 public final class TrainProbe {
     public static void main(String[] args) throws Exception {
         int steps = args.length > 0 ? Integer.parseInt(args[0]) : 4;
+        String[] modes =
+                args.length > 1 ? args[1].split(",") : new String[] {System.getProperty("blip4j.gemm", "auto")};
+        java.util.Map<String, java.util.List<double[]>> times = new java.util.LinkedHashMap<>();
         BlipConfig c = BlipConfig.base(224);
         BlipDecoder dec = TaskBenchmark.random(new BlipDecoder(c), 5);
+        System.out.println("libtorch threads " + torch.get_num_threads() + ", OPENBLAS_CORETYPE="
+                + System.getenv("OPENBLAS_CORETYPE"));
         dec.train(true);
         dec.requiresGrad(true);
         Random rnd = new Random(6);
@@ -38,7 +44,9 @@ public final class TrainProbe {
                 System.out.printf("no-grad ViT forward %.0f ms%n", (System.nanoTime() - t0) / 1e6);
             }
         }
-        for (int step = 0; step < steps; step++) {
+        for (int step = 0; step < steps * modes.length; step++) {
+            String mode = modes[step % modes.length];
+            System.setProperty("blip4j.gemm", mode);
             try (PointerScope s = new PointerScope()) {
                 long t0 = System.nanoTime();
                 Tensor idsT = T.longs(ids);
@@ -51,8 +59,12 @@ public final class TrainProbe {
                 org.blip4j.nn.DeferredBackward.finishAll(dec);
                 long t3 = System.nanoTime();
                 System.out.printf(
-                        "step %d: ViT forward %.0f ms, text forward %.0f ms, backward %.0f ms, total %.0f ms%n",
-                        step, (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6, (t3 - t0) / 1e6);
+                        "step %d (%s): ViT forward %.0f ms, text forward %.0f ms, backward %.0f ms, total %.0f ms%n",
+                        step, mode, (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6, (t3 - t0) / 1e6);
+                if (step >= modes.length) { // the first step of each mode warms up
+                    times.computeIfAbsent(mode, k -> new java.util.ArrayList<>())
+                            .add(new double[] {(t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6, (t3 - t0) / 1e6});
+                }
                 dec.namedParameters().values().forEach(p -> {
                     Tensor g = p.grad();
                     if (g.defined()) {
@@ -61,5 +73,16 @@ public final class TrainProbe {
                 });
             }
         }
+        times.forEach((mode, ts) -> {
+            double[] med = new double[4];
+            for (int k = 0; k < 4; k++) {
+                final int kk = k;
+                med[k] = ts.stream().mapToDouble(t -> t[kk]).sorted().toArray()[ts.size() / 2];
+            }
+            System.out.printf(
+                    "median (%s, %d steps): ViT forward %.0f ms, text forward %.0f ms, backward %.0f ms, "
+                            + "total %.0f ms%n",
+                    mode, ts.size(), med[0], med[1], med[2], med[3]);
+        });
     }
 }

@@ -103,6 +103,90 @@ class OneDnnLinearTest {
     }
 
     @Test
+    void productsWithAutogradGoThroughOneDnnBothWaysAndMatchTheExactGradients() {
+        try (Forced f = new Forced();
+                SystemProperty macs = SystemProperty.set("blip4j.gemm.minTrainMacs", "1"); // 300 × 640 × 96 is under
+                PointerScope s = new PointerScope()) {
+            torch.manual_seed(6);
+            Tensor w = torch.randn(96, 640).div(T.s(25.0)).requires_grad_(true); // (out, in)
+            Tensor b = torch.randn(96).requires_grad_(true);
+            for (long[] shape : new long[][] {{300, 640}, {3, 100, 640}}) {
+                for (boolean withBias : new boolean[] {true, false}) {
+                    Tensor x = torch.randn(shape).requires_grad_(true);
+                    for (Tensor p : new Tensor[] {x, w, b}) {
+                        if (p.grad().defined()) {
+                            p.grad().zero_();
+                        }
+                    }
+                    long before = OneDnnLinear.trainingCalls();
+                    Tensor y = T.linear(x, w, withBias ? b : null);
+                    assertEquals(before + 1, OneDnnLinear.trainingCalls(), "T.linear took the trainable path");
+                    assertTrue(y.requires_grad(), "the output is in the graph");
+                    long[] want = shape.clone();
+                    want[want.length - 1] = 96;
+                    assertArrayEquals(want, SkinnyLinearTest.shape(y));
+                    Tensor x0 = x.detach();
+                    Tensor w0 = w.detach();
+                    SkinnyLinearTest.assertClose(exact(x0, w0, withBias ? b.detach() : null), y.detach());
+                    Tensor g = torch.randn(want); // dL/dy
+                    y.mul(g).sum().backward();
+                    // dL/dx = g W, dL/dW = gᵀ x, dL/db = Σ g over the rows: in float64 from the same values
+                    Tensor g2 = g.reshape(-1, 96).to(ScalarType.Double);
+                    Tensor x2 = x0.reshape(-1, 640).to(ScalarType.Double);
+                    SkinnyLinearTest.assertClose(
+                            torch.matmul(g2, w0.to(ScalarType.Double))
+                                    .to(ScalarType.Float)
+                                    .reshape(shape),
+                            x.grad());
+                    SkinnyLinearTest.assertClose(torch.matmul(g2.t(), x2).to(ScalarType.Float), w.grad());
+                    if (withBias) {
+                        SkinnyLinearTest.assertClose(
+                                g2.sum(new long[] {0}, false, new org.bytedeco.pytorch.ScalarTypeOptional())
+                                        .to(ScalarType.Float),
+                                b.grad());
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void productsWithAutogradKeepOpenBlasWhenSmallOffOrNotFloat() {
+        try (PointerScope s = new PointerScope()) {
+            Tensor w = torch.randn(768, 640).requires_grad_(true); // 300 × 640 × 768 ≥ MIN_TRAIN_MACS
+            Tensor narrow = torch.randn(96, 640).requires_grad_(true);
+            Tensor big = torch.randn(300, 640).requires_grad_(true);
+            try (SystemProperty p = SystemProperty.set(OneDnnLinear.PROPERTY, "onednn")) {
+                assertTrue(OneDnnLinear.appliesTraining(big, w));
+                assertFalse(OneDnnLinear.appliesTraining(big, narrow), "under MIN_TRAIN_MACS");
+                assertFalse(
+                        OneDnnLinear.appliesTraining(torch.randn(200, 4096), torch.randn(4096, 4096)),
+                        "under MIN_TRAIN_ROWS: the weight's reorders cost more than the rows save");
+                try (SystemProperty m = SystemProperty.set("blip4j.gemm.minTrainMacs", "1")) {
+                    assertTrue(OneDnnLinear.appliesTraining(big, narrow));
+                    assertFalse(OneDnnLinear.appliesTraining(torch.randn(8, 640), narrow), "under MIN_TRAIN_ROWS");
+                }
+                assertFalse(OneDnnLinear.appliesTraining(torch.randn(640), w), "one vector");
+                assertFalse(
+                        OneDnnLinear.appliesTraining(big.to(ScalarType.Double), w.to(ScalarType.Double)), "float64");
+                assertFalse(OneDnnLinear.appliesTraining(big, w.t().contiguous().t()), "a non-contiguous weight");
+                try (NoGradGuard g = new NoGradGuard()) {
+                    assertFalse(OneDnnLinear.appliesTraining(big, w), "autograd off: the inference path's business");
+                }
+            }
+            try (SystemProperty p = SystemProperty.set(OneDnnLinear.PROPERTY, "openblas")) {
+                assertFalse(OneDnnLinear.appliesTraining(big, w));
+            }
+            try (SystemProperty p = SystemProperty.set(OneDnnLinear.PROPERTY, "auto")) {
+                assertEquals(
+                        OneDnnLinear.enabled(),
+                        OneDnnLinear.appliesTraining(big, w),
+                        "auto: the inference path's choice (OpenBLAS held below an AVX-512 CPU)");
+            }
+        }
+    }
+
+    @Test
     void smallProductsTrainingAndOtherDtypesKeepOpenBlas() {
         try (SystemProperty p = SystemProperty.set(OneDnnLinear.PROPERTY, "onednn");
                 PointerScope s = new PointerScope()) {
@@ -207,6 +291,37 @@ class OneDnnLinearTest {
             } finally {
                 OneDnnLinear.unregister(java.util.List.of(packed));
             }
+        }
+    }
+
+    @Test
+    void trainingStepsInAPointerScopeEachLeaveTheResidentSetFlat() throws Exception {
+        try (Forced f = new Forced();
+                SystemProperty macs = SystemProperty.set("blip4j.gemm.minTrainMacs", "1");
+                PointerScope s = new PointerScope()) {
+            Tensor w = torch.randn(512, 640).div(T.s(25.0)).requires_grad_(true);
+            Tensor b = torch.randn(512).requires_grad_(true);
+            Runnable step = () -> {
+                try (PointerScope one = new PointerScope()) {
+                    Tensor x = torch.randn(300, 640).requires_grad_(true);
+                    T.linear(x, w, b).sum().backward(); // the graph, its saved tensors and the gradients' temporaries
+                    w.grad().zero_();
+                    b.grad().zero_();
+                }
+            };
+            for (int i = 0; i < 200; i++) {
+                step.run(); // warm-up: allocator pools, oneDNN's primitive cache, JIT
+            }
+            long before = settledRssKb();
+            long calls = OneDnnLinear.trainingCalls();
+            for (int i = 0; i < 1500; i++) {
+                step.run();
+            }
+            long after = settledRssKb();
+            System.out.printf("oneDNN training products: resident set %d -> %d KB over 1,500 steps%n", before, after);
+            assertEquals(calls + 1500, OneDnnLinear.trainingCalls(), "every product went through oneDNN");
+            // a leak of the inputs and outputs alone would be 1,500 × (768 + 614) KB = 2 GB
+            assertTrue(after - before < 64 * 1024, "resident set grew by " + (after - before) + " KB");
         }
     }
 

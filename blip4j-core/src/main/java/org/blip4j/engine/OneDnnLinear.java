@@ -222,6 +222,11 @@ public final class OneDnnLinear {
                 : rows * in * w.size(0) < Long.getLong("blip4j.gemm.minMacs", MIN_MACS)) {
             return false;
         }
+        return floatOnCpu(x, w);
+    }
+
+    /** Both float32 on the CPU, the weight contiguous: what either oneDNN path takes. */
+    private static boolean floatOnCpu(Tensor x, Tensor w) {
         return x.is_cpu()
                 && w.is_cpu()
                 && w.is_contiguous()
@@ -247,12 +252,7 @@ public final class OneDnnLinear {
                 || rows * in * w.size(0) < Long.getLong("blip4j.gemm.minTrainMacs", MIN_TRAIN_MACS)) {
             return false;
         }
-        return x.is_cpu()
-                && w.is_cpu()
-                && w.is_contiguous()
-                && x.scalar_type().intern() == ScalarType.Float
-                && w.scalar_type().intern() == ScalarType.Float
-                && Native.ONEDNN;
+        return floatOnCpu(x, w) && Native.ONEDNN;
     }
 
     /** Whether this libtorch has oneDNN, asked once, on the first product with autograd that could use it. */

@@ -21,6 +21,7 @@ import org.blip4j.model.BlipPretrain;
 import org.blip4j.model.Int8Decoding;
 import org.blip4j.model.NegativeSampler;
 import org.blip4j.retrieval.EmbeddingIndex;
+import org.blip4j.testutil.SystemProperty;
 import org.blip4j.train.AdamW;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -563,15 +564,12 @@ public final class TaskBenchmark {
         List<Double> fbBlas = new ArrayList<>(); // float32 with every product on OpenBLAS (-Dblip4j.gemm=openblas)
         int reps = Integer.getInteger("bench.trainReps", 3); // measured steps after one warm-up step
         int modes = rates == null ? 1 : 3;
-        String gemm = System.getProperty(OneDnnLinear.PROPERTY);
         for (int step = 0; step < (reps + 1) * modes; step++) {
             int r = step / modes;
             boolean mixed = step % modes == 1;
             boolean blas = step % modes == 2;
-            if (blas) {
-                System.setProperty(OneDnnLinear.PROPERTY, "openblas");
-            }
-            try (PointerScope s = new PointerScope();
+            try (SystemProperty p = blas ? SystemProperty.set(OneDnnLinear.PROPERTY, "openblas") : null;
+                    PointerScope s = new PointerScope();
                     Bf16Linear.Autocast a = mixed ? Bf16Linear.autocast() : null) {
                 double before = rates == null ? 0 : Ceiling.libtorchMatmul(1);
                 long t0 = System.nanoTime();
@@ -609,14 +607,6 @@ public final class TaskBenchmark {
                     fb.add((t1 - t0) / 1e6);
                     if (rates != null) {
                         mm.add((before + Ceiling.libtorchMatmul(1)) / 2);
-                    }
-                }
-            } finally {
-                if (blas) { // back to the run's own choice
-                    if (gemm == null) {
-                        System.clearProperty(OneDnnLinear.PROPERTY);
-                    } else {
-                        System.setProperty(OneDnnLinear.PROPERTY, gemm);
                     }
                 }
             }

@@ -1,7 +1,12 @@
 package org.blip4j.bench;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.blip4j.config.BlipConfig;
+import org.blip4j.engine.OneDnnLinear;
 import org.blip4j.engine.T;
 import org.blip4j.model.BlipDecoder;
 import org.bytedeco.javacpp.PointerScope;
@@ -17,8 +22,8 @@ public final class TrainProbe {
     public static void main(String[] args) throws Exception {
         int steps = args.length > 0 ? Integer.parseInt(args[0]) : 4;
         String[] modes =
-                args.length > 1 ? args[1].split(",") : new String[] {System.getProperty("blip4j.gemm", "auto")};
-        java.util.Map<String, java.util.List<double[]>> times = new java.util.LinkedHashMap<>();
+                args.length > 1 ? args[1].split(",") : new String[] {System.getProperty(OneDnnLinear.PROPERTY, "auto")};
+        Map<String, List<double[]>> times = new LinkedHashMap<>();
         BlipConfig c = BlipConfig.base(224);
         BlipDecoder dec = TaskBenchmark.random(new BlipDecoder(c), 5);
         System.out.println("libtorch threads " + torch.get_num_threads() + ", OPENBLAS_CORETYPE="
@@ -46,7 +51,7 @@ public final class TrainProbe {
         }
         for (int step = 0; step < steps * modes.length; step++) {
             String mode = modes[step % modes.length];
-            System.setProperty("blip4j.gemm", mode);
+            System.setProperty(OneDnnLinear.PROPERTY, mode);
             try (PointerScope s = new PointerScope()) {
                 long t0 = System.nanoTime();
                 Tensor idsT = T.longs(ids);
@@ -62,7 +67,7 @@ public final class TrainProbe {
                         "step %d (%s): ViT forward %.0f ms, text forward %.0f ms, backward %.0f ms, total %.0f ms%n",
                         step, mode, (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6, (t3 - t0) / 1e6);
                 if (step >= modes.length) { // the first step of each mode warms up
-                    times.computeIfAbsent(mode, k -> new java.util.ArrayList<>())
+                    times.computeIfAbsent(mode, k -> new ArrayList<>())
                             .add(new double[] {(t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6, (t3 - t0) / 1e6});
                 }
                 dec.namedParameters().values().forEach(p -> {

@@ -23,6 +23,8 @@ import org.blip4j.text.BertTokenizer;
  *     (ITM's hard negative), "" where the sample has none ({@link #hasNegative}); null when no sample has one
  * @param knownTrue pre-training / retrieval on a world that knows the truth, when asked for: {@code knownTrue[i][j]}
  *     is true where sample j's text holds for sample i's image (i != j; the diagonal is false); null otherwise
+ * @param patchRelations VQA on a world that knows the truth, when asked for (recipe key {@code patch_relations}):
+ *     every row's patch-relation labels concatenated ({@code VqaDataset.Sample#patchRelations}); null otherwise
  */
 public record Batch(
         int[] indices,
@@ -38,7 +40,42 @@ public record Batch(
         float[] answerWeights,
         int[] answerCounts,
         Text negatives,
-        boolean[][] knownTrue) {
+        boolean[][] knownTrue,
+        long[] patchRelations) {
+
+    /** A batch without patch-relation labels. */
+    public Batch(
+            int[] indices,
+            float[] pixels,
+            int imagesPerSample,
+            int height,
+            int width,
+            Text text,
+            long[] imageIds,
+            long[] questionIds,
+            int[] labels,
+            Text answers,
+            float[] answerWeights,
+            int[] answerCounts,
+            Text negatives,
+            boolean[][] knownTrue) {
+        this(
+                indices,
+                pixels,
+                imagesPerSample,
+                height,
+                width,
+                text,
+                imageIds,
+                questionIds,
+                labels,
+                answers,
+                answerWeights,
+                answerCounts,
+                negatives,
+                knownTrue,
+                null);
+    }
 
     /** A batch without hard-negative texts. */
     public Batch(

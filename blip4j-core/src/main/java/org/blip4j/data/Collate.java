@@ -146,8 +146,21 @@ public final class Collate {
                     null,
                     Batch.Text.encode(tokenizer, answers, TextEncoding.VQA_ANSWER),
                     w,
-                    counts);
+                    counts,
+                    null,
+                    null,
+                    patchRelations(samples));
         };
+    }
+
+    /** Every sample's patch-relation labels concatenated in batch order, or null unless every sample has them. */
+    private static long[] patchRelations(List<VqaDataset.Sample> samples) {
+        if (samples.stream().anyMatch(s -> s.patchRelations() == null)) {
+            return null;
+        }
+        return samples.stream()
+                .flatMapToLong(s -> java.util.Arrays.stream(s.patchRelations()))
+                .toArray();
     }
 
     /**

@@ -28,7 +28,8 @@ public final class VqaDataset extends ItemDataset<VqaDataset.Item, VqaDataset.Sa
      * A loaded question; train samples carry {@code (image, question, answers, weights)}, test samples
      * {@code (image, question, question_id)} with empty answers. A {@code partner} (or null) is a second question about
      * the same image that {@link Collate#vqa} puts into the batch right after this one (the shapes stream's minimal
-     * pairs, {@code train_stream.referent_pairs}).
+     * pairs, {@code train_stream.referent_pairs}). {@code patchRelations} (or null): what each object has around it,
+     * on the image's patches ({@code org.blip4j.shapes.PatchGrid#relationLabels}; recipe key {@code patch_relations}).
      */
     public record Sample(
             int index,
@@ -37,12 +38,25 @@ public final class VqaDataset extends ItemDataset<VqaDataset.Item, VqaDataset.Sa
             List<String> answers,
             float[] weights,
             long questionId,
-            Sample partner) {
+            Sample partner,
+            long[] patchRelations) {
 
         /** Without a partner. */
         public Sample(
                 int index, Pixels pixels, String question, List<String> answers, float[] weights, long questionId) {
-            this(index, pixels, question, answers, weights, questionId, null);
+            this(index, pixels, question, answers, weights, questionId, null, null);
+        }
+
+        /** Without patch-relation labels. */
+        public Sample(
+                int index,
+                Pixels pixels,
+                String question,
+                List<String> answers,
+                float[] weights,
+                long questionId,
+                Sample partner) {
+            this(index, pixels, question, answers, weights, questionId, partner, null);
         }
     }
 

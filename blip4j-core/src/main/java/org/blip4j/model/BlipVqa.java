@@ -4,6 +4,7 @@ import org.blip4j.config.BlipConfig;
 import org.blip4j.model.text.BertLMHeadModel;
 import org.blip4j.model.text.BertModel;
 import org.blip4j.model.text.TextMode;
+import org.blip4j.model.vision.PatchRelationHead;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -17,8 +18,18 @@ public final class BlipVqa extends BlipModel {
 
     private final BertModel textEncoder;
     private final BertLMHeadModel textDecoder;
+    private final PatchRelationHead patchRelationHead; // training-only, not BLIP's (shapes recipes); null: none
 
     public BlipVqa(BlipConfig c) {
+        this(c, null);
+    }
+
+    /**
+     * With {@code patchRelations} (classes of the world's relation labels, or null), a {@link PatchRelationHead}
+     * ({@code patch_relation_head.*}) adds its loss when the batch brings labels: the image tokens learn what each
+     * object has around it (recipe key {@code patch_relations}).
+     */
+    public BlipVqa(BlipConfig c, PatchRelationHead.Classes patchRelations) {
         super(
                 c,
                 c.vision()
@@ -29,6 +40,14 @@ public final class BlipVqa extends BlipModel {
         this.textDecoder = child(
                 "text_decoder",
                 new BertLMHeadModel(c.text().withEncoderWidth(c.text().hiddenSize())));
+        this.patchRelationHead = patchRelations != null
+                ? child("patch_relation_head", new PatchRelationHead(c.vision(), patchRelations))
+                : null;
+    }
+
+    /** The training-only patch-relation head, or null. */
+    public PatchRelationHead patchRelationHead() {
+        return patchRelationHead;
     }
 
     public BertLMHeadModel textDecoder() {
@@ -69,7 +88,11 @@ public final class BlipVqa extends BlipModel {
     }
 
     /** The VQA training loss and the per-answer summed losses. */
-    public record TrainLoss(Tensor loss, Tensor answerLoss) {}
+    public record TrainLoss(Tensor loss, Tensor answerLoss, Tensor relationLoss) {
+        public TrainLoss(Tensor loss, Tensor answerLoss) {
+            this(loss, answerLoss, null);
+        }
+    }
 
     /**
      * BLIP_VQA's training loss ({@code forward(train=True)}): question ids with [ENC] first; each question's states and
@@ -84,7 +107,24 @@ public final class BlipVqa extends BlipModel {
             Tensor answerMask,
             long[] n,
             Tensor weights) {
-        Tensor states = questionStates(encodeImage(pixels), questionIds, questionMask); // (Bq, Lq, D)
+        return trainLoss(pixels, questionIds, questionMask, answerIds, answerMask, n, weights, null);
+    }
+
+    /**
+     * As {@link #trainLoss(Tensor, Tensor, Tensor, Tensor, Tensor, long[], Tensor)}; with patch-relation labels (one
+     * row's per image, {@code PatchGrid#relationLabels}) and the head, its loss is added to the answer loss.
+     */
+    public TrainLoss trainLoss(
+            Tensor pixels,
+            Tensor questionIds,
+            Tensor questionMask,
+            Tensor answerIds,
+            Tensor answerMask,
+            long[] n,
+            Tensor weights,
+            long[] patchRelations) {
+        Tensor image = encodeImage(pixels); // (Bq, 1+N, D)
+        Tensor states = questionStates(image, questionIds, questionMask); // (Bq, Lq, D)
         long[] rows = new long[(int) java.util.Arrays.stream(n).sum()];
         for (int q = 0, r = 0; q < n.length; q++) {
             for (int j = 0; j < n[q]; j++) {
@@ -101,7 +141,11 @@ public final class BlipVqa extends BlipModel {
                 null); // (A, La, V)
         Tensor answerLoss = sequenceLoss(logits, targets); // (A)
         Tensor loss = weights.mul(answerLoss).sum().div(org.blip4j.engine.T.s((double) n.length));
-        return new TrainLoss(loss, answerLoss);
+        if (patchRelationHead == null || patchRelations == null) {
+            return new TrainLoss(loss, answerLoss);
+        }
+        Tensor relation = patchRelationHead.loss(image, patchRelations);
+        return new TrainLoss(loss.add(relation), answerLoss, relation);
     }
 
     /** Per-sequence sum of the shifted, label-smoothed (0.1) cross-entropy (reference {@code reduction='none'}). */

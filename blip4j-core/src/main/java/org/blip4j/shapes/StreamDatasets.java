@@ -122,6 +122,22 @@ public final class StreamDatasets {
      */
     public static Dataset<VqaDataset.Sample> vqa(
             ShapesStream stream, int epochSize, ImageTransform transform, double[] typeWeights, double pairRate) {
+        return vqa(stream, epochSize, transform, typeWeights, pairRate, 0);
+    }
+
+    /**
+     * As {@link #vqa(ShapesStream, int, ImageTransform, double[], double)}; with {@code relationGrid > 0} every sample
+     * (and partner) also carries what each object of its scene has around it on a grid of that many patches a side
+     * ({@link PatchGrid#relationLabels}, {@link VqaDataset.Sample#patchRelations}). The transform must keep the scene's
+     * geometry (the shapes recipes' {@code min_scale: 1.0}, {@code hflip: 0}).
+     */
+    public static Dataset<VqaDataset.Sample> vqa(
+            ShapesStream stream,
+            int epochSize,
+            ImageTransform transform,
+            double[] typeWeights,
+            double pairRate,
+            int relationGrid) {
         if (!(pairRate >= 0 && pairRate <= 1)) {
             throw new IllegalArgumentException("referent-pair rate must be in [0, 1], got " + pairRate);
         }
@@ -140,12 +156,13 @@ public final class StreamDatasets {
                         continue; // a scene that allows no unambiguous question: draw another
                     }
                     var pixels = transform.apply(d.image(), rng);
+                    long[] around = relationGrid > 0 ? PatchGrid.relationLabels(d.scene(), relationGrid) : null;
                     VqaDataset.Sample partner = null;
                     if (pairRate > 0 && new Rng(rng.nextLong()).nextDouble() < pairRate) { // after the transform
                         Question p = d.referentQuestion(q, stream.maxObjects());
-                        partner = p == null ? null : sample(index, pixels, p, null);
+                        partner = p == null ? null : sample(index, pixels, p, null, around);
                     }
-                    return sample(index, pixels, q, partner);
+                    return sample(index, pixels, q, partner, around);
                 }
             }
 
@@ -158,7 +175,7 @@ public final class StreamDatasets {
 
     /** A training sample of one question: its annotators' answers weighted as {@code vqa_dataset} does. */
     private static VqaDataset.Sample sample(
-            int index, org.blip4j.data.Pixels pixels, Question q, VqaDataset.Sample partner) {
+            int index, org.blip4j.data.Pixels pixels, Question q, VqaDataset.Sample partner, long[] around) {
         Map<String, Double> w = new LinkedHashMap<>();
         for (String a : q.annotators()) {
             w.merge(a, 1.0 / q.annotators().size(), Double::sum);
@@ -169,7 +186,14 @@ public final class StreamDatasets {
             weights[i++] = (float) v;
         }
         return new VqaDataset.Sample(
-                index, pixels, TextNormalizer.preQuestion(q.text()), new ArrayList<>(w.keySet()), weights, -1, partner);
+                index,
+                pixels,
+                TextNormalizer.preQuestion(q.text()),
+                new ArrayList<>(w.keySet()),
+                weights,
+                -1,
+                partner,
+                around);
     }
 
     /** The answers the stream's questions can have (for rank-based VQA). */

@@ -137,8 +137,15 @@ public final class Objectives {
                     ids(b.answers(), bosId),
                     T.longs(b.answers().attentionMask()),
                     n,
-                    T.floats(b.answerWeights(), b.answerWeights().length));
-            return Map.of("loss", l.loss());
+                    T.floats(b.answerWeights(), b.answerWeights().length),
+                    b.patchRelations());
+            if (l.relationLoss() == null) {
+                return Map.of("loss", l.loss());
+            }
+            Map<String, Tensor> out = new LinkedHashMap<>();
+            out.put("loss", l.loss());
+            out.put("loss_relation", l.relationLoss());
+            return out;
         };
     }
 }

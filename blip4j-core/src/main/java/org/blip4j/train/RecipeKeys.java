@@ -74,6 +74,12 @@ public final class RecipeKeys {
                     "vision stage (with patch_labels) and pre-training: every image patch token also names its own"
                             + " row and column (a training-only head), so the tokens keep where they lie"),
             new Key(
+                    "patch_relations",
+                    Type.FLAG,
+                    "vision stage (with patch_labels) and VQA on a train_stream: every image token an object lies"
+                            + " under also names the shape and colour of the object left of, right of, above and below"
+                            + " it (a training-only head)"),
+            new Key(
                     "resume_from",
                     Type.PATH,
                     "vision stage: start from another run's checkpoint (weights, optimizer state and step)"),

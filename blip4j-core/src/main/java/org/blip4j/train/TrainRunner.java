@@ -31,7 +31,9 @@ import org.blip4j.model.BlipDecoder;
 import org.blip4j.model.BlipPretrain;
 import org.blip4j.model.BlipRetrieval;
 import org.blip4j.model.BlipVqa;
+import org.blip4j.model.vision.PatchRelationHead;
 import org.blip4j.nn.Block;
+import org.blip4j.shapes.PatchGrid;
 import org.blip4j.shapes.ShapesStream;
 import org.blip4j.shapes.StreamDatasets;
 import org.blip4j.text.BertTokenizer;
@@ -118,6 +120,7 @@ public final class TrainRunner {
         double referentPairs = referentPairs(r, task);
         double hardNegatives = hardNegatives(r, task);
         boolean skipTrue = skipTrueNegatives(r, task);
+        boolean relations = patchRelations(r, task, stream);
         if (r.flag("patch_positions", false) && task != Task.PRETRAIN) {
             throw new IllegalArgumentException(r.file() + ": patch_positions is a key of pre-training and of the vision"
                     + " stage (blip4j train vision), not of " + task.name().toLowerCase(java.util.Locale.ROOT));
@@ -193,10 +196,18 @@ public final class TrainRunner {
                 architecture = "BlipForImageTextRetrieval";
             }
             case VQA -> {
-                BlipVqa m = prepare(new BlipVqa(c), s, task, seed);
+                BlipVqa m = prepare(new BlipVqa(c, relations ? RELATION_CLASSES : null), s, task, seed);
+                if (relations && s.weights() != null) { // a new head on loaded weights starts from BLIP's init
+                    Init.blip(m.patchRelationHead(), seed, 0.02);
+                }
                 var ds = stream != null
                         ? StreamDatasets.vqa(
-                                stream, streamEpoch, transform(r, size, 0.5), questionWeights, referentPairs)
+                                stream,
+                                streamEpoch,
+                                transform(r, size, 0.5),
+                                questionWeights,
+                                referentPairs,
+                                relations ? size / c.vision().patchSize() : 0)
                         : VqaDataset.train(
                                 List.of(r.path("train_file")),
                                 r.path("image_root"),
@@ -446,6 +457,31 @@ public final class TrainRunner {
         return true;
     }
 
+    /** The classes of {@link PatchGrid#relationLabels}: relations, shapes and colours, "none" included. */
+    static final PatchRelationHead.Classes RELATION_CLASSES =
+            new PatchRelationHead.Classes(PatchGrid.RELATIONS.length, PatchGrid.NO_SHAPE + 1, PatchGrid.NO_COLOR + 1);
+
+    /**
+     * The recipe's {@code patch_relations} (default false): the VQA network's image tokens also learn what each object
+     * of the scene has around it ({@link PatchRelationHead}), which needs the shapes world's {@code train_stream}.
+     * Only VQA has the head; another task refuses the key rather than ignore it.
+     */
+    static boolean patchRelations(Recipe r, Task task, ShapesStream stream) {
+        if (!r.flag("patch_relations", false)) {
+            return false;
+        }
+        if (task != Task.VQA) {
+            throw new IllegalArgumentException(r.file() + ": patch_relations is a key of VQA training and of the vision"
+                    + " stage (blip4j train vision), not of "
+                    + task.name().toLowerCase(java.util.Locale.ROOT));
+        }
+        if (stream == null) {
+            throw new IllegalArgumentException(r.file()
+                    + ": patch_relations needs a 'train_stream' (its scenes say what lies around each object)");
+        }
+        return true;
+    }
+
     /**
      * The recipe's {@code train_stream.question_weights} ({@code {relation: 3}}: relation questions drawn three times
      * as often as each other type) as weights by {@link org.blip4j.shapes.Question.Type#ordinal()}, or null (evenly).
@@ -639,7 +675,14 @@ public final class TrainRunner {
                 .ignoringTrainingState()
                 .ignoring("(?!(" + String.join("|", own2) + ")(\\..*)?$).*")
                 .allowingMissing(
-                        ".*_m\\..*", "image_queue", "text_queue", "idx_queue", "ptr_queue", "queue_ptr", "temp");
+                        ".*_m\\..*",
+                        "image_queue",
+                        "text_queue",
+                        "idx_queue",
+                        "ptr_queue",
+                        "queue_ptr",
+                        "temp",
+                        "patch_relation_head\\..*");
         WeightLoader.load(model, sd, policy, "pre-trained weights");
         if (!momentum) {
             copyMomentum(model);
@@ -655,9 +698,13 @@ public final class TrainRunner {
         }
     }
 
-    /** Training-only state that inference never reads: momentum encoders, the ITC queues, the patch-position head. */
+    /**
+     * Training-only state that inference never reads: momentum encoders, the ITC queues, the patch-position and
+     * patch-relation heads.
+     */
     static final java.util.regex.Pattern TRAINING_STATE = java.util.regex.Pattern.compile(
-            "(.*_m\\..*|image_queue|text_queue|idx_queue|ptr_queue|queue_ptr|patch_position_head\\..*)");
+            "(.*_m\\..*|image_queue|text_queue|idx_queue|ptr_queue|queue_ptr|patch_position_head\\..*"
+                    + "|patch_relation_head\\..*)");
 
     /** The tensors an export writes: all of them, or (half) the inference ones in float16. */
     static Map<String, RawTensor> exportWeights(Map<String, org.bytedeco.pytorch.Tensor> named, boolean half) {

@@ -23,9 +23,11 @@ import org.blip4j.engine.T;
 import org.blip4j.io.RawTensor;
 import org.blip4j.io.SafeTensors;
 import org.blip4j.model.vision.PatchPositionHead;
+import org.blip4j.model.vision.PatchRelationHead;
 import org.blip4j.model.vision.VisionTransformer;
 import org.blip4j.nn.Block;
 import org.blip4j.nn.Linear;
+import org.blip4j.shapes.PatchGrid;
 import org.blip4j.shapes.Scene;
 import org.blip4j.shapes.SceneObject;
 import org.blip4j.shapes.ShapeColor;
@@ -53,6 +55,8 @@ import org.slf4j.LoggerFactory;
  * {@code min_lr} over {@code schedule_steps}, default {@code max_steps}), {@code resume_from} (start from another
  * run's checkpoint: weights, optimizer state, step), {@code vision_init}, {@code patch_labels},
  * {@code patch_positions} (with patch labels: every patch token also names its own row and column),
+ * {@code patch_relations} (with patch labels: every object patch also names what lies left of, right of, above and
+ * below its object, {@link PatchRelationHead}),
  * {@code weight_decay}, {@code precision}, {@code validate: {every, scenes, seed}}, {@code checkpoint_every},
  * {@code output_dir},
  * {@code seed}. Output: {@code output_dir/model/model.safetensors} ({@code visual_encoder.*} and
@@ -92,8 +96,13 @@ public final class VisionPretraining {
         final Linear patchShapeHead;
         final Linear patchColorHead;
         final PatchPositionHead patchPositionHead;
+        final PatchRelationHead patchRelationHead;
 
         Classifier(VisionConfig c, boolean patches, boolean positions) {
+            this(c, patches, positions, false);
+        }
+
+        Classifier(VisionConfig c, boolean patches, boolean positions, boolean relations) {
             visualEncoder = child("visual_encoder", new VisionTransformer(c));
             shapeHead = child("shape_head", new Linear(c.hiddenSize(), ShapeKind.values().length));
             colorHead = child("color_head", new Linear(c.hiddenSize(), ShapeColor.values().length));
@@ -103,6 +112,9 @@ public final class VisionPretraining {
             patchColorHead =
                     patches ? child("patch_color_head", new Linear(c.hiddenSize(), BACKGROUND_COLOR + 1)) : null;
             patchPositionHead = positions ? child("patch_position_head", new PatchPositionHead(c)) : null;
+            patchRelationHead = relations
+                    ? child("patch_relation_head", new PatchRelationHead(c, TrainRunner.RELATION_CLASSES))
+                    : null;
         }
 
         /**
@@ -110,7 +122,11 @@ public final class VisionPretraining {
          * with the position head, of each patch's row and column (B·N, grid) each.
          */
         Tensor[] forward(Tensor pixels) {
-            Tensor x = visualEncoder.forward(pixels); // (B, 1+N, D)
+            return heads(visualEncoder.forward(pixels));
+        }
+
+        /** {@link #forward}'s logits from the ViT's output tokens (B, 1+N, D). */
+        Tensor[] heads(Tensor x) {
             Tensor cls = x.select(1, 0); // (B, D)
             Tensor[] cl = {shapeHead.forward(cls), colorHead.forward(cls), sizeHead.forward(cls)};
             if (patchShapeHead == null) {
@@ -132,7 +148,13 @@ public final class VisionPretraining {
      * labels, the shape and colour under each patch (B·N, row-major as the ViT's tokens), or null.
      */
     private record Batch(
-            float[] pixels, long[] shape, long[] color, long[] size, long[] patchShape, long[] patchColor) {}
+            float[] pixels,
+            long[] shape,
+            long[] color,
+            long[] size,
+            long[] patchShape,
+            long[] patchColor,
+            long[] patchRelations) {}
 
     /** Trains (or resumes) and returns the exported model folder ({@code output_dir/model}). */
     public static Path run(Recipe r, boolean resume, boolean progress) throws IOException {
@@ -152,6 +174,10 @@ public final class VisionPretraining {
         boolean positions = r.flag("patch_positions", false);
         if (positions && !patches) {
             throw new IllegalArgumentException(r.file() + ": patch_positions needs patch_labels: true");
+        }
+        boolean relations = r.flag("patch_relations", false);
+        if (relations && !patches) {
+            throw new IllegalArgumentException(r.file() + ": patch_relations needs patch_labels: true");
         }
         boolean bf16 = r.bf16(); // precision: bf16 (mixed precision, as the other stages)
         if (stream == null || (stream.maxObjects() != 1 && !patches)) {
@@ -187,7 +213,7 @@ public final class VisionPretraining {
             Files.createDirectories(ckptDir);
         }
 
-        Classifier model = new Classifier(vc, patches, positions);
+        Classifier model = new Classifier(vc, patches, positions, relations);
         Init.blip(model, seed, 0.02);
         model.namedParameters().values().forEach(t -> t.set_requires_grad(true));
         AdamW opt = AdamW.blip(model.namedParameters(), initLr, r.number("weight_decay", 0.05));
@@ -221,7 +247,8 @@ public final class VisionPretraining {
                     dist, model.namedParameters().values(), Math.round(r.number("bucket_cap_mb", 25) * (1 << 20)));
         }
         List<Batch> validation = valEvery > 0 && main
-                ? validationSet(validationStream(r, stream), tf, side, grid, valScenes, valSeed, batch * world)
+                ? validationSet(
+                        validationStream(r, stream), tf, side, grid, relations, valScenes, valSeed, batch * world)
                 : List.of();
 
         model.train(true);
@@ -231,7 +258,7 @@ public final class VisionPretraining {
         long seen = 0;
         long t0 = System.nanoTime();
         for (long step = start; step < maxSteps; step++) {
-            Batch b = draw(stream, tf, side, grid, batch, dist.rank() * batch, seed, step);
+            Batch b = draw(stream, tf, side, grid, relations, batch, dist.rank() * batch, seed, step);
             double lr = step < warmup
                     ? initLr * (step + 1) / warmup
                     : minLr
@@ -242,13 +269,15 @@ public final class VisionPretraining {
             try (PointerScope s = new PointerScope();
                     Bf16Linear.Autocast mixed = bf16 ? Bf16Linear.autocast() : null) {
                 Tensor x = T.floats(b.pixels(), batch, 3, side, side); // (B, 3, S, S)
-                Tensor[] logits = model.forward(x);
+                Tensor tokens = model.visualEncoder.forward(x); // (B, 1+N, D)
+                Tensor[] logits = model.heads(tokens);
                 Tensor loss = null;
                 long singles = labelled(b.shape());
                 long objects = b.patchShape() == null ? 0 : labelled(b.patchShape());
                 // with several ranks, each term is scaled by this rank's share of its labelled rows, so the mean of
                 // the ranks' gradients is the gradient of the mean over all rows (one process's loss)
-                double[] share = shares(dist, singles, objects);
+                long around = b.patchRelations() == null ? 0 : labelled(b.patchRelations());
+                double[] share = shares(dist, singles, objects, around);
                 if (singles > 0) { // single-object scenes: the CLS heads
                     loss = T.crossEntropy(logits[0], T.longs(b.shape(), batch), 0.0)
                             .add(T.crossEntropy(logits[1], T.longs(b.color(), batch), 0.0))
@@ -271,6 +300,10 @@ public final class VisionPretraining {
                         Tensor[] place = PatchPositionHead.labels(grid, b.patchShape().length / (grid * grid));
                         dense = dense.add(T.crossEntropy(logits[5], place[0], 0.0))
                                 .add(T.crossEntropy(logits[6], place[1], 0.0));
+                    }
+                    if (relations && around > 0) { // object patches: what lies left of, right of, above, below
+                        Tensor rel = model.patchRelationHead.loss(tokens, b.patchRelations());
+                        dense = dense.add(share[2] == 1 ? rel : rel.mul(new org.bytedeco.pytorch.Scalar(share[2])));
                     }
                     loss = loss == null ? dense : loss.add(dense);
                     hits += matches(logits[3], b.patchShape());
@@ -355,7 +388,15 @@ public final class VisionPretraining {
      * {@code grid > 0}, each scene's grid × grid patches are labelled too.
      */
     private static Batch draw(
-            ShapesStream stream, TrainTransform tf, int side, int grid, int n, int offset, long seed, long step) {
+            ShapesStream stream,
+            TrainTransform tf,
+            int side,
+            int grid,
+            boolean relations,
+            int n,
+            int offset,
+            long seed,
+            long step) {
         Pixels[] px = new Pixels[n];
         long[] shape = new long[n];
         long[] color = new long[n];
@@ -363,6 +404,8 @@ public final class VisionPretraining {
         int cells = grid * grid;
         long[] patchShape = grid > 0 ? new long[n * cells] : null;
         long[] patchColor = grid > 0 ? new long[n * cells] : null;
+        int per = 2 * PatchGrid.RELATIONS.length;
+        long[] patchRelations = relations ? new long[n * cells * per] : null;
         IntStream.range(0, n).parallel().forEach(i -> {
             SplittableRandom rng = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + step * 1_000_003L + offset + i);
             ShapesStream.Draw d = stream.draw(rng);
@@ -376,8 +419,12 @@ public final class VisionPretraining {
             if (grid > 0) {
                 patchLabels(d.scene(), grid, patchShape, patchColor, i * cells);
             }
+            if (relations) {
+                long[] around = PatchGrid.relationLabels(d.scene(), grid);
+                System.arraycopy(around, 0, patchRelations, i * cells * per, around.length);
+            }
         });
-        return new Batch(Collate.stack(List.of(px)), shape, color, size, patchShape, patchColor);
+        return new Batch(Collate.stack(List.of(px)), shape, color, size, patchShape, patchColor, patchRelations);
     }
 
     /**
@@ -398,30 +445,7 @@ public final class VisionPretraining {
 
     /** The index of the object under each patch (row-major, as {@link #patchLabels} decides it), or -1. */
     static int[] patchObjects(Scene scene, int grid) {
-        double cell = scene.size() / (double) grid;
-        List<SceneObject> objects = scene.objects();
-        java.awt.geom.Path2D[] outline = new java.awt.geom.Path2D[objects.size()];
-        for (int k = 0; k < outline.length; k++) {
-            outline[k] = objects.get(k).path();
-        }
-        int[] under = new int[grid * grid];
-        for (int row = 0; row < grid; row++) {
-            for (int col = 0; col < grid; col++) {
-                double cx = (col + 0.5) * cell;
-                double cy = (row + 0.5) * cell;
-                int found = -1;
-                for (int k = 0; k < outline.length; k++) {
-                    SceneObject o = objects.get(k);
-                    boolean centre = Math.min(grid - 1, (int) (o.x() / cell)) == col
-                            && Math.min(grid - 1, (int) (o.y() / cell)) == row;
-                    if (centre || outline[k].contains(cx, cy)) {
-                        found = k;
-                    }
-                }
-                under[row * grid + col] = found;
-            }
-        }
-        return under;
+        return org.blip4j.shapes.PatchGrid.objectsUnder(scene, grid);
     }
 
     /**
@@ -446,10 +470,17 @@ public final class VisionPretraining {
     }
 
     private static List<Batch> validationSet(
-            ShapesStream stream, TrainTransform tf, int side, int grid, int scenes, long seed, int batch) {
+            ShapesStream stream,
+            TrainTransform tf,
+            int side,
+            int grid,
+            boolean relations,
+            int scenes,
+            long seed,
+            int batch) {
         List<Batch> out = new ArrayList<>();
         for (int i = 0; i * batch < scenes; i++) {
-            out.add(draw(stream, tf, side, grid, Math.min(batch, scenes - i * batch), 0, seed, -1 - i));
+            out.add(draw(stream, tf, side, grid, relations, Math.min(batch, scenes - i * batch), 0, seed, -1 - i));
         }
         return out;
     }
@@ -460,11 +491,27 @@ public final class VisionPretraining {
         long n = 0;
         long patchN = 0;
         long placeN = 0;
+        double[] around = new double[5]; // relation head: shape, colour hits; entries; the same where an object is
         try (NoGradGuard g = new NoGradGuard()) {
             for (Batch b : batches) {
                 int k = b.shape().length;
                 try (PointerScope s = new PointerScope()) {
-                    Tensor[] logits = model.forward(T.floats(b.pixels(), k, 3, side, side));
+                    Tensor tokens = model.visualEncoder.forward(T.floats(b.pixels(), k, 3, side, side));
+                    Tensor[] logits = model.heads(tokens);
+                    if (b.patchRelations() != null) {
+                        long[] rel = b.patchRelations();
+                        long m = labelled(rel) / 2;
+                        long there = 0;
+                        for (int i = 0; i < rel.length; i += 2) {
+                            there += rel[i] >= 0 && rel[i] != PatchGrid.NO_SHAPE ? 1 : 0;
+                        }
+                        double[] acc = model.patchRelationHead.accuracy(tokens, rel);
+                        around[0] += m == 0 ? 0 : acc[0] * m;
+                        around[1] += m == 0 ? 0 : acc[1] * m;
+                        around[2] += m;
+                        around[3] += there == 0 ? 0 : acc[2] * there;
+                        around[4] += there;
+                    }
                     hits[0] += matches(logits[0], b.shape());
                     hits[1] += matches(logits[1], b.color());
                     hits[2] += matches(logits[2], b.size());
@@ -504,19 +551,29 @@ public final class VisionPretraining {
         if (placeN > 0) {
             row.put("val_patch_position_accuracy", hits[5] / (double) placeN);
         }
+        if (around[2] > 0) { // the shape and the colour of the object in each relation (or none) named right
+            row.put("val_patch_relation_shape_accuracy", around[0] / around[2]);
+            row.put("val_patch_relation_color_accuracy", around[1] / around[2]);
+        }
+        if (around[4] > 0) { // the same where an object is in that relation (not "none")
+            row.put("val_patch_relation_object_accuracy", around[3] / around[4]);
+        }
         return row;
     }
 
     /**
-     * This rank's factor for the CLS terms and the patch-shape term: {@code world · local / global} labelled rows (1
-     * with one process), so that averaging the ranks' gradients gives the gradient of one process's mean.
+     * This rank's factor for the CLS terms, the patch-shape term and the patch-relation term: {@code world · local /
+     * global} labelled rows (1 with one process), so that averaging the ranks' gradients gives the gradient of one
+     * process's mean.
      */
-    private static double[] shares(Distributed dist, long singles, long objects) {
+    private static double[] shares(Distributed dist, long singles, long objects, long around) {
         if (!dist.enabled()) {
-            return new double[] {1, 1};
+            return new double[] {1, 1, 1};
         }
-        double[] mean = dist.allReduceMean(new double[] {singles, objects}); // global count / world
-        return new double[] {mean[0] > 0 ? singles / mean[0] : 0, mean[1] > 0 ? objects / mean[1] : 0};
+        double[] mean = dist.allReduceMean(new double[] {singles, objects, around}); // global count / world
+        return new double[] {
+            mean[0] > 0 ? singles / mean[0] : 0, mean[1] > 0 ? objects / mean[1] : 0, mean[2] > 0 ? around / mean[2] : 0
+        };
     }
 
     /** Rows whose argmax is the label (rows labelled -100 never count). */

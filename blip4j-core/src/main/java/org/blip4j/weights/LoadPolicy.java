@@ -19,7 +19,7 @@ public record LoadPolicy(List<Pattern> ignoreUnexpected, List<Pattern> allowMiss
 
     /**
      * Training state that inference never reads: momentum encoders, feature queues, their pointers, and blip4j's
-     * training-only patch-position head.
+     * training-only patch-position and patch-relation heads.
      */
     public static final List<String> TRAINING_STATE = List.of(
             "visual_encoder_m\\..*",
@@ -31,7 +31,8 @@ public record LoadPolicy(List<Pattern> ignoreUnexpected, List<Pattern> allowMiss
             "idx_queue",
             "ptr_queue",
             "queue_ptr",
-            "patch_position_head\\..*");
+            "patch_position_head\\..*",
+            "patch_relation_head\\..*");
 
     public LoadPolicy {
         ignoreUnexpected = List.copyOf(ignoreUnexpected);

@@ -355,6 +355,51 @@ class StreamTrainingTest {
     }
 
     @Test
+    void patchRelationsAddTheirLossToVqaAndNeverReachAnExport() throws Exception {
+        Path pre = TrainRunner.run(Task.PRETRAIN, recipe("rel-base", "max_steps: 1\n"), false, false);
+        Path vqa = TrainRunner.run(
+                Task.VQA,
+                recipe(
+                        "rel-vqa",
+                        "pretrained: " + pre + "\nmax_steps: 2\npatch_relations: true\nexport_half: true\n",
+                        ", question_weights: {relation: 20}"),
+                false,
+                false);
+        List<JsonNode> losses = rows(tmp.resolve("out-rel-vqa/checkpoints/metrics.jsonl")).stream()
+                .filter(x -> x.has("loss"))
+                .toList();
+        assertEquals(2, losses.size(), losses.toString());
+        for (JsonNode r : losses) { // a scene of several objects labels its patches: the term is there, and summed
+            double rel = r.path("loss_relation").asDouble(Double.NaN);
+            assertTrue(rel > 0 && rel < r.path("loss").asDouble(), r.toString());
+        }
+        // the head starts from BLIP's init on the loaded model, the checkpoint keeps it, the export drops it
+        Path latest = TrainCheckpoint.latest(tmp.resolve("out-rel-vqa/checkpoints"));
+        assertTrue(org.blip4j.weights.Checkpoints.read(latest.resolve("model.safetensors"))
+                .containsKey("patch_relation_head.proj.weight"));
+        assertTrue(org.blip4j.weights.Checkpoints.read(vqa.resolve("model.safetensors")).keySet().stream()
+                .noneMatch(k -> k.startsWith("patch_relation_head")));
+        try (Blip b = Blip.load(vqa)) {
+            assertEquals(Task.VQA, b.task());
+        }
+        // and the VQA model fine-tunes on with the key (a new head again) and without it
+        TrainRunner.run(
+                Task.VQA,
+                recipe("rel-more", "pretrained: " + vqa + "\nmax_steps: 1\npatch_relations: true\n"),
+                false,
+                false);
+        Exception e = assertThrows(
+                IllegalArgumentException.class,
+                () -> TrainRunner.run(
+                        Task.CAPTION,
+                        recipe("rel-cap", "pretrained: " + pre + "\nmax_steps: 1\npatch_relations: true\n"),
+                        false,
+                        false));
+        assertTrue(
+                e.getMessage().contains("rel-cap.yaml") && e.getMessage().contains("patch_relations"), e.getMessage());
+    }
+
+    @Test
     void validationWithoutAStreamIsRefused() throws Exception {
         Path f = tmp.resolve("bad.yaml");
         Files.writeString(

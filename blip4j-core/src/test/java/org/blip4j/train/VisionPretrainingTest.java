@@ -272,6 +272,46 @@ class VisionPretrainingTest {
     }
 
     @Test
+    void patchRelationsTrainAndValidateWhatLiesAroundEachObject() throws Exception {
+        Path f = tmp.resolve("around.yaml");
+        Files.writeString(
+                f,
+                Files.readString(recipe(
+                                        "around",
+                                        "patch_labels: true\npatch_relations: true\n"
+                                                + "validate: {every: 2, scenes: 8, seed: 9}\n")
+                                .file())
+                        .replace("max_objects: 1", "max_objects: 3"));
+        Path model = VisionPretraining.run(Recipe.read(f, Map.of()), false, false);
+        Map<String, RawTensor> w = Checkpoints.read(model.resolve("model.safetensors"));
+        var k = TrainRunner.RELATION_CLASSES;
+        assertArrayEquals(
+                new long[] {(long) k.relations() * (k.shapes() + k.colors()), 32},
+                w.get("patch_relation_head.proj.weight").shape());
+        List<JsonNode> val = new ArrayList<>();
+        for (String l : Files.readAllLines(tmp.resolve("out-around/checkpoints/metrics.jsonl"))) {
+            JsonNode r = new ObjectMapper().readTree(l);
+            if (r.has("val_patch_shape_accuracy")) {
+                val.add(r);
+            }
+        }
+        assertEquals(2, val.size());
+        for (JsonNode r : val) {
+            for (String key : List.of("val_patch_relation_shape_accuracy", "val_patch_relation_color_accuracy")) {
+                double a = r.path(key).asDouble(-1);
+                assertTrue(a >= 0 && a <= 1, key + ": " + r);
+            }
+        }
+        // the labels need the patch labels' unmoved scenes
+        Path alone = tmp.resolve("alone.yaml");
+        Files.writeString(alone, Files.readString(f).replace("patch_labels: true\n", ""));
+        Exception e = assertThrows(
+                IllegalArgumentException.class,
+                () -> VisionPretraining.run(Recipe.read(alone, Map.of()), false, false));
+        assertTrue(e.getMessage().contains("patch_relations needs patch_labels"), e.getMessage());
+    }
+
+    @Test
     void validationScenesFollowTheTrainingStreamUnlessMaxObjectsIsGiven() throws Exception {
         ShapesStream train = new ShapesStream(13, 56, 112, 0.3, 8, 0);
         Path f = tmp.resolve("v.yaml");

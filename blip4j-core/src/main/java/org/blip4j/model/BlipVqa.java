@@ -87,12 +87,8 @@ public final class BlipVqa extends BlipModel {
         return new Ranking((int) cand[best], cand, sc);
     }
 
-    /** The VQA training loss and the per-answer summed losses. */
-    public record TrainLoss(Tensor loss, Tensor answerLoss, Tensor relationLoss) {
-        public TrainLoss(Tensor loss, Tensor answerLoss) {
-            this(loss, answerLoss, null);
-        }
-    }
+    /** The VQA training loss, the per-answer summed losses and the patch-relation term (null without the head). */
+    public record TrainLoss(Tensor loss, Tensor answerLoss, Tensor relationLoss) {}
 
     /**
      * BLIP_VQA's training loss ({@code forward(train=True)}): question ids with [ENC] first; each question's states and
@@ -142,7 +138,7 @@ public final class BlipVqa extends BlipModel {
         Tensor answerLoss = sequenceLoss(logits, targets); // (A)
         Tensor loss = weights.mul(answerLoss).sum().div(org.blip4j.engine.T.s((double) n.length));
         if (patchRelationHead == null || patchRelations == null) {
-            return new TrainLoss(loss, answerLoss);
+            return new TrainLoss(loss, answerLoss, null);
         }
         Tensor relation = patchRelationHead.loss(image, patchRelations);
         return new TrainLoss(loss.add(relation), answerLoss, relation);

@@ -64,6 +64,11 @@ public final class PatchGrid {
      * {@code [p * 2R + 2r]} the shape, {@code [p * 2R + 2r + 1]} the colour.
      */
     public static long[] relationLabels(Scene scene, int grid) {
+        return relationLabels(scene, objectsUnder(scene, grid));
+    }
+
+    /** As {@link #relationLabels(Scene, int)}, with the objects under the patches already found. */
+    public static long[] relationLabels(Scene scene, int[] under) {
         int per = 2 * RELATIONS.length;
         List<SceneObject> objects = scene.objects();
         long[][] around = new long[objects.size()][per];
@@ -90,7 +95,6 @@ public final class PatchGrid {
                 around[a][2 * r + 1] = none ? NO_COLOR : one ? found.color().ordinal() : IGNORE;
             }
         }
-        int[] under = objectsUnder(scene, grid);
         long[] labels = new long[under.length * per];
         java.util.Arrays.fill(labels, IGNORE);
         for (int p = 0; p < under.length; p++) {

@@ -98,10 +98,6 @@ public final class VisionPretraining {
         final PatchPositionHead patchPositionHead;
         final PatchRelationHead patchRelationHead;
 
-        Classifier(VisionConfig c, boolean patches, boolean positions) {
-            this(c, patches, positions, false);
-        }
-
         Classifier(VisionConfig c, boolean patches, boolean positions, boolean relations) {
             visualEncoder = child("visual_encoder", new VisionTransformer(c));
             shapeHead = child("shape_head", new Linear(c.hiddenSize(), ShapeKind.values().length));
@@ -417,35 +413,32 @@ public final class VisionPretraining {
             color[i] = single ? o.color().ordinal() : -100;
             size[i] = single ? o.size().ordinal() : -100;
             if (grid > 0) {
-                patchLabels(d.scene(), grid, patchShape, patchColor, i * cells);
-            }
-            if (relations) {
-                long[] around = PatchGrid.relationLabels(d.scene(), grid);
-                System.arraycopy(around, 0, patchRelations, i * cells * per, around.length);
+                int[] under = PatchGrid.objectsUnder(d.scene(), grid);
+                patchLabels(d.scene(), under, patchShape, patchColor, i * cells);
+                if (relations) {
+                    long[] around = PatchGrid.relationLabels(d.scene(), under);
+                    System.arraycopy(around, 0, patchRelations, i * cells * per, around.length);
+                }
             }
         });
         return new Batch(Collate.stack(List.of(px)), shape, color, size, patchShape, patchColor, patchRelations);
     }
 
     /**
-     * What lies under each patch of a scene, row-major as the ViT's patch tokens: the object whose outline holds the
-     * patch's centre or whose own centre falls in the patch (so an object smaller than a patch still labels one), a
-     * later-drawn object over an earlier one; background elsewhere. The scene is resized whole to the ViT's input, so a
-     * patch covers scene size / grid scene pixels.
+     * What lies under each patch of a scene, row-major as the ViT's patch tokens ({@link PatchGrid#objectsUnder}): the
+     * object's shape and colour, background elsewhere.
      */
     static void patchLabels(Scene scene, int grid, long[] shape, long[] color, int offset) {
+        patchLabels(scene, PatchGrid.objectsUnder(scene, grid), shape, color, offset);
+    }
+
+    private static void patchLabels(Scene scene, int[] under, long[] shape, long[] color, int offset) {
         List<SceneObject> objects = scene.objects();
-        int[] under = patchObjects(scene, grid);
         for (int p = 0; p < under.length; p++) {
             SceneObject o = under[p] < 0 ? null : objects.get(under[p]);
             shape[offset + p] = o == null ? NO_SHAPE : o.shape().ordinal();
             color[offset + p] = o == null ? BACKGROUND_COLOR : o.color().ordinal();
         }
-    }
-
-    /** The index of the object under each patch (row-major, as {@link #patchLabels} decides it), or -1. */
-    static int[] patchObjects(Scene scene, int grid) {
-        return org.blip4j.shapes.PatchGrid.objectsUnder(scene, grid);
     }
 
     /**
@@ -491,7 +484,7 @@ public final class VisionPretraining {
         long n = 0;
         long patchN = 0;
         long placeN = 0;
-        double[] around = new double[5]; // relation head: shape, colour hits; entries; the same where an object is
+        long[] around = new long[5]; // relation head: shape, colour hits, entries; shape hits, entries with an object
         try (NoGradGuard g = new NoGradGuard()) {
             for (Batch b : batches) {
                 int k = b.shape().length;
@@ -499,18 +492,10 @@ public final class VisionPretraining {
                     Tensor tokens = model.visualEncoder.forward(T.floats(b.pixels(), k, 3, side, side));
                     Tensor[] logits = model.heads(tokens);
                     if (b.patchRelations() != null) {
-                        long[] rel = b.patchRelations();
-                        long m = labelled(rel) / 2;
-                        long there = 0;
-                        for (int i = 0; i < rel.length; i += 2) {
-                            there += rel[i] >= 0 && rel[i] != PatchGrid.NO_SHAPE ? 1 : 0;
+                        long[] c = model.patchRelationHead.hits(tokens, b.patchRelations());
+                        for (int i = 0; i < around.length; i++) {
+                            around[i] += c[i];
                         }
-                        double[] acc = model.patchRelationHead.accuracy(tokens, rel);
-                        around[0] += m == 0 ? 0 : acc[0] * m;
-                        around[1] += m == 0 ? 0 : acc[1] * m;
-                        around[2] += m;
-                        around[3] += there == 0 ? 0 : acc[2] * there;
-                        around[4] += there;
                     }
                     hits[0] += matches(logits[0], b.shape());
                     hits[1] += matches(logits[1], b.color());
@@ -552,11 +537,11 @@ public final class VisionPretraining {
             row.put("val_patch_position_accuracy", hits[5] / (double) placeN);
         }
         if (around[2] > 0) { // the shape and the colour of the object in each relation (or none) named right
-            row.put("val_patch_relation_shape_accuracy", around[0] / around[2]);
-            row.put("val_patch_relation_color_accuracy", around[1] / around[2]);
+            row.put("val_patch_relation_shape_accuracy", around[0] / (double) around[2]);
+            row.put("val_patch_relation_color_accuracy", around[1] / (double) around[2]);
         }
         if (around[4] > 0) { // the same where an object is in that relation (not "none")
-            row.put("val_patch_relation_object_accuracy", around[3] / around[4]);
+            row.put("val_patch_relation_object_accuracy", around[3] / (double) around[4]);
         }
         return row;
     }

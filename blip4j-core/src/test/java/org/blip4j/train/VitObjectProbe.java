@@ -36,7 +36,7 @@ public final class VitObjectProbe {
         int grid = side / vc.patchSize();
         ShapesStream stream = TrainRunner.stream(r, side);
         TrainTransform tf = TrainRunner.transform(r, side, 1.0);
-        VisionPretraining.Classifier model = new VisionPretraining.Classifier(vc, true, false);
+        VisionPretraining.Classifier model = new VisionPretraining.Classifier(vc, true, false, false);
         WeightLoader.load(
                 model, WeightLoader.canonical(Checkpoints.read(Path.of(args[1]))), LoadPolicy.strict(), args[1]);
         model.train(false);
@@ -56,7 +56,7 @@ public final class VitObjectProbe {
                     ShapesStream.Draw d = stream.draw(rng);
                     px[i] = tf.apply(d.image(), rng);
                     objs[i] = d.scene().objects();
-                    under[i] = VisionPretraining.patchObjects(d.scene(), grid);
+                    under[i] = org.blip4j.shapes.PatchGrid.objectsUnder(d.scene(), grid);
                 }
                 try (PointerScope s = new PointerScope()) {
                     Tensor[] logits = model.forward(T.floats(Collate.stack(List.of(px)), n, 3, side, side));

@@ -69,31 +69,28 @@ public final class PatchRelationHead extends Block {
     }
 
     /**
-     * Fractions of the labelled entries whose shape and colour the head names right: {all shape, all colour, shape
-     * where an object is there, colour where an object is there} ("none" is the last class; NaN where no entry
-     * counts).
+     * Counts over the labelled entries: {shape named right, colour named right, entries, shape named right where an
+     * object is in the relation, such entries} ("none" is the last shape class).
      */
-    public double[] accuracy(Tensor embeds, long[] labels) {
+    public long[] hits(Tensor embeds, long[] labels) {
         Tensor[] l = logits(embeds);
         long[] ps = T.toLongs(l[0].argmax(new org.bytedeco.pytorch.LongOptional(1), false));
         long[] pc = T.toLongs(l[1].argmax(new org.bytedeco.pytorch.LongOptional(1), false));
-        double[] hits = new double[4];
-        int n = 0;
-        int there = 0;
+        long[] c = new long[5];
         for (int i = 0; i < ps.length; i++) {
-            if (labels[2 * i] >= 0) {
-                n++;
-                boolean s = ps[i] == labels[2 * i];
-                boolean c = pc[i] == labels[2 * i + 1];
-                hits[0] += s ? 1 : 0;
-                hits[1] += c ? 1 : 0;
-                if (labels[2 * i] < shapes - 1) {
-                    there++;
-                    hits[2] += s ? 1 : 0;
-                    hits[3] += c ? 1 : 0;
-                }
+            long shape = labels[2 * i];
+            if (shape < 0) {
+                continue;
+            }
+            boolean right = ps[i] == shape;
+            c[0] += right ? 1 : 0;
+            c[1] += pc[i] == labels[2 * i + 1] ? 1 : 0;
+            c[2]++;
+            if (shape < shapes - 1) {
+                c[3] += right ? 1 : 0;
+                c[4]++;
             }
         }
-        return new double[] {hits[0] / n, hits[1] / n, hits[2] / there, hits[3] / there};
+        return c;
     }
 }

@@ -2,7 +2,6 @@ package org.blip4j.model.vision;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import org.blip4j.config.VisionConfig;
@@ -32,15 +31,11 @@ class PatchRelationHeadTest {
         labels[labels.length - 1] = 12;
         assertEquals(Math.log(10) + Math.log(13), head.loss(embeds, labels).item_double(), 1e-5);
         // ties break to class 0, so the zero head names neither right; the entry is an object, not "none"
-        double[] acc = head.accuracy(embeds, labels);
-        assertArrayEquals(new double[] {0, 0, 0, 0}, acc);
+        assertArrayEquals(new long[] {0, 0, 1, 0, 1}, head.hits(embeds, labels));
         labels[labels.length - 2] = 0; // a circle, say: the shape right, the colour still wrong
-        assertArrayEquals(new double[] {1, 0, 1, 0}, head.accuracy(embeds, labels));
-        labels[labels.length - 2] = 9; // "none": counts in all entries, not in those with an object
+        assertArrayEquals(new long[] {1, 0, 1, 1, 1}, head.hits(embeds, labels));
+        labels[labels.length - 2] = 9; // "none": counts among all entries, not among those with an object
         labels[labels.length - 1] = 0;
-        acc = head.accuracy(embeds, labels);
-        assertEquals(0.0, acc[0]);
-        assertEquals(1.0, acc[1]);
-        assertTrue(Double.isNaN(acc[2]) && Double.isNaN(acc[3]));
+        assertArrayEquals(new long[] {0, 1, 1, 0, 0}, head.hits(embeds, labels));
     }
 }

@@ -68,6 +68,18 @@ public final class OneDnnLinear {
      * property {@code blip4j.gemm.minTrainMacs}).
      */
     static final long MIN_TRAIN_MACS = 1L << 27;
+    /**
+     * Multiply–adds from which a product with autograd whose rows split into {@link #images} of 16 or more takes
+     * {@link #forwardTrainable}: on one thread, width-160 layers of 1,040 / 480 / 320 / 256 rows (27 / 37 / 33 / 6.5 M
+     * multiply–adds) ran at 1.38× / 1.15× / 1.08× / 0.7× {@code torch.linear}'s speed (property {@code
+     * blip4j.gemm.minSplitTrainMacs}).
+     */
+    static final long MIN_SPLIT_TRAIN_MACS = 1L << 25;
+    /**
+     * Images from which libtorch hands a 1×1 convolution on one thread to oneDNN: below it, it takes its own im2col
+     * convolution on OpenBLAS (libtorch's {@code use_mkldnn} rule), no faster than {@code torch.linear}.
+     */
+    static final long MIN_IMAGES = 16;
 
     private static final Logger LOG = LoggerFactory.getLogger(OneDnnLinear.class);
     private static final boolean AUTO = autoChoice(System.getenv("OPENBLAS_CORETYPE"), OpenBlasCore.cpuFlags());
@@ -248,11 +260,32 @@ public final class OneDnnLinear {
             return false;
         }
         long rows = x.numel() / in;
-        if (rows < Long.getLong("blip4j.gemm.minTrainRows", MIN_TRAIN_ROWS)
-                || rows * in * w.size(0) < Long.getLong("blip4j.gemm.minTrainMacs", MIN_TRAIN_MACS)) {
+        if (rows < Long.getLong("blip4j.gemm.minTrainRows", MIN_TRAIN_ROWS)) {
             return false;
         }
-        return floatOnCpu(x, w) && Native.ONEDNN;
+        boolean split = images(rows) > 1;
+        if (!split && torch.get_num_threads() == 1) { // libtorch's own convolution: no faster than torch.linear
+            return false;
+        }
+        long minMacs = split
+                ? Long.getLong("blip4j.gemm.minSplitTrainMacs", MIN_SPLIT_TRAIN_MACS)
+                : Long.getLong("blip4j.gemm.minTrainMacs", MIN_TRAIN_MACS);
+        return rows * in * w.size(0) >= minMacs && floatOnCpu(x, w) && Native.ONEDNN;
+    }
+
+    /**
+     * How many channels-last images {@link #forwardTrainable} lays {@code rows} out as: the smallest divisor of
+     * {@code rows} from {@link #MIN_IMAGES} to 256, so that libtorch gives the convolution to oneDNN on one thread as
+     * well (a two-rank training run's ranks have one each); 1 where there is none. On one thread, width-160 layers of
+     * 4,160 rows, forward + backward: 1.6–1.7× {@code torch.linear}'s speed as 16 images, 0.93–0.97× as one.
+     */
+    static long images(long rows) {
+        for (long d = MIN_IMAGES; d <= Math.min(rows, 256); d++) {
+            if (rows % d == 0) {
+                return d;
+            }
+        }
+        return 1;
     }
 
     /** Whether this libtorch has oneDNN, asked once, on the first product with autograd that could use it. */
@@ -261,24 +294,29 @@ public final class OneDnnLinear {
     }
 
     /**
-     * y = x Wᵀ + b with autograd, as a 1×1 convolution over the rows laid out as one channels-last image of height
-     * rows: libtorch computes it and its two backward products with oneDNN, on the CPU's own vector width. Why not
-     * {@code torch.linear}: its three products run on OpenBLAS, held to AVX2 kernels by an {@code OPENBLAS_CORETYPE}
-     * naming an older core. Six ViT-B-sized layers, forward + backward, on a 2-core AMD EPYC with AVX-512
-     * (docs/performance.md, round fifteen): 1.16× / 1.59× / 1.76× OpenBLAS's speed at 577 / 1,200 / 4,616 rows under
-     * {@code Haswell} (385 against 219 GFLOP/s at 4,616); OpenBLAS on its own AVX-512 kernels was as fast or faster
-     * (372 at 4,616 rows), which is why this follows the inference path's choice. Rows as a batch of 1×1 images
-     * instead ran at 73–98 GFLOP/s: oneDNN's convolution blocks over an image's pixels. Outputs and gradients differ
-     * from OpenBLAS's by float32 summation order only. Call where {@link #appliesTraining} holds.
+     * y = x Wᵀ + b with autograd, as a 1×1 convolution over the rows laid out as channels-last images of one column
+     * ({@link #images}: one image of height rows where the rows have no divisor from 16 to 256): libtorch computes it
+     * and its two backward products with oneDNN, on the CPU's own vector width. Why not {@code torch.linear}: its three
+     * products run on OpenBLAS, held to AVX2 kernels by an {@code OPENBLAS_CORETYPE} naming an older core. Six
+     * ViT-B-sized layers, forward + backward, on a 2-core AMD EPYC with AVX-512 (docs/performance.md, round fifteen):
+     * 1.16× / 1.59× / 1.76× OpenBLAS's speed at 577 / 1,200 / 4,616 rows under {@code Haswell} (385 against 219 GFLOP/s
+     * at 4,616); OpenBLAS on its own AVX-512 kernels was as fast or faster (372 at 4,616 rows), which is why this
+     * follows the inference path's choice. Rows as a batch of 1×1 images instead ran at 73–98 GFLOP/s: oneDNN's
+     * convolution blocks over an image's pixels. Outputs and gradients differ from OpenBLAS's by float32 summation
+     * order only. On one thread libtorch gives a 1×1 convolution of fewer than 16 images to its own im2col kernel on
+     * OpenBLAS instead (session 33: the two-rank shapes training had not run on oneDNN since round fifteen), hence the
+     * split. Call where {@link #appliesTraining} holds.
      */
     public static Tensor forwardTrainable(Tensor x, Tensor w, Tensor b) {
         long in = x.size(-1);
         long out = w.size(0);
         long[] shape = x.sizes().vec().get();
         long rows = x.numel() / in;
-        Tensor x4 = x.reshape(1, rows, 1, in).permute(0, 3, 1, 2); // (1, in, rows, 1): the rows' memory, channels-last
+        long n = images(rows);
+        Tensor x4 =
+                x.reshape(n, rows / n, 1, in).permute(0, 3, 1, 2); // (n, in, rows/n, 1): rows' memory, channels-last
         Tensor y4 = torch.conv2d(
-                x4, w.view(out, in, 1, 1), T.opt(b), UNIT, NO_PADDING, UNIT, 1); // (1, out, rows, 1), channels-last
+                x4, w.view(out, in, 1, 1), T.opt(b), UNIT, NO_PADDING, UNIT, 1); // (n, out, rows/n, 1), channels-last
         TRAINING_CALLS.incrementAndGet();
         shape[shape.length - 1] = out;
         return y4.permute(0, 2, 3, 1).reshape(shape); // (…, out)

@@ -106,11 +106,15 @@ class OneDnnLinearTest {
     void productsWithAutogradGoThroughOneDnnBothWaysAndMatchTheExactGradients() {
         try (Forced f = new Forced();
                 SystemProperty macs = SystemProperty.set("blip4j.gemm.minTrainMacs", "1"); // 300 × 640 × 96 is under
+                SystemProperty split = SystemProperty.set("blip4j.gemm.minSplitTrainMacs", "1");
                 PointerScope s = new PointerScope()) {
             torch.manual_seed(6);
             Tensor w = torch.randn(96, 640).div(T.s(25.0)).requires_grad_(true); // (out, in)
             Tensor b = torch.randn(96).requires_grad_(true);
-            for (long[] shape : new long[][] {{300, 640}, {3, 100, 640}}) {
+            // 300 rows: 20 images of 15; 307 (prime): one image of 307, called directly (T.linear keeps
+            // torch.linear for it on one thread)
+            for (long[] shape : new long[][] {{300, 640}, {3, 100, 640}, {307, 640}}) {
+                boolean direct = shape[0] == 307;
                 for (boolean withBias : new boolean[] {true, false}) {
                     Tensor x = torch.randn(shape).requires_grad_(true);
                     for (Tensor p : new Tensor[] {x, w, b}) {
@@ -119,7 +123,9 @@ class OneDnnLinearTest {
                         }
                     }
                     long before = OneDnnLinear.trainingCalls();
-                    Tensor y = T.linear(x, w, withBias ? b : null);
+                    Tensor y = direct
+                            ? OneDnnLinear.forwardTrainable(x, w, withBias ? b : null)
+                            : T.linear(x, w, withBias ? b : null);
                     assertEquals(before + 1, OneDnnLinear.trainingCalls(), "T.linear took the trainable path");
                     assertTrue(y.requires_grad(), "the output is in the graph");
                     long[] want = shape.clone();
@@ -151,6 +157,43 @@ class OneDnnLinearTest {
     }
 
     @Test
+    void rowsSplitIntoSixteenImagesOrMoreWhereTheyCan() {
+        assertEquals(16, OneDnnLinear.images(4160)); // 64 scenes × 65 tokens
+        assertEquals(20, OneDnnLinear.images(300));
+        assertEquals(16, OneDnnLinear.images(256));
+        assertEquals(20, OneDnnLinear.images(60));
+        assertEquals(1, OneDnnLinear.images(307), "prime");
+        assertEquals(1, OneDnnLinear.images(1154), "2 × 577: no divisor from 16 to 256");
+        assertEquals(1, OneDnnLinear.images(8));
+    }
+
+    @Test
+    void onOneThreadOnlyRowsThatSplitTakeTheConvolution() {
+        int threads = torch.get_num_threads();
+        try (SystemProperty p = SystemProperty.set(OneDnnLinear.PROPERTY, "onednn");
+                PointerScope s = new PointerScope()) {
+            torch.set_num_threads(1);
+            Tensor w = torch.randn(640, 160).requires_grad_(true);
+            assertTrue(OneDnnLinear.appliesTraining(torch.randn(4160, 160), w), "16 images");
+            assertTrue(
+                    OneDnnLinear.appliesTraining(torch.randn(480, 160), torch.randn(480, 160)),
+                    "480 × 160 × 480 reaches MIN_SPLIT_TRAIN_MACS");
+            assertFalse(
+                    OneDnnLinear.appliesTraining(torch.randn(320, 160), torch.randn(160, 160)),
+                    "320 × 160 × 160 is under MIN_SPLIT_TRAIN_MACS");
+            assertFalse(
+                    OneDnnLinear.appliesTraining(torch.randn(4159, 160), w),
+                    "prime rows on one thread: libtorch's own convolution, no faster than torch.linear");
+            if (threads > 1) {
+                torch.set_num_threads(2);
+                assertTrue(OneDnnLinear.appliesTraining(torch.randn(4159, 160), w), "two threads: oneDNN anyway");
+            }
+        } finally {
+            torch.set_num_threads(threads);
+        }
+    }
+
+    @Test
     void productsWithAutogradKeepOpenBlasWhenSmallOffOrNotFloat() {
         try (PointerScope s = new PointerScope()) {
             Tensor w = torch.randn(768, 640).requires_grad_(true); // 300 × 640 × 768 ≥ MIN_TRAIN_MACS
@@ -158,11 +201,11 @@ class OneDnnLinearTest {
             Tensor big = torch.randn(300, 640).requires_grad_(true);
             try (SystemProperty p = SystemProperty.set(OneDnnLinear.PROPERTY, "onednn")) {
                 assertTrue(OneDnnLinear.appliesTraining(big, w));
-                assertFalse(OneDnnLinear.appliesTraining(big, narrow), "under MIN_TRAIN_MACS");
+                assertFalse(OneDnnLinear.appliesTraining(big, narrow), "under MIN_SPLIT_TRAIN_MACS (20 images)");
                 assertFalse(
                         OneDnnLinear.appliesTraining(torch.randn(200, 4096), torch.randn(4096, 4096)),
                         "under MIN_TRAIN_ROWS: the weight's reorders cost more than the rows save");
-                try (SystemProperty m = SystemProperty.set("blip4j.gemm.minTrainMacs", "1")) {
+                try (SystemProperty m = SystemProperty.set("blip4j.gemm.minSplitTrainMacs", "1")) {
                     assertTrue(OneDnnLinear.appliesTraining(big, narrow));
                     assertFalse(OneDnnLinear.appliesTraining(torch.randn(8, 640), narrow), "under MIN_TRAIN_ROWS");
                 }
@@ -298,6 +341,7 @@ class OneDnnLinearTest {
     void trainingStepsInAPointerScopeEachLeaveTheResidentSetFlat() throws Exception {
         try (Forced f = new Forced();
                 SystemProperty macs = SystemProperty.set("blip4j.gemm.minTrainMacs", "1");
+                SystemProperty split = SystemProperty.set("blip4j.gemm.minSplitTrainMacs", "1");
                 PointerScope s = new PointerScope()) {
             Tensor w = torch.randn(512, 640).div(T.s(25.0)).requires_grad_(true);
             Tensor b = torch.randn(512).requires_grad_(true);

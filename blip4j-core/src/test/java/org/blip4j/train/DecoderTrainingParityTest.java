@@ -92,6 +92,7 @@ class DecoderTrainingParityTest {
     void gradientsAndAdamWStepsMatchWithEveryTrainingProductThroughOneDnn() throws Exception {
         try (SystemProperty gemm = SystemProperty.set(org.blip4j.engine.OneDnnLinear.PROPERTY, "onednn");
                 SystemProperty macs = SystemProperty.set("blip4j.gemm.minTrainMacs", "1");
+                SystemProperty split = SystemProperty.set("blip4j.gemm.minSplitTrainMacs", "1");
                 SystemProperty rows = SystemProperty.set("blip4j.gemm.minTrainRows", "1");
                 SystemProperty calm = SystemProperty.set(org.blip4j.engine.MachineLoad.PROPERTY, "false")) {
             long before = org.blip4j.engine.OneDnnLinear.trainingCalls();

@@ -87,6 +87,9 @@ public final class OneDnnLinear {
     private static volatile boolean unavailable;
     private static final AtomicBoolean AUTO_SAID = new AtomicBoolean();
     private static final AtomicBoolean FALLBACK_SAID = new AtomicBoolean();
+    private static final AtomicBoolean REFUSED_SAID = new AtomicBoolean();
+    /** Packed copies refused by their check so far (tests). */
+    static final AtomicLong REFUSED = new AtomicLong();
     /** Products this path has computed (tests). */
     static final AtomicLong CALLS = new AtomicLong();
     /** Products with autograd computed as 1×1 convolutions so far (tests). */
@@ -112,17 +115,19 @@ public final class OneDnnLinear {
     private static final class Packed {
         private final long bytes;
         private volatile Tensor packed;
+        private volatile boolean refused; // the copy gave wrong products: this weight stays plain
 
         Packed(Tensor w) {
             this.bytes = w.numel() * 4;
         }
 
+        /** The copy in oneDNN's layout, made on first use and checked against the plain weight; null if refused. */
         Tensor get(Tensor w, Op o) {
             Tensor p = packed;
-            if (p == null) {
+            if (p == null && !refused) {
                 synchronized (this) {
                     p = packed;
-                    if (p == null) {
+                    if (p == null && !refused) {
                         try (PointerScope s = new PointerScope()) {
                             IValueVector stack = new IValueVector();
                             stack.push_back(new IValue(w));
@@ -130,9 +135,17 @@ public final class OneDnnLinear {
                             o.reorder().callBoxed(stack);
                             p = new Tensor(stack.get(0).toTensor()); // its own reference: the stack's goes
                             p.retainReference();
+                            if (!agrees(w, p, o)) {
+                                p.releaseReference();
+                                p = null;
+                                refused = true;
+                                REFUSED.incrementAndGet();
+                            }
                         }
-                        packed = p;
-                        PACKED_BYTES.addAndGet(bytes);
+                        if (p != null) {
+                            packed = p;
+                            PACKED_BYTES.addAndGet(bytes);
+                        }
                     }
                 }
             }
@@ -146,6 +159,57 @@ public final class OneDnnLinear {
                 PACKED_BYTES.addAndGet(-bytes);
             }
         }
+    }
+
+    /**
+     * Whether products with the packed copy equal those with the plain weight (relative L2 under 1e-4, rows 8 and
+     * 96, fixed inputs: no random numbers drawn). Why: on an AMD EPYC of family 26 (Zen 5) oneDNN 3.7's packed copies
+     * of weights whose output size is not a multiple of 64 (48, 96, 160) gave products 30–40 % off for 5 rows or
+     * more, while the plain weight was right (session 33) — so every copy is checked once before it is used.
+     */
+    private static boolean agrees(Tensor w, Tensor packed, Op o) {
+        long in = w.size(1);
+        for (long rows : new long[] {8, 96}) {
+            Tensor x = torch.sin(torch.arange(new org.bytedeco.pytorch.Scalar(rows * in))
+                            .to(ScalarType.Float)
+                            .mul(T.s(0.37)))
+                    .reshape(rows, in); // (rows, in)
+            Tensor plain;
+            Tensor viaCopy;
+            try {
+                plain = call(o, x, w, null);
+                viaCopy = call(o, x, packed, null);
+            } catch (RuntimeException e) { // refused: the product itself would fall back to OpenBLAS
+                return false;
+            }
+            double err = plain.sub(viaCopy).norm().item_double();
+            double ref = plain.norm().item_double();
+            if (!(err <= 1e-4 * Math.max(ref, 1e-30))) {
+                if (!REFUSED_SAID.getAndSet(true)) {
+                    LOG.warn(
+                            "oneDNN's packed copy of a {} x {} weight gave products {} off the plain weight's "
+                                    + "(relative L2) on this CPU: such weights stay in their plain layout",
+                            w.size(0),
+                            in,
+                            String.format(Locale.ROOT, "%.2g", err / ref));
+                }
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** One boxed {@code mkldnn::_linear_pointwise} call, x (rows, in) contiguous: (rows, out); throws if refused. */
+    private static Tensor call(Op o, Tensor x2, Tensor weight, Tensor b) {
+        IValueVector stack = new IValueVector();
+        stack.push_back(new IValue(x2));
+        stack.push_back(new IValue(weight));
+        stack.push_back(b == null ? new IValue() : new IValue(b));
+        stack.push_back(new IValue("none")); // no fused activation
+        stack.push_back(new IValue(o.noScalars()));
+        stack.push_back(new IValue()); // algorithm: none
+        o.handle().callBoxed(stack);
+        return stack.get(0).toTensor(); // a new tensor, not the stack's (freed with it)
     }
 
     /**
@@ -335,18 +399,13 @@ public final class OneDnnLinear {
         long in = x.size(-1);
         long[] shape = x.sizes().vec().get();
         Tensor x2 = x.reshape(-1, in).contiguous(); // (rows, in)
-        IValueVector stack = new IValueVector();
         Packed p = x2.size(0) > SkinnyLinear.MAX_ROWS && !"false".equals(System.getProperty(PACK_PROPERTY))
                 ? PACKED.get(w)
                 : null; // few rows stream the plain weight
-        stack.push_back(new IValue(x2));
-        stack.push_back(new IValue(p == null ? w : p.get(w, o)));
-        stack.push_back(b == null ? new IValue() : new IValue(b));
-        stack.push_back(new IValue("none")); // no fused activation
-        stack.push_back(new IValue(o.noScalars()));
-        stack.push_back(new IValue()); // algorithm: none
+        Tensor copy = p == null ? null : p.get(w, o);
+        Tensor y;
         try {
-            o.handle().callBoxed(stack);
+            y = call(o, x2, copy == null ? w : copy, b);
         } catch (RuntimeException e) { // an input oneDNN refuses: this product on OpenBLAS, said once
             if (!FALLBACK_SAID.getAndSet(true)) {
                 LOG.warn(
@@ -361,7 +420,7 @@ public final class OneDnnLinear {
         }
         CALLS.incrementAndGet();
         shape[shape.length - 1] = w.size(0);
-        return stack.get(0).toTensor().view(shape); // (…, out): a new tensor, not the stack's (freed with it)
+        return y.view(shape); // (…, out)
     }
 
     private static Op op() {
